@@ -1,0 +1,363 @@
+/*
+ * attempt.c - one HTTP request of a transfer: the easy handle it is made
+ * with, and the callbacks that read its response.
+ *
+ * The header callback parses the headers haul needs and, at the end of the
+ * final response's headers (not those of redirects or 1xx), asks
+ * response_decide() what to do before a single body byte is written.  The
+ * write callback hands body bytes to transfer_on_body().
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "exitcodes.h"
+#include "http.h"
+#include "mem.h"
+#include "msg.h"
+#include "run.h"
+#include "transfer_int.h"
+
+/* Bytes per recv(): DESIGN-NOTES §2; chosen by bench/ measurements. */
+#define RECV_BUFFER (128 * 1024)
+/* -c without a journal: bytes compared before trusting a partial file. */
+#define VERIFY_OVERLAP (64 * 1024)
+
+static void
+reset_response(struct attempt *a, int status)
+{
+    memset(&a->got, 0, sizeof a->got);
+    a->got.status = status;
+    a->chunked = false;
+    a->encoded = false;
+    a->accept_ranges = false;
+    a->retry_after_ms = -1;
+    a->date = -1;
+    a->content_type[0] = '\0';
+    a->has_location = false;
+}
+
+static void
+copy_value(char *dst, size_t cap, const char *v, size_t len)
+{
+    if (len >= cap)
+        len = cap - 1;
+    memcpy(dst, v, len);
+    dst[len] = '\0';
+}
+
+static size_t
+on_header(char *buf, size_t size, size_t nitems, void *userp)
+{
+    struct attempt *a = userp;
+    size_t len = size * nitems;
+    const char *v;
+    size_t vlen;
+    char tmp[VALIDATOR_MAX];
+
+    if (a->decided)
+        return len;    /* trailers */
+    int status = http_status_line(buf, len);
+    if (status >= 0) {
+        reset_response(a, status);
+        return len;
+    }
+    if (len <= 2 && (buf[0] == '\r' || buf[0] == '\n')) {
+        int st = a->got.status;
+        /* Not the final response: 1xx, or a redirect libcurl will follow. */
+        if (st < 200 || ((st == 301 || st == 302 || st == 303 || st == 307 || st == 308) &&
+                         a->has_location))
+            return len;
+        a->decided = true;
+        if (a->encoded) {
+            /* Content-Length counts encoded bytes; haul counts decoded ones. */
+            a->got.has_length = false;
+            if (a->got.has_range)
+                a->got.range.total_known = false;
+        }
+        response_decide(&a->ask, &a->got, &a->dec);
+        return transfer_on_response(a->t, a) ? len : 0;
+    }
+
+    if (http_header_is(buf, len, "location", &v, &vlen)) {
+        a->has_location = true;
+    } else if (http_header_is(buf, len, "content-range", &v, &vlen)) {
+        a->got.has_range = http_content_range(v, vlen, &a->got.range);
+    } else if (http_header_is(buf, len, "content-length", &v, &vlen)) {
+        a->got.has_length = http_content_length(v, vlen, &a->got.length);
+    } else if (http_header_is(buf, len, "etag", &v, &vlen)) {
+        copy_value(a->got.etag, sizeof a->got.etag, v, vlen);
+    } else if (http_header_is(buf, len, "last-modified", &v, &vlen)) {
+        copy_value(a->got.last_modified, sizeof a->got.last_modified, v, vlen);
+    } else if (http_header_is(buf, len, "transfer-encoding", &v, &vlen)) {
+        copy_value(tmp, sizeof tmp, v, vlen);
+        if (strcasestr(tmp, "chunked") != NULL)
+            a->chunked = true;
+    } else if (http_header_is(buf, len, "content-encoding", &v, &vlen)) {
+        copy_value(tmp, sizeof tmp, v, vlen);
+        if (strcasecmp(tmp, "identity") != 0 && tmp[0] != '\0')
+            a->encoded = true;
+    } else if (http_header_is(buf, len, "accept-ranges", &v, &vlen)) {
+        copy_value(tmp, sizeof tmp, v, vlen);
+        a->accept_ranges = strcasecmp(tmp, "bytes") == 0;
+    } else if (http_header_is(buf, len, "retry-after", &v, &vlen)) {
+        copy_value(tmp, sizeof tmp, v, vlen);
+        a->retry_after_ms = http_retry_after_ms(tmp, time(NULL));
+    } else if (http_header_is(buf, len, "date", &v, &vlen)) {
+        copy_value(tmp, sizeof tmp, v, vlen);
+        a->date = http_date(tmp);
+    } else if (http_header_is(buf, len, "content-type", &v, &vlen)) {
+        copy_value(a->content_type, sizeof a->content_type, v, vlen);
+    }
+    return len;
+}
+
+static size_t
+on_body(char *data, size_t size, size_t nmemb, void *userp)
+{
+    struct attempt *a = userp;
+    size_t len = size * nmemb;
+
+    if (!a->decided) {
+        /* A body without final headers: decide on what there is. */
+        a->decided = true;
+        response_decide(&a->ask, &a->got, &a->dec);
+        if (!transfer_on_response(a->t, a))
+            return 0;
+    }
+    return transfer_on_body(a->t, a, data, len);
+}
+
+/* Verbose output: request headers as sent, response headers as received,
+ * with credentials blanked. */
+static int
+on_debug(CURL *easy, curl_infotype type, char *data, size_t size, void *userp)
+{
+    (void)easy;
+    (void)userp;
+    if (type != CURLINFO_HEADER_OUT && type != CURLINFO_HEADER_IN && type != CURLINFO_TEXT)
+        return 0;
+    const char *prefix = type == CURLINFO_HEADER_OUT ? "> " :
+                         type == CURLINFO_HEADER_IN ? "< " : "* ";
+    const char *p = data, *end = data + size;
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        size_t n = eol ? (size_t)(eol - p) + 1 : (size_t)(end - p);
+        size_t vlen;
+        const char *v;
+        if (n <= 2 && (p[0] == '\r' || p[0] == '\n')) {
+            p += n;
+            continue;
+        }
+        if (http_header_is(p, n, "authorization", &v, &vlen) ||
+            http_header_is(p, n, "proxy-authorization", &v, &vlen) ||
+            http_header_is(p, n, "cookie", &v, &vlen)) {
+            char line[64];
+            int k = snprintf(line, sizeof line, "%.*s: [redacted]",
+                             (int)((size_t)(v - p) > 2 ? (size_t)(v - p) - 2 : 0), p);
+            msg_verbose_raw(prefix, line, (size_t)k);
+        } else {
+            msg_verbose_raw(prefix, p, n);
+        }
+        p += n;
+    }
+    return 0;
+}
+
+/* Adds "Name: value" to the request headers. */
+static bool
+add_header(struct attempt *a, const char *line)
+{
+    struct curl_slist *l = curl_slist_append(a->headers, line);
+    if (l == NULL)
+        return false;
+    a->headers = l;
+    return true;
+}
+
+static bool
+setup_ask(struct attempt *a, struct transfer *t, int *code)
+{
+    struct response_ask *ask = &a->ask;
+
+    ask->held = t->have;
+    ask->can_restart = output_kind(t->out) == OUTPUT_PARTFILE;
+    ask->stream = t->stream;
+    ask->total_known = t->total_known;
+    ask->total = t->total;
+    memcpy(ask->etag, t->etag, sizeof ask->etag);
+    memcpy(ask->last_modified, t->last_modified, sizeof ask->last_modified);
+
+    if (t->verify_pending) {
+        size_t k = t->verify_size < VERIFY_OVERLAP ? (size_t)t->verify_size : VERIFY_OVERLAP;
+        a->verify = xmalloc_in(&t->stats->attempt_acct, k ? k : 1);
+        a->verify_len = k;
+        int err = output_read_tail(t->out, t->verify_size, a->verify, k);
+        if (err != 0) {
+            msg_error("%s: cannot read it to continue: %s", output_part_path(t->out),
+                      strerror(err));
+            *code = HAUL_EXIT_WRITE;
+            return false;
+        }
+        ask->held = 0;
+        ask->ranged = true;
+        ask->range_first = t->verify_size - k;
+        return true;
+    }
+    if (t->sse) {
+        /* Event streams resume by event id, not by byte. */
+        if (t->rec_on && t->rec.has_id) {
+            char *h = xasprintf("Last-Event-ID: %s", t->rec.last_id);
+            bool ok = add_header(a, h);
+            xfree(h);
+            if (!ok) {
+                *code = HAUL_EXIT_INTERNAL;
+                return false;
+            }
+            a->sent_last_event_id = true;
+        }
+        ask->held = 0;
+        return true;
+    }
+    /* A server that ignores Range answers 200; response_decide copes. */
+    if (t->have > 0 && !t->encoded) {
+        ask->ranged = true;
+        ask->range_first = t->have;
+        const char *validator = NULL;
+        if (t->etag[0] != '\0' && http_etag_is_strong(t->etag))
+            validator = t->etag;
+        else if (t->last_modified[0] != '\0' && t->lm_safe)
+            validator = t->last_modified;
+        if (validator != NULL) {
+            char *h = xasprintf("If-Range: %s", validator);
+            bool ok = add_header(a, h);
+            xfree(h);
+            if (!ok) {
+                *code = HAUL_EXIT_INTERNAL;
+                return false;
+            }
+            ask->if_range = true;
+        }
+    }
+    return true;
+}
+
+struct attempt *
+attempt_new(struct transfer *t, uint64_t now_ms, int *code)
+{
+    const struct config *cfg = t->cfg;
+    struct attempt *a = xcalloc_in(&t->stats->attempt_acct, 1, sizeof *a);
+    char range[48];
+
+    a->t = t;
+    a->retry_after_ms = -1;
+    a->date = -1;
+    a->started_ms = a->last_byte_ms = now_ms;
+    a->url = xstrdup_in(&t->stats->attempt_acct, t->final_url ? t->final_url : t->url);
+    *code = HAUL_EXIT_INTERNAL;
+
+    for (size_t i = 0; i < cfg->nheaders; i++)
+        if (!add_header(a, cfg->headers[i]))
+            goto fail;
+    if (!setup_ask(a, t, code))
+        goto fail;
+
+    a->easy = curl_easy_init();
+    if (a->easy == NULL)
+        goto fail;
+    CURL *e = a->easy;
+    curl_easy_setopt(e, CURLOPT_URL, a->url);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, a);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, a->errbuf);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(e, CURLOPT_MAXREDIRS, cfg->max_redirs);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, a);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, a);
+    curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)cfg->connect_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, 30L);
+    curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, 10L);
+    long bufsize = RECV_BUFFER;
+    if ((uint64_t)bufsize > cfg->buffer_size / 4)
+        bufsize = (long)(cfg->buffer_size / 4);
+    if (bufsize < CURL_MAX_WRITE_SIZE)
+        bufsize = CURL_MAX_WRITE_SIZE;
+    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, bufsize);
+    if (cfg->user_agent != NULL)
+        curl_easy_setopt(e, CURLOPT_USERAGENT, cfg->user_agent);
+    else
+        curl_easy_setopt(e, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
+    if (cfg->user != NULL)
+        curl_easy_setopt(e, CURLOPT_USERPWD, cfg->user);
+    if (cfg->referer != NULL)
+        curl_easy_setopt(e, CURLOPT_REFERER, cfg->referer);
+    if (cfg->compressed)
+        curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    if (cfg->location_trusted)
+        curl_easy_setopt(e, CURLOPT_UNRESTRICTED_AUTH, 1L);
+    if (cfg->insecure) {
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (cfg->cacert != NULL)
+        curl_easy_setopt(e, CURLOPT_CAINFO, cfg->cacert);
+    if (cfg->proxy != NULL)
+        curl_easy_setopt(e, CURLOPT_PROXY, cfg->proxy);
+    if (cfg->http11)
+        curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    if (t->rate_limit > 0)
+        curl_easy_setopt(e, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)t->rate_limit);
+    if (msg_level() >= MSG_VERBOSE) {
+        curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
+        curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_debug);
+    }
+    if (a->ask.ranged) {
+        snprintf(range, sizeof range, "%llu-", (unsigned long long)a->ask.range_first);
+        curl_easy_setopt(e, CURLOPT_RANGE, range);    /* libcurl copies it */
+    }
+    if (a->headers != NULL)
+        curl_easy_setopt(e, CURLOPT_HTTPHEADER, a->headers);
+    return a;
+fail:
+    attempt_free(a);
+    return NULL;
+}
+
+void
+attempt_collect(struct attempt *a)
+{
+    struct transfer *t = a->t;
+    char *eff = NULL;
+    long status = 0;
+
+    if (curl_easy_getinfo(a->easy, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status > 0)
+        t->stats->http_status = (int)status;
+    if (curl_easy_getinfo(a->easy, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff != NULL &&
+        strcmp(eff, a->url) != 0 && a->decided) {
+        xfree(t->final_url);
+        t->final_url = xstrdup_in(t->acct, eff);
+        xfree(t->stats->final_url);
+        t->stats->final_url = url_redacted(eff);
+    }
+}
+
+void
+attempt_free(struct attempt *a)
+{
+    if (a == NULL)
+        return;
+    if (a->easy != NULL)
+        curl_easy_cleanup(a->easy);
+    curl_slist_free_all(a->headers);
+    xfree(a->verify);
+    xfree(a->url);
+    xfree(a);
+}

@@ -1,0 +1,228 @@
+/*
+ * curluv.c - libcurl multi on a libuv loop; see curluv.h.
+ *
+ * Lifetimes: a struct sock_watch is created the first time libcurl reports a
+ * socket, attached to it with curl_multi_assign(), and on CURL_POLL_REMOVE
+ * detached, stopped and closed; its memory is released in the close
+ * callback only.  libcurl may close a socket and open another with the same
+ * number inside one call, so watchers are found through curl_multi_assign,
+ * never by fd number.
+ */
+#include "config.h"
+
+#include <assert.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "curluv.h"
+#include "mem.h"
+#include "msg.h"
+
+struct sock_watch {
+    uv_poll_t poll;
+    struct curluv *cu;
+    curl_socket_t fd;
+    int events;          /* UV_READABLE | UV_WRITABLE asked for */
+    struct sock_watch *prev, *next;   /* cu->watches, until closed */
+};
+
+static void on_watch_closed_fwd(uv_handle_t *h);
+
+struct curluv {
+    uv_loop_t *loop;
+    CURLM *multi;
+    uv_timer_t *timer;   /* separate allocation: freed in its close callback */
+    curluv_done_cb *on_done;
+    void *ctx;
+    bool in_action;      /* inside curl_multi_socket_action: no re-entry */
+    struct sock_watch *watches;       /* open watchers */
+};
+
+static void
+watch_unlink(struct curluv *cu, struct sock_watch *w)
+{
+    if (w->prev != NULL)
+        w->prev->next = w->next;
+    else
+        cu->watches = w->next;
+    if (w->next != NULL)
+        w->next->prev = w->prev;
+    w->prev = w->next = NULL;
+}
+
+static void
+watch_close(struct curluv *cu, struct sock_watch *w)
+{
+    watch_unlink(cu, w);
+    uv_poll_stop(&w->poll);
+    uv_close((uv_handle_t *)&w->poll, on_watch_closed_fwd);
+}
+
+static void on_watch_closed_fwd(uv_handle_t *h) { xfree(h->data); }
+static void on_timer_closed(uv_handle_t *h) { xfree(h); }
+
+/* Reports every finished transfer; the message is copied before removal. */
+static void
+drain_done(struct curluv *cu)
+{
+    CURLMsg *m;
+    int left;
+
+    while ((m = curl_multi_info_read(cu->multi, &left)) != NULL) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        CURL *easy = m->easy_handle;
+        CURLcode result = m->data.result;
+        curl_multi_remove_handle(cu->multi, easy);
+        cu->on_done(cu->ctx, easy, result);
+    }
+}
+
+static void
+socket_action(struct curluv *cu, curl_socket_t fd, int flags)
+{
+    int running = 0;
+    assert(!cu->in_action);
+    cu->in_action = true;
+    CURLMcode rc = curl_multi_socket_action(cu->multi, fd, flags, &running);
+    cu->in_action = false;
+    if (rc != CURLM_OK)
+        msg_error("internal error: curl_multi_socket_action: %s", curl_multi_strerror(rc));
+    drain_done(cu);
+}
+
+static void
+on_poll(uv_poll_t *h, int status, int events)
+{
+    struct sock_watch *w = h->data;
+    int flags = 0;
+
+    if (status < 0) {
+        /* DESIGN-NOTES §1: report the events asked for, not CURL_CSELECT_ERR,
+         * so libcurl finds the real error (56, not 55) when it reads. */
+        events = w->events;
+    }
+    if (events & UV_READABLE)
+        flags |= CURL_CSELECT_IN;
+    if (events & UV_WRITABLE)
+        flags |= CURL_CSELECT_OUT;
+    socket_action(w->cu, w->fd, flags);
+}
+
+static void
+on_timeout(uv_timer_t *t)
+{
+    struct curluv *cu = t->data;
+    socket_action(cu, CURL_SOCKET_TIMEOUT, 0);
+}
+
+static int
+on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+    struct curluv *cu = userp;
+    (void)multi;
+    if (timeout_ms < 0)
+        uv_timer_stop(cu->timer);
+    else
+        /* 0 means "soon": never call socket_action from in here. */
+        uv_timer_start(cu->timer, on_timeout, (uint64_t)timeout_ms, 0);
+    return 0;
+}
+
+static int
+on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+    struct curluv *cu = userp;
+    struct sock_watch *w = socketp;
+    (void)easy;
+
+    if (what == CURL_POLL_REMOVE) {
+        if (w != NULL) {
+            curl_multi_assign(cu->multi, fd, NULL);
+            watch_close(cu, w);
+        }
+        return 0;
+    }
+    if (w == NULL) {
+        w = xcalloc(1, sizeof *w);
+        w->cu = cu;
+        w->fd = fd;
+        if (uv_poll_init_socket(cu->loop, &w->poll, fd) != 0) {
+            xfree(w);
+            return -1;    /* libcurl fails the transfer */
+        }
+        w->poll.data = w;
+        w->next = cu->watches;
+        if (cu->watches != NULL)
+            cu->watches->prev = w;
+        cu->watches = w;
+        curl_multi_assign(cu->multi, fd, w);
+    }
+    w->events = 0;
+    if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
+        w->events |= UV_READABLE;
+    if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
+        w->events |= UV_WRITABLE;
+    uv_poll_start(&w->poll, w->events, on_poll);
+    return 0;
+}
+
+struct curluv *
+curluv_new(uv_loop_t *loop, curluv_done_cb *on_done, void *ctx)
+{
+    struct curluv *cu = xcalloc(1, sizeof *cu);
+
+    cu->loop = loop;
+    cu->on_done = on_done;
+    cu->ctx = ctx;
+    cu->timer = xcalloc(1, sizeof *cu->timer);
+    cu->multi = curl_multi_init();
+    if (cu->multi == NULL) {
+        xfree(cu->timer);
+        xfree(cu);
+        return NULL;
+    }
+    uv_timer_init(loop, cu->timer);
+    cu->timer->data = cu;
+    curl_multi_setopt(cu->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
+    curl_multi_setopt(cu->multi, CURLMOPT_SOCKETDATA, cu);
+    curl_multi_setopt(cu->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+    curl_multi_setopt(cu->multi, CURLMOPT_TIMERDATA, cu);
+    return cu;
+}
+
+CURLM *curluv_multi(struct curluv *cu) { return cu->multi; }
+
+CURLMcode
+curluv_add(struct curluv *cu, CURL *easy)
+{
+    return curl_multi_add_handle(cu->multi, easy);
+}
+
+void
+curluv_remove(struct curluv *cu, CURL *easy)
+{
+    curl_multi_remove_handle(cu->multi, easy);
+}
+
+void
+curluv_kick(struct curluv *cu)
+{
+    if (!cu->in_action)
+        drain_done(cu);
+}
+
+void
+curluv_free(struct curluv *cu)
+{
+    if (cu == NULL)
+        return;
+    /* May call on_curl_socket(REMOVE) for sockets still open. */
+    curl_multi_cleanup(cu->multi);
+    while (cu->watches != NULL)
+        watch_close(cu, cu->watches);
+    uv_timer_stop(cu->timer);
+    cu->timer->data = NULL;
+    uv_close((uv_handle_t *)cu->timer, on_timer_closed);
+    xfree(cu);
+}

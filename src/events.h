@@ -1,0 +1,45 @@
+/*
+ * events.h - --events: newline-delimited JSON, one object per thing that
+ * happens, for scripts.
+ *
+ * Every line has "event" (its type), "time" (RFC 3339 UTC with
+ * milliseconds), "id" (the transfer, 1-based in URL order) and "url" (with
+ * credentials removed).  The other fields per type are documented in the
+ * man page (EVENTS).  Every function accepts a NULL `struct events *` and
+ * then does nothing, so callers need not check whether --events is on.
+ */
+#ifndef HAUL_EVENTS_H
+#define HAUL_EVENTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct events;
+
+/* spec: "-" (stderr), a decimal fd number, or a file path (truncated).
+ * NULL with *err (errno) on failure. */
+struct events *events_open(const char *spec, int *err);
+void events_free(struct events *ev);
+
+void events_start(struct events *ev, unsigned id, const char *url, const char *output,
+                  uint64_t offset);
+void events_response(struct events *ev, unsigned id, const char *url, int status,
+                     bool length_known, uint64_t length, bool total_known, uint64_t total,
+                     const char *etag, const char *last_modified, const char *action,
+                     uint64_t offset);
+void events_progress(struct events *ev, unsigned id, const char *url, uint64_t bytes,
+                     bool total_known, uint64_t total, double rate);
+void events_disconnect(struct events *ev, unsigned id, const char *url, const char *kind,
+                       uint64_t offset, const char *message);
+void events_retry(struct events *ev, unsigned id, const char *url, uint32_t attempt,
+                  uint64_t delay_ms, const char *reason, uint64_t offset);
+void events_resume(struct events *ev, unsigned id, const char *url, uint64_t offset,
+                   const char *validated_by);
+void events_gap(struct events *ev, unsigned id, const char *url, bool lost_known,
+                uint64_t lost, const char *reason);
+void events_done(struct events *ev, unsigned id, const char *url, const char *output,
+                 uint64_t bytes, uint32_t attempts, const char *sha256);
+void events_error(struct events *ev, unsigned id, const char *url, int exit_code,
+                  const char *message);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * exitcodes.c - lookups in the exit status table of exitcodes.h.
+ */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "exitcodes.h"
+
+const char *
+haul_exit_text(int code)
+{
+    switch (code) {
+#define X(name, num, text) case num: return text;
+    HAUL_EXIT_CODES(X)
+#undef X
+    }
+    return "unknown exit code";
+}
+
+const char *
+haul_exit_name(int code)
+{
+    switch (code) {
+#define X(name, num, text) case num: return #name;
+    HAUL_EXIT_CODES(X)
+#undef X
+    }
+    return "UNKNOWN";
+}
+
+void
+haul_exit_print_table(FILE *out)
+{
+    fputs("haul exit status (with several URLs: the code of the first one that failed)\n", out);
+#define X(name, num, text) fprintf(out, "  %3d  %s\n", num, text);
+    HAUL_EXIT_CODES(X)
+#undef X
+}

@@ -1,0 +1,276 @@
+/*
+ * http.c - pure HTTP and URL helpers; see http.h.
+ *
+ * URL parsing is libcurl's (CURLU), so haul and libcurl can never disagree
+ * about what a URL means.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "http.h"
+#include "mem.h"
+
+int
+http_status_line(const char *line, size_t len)
+{
+    size_t i = 0;
+    int status = 0;
+
+    if (len < 5 || strncmp(line, "HTTP/", 5) != 0)
+        return -1;
+    i = 5;
+    while (i < len && line[i] != ' ')
+        i++;
+    while (i < len && line[i] == ' ')
+        i++;
+    if (i + 3 > len)
+        return -1;
+    for (int k = 0; k < 3; k++) {
+        if (!isdigit((unsigned char)line[i + (size_t)k]))
+            return -1;
+        status = status * 10 + (line[i + (size_t)k] - '0');
+    }
+    if (i + 3 < len && line[i + 3] != ' ' && line[i + 3] != '\r' && line[i + 3] != '\n')
+        return -1;
+    return status;
+}
+
+bool
+http_header_is(const char *line, size_t len, const char *name,
+               const char **value, size_t *vlen)
+{
+    size_t n = strlen(name);
+
+    if (len <= n || line[n] != ':' || strncasecmp(line, name, n) != 0)
+        return false;
+    const char *v = line + n + 1;
+    const char *end = line + len;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' ||
+                       end[-1] == '\t'))
+        end--;
+    *value = v;
+    *vlen = (size_t)(end - v);
+    return true;
+}
+
+/* Reads a decimal uint64 at *p (not past end); false on none or overflow. */
+static bool
+read_u64(const char **p, const char *end, uint64_t *out)
+{
+    uint64_t v = 0;
+    const char *s = *p;
+
+    if (s >= end || !isdigit((unsigned char)*s))
+        return false;
+    while (s < end && isdigit((unsigned char)*s)) {
+        unsigned d = (unsigned)(*s - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+        s++;
+    }
+    *p = s;
+    *out = v;
+    return true;
+}
+
+bool
+http_content_range(const char *value, size_t len, struct content_range *out)
+{
+    const char *p = value, *end = value + len;
+
+    memset(out, 0, sizeof *out);
+    if (len < 6 || strncasecmp(p, "bytes", 5) != 0)
+        return false;
+    p += 5;
+    if (p >= end || (*p != ' ' && *p != '='))
+        return false;
+    while (p < end && (*p == ' ' || *p == '='))
+        p++;
+    if (p < end && *p == '*') {
+        out->unsatisfied = true;
+        p++;
+    } else {
+        if (!read_u64(&p, end, &out->first) || p >= end || *p != '-')
+            return false;
+        p++;
+        if (!read_u64(&p, end, &out->last) || out->last < out->first)
+            return false;
+    }
+    if (p >= end || *p != '/')
+        return false;
+    p++;
+    if (p < end && *p == '*') {
+        if (out->unsatisfied)
+            return false;    /* "*" / "*" says nothing */
+        p++;
+    } else {
+        if (!read_u64(&p, end, &out->total))
+            return false;
+        out->total_known = true;
+        if (!out->unsatisfied && out->last >= out->total)
+            return false;
+    }
+    return p == end;
+}
+
+bool
+http_content_length(const char *value, size_t len, uint64_t *out)
+{
+    const char *p = value;
+    return read_u64(&p, value + len, out) && p == value + len;
+}
+
+bool
+http_etag_is_strong(const char *etag)
+{
+    size_t n = strlen(etag);
+    return n >= 2 && etag[0] == '"' && etag[n - 1] == '"';
+}
+
+time_t
+http_date(const char *value)
+{
+    return curl_getdate(value, NULL);
+}
+
+int64_t
+http_retry_after_ms(const char *value, time_t now)
+{
+    const char *p = value;
+    uint64_t secs;
+
+    while (*p == ' ')
+        p++;
+    if (read_u64(&p, p + strlen(p), &secs)) {
+        while (*p == ' ')
+            p++;
+        if (*p != '\0')
+            return -1;
+        if (secs > 366 * 24 * 3600)
+            secs = 366 * 24 * 3600;
+        return (int64_t)secs * 1000;
+    }
+    time_t when = curl_getdate(value, NULL);
+    if (when == -1)
+        return -1;
+    return when <= now ? 0 : (int64_t)(when - now) * 1000;
+}
+
+const char *
+url_problem(const char *url)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL;
+    const char *why = NULL;
+
+    if (u == NULL)
+        return "out of memory";
+    if (strpbrk(url, " \t\r\n") != NULL) {
+        why = "it contains white space";
+        goto out;
+    }
+    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK) {
+        why = "it is not a valid URL";
+        goto out;
+    }
+    if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
+        why = "it has no scheme (http:// or https://)";
+        goto out;
+    }
+    if (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0) {
+        why = "only http and https URLs are supported";
+        goto out;
+    }
+    if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || host[0] == '\0') {
+        why = "it has no host";
+        goto out;
+    }
+out:
+    curl_free(scheme);
+    curl_free(host);
+    curl_url_cleanup(u);
+    return why;
+}
+
+char *
+url_redacted(const char *url)
+{
+    CURLU *u = curl_url();
+    char *out = NULL, *s = NULL;
+
+    if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK) {
+        curl_url_set(u, CURLUPART_USER, NULL, 0);
+        curl_url_set(u, CURLUPART_PASSWORD, NULL, 0);
+        curl_url_set(u, CURLUPART_OPTIONS, NULL, 0);
+        if (curl_url_get(u, CURLUPART_URL, &s, 0) == CURLUE_OK)
+            out = xstrdup(s);
+    }
+    if (out == NULL) {
+        /* Not a URL libcurl understands: cut any "user:pass@" by hand. */
+        const char *scheme_end = strstr(url, "://");
+        const char *auth_start = scheme_end ? scheme_end + 3 : url;
+        const char *at = strchr(auth_start, '@');
+        const char *slash = strchr(auth_start, '/');
+        if (at != NULL && (slash == NULL || at < slash))
+            out = xasprintf("%.*s%s", (int)(auth_start - url), url, at + 1);
+        else
+            out = xstrdup(url);
+    }
+    curl_free(s);
+    curl_url_cleanup(u);
+    return out;
+}
+
+char *
+url_remote_name(const char *url)
+{
+    CURLU *u = curl_url();
+    char *path = NULL, *name = NULL;
+
+    if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK)
+        goto out;
+    const char *last = strrchr(path, '/');
+    last = last ? last + 1 : path;
+    int outlen = 0;
+    char *decoded = curl_easy_unescape(NULL, last, 0, &outlen);
+    if (decoded == NULL)
+        goto out;
+    if (outlen > 0 && memchr(decoded, '\0', (size_t)outlen) == NULL &&
+        strchr(decoded, '/') == NULL && strcmp(decoded, ".") != 0 &&
+        strcmp(decoded, "..") != 0)
+        name = xstrdup(decoded);
+    curl_free(decoded);
+out:
+    curl_free(path);
+    curl_url_cleanup(u);
+    return name;
+}
+
+char *
+url_host_key(const char *url)
+{
+    CURLU *u = curl_url();
+    char *host = NULL, *port = NULL, *key = NULL;
+
+    if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+        key = xasprintf("%s:%s", host, port);
+        for (char *p = key; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+    }
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return key;
+}

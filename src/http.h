@@ -1,0 +1,68 @@
+/*
+ * http.h - pure helpers for HTTP response headers and URLs.
+ *
+ * No state, no I/O: parsing status lines, header lines, Content-Range,
+ * entity tags and dates, and the URL questions haul asks (is the scheme
+ * allowed, what name does -O give, what does the URL look like without its
+ * credentials).  Unit-tested in tests/unit/test_http.c.
+ */
+#ifndef HAUL_HTTP_H
+#define HAUL_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* "HTTP/1.1 206 Partial Content" or "HTTP/2 200": the status, or -1. */
+int http_status_line(const char *line, size_t len);
+
+/*
+ * If the header line is "Name: value" with Name equal to `name`
+ * (case-insensitive), points *value at the value without surrounding spaces
+ * and CRLF, sets *vlen, and returns true.
+ */
+bool http_header_is(const char *line, size_t len, const char *name,
+                    const char **value, size_t *vlen);
+
+/* Content-Range: "bytes A-B/T", "bytes A-B/(asterisk)" or "bytes (asterisk)/T". */
+struct content_range {
+    bool unsatisfied;     /* "bytes * /T" form, as sent with 416 */
+    uint64_t first, last; /* inclusive; valid when !unsatisfied */
+    bool total_known;
+    uint64_t total;
+};
+bool http_content_range(const char *value, size_t len, struct content_range *out);
+
+/* Decimal Content-Length (no sign, no spaces inside). */
+bool http_content_length(const char *value, size_t len, uint64_t *out);
+
+/* An entity tag is strong when it does not start with W/ and is quoted. */
+bool http_etag_is_strong(const char *etag);
+
+/* HTTP-date to time_t; -1 when unparseable. */
+time_t http_date(const char *value);
+
+/*
+ * Retry-After: delay-seconds or an HTTP-date, relative to `now`.  Returns the
+ * delay in milliseconds, or -1 when unparseable.  A date in the past is 0.
+ */
+int64_t http_retry_after_ms(const char *value, time_t now);
+
+/* URL checks.  Return values are allocated with xmalloc. */
+
+/* NULL when the URL is an absolute http or https URL with a host;
+ * otherwise a static reason. */
+const char *url_problem(const char *url);
+
+/* The URL with user and password removed (for messages, logs, journal). */
+char *url_redacted(const char *url);
+
+/* Name for -O: the URL path's last segment, percent-decoded.  NULL when it
+ * is empty, ".", "..", or holds '/' or a NUL after decoding. */
+char *url_remote_name(const char *url);
+
+/* "host:port" of a URL, lowercased, for the per-host limit; NULL if none. */
+char *url_host_key(const char *url);
+
+#endif

@@ -1,0 +1,269 @@
+/*
+ * journal.c - encode, decode and crash-safe save of FILE.part.haul; see
+ * journal.h.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "journal.h"
+#include "mem.h"
+
+static bool
+add_u64(cJSON *obj, const char *name, bool known, uint64_t v)
+{
+    char buf[24];
+    if (known)
+        snprintf(buf, sizeof buf, "%" PRIu64, v);
+    else
+        buf[0] = '\0';
+    return cJSON_AddStringToObject(obj, name, buf) != NULL;
+}
+
+char *
+journal_encode(const struct journal *j)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *segs = NULL;
+    char *text = NULL, *out = NULL;
+
+    if (root == NULL)
+        goto out;
+    if (cJSON_AddNumberToObject(root, "schema", JOURNAL_SCHEMA) == NULL ||
+        cJSON_AddStringToObject(root, "url", j->url ? j->url : "") == NULL ||
+        cJSON_AddStringToObject(root, "final_url", j->final_url ? j->final_url : "") == NULL ||
+        cJSON_AddStringToObject(root, "etag", j->etag) == NULL ||
+        cJSON_AddStringToObject(root, "last_modified", j->last_modified) == NULL ||
+        !add_u64(root, "total", j->total_known, j->total))
+        goto out;
+    segs = cJSON_AddArrayToObject(root, "segments");
+    if (segs == NULL)
+        goto out;
+    for (unsigned i = 0; i < j->nsegments; i++) {
+        cJSON *s = cJSON_CreateObject();
+        if (s == NULL)
+            goto out;
+        cJSON_AddItemToArray(segs, s);
+        if (!add_u64(s, "start", true, j->seg[i].start) ||
+            !add_u64(s, "end", j->seg[i].end_known, j->seg[i].end) ||
+            !add_u64(s, "next", true, j->seg[i].next))
+            goto out;
+    }
+    text = cJSON_Print(root);
+    if (text != NULL)
+        out = xstrdup(text);
+out:
+    cJSON_free(text);
+    cJSON_Delete(root);
+    return out;
+}
+
+static bool
+get_string(const cJSON *obj, const char *name, const char **out)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
+    if (!cJSON_IsString(item))
+        return false;
+    *out = item->valuestring;
+    return true;
+}
+
+/* "" means unknown; otherwise strictly decimal. */
+static bool
+get_u64(const cJSON *obj, const char *name, bool *known, uint64_t *v)
+{
+    const char *s;
+    if (!get_string(obj, name, &s))
+        return false;
+    *known = s[0] != '\0';
+    *v = 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || *v > (UINT64_MAX - 9) / 10)
+            return false;
+        *v = *v * 10 + (uint64_t)(*s - '0');
+    }
+    return true;
+}
+
+static bool
+copy_validator(char *dst, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= VALIDATOR_MAX)
+        return false;
+    memcpy(dst, src, n + 1);
+    return true;
+}
+
+bool
+journal_decode(const char *text, struct journal *j)
+{
+    cJSON *root = cJSON_Parse(text);
+    const char *url, *final_url, *etag, *lm;
+    bool ok = false, known;
+    const cJSON *segs, *s;
+
+    memset(j, 0, sizeof *j);
+    if (root == NULL)
+        goto out;
+    const cJSON *schema = cJSON_GetObjectItemCaseSensitive(root, "schema");
+    if (!cJSON_IsNumber(schema) || schema->valuedouble != JOURNAL_SCHEMA)
+        goto out;
+    if (!get_string(root, "url", &url) || !get_string(root, "final_url", &final_url) ||
+        !get_string(root, "etag", &etag) || !get_string(root, "last_modified", &lm) ||
+        !get_u64(root, "total", &j->total_known, &j->total))
+        goto out;
+    if (!copy_validator(j->etag, etag) || !copy_validator(j->last_modified, lm))
+        goto out;
+    segs = cJSON_GetObjectItemCaseSensitive(root, "segments");
+    if (!cJSON_IsArray(segs))
+        goto out;
+    cJSON_ArrayForEach(s, segs) {
+        if (j->nsegments == JOURNAL_MAX_SEGMENTS)
+            goto out;
+        struct journal_segment *g = &j->seg[j->nsegments++];
+        if (!get_u64(s, "start", &known, &g->start) || !known ||
+            !get_u64(s, "end", &g->end_known, &g->end) ||
+            !get_u64(s, "next", &known, &g->next) || !known)
+            goto out;
+        if (g->next < g->start || (g->end_known && g->next > g->end) ||
+            (j->total_known && g->end_known && g->end > j->total))
+            goto out;
+    }
+    if (j->nsegments == 0)
+        goto out;
+    j->url = xstrdup(url);
+    j->final_url = final_url[0] ? xstrdup(final_url) : NULL;
+    ok = true;
+out:
+    cJSON_Delete(root);
+    if (!ok)
+        memset(j, 0, sizeof *j);
+    return ok;
+}
+
+void
+journal_clear(struct journal *j)
+{
+    xfree(j->url);
+    xfree(j->final_url);
+    j->url = j->final_url = NULL;
+}
+
+void
+journal_copy(struct journal *dst, const struct journal *src)
+{
+    *dst = *src;
+    dst->url = src->url ? xstrdup(src->url) : NULL;
+    dst->final_url = src->final_url ? xstrdup(src->final_url) : NULL;
+}
+
+static int
+write_all(int fd, const char *p, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int
+sync_dir_of(const char *path)
+{
+    char *copy = xstrdup(path);
+    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc = 0;
+    xfree(copy);
+    if (fd < 0)
+        return errno;
+    if (fsync(fd) != 0 && errno != EINVAL)
+        rc = errno;
+    close(fd);
+    return rc;
+}
+
+int
+journal_save(const char *path, const struct journal *j, int data_fd)
+{
+    char *text = NULL, *tmp = NULL;
+    int fd = -1, rc = 0;
+
+    /* The data the journal will name must be on disk first. */
+    if (data_fd >= 0 && fdatasync(data_fd) != 0 && errno != EINVAL) {
+        rc = errno;
+        goto out;
+    }
+    text = journal_encode(j);
+    if (text == NULL) {
+        rc = ENOMEM;
+        goto out;
+    }
+    tmp = xasprintf("%s.tmp", path);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        rc = errno;
+        goto out;
+    }
+    if ((rc = write_all(fd, text, strlen(text))) != 0 ||
+        (rc = write_all(fd, "\n", 1)) != 0)
+        goto out;
+    if (fsync(fd) != 0) {
+        rc = errno;
+        goto out;
+    }
+    if (close(fd) != 0) {
+        fd = -1;
+        rc = errno;
+        goto out;
+    }
+    fd = -1;
+    if (rename(tmp, path) != 0) {
+        rc = errno;
+        goto out;
+    }
+    rc = sync_dir_of(path);
+out:
+    if (fd >= 0)
+        close(fd);
+    if (rc != 0 && tmp != NULL)
+        unlink(tmp);
+    xfree(tmp);
+    xfree(text);
+    return rc;
+}
+
+int
+journal_load(const char *path, struct journal *j)
+{
+    FILE *f = fopen(path, "re");
+    char buf[16384];
+    size_t n;
+
+    memset(j, 0, sizeof *j);
+    if (f == NULL)
+        return errno;
+    n = fread(buf, 1, sizeof buf - 1, f);
+    bool too_long = !feof(f);
+    fclose(f);
+    if (too_long)
+        return EINVAL;
+    buf[n] = '\0';
+    return journal_decode(buf, j) ? 0 : EINVAL;
+}

@@ -1,0 +1,141 @@
+/*
+ * main.c - haul's entry point: the order in which everything is set up and
+ * torn down.
+ *
+ *  1. Decide whether allocations are counted and install the counting
+ *     allocators before any library allocates (DESIGN-NOTES §6).
+ *  2. Parse the command line; --help and --version answer and leave.
+ *  3. Initialise libcurl, run every transfer on one loop (run.c).
+ *  4. Write --summary, clean up every library, then report --memstats, so
+ *     the report shows what each library really left behind.
+ *  5. Exit with the status of exitcodes.h; for a closed output pipe, die
+ *     of SIGPIPE as other filters in a pipeline do.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <uv.h>
+
+#include "exitcodes.h"
+#include "mem.h"
+#include "memstats.h"
+#include "msg.h"
+#include "options.h"
+#include "run.h"
+#include "summary.h"
+
+static void
+print_version(void)
+{
+    const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+
+    printf("haul %s\n", PACKAGE_VERSION);
+    printf("libcurl %s", v->version);
+    if (v->ssl_version != NULL)
+        printf(" (%s", v->ssl_version);
+    if (v->libz_version != NULL)
+        printf(", zlib/%s", v->libz_version);
+    if (v->nghttp2_version != NULL)
+        printf(", nghttp2/%s", v->nghttp2_version);
+    printf("%s\n", v->ssl_version != NULL ? ")" : "");
+    printf("libuv %s\n", uv_version_string());
+    printf("cJSON %s\n", cJSON_Version());
+    printf("protocols: http https%s\n",
+           (v->features & CURL_VERSION_HTTP2) ? " (HTTP/2 over TLS)" : "");
+}
+
+static int
+print_help(const struct config *cfg)
+{
+    if (cfg->help_topic == NULL) {
+        options_print_help(stdout);
+        return HAUL_EXIT_OK;
+    }
+    if (strcmp(cfg->help_topic, "exit-codes") == 0) {
+        haul_exit_print_table(stdout);
+        return HAUL_EXIT_OK;
+    }
+    msg_usage_error("no help topic '%s' (topics: exit-codes)", cfg->help_topic);
+    return HAUL_EXIT_USAGE;
+}
+
+static double
+seconds_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct config cfg;
+    struct run_result res = { 0 };
+    struct memstats *ms = NULL;
+    double started = seconds_now();
+    int code;
+
+    mem_init(options_want_memstats(argc, argv));
+    /* Write errors come back as EPIPE and EFBIG, handled where they happen. */
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
+
+    code = options_parse(argc, argv, &cfg);
+    if (code != 0)
+        return code;
+    msg_set_level(cfg.level);
+    if (cfg.help) {
+        code = print_help(&cfg);
+        config_free(&cfg);
+        return code;
+    }
+    if (mem_curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        msg_error("cannot initialise libcurl");
+        config_free(&cfg);
+        return HAUL_EXIT_INTERNAL;
+    }
+    if (cfg.version) {
+        print_version();
+        curl_global_cleanup();
+        config_free(&cfg);
+        return HAUL_EXIT_OK;
+    }
+
+    ms = memstats_new(&cfg);
+    code = run_main(&cfg, ms, &res);
+
+    if (cfg.summary != NULL) {
+        int rc = summary_write(&cfg, &res, code, seconds_now() - started);
+        if (rc != 0 && code == HAUL_EXIT_OK)
+            code = rc;
+    }
+
+    curl_global_cleanup();
+    if (ms != NULL) {
+        /* Let OpenSSL and libuv release their global state now, so the
+         * report shows what is really left. */
+        OPENSSL_cleanup();
+        uv_library_shutdown();
+        int rc = memstats_report(ms, &res);
+        if (rc != 0 && code == HAUL_EXIT_OK)
+            code = rc;
+        memstats_free(ms);
+    }
+    run_result_free(&res);
+    config_free(&cfg);
+
+    if (code == HAUL_EXIT_PIPE) {
+        fflush(stdout);
+        signal(SIGPIPE, SIG_DFL);
+        raise(SIGPIPE);
+    }
+    return code;
+}

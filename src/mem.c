@@ -1,0 +1,388 @@
+/*
+ * mem.c - counting allocators for haul, libcurl, OpenSSL, libuv and cJSON.
+ *
+ * See mem.h for the contract.  Each counted block is laid out as
+ *
+ *     [ struct block_header (16 bytes) ][ user bytes ... ]
+ *
+ * and the header names the account that was charged, so a free charges the
+ * same account back whatever thread it happens on.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <uv.h>
+
+#include "mem.h"
+
+union block_header {
+    struct {
+        size_t size;
+        struct mem_account *acct;
+    } h;
+    max_align_t align;    /* keeps the user bytes aligned as malloc's */
+};
+
+static bool counting;
+static struct mem_account owners[MEM_OWNER_COUNT];
+static bool installed[MEM_OWNER_COUNT];
+static const char *problems[MEM_OWNER_COUNT];
+
+static void account_reset(struct mem_account *acct, struct mem_account *parent);
+
+static const char *const owner_names[MEM_OWNER_COUNT] = {
+    [MEM_HAUL] = "haul",
+    [MEM_CURL] = "libcurl",
+    [MEM_OPENSSL] = "openssl",
+    [MEM_UV] = "libuv",
+    [MEM_CJSON] = "cjson",
+};
+
+static _Noreturn void
+out_of_memory(void)
+{
+    static const char msg[] = "haul: out of memory\n";
+    ssize_t n = write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)n;
+    _exit(1);
+}
+
+static void
+charge(struct mem_account *acct, size_t size)
+{
+    for (; acct != NULL; acct = acct->parent) {
+        atomic_fetch_add_explicit(&acct->allocs, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&acct->bytes_total, size, memory_order_relaxed);
+        int64_t live = atomic_fetch_add_explicit(&acct->live, (int64_t)size,
+                                                 memory_order_relaxed) + (int64_t)size;
+        int64_t peak = atomic_load_explicit(&acct->peak, memory_order_relaxed);
+        while (live > peak &&
+               !atomic_compare_exchange_weak_explicit(&acct->peak, &peak, live,
+                                                      memory_order_relaxed,
+                                                      memory_order_relaxed))
+            ;
+    }
+}
+
+static void
+refund(struct mem_account *acct, size_t size)
+{
+    for (; acct != NULL; acct = acct->parent) {
+        atomic_fetch_add_explicit(&acct->frees, 1, memory_order_relaxed);
+        atomic_fetch_sub_explicit(&acct->live, (int64_t)size, memory_order_relaxed);
+    }
+}
+
+static void *
+counted_malloc(struct mem_account *acct, size_t size)
+{
+    if (size > SIZE_MAX - sizeof(union block_header))
+        return NULL;
+    union block_header *b = malloc(sizeof *b + size);
+    if (b == NULL)
+        return NULL;
+    b->h.size = size;
+    b->h.acct = acct;
+    charge(acct, size);
+    return b + 1;
+}
+
+static void *
+counted_calloc(struct mem_account *acct, size_t n, size_t size)
+{
+    if (size != 0 && n > (SIZE_MAX - sizeof(union block_header)) / size)
+        return NULL;
+    union block_header *b = calloc(1, sizeof *b + n * size);
+    if (b == NULL)
+        return NULL;
+    b->h.size = n * size;
+    b->h.acct = acct;
+    charge(acct, n * size);
+    return b + 1;
+}
+
+static void
+counted_free(void *ptr)
+{
+    if (ptr == NULL)
+        return;
+    union block_header *b = (union block_header *)ptr - 1;
+    refund(b->h.acct, b->h.size);
+    free(b);
+}
+
+/* realloc keeps the block in the account it was first charged to. */
+static void *
+counted_realloc(struct mem_account *acct, void *ptr, size_t size)
+{
+    if (ptr == NULL)
+        return counted_malloc(acct, size);
+    if (size == 0) {
+        counted_free(ptr);
+        return NULL;
+    }
+    if (size > SIZE_MAX - sizeof(union block_header))
+        return NULL;
+    union block_header *b = (union block_header *)ptr - 1;
+    struct mem_account *owner = b->h.acct;
+    size_t old = b->h.size;
+    union block_header *nb = realloc(b, sizeof *nb + size);
+    if (nb == NULL)
+        return NULL;
+    nb->h.size = size;
+    /* Counted as one free and one allocation of the new size. */
+    refund(owner, old);
+    charge(owner, size);
+    return nb + 1;
+}
+
+static char *
+counted_strdup(struct mem_account *acct, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = counted_malloc(acct, n);
+    if (p != NULL)
+        memcpy(p, s, n);
+    return p;
+}
+
+/* Per-library entry points, with the signatures each library wants. */
+static void *curl_malloc_cb(size_t n) { return counted_malloc(&owners[MEM_CURL], n); }
+static void curl_free_cb(void *p) { counted_free(p); }
+static void *curl_realloc_cb(void *p, size_t n) { return counted_realloc(&owners[MEM_CURL], p, n); }
+static char *curl_strdup_cb(const char *s) { return counted_strdup(&owners[MEM_CURL], s); }
+static void *curl_calloc_cb(size_t n, size_t s) { return counted_calloc(&owners[MEM_CURL], n, s); }
+
+static void *uv_malloc_cb(size_t n) { return counted_malloc(&owners[MEM_UV], n); }
+static void *uv_realloc_cb(void *p, size_t n) { return counted_realloc(&owners[MEM_UV], p, n); }
+static void *uv_calloc_cb(size_t n, size_t s) { return counted_calloc(&owners[MEM_UV], n, s); }
+static void uv_free_cb(void *p) { counted_free(p); }
+
+static void *cjson_malloc_cb(size_t n) { return counted_malloc(&owners[MEM_CJSON], n); }
+static void cjson_free_cb(void *p) { counted_free(p); }
+
+static void *ssl_malloc_cb(size_t n, const char *file, int line)
+{
+    (void)file; (void)line;
+    return counted_malloc(&owners[MEM_OPENSSL], n);
+}
+static void *ssl_realloc_cb(void *p, size_t n, const char *file, int line)
+{
+    (void)file; (void)line;
+    return counted_realloc(&owners[MEM_OPENSSL], p, n);
+}
+static void ssl_free_cb(void *p, const char *file, int line)
+{
+    (void)file; (void)line;
+    counted_free(p);
+}
+
+void
+mem_init(bool count)
+{
+    counting = count;
+    installed[MEM_HAUL] = count;
+    if (!count) {
+        for (int i = 0; i < MEM_OWNER_COUNT; i++)
+            problems[i] = "counting is off";
+        return;
+    }
+    for (int i = 0; i < MEM_OWNER_COUNT; i++)
+        account_reset(&owners[i], NULL);
+
+    /* OpenSSL refuses once it has allocated anything: it must come first. */
+    if (CRYPTO_set_mem_functions(ssl_malloc_cb, ssl_realloc_cb, ssl_free_cb))
+        installed[MEM_OPENSSL] = true;
+    else
+        problems[MEM_OPENSSL] = "CRYPTO_set_mem_functions refused: OpenSSL had already allocated";
+
+    if (uv_replace_allocator(uv_malloc_cb, uv_realloc_cb, uv_calloc_cb, uv_free_cb) == 0)
+        installed[MEM_UV] = true;
+    else
+        problems[MEM_UV] = "uv_replace_allocator failed";
+
+    cJSON_Hooks hooks = { .malloc_fn = cjson_malloc_cb, .free_fn = cjson_free_cb };
+    cJSON_InitHooks(&hooks);
+    installed[MEM_CJSON] = true;
+    problems[MEM_CURL] = "curl_global_init_mem not called yet";
+}
+
+int
+mem_curl_global_init(long flags)
+{
+    if (!counting)
+        return curl_global_init(flags);
+    CURLcode rc = curl_global_init_mem(flags, curl_malloc_cb, curl_free_cb,
+                                       curl_realloc_cb, curl_strdup_cb,
+                                       curl_calloc_cb);
+    if (rc == CURLE_OK) {
+        installed[MEM_CURL] = true;
+        problems[MEM_CURL] = NULL;
+    } else {
+        problems[MEM_CURL] = "curl_global_init_mem failed";
+    }
+    return rc;
+}
+
+bool mem_counting(void) { return counting; }
+bool mem_installed(enum mem_owner owner) { return installed[owner]; }
+const char *mem_owner_name(enum mem_owner owner) { return owner_names[owner]; }
+const char *mem_install_problem(enum mem_owner owner)
+{
+    return installed[owner] ? NULL : problems[owner];
+}
+
+static void
+account_reset(struct mem_account *acct, struct mem_account *parent)
+{
+    atomic_init(&acct->allocs, 0);
+    atomic_init(&acct->frees, 0);
+    atomic_init(&acct->bytes_total, 0);
+    atomic_init(&acct->live, 0);
+    atomic_init(&acct->peak, 0);
+    acct->parent = parent;
+}
+
+void
+mem_account_init(struct mem_account *acct, struct mem_account *parent)
+{
+    account_reset(acct, parent != NULL ? parent : &owners[MEM_HAUL]);
+}
+
+void
+mem_account_read(const struct mem_account *acct, struct mem_figures *out)
+{
+    out->allocs = atomic_load_explicit(&acct->allocs, memory_order_relaxed);
+    out->frees = atomic_load_explicit(&acct->frees, memory_order_relaxed);
+    out->bytes_total = atomic_load_explicit(&acct->bytes_total, memory_order_relaxed);
+    out->live = atomic_load_explicit(&acct->live, memory_order_relaxed);
+    out->peak = atomic_load_explicit(&acct->peak, memory_order_relaxed);
+}
+
+void
+mem_owner_read(enum mem_owner owner, struct mem_figures *out)
+{
+    mem_account_read(&owners[owner], out);
+}
+
+void *
+xmalloc_in(struct mem_account *acct, size_t size)
+{
+    void *p;
+    if (!counting)
+        p = malloc(size ? size : 1);
+    else
+        p = counted_malloc(acct != NULL ? acct : &owners[MEM_HAUL], size);
+    if (p == NULL)
+        out_of_memory();
+    return p;
+}
+
+void *
+xcalloc_in(struct mem_account *acct, size_t n, size_t size)
+{
+    void *p;
+    if (!counting)
+        p = calloc(n ? n : 1, size ? size : 1);
+    else
+        p = counted_calloc(acct != NULL ? acct : &owners[MEM_HAUL], n, size);
+    if (p == NULL)
+        out_of_memory();
+    return p;
+}
+
+void *
+xrealloc_in(struct mem_account *acct, void *ptr, size_t size)
+{
+    void *p;
+    if (size == 0)
+        size = 1;
+    if (!counting)
+        p = realloc(ptr, size);
+    else
+        p = counted_realloc(acct != NULL ? acct : &owners[MEM_HAUL], ptr, size);
+    if (p == NULL)
+        out_of_memory();
+    return p;
+}
+
+char *
+xstrndup_in(struct mem_account *acct, const char *s, size_t n)
+{
+    size_t len = strnlen(s, n);
+    char *p = xmalloc_in(acct, len + 1);
+    memcpy(p, s, len);
+    p[len] = '\0';
+    return p;
+}
+
+char *
+xstrdup_in(struct mem_account *acct, const char *s)
+{
+    return xstrndup_in(acct, s, SIZE_MAX);
+}
+
+void *xmalloc(size_t size) { return xmalloc_in(NULL, size); }
+void *xcalloc(size_t n, size_t size) { return xcalloc_in(NULL, n, size); }
+void *xrealloc(void *ptr, size_t size) { return xrealloc_in(NULL, ptr, size); }
+char *xstrdup(const char *s) { return xstrdup_in(NULL, s); }
+char *xstrndup(const char *s, size_t n) { return xstrndup_in(NULL, s, n); }
+
+char *
+xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        out_of_memory();
+    char *p = xmalloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+void
+xfree(void *ptr)
+{
+    if (!counting)
+        free(ptr);
+    else
+        counted_free(ptr);
+}
+
+static uint64_t
+status_kib(const char *text, const char *key)
+{
+    const char *p = strstr(text, key);
+    if (p == NULL)
+        return 0;
+    return strtoull(p + strlen(key), NULL, 10) * 1024;
+}
+
+void
+mem_rss(uint64_t *current, uint64_t *peak)
+{
+    char buf[4096];
+    *current = *peak = 0;
+    FILE *f = fopen("/proc/self/status", "re");
+    if (f == NULL)
+        return;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    *current = status_kib(buf, "\nVmRSS:");
+    *peak = status_kib(buf, "\nVmHWM:");
+}

@@ -1,0 +1,96 @@
+/*
+ * mem.h - haul's allocation functions and the counting allocators behind
+ * --memstats.
+ *
+ * Every allocation haul makes goes through xmalloc() and friends.  When
+ * counting is on (mem_init(true), before any library is initialised), the
+ * same counting allocator is also installed into libcurl (and zlib through
+ * it), OpenSSL, libuv and cJSON, each under its own name, so the report can
+ * say who holds what.  When counting is off, these are thin wrappers over
+ * malloc and nothing is installed into the libraries.
+ *
+ * Counted blocks carry a 16-byte header (size and account), so free() and
+ * realloc() know what to subtract.  Counters are atomic: libuv's thread pool
+ * allocates from other threads.
+ *
+ * Out-of-memory policy: haul's own allocations never return NULL; on failure
+ * haul prints "haul: out of memory" and exits with status 1.  Library
+ * allocations return NULL as the libraries expect.
+ */
+#ifndef HAUL_MEM_H
+#define HAUL_MEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum mem_owner {
+    MEM_HAUL,
+    MEM_CURL,
+    MEM_OPENSSL,
+    MEM_UV,
+    MEM_CJSON,
+    MEM_OWNER_COUNT
+};
+
+/*
+ * Counters for a group of allocations: one per allocator, and one per
+ * transfer and per attempt for haul's own allocations made on their behalf.
+ * An account may have a parent; every change is applied to it too.
+ */
+struct mem_account {
+    _Atomic uint64_t allocs;
+    _Atomic uint64_t frees;
+    _Atomic uint64_t bytes_total;    /* bytes ever allocated */
+    _Atomic int64_t live;            /* bytes allocated and not freed */
+    _Atomic int64_t peak;            /* highest value of live */
+    struct mem_account *parent;
+};
+
+/* Snapshot of an account, plain values. */
+struct mem_figures {
+    uint64_t allocs, frees, bytes_total;
+    int64_t live, peak;
+};
+
+/*
+ * Decides whether allocations are counted.  Must be called once, first thing
+ * in main(), before any allocation.  With counting on, also installs the
+ * counting allocators into OpenSSL, libuv and cJSON (libcurl's go in
+ * through mem_curl_global_init()).  Whether each install worked is kept for
+ * the report.
+ */
+void mem_init(bool counting);
+bool mem_counting(void);
+/* curl_global_init() or, when counting, curl_global_init_mem(). */
+int mem_curl_global_init(long flags);
+/* Whether the allocator of `owner` is counted (false: not installed). */
+bool mem_installed(enum mem_owner owner);
+const char *mem_owner_name(enum mem_owner owner);
+/* Why an allocator could not be counted, or NULL. */
+const char *mem_install_problem(enum mem_owner owner);
+
+void mem_account_init(struct mem_account *acct, struct mem_account *parent);
+void mem_account_read(const struct mem_account *acct, struct mem_figures *out);
+void mem_owner_read(enum mem_owner owner, struct mem_figures *out);
+
+/* haul's own allocations, counted in MEM_HAUL. */
+void *xmalloc(size_t size);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *ptr, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void xfree(void *ptr);
+
+/* The same, also counted in `acct` (and its parents); acct may be NULL. */
+void *xmalloc_in(struct mem_account *acct, size_t size);
+void *xcalloc_in(struct mem_account *acct, size_t n, size_t size);
+void *xrealloc_in(struct mem_account *acct, void *ptr, size_t size);
+char *xstrdup_in(struct mem_account *acct, const char *s);
+char *xstrndup_in(struct mem_account *acct, const char *s, size_t n);
+
+/* Process figures from /proc/self/status, in bytes (0 when unknown). */
+void mem_rss(uint64_t *current, uint64_t *peak);
+
+#endif

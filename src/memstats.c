@@ -1,0 +1,279 @@
+/*
+ * memstats.c - --memstats samples and the final report; see memstats.h.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "exitcodes.h"
+#include "mem.h"
+#include "memstats.h"
+#include "msg.h"
+#include "stats.h"
+
+struct sample {
+    double t;                      /* seconds since the loop started */
+    uint64_t rss;
+    int64_t live[MEM_OWNER_COUNT];
+};
+
+struct memstats {
+    const struct config *cfg;
+    uv_loop_t *loop;
+    uint64_t start_ms;
+    uint64_t last_ms;
+    struct sample *samples;
+    size_t nsamples, cap;
+};
+
+struct memstats *
+memstats_new(const struct config *cfg)
+{
+    if (!cfg->memstats)
+        return NULL;
+    struct memstats *ms = xcalloc(1, sizeof *ms);
+    ms->cfg = cfg;
+    return ms;
+}
+
+void
+memstats_start(struct memstats *ms, uv_loop_t *loop)
+{
+    ms->loop = loop;
+    ms->start_ms = ms->last_ms = uv_now(loop);
+}
+
+static const char *
+human(int64_t n, char *buf, size_t len)
+{
+    double v = (double)(n < 0 ? -n : n);
+    const char *unit = "B";
+    if (v >= 1024 * 1024 * 1024.0) {
+        v /= 1024 * 1024 * 1024.0;
+        unit = "GiB";
+    } else if (v >= 1024 * 1024.0) {
+        v /= 1024 * 1024.0;
+        unit = "MiB";
+    } else if (v >= 1024) {
+        v /= 1024;
+        unit = "KiB";
+    }
+    if (unit[0] == 'B')
+        snprintf(buf, len, "%" PRId64 " B", n);
+    else
+        snprintf(buf, len, "%s%.1f %s", n < 0 ? "-" : "", v, unit);
+    return buf;
+}
+
+void
+memstats_tick(struct memstats *ms, uint64_t now)
+{
+    uint64_t interval = ms->cfg->memstats_interval_ms;
+    if (interval == 0 || now - ms->last_ms < interval)
+        return;
+    ms->last_ms = now;
+    if (ms->nsamples == ms->cap) {
+        ms->cap = ms->cap ? ms->cap * 2 : 64;
+        ms->samples = xrealloc(ms->samples, ms->cap * sizeof *ms->samples);
+    }
+    struct sample *s = &ms->samples[ms->nsamples++];
+    uint64_t peak;
+    s->t = (double)(now - ms->start_ms) / 1000.0;
+    mem_rss(&s->rss, &peak);
+    for (int i = 0; i < MEM_OWNER_COUNT; i++) {
+        struct mem_figures f;
+        mem_owner_read((enum mem_owner)i, &f);
+        s->live[i] = f.live;
+    }
+    if (ms->cfg->memstats_file == NULL) {
+        char a[5][24], r[24];
+        msg_result("memstats t=%.1fs rss=%s live: haul=%s libcurl=%s openssl=%s libuv=%s cjson=%s",
+                   s->t, human((int64_t)s->rss, r, sizeof r),
+                   human(s->live[MEM_HAUL], a[0], 24), human(s->live[MEM_CURL], a[1], 24),
+                   human(s->live[MEM_OPENSSL], a[2], 24), human(s->live[MEM_UV], a[3], 24),
+                   human(s->live[MEM_CJSON], a[4], 24));
+    }
+}
+
+/* Why bytes may still be live at exit, for the report. */
+static const char *
+remainder_cause(enum mem_owner owner, int64_t live)
+{
+    if (live == 0)
+        return NULL;
+    switch (owner) {
+    case MEM_OPENSSL:
+        return "OpenSSL keeps per-thread and global state until the process exits";
+    case MEM_CURL:
+        return "libcurl global state not released by curl_global_cleanup";
+    case MEM_UV:
+        return "libuv thread pool state";
+    default:
+        return "not freed: a leak";
+    }
+}
+
+static void
+print_table(const struct mem_figures *f, const struct run_result *res, uint64_t rss,
+            uint64_t peak_rss)
+{
+    char b[6][24];
+    msg_result("memstats: allocator    allocs     frees   bytes total    peak live     live now");
+    for (int i = 0; i < MEM_OWNER_COUNT; i++) {
+        const char *problem = mem_install_problem((enum mem_owner)i);
+        if (problem != NULL) {
+            msg_result("memstats: %-9s  not counted: %s", mem_owner_name((enum mem_owner)i),
+                       problem);
+            continue;
+        }
+        msg_result("memstats: %-9s %9" PRIu64 " %9" PRIu64 " %13s %12s %12s%s%s",
+                   mem_owner_name((enum mem_owner)i), f[i].allocs, f[i].frees,
+                   human((int64_t)f[i].bytes_total, b[0], 24), human(f[i].peak, b[1], 24),
+                   human(f[i].live, b[2], 24),
+                   remainder_cause((enum mem_owner)i, f[i].live) ? "  (" : "",
+                   remainder_cause((enum mem_owner)i, f[i].live)
+                       ? remainder_cause((enum mem_owner)i, f[i].live) : "");
+    }
+    msg_result("memstats: process peak RSS %s, RSS at exit %s", human((int64_t)peak_rss, b[0], 24),
+               human((int64_t)rss, b[1], 24));
+    msg_result("memstats: transfer  attempts  disconnects  received    sink peak   haul peak  "
+               "live after attempts  live after transfer");
+    for (size_t i = 0; i < res->n; i++) {
+        const struct xfer_stats *s = &res->stats[i];
+        struct mem_figures a;
+        uint32_t disc = 0;
+        for (int k = 0; k < DISC_KINDS; k++)
+            disc += s->disconnects[k];
+        mem_account_read(&s->acct, &a);
+        msg_result("memstats: %8u %9" PRIu32 " %12" PRIu32 " %9s %12s %11s %20s %20s",
+                   s->id, s->attempts, disc, human((int64_t)s->bytes_received, b[0], 24),
+                   human((int64_t)s->sink_peak, b[1], 24), human(a.peak, b[2], 24),
+                   human(s->attempt_live_max, b[3], 24),
+                   human(s->live_after_teardown, b[4], 24));
+    }
+}
+
+static cJSON *
+figures_json(enum mem_owner owner, const struct mem_figures *f)
+{
+    cJSON *o = cJSON_CreateObject();
+    const char *problem = mem_install_problem(owner);
+    cJSON_AddBoolToObject(o, "counted", problem == NULL);
+    if (problem != NULL) {
+        cJSON_AddStringToObject(o, "problem", problem);
+        return o;
+    }
+    cJSON_AddNumberToObject(o, "allocs", (double)f->allocs);
+    cJSON_AddNumberToObject(o, "frees", (double)f->frees);
+    cJSON_AddNumberToObject(o, "bytes_total", (double)f->bytes_total);
+    cJSON_AddNumberToObject(o, "peak_live", (double)f->peak);
+    cJSON_AddNumberToObject(o, "live", (double)f->live);
+    const char *cause = remainder_cause(owner, f->live);
+    if (cause != NULL)
+        cJSON_AddStringToObject(o, "remainder_cause", cause);
+    else
+        cJSON_AddNullToObject(o, "remainder_cause");
+    return o;
+}
+
+static int
+write_json(struct memstats *ms, const struct mem_figures *f, const struct run_result *res,
+           uint64_t rss, uint64_t peak_rss)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddNumberToObject(root, "schema", MEMSTATS_SCHEMA);
+    cJSON *allocs = cJSON_AddObjectToObject(root, "allocators");
+    for (int i = 0; i < MEM_OWNER_COUNT; i++)
+        cJSON_AddItemToObject(allocs, mem_owner_name((enum mem_owner)i),
+                              figures_json((enum mem_owner)i, &f[i]));
+    cJSON *proc = cJSON_AddObjectToObject(root, "process");
+    cJSON_AddNumberToObject(proc, "peak_rss", (double)peak_rss);
+    cJSON_AddNumberToObject(proc, "rss", (double)rss);
+
+    cJSON *xfers = cJSON_AddArrayToObject(root, "transfers");
+    for (size_t i = 0; i < res->n; i++) {
+        const struct xfer_stats *s = &res->stats[i];
+        struct mem_figures a;
+        mem_account_read(&s->acct, &a);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "id", s->id);
+        cJSON_AddStringToObject(o, "url", s->url ? s->url : "");
+        cJSON_AddNumberToObject(o, "bytes_received", (double)s->bytes_received);
+        cJSON_AddNumberToObject(o, "bytes_written", (double)s->bytes_written);
+        cJSON_AddNumberToObject(o, "attempts", s->attempts);
+        cJSON *d = cJSON_AddObjectToObject(o, "disconnects");
+        for (int k = DISC_FIN; k < DISC_KINDS; k++)
+            cJSON_AddNumberToObject(d, disconnect_kind_name((enum disconnect_kind)k),
+                                    s->disconnects[k]);
+        cJSON_AddNumberToObject(o, "sink_peak", (double)s->sink_peak);
+        cJSON_AddNumberToObject(o, "haul_peak", (double)a.peak);
+        cJSON_AddNumberToObject(o, "haul_allocs", (double)a.allocs);
+        cJSON_AddNumberToObject(o, "attempt_live_max", (double)s->attempt_live_max);
+        cJSON_AddNumberToObject(o, "attempts_leaking", s->attempts_leaking);
+        cJSON_AddNumberToObject(o, "live_after_teardown", (double)s->live_after_teardown);
+        cJSON_AddItemToArray(xfers, o);
+    }
+    cJSON *samples = cJSON_AddArrayToObject(root, "samples");
+    for (size_t i = 0; i < ms->nsamples; i++) {
+        const struct sample *s = &ms->samples[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "t", s->t);
+        cJSON_AddNumberToObject(o, "rss", (double)s->rss);
+        cJSON *live = cJSON_AddObjectToObject(o, "live");
+        for (int k = 0; k < MEM_OWNER_COUNT; k++)
+            cJSON_AddNumberToObject(live, mem_owner_name((enum mem_owner)k), (double)s->live[k]);
+        cJSON_AddItemToArray(samples, o);
+    }
+
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (text == NULL) {
+        msg_error("--memstats: out of memory");
+        return HAUL_EXIT_INTERNAL;
+    }
+    int rc = 0;
+    FILE *out = fopen(ms->cfg->memstats_file, "we");
+    if (out == NULL || fputs(text, out) == EOF || fputc('\n', out) == EOF) {
+        msg_error("--memstats=%s: %s", ms->cfg->memstats_file, strerror(errno));
+        rc = HAUL_EXIT_WRITE;
+    }
+    if (out != NULL && fclose(out) != 0 && rc == 0) {
+        msg_error("--memstats=%s: %s", ms->cfg->memstats_file, strerror(errno));
+        rc = HAUL_EXIT_WRITE;
+    }
+    cJSON_free(text);
+    return rc;
+}
+
+int
+memstats_report(struct memstats *ms, const struct run_result *res)
+{
+    struct mem_figures f[MEM_OWNER_COUNT];
+    uint64_t rss, peak_rss;
+
+    /* Read everything before building any report: that allocates too. */
+    for (int i = 0; i < MEM_OWNER_COUNT; i++)
+        mem_owner_read((enum mem_owner)i, &f[i]);
+    mem_rss(&rss, &peak_rss);
+    if (ms->cfg->memstats_file == NULL) {
+        print_table(f, res, rss, peak_rss);
+        return 0;
+    }
+    return write_json(ms, f, res, rss, peak_rss);
+}
+
+void
+memstats_free(struct memstats *ms)
+{
+    if (ms == NULL)
+        return;
+    xfree(ms->samples);
+    xfree(ms);
+}

@@ -1,0 +1,37 @@
+/*
+ * memstats.h - --memstats: the report of where memory went.
+ *
+ * The counting itself is in mem.c.  This module takes samples while the
+ * loop runs (--memstats-interval) and, at exit, after every library has
+ * been cleaned up, prints the table on stderr or writes the JSON document
+ * (--memstats=FILE, schema documented in the man page, MEMSTATS).
+ */
+#ifndef HAUL_MEMSTATS_H
+#define HAUL_MEMSTATS_H
+
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "options.h"
+#include "run.h"
+
+#define MEMSTATS_SCHEMA 1
+
+struct memstats;
+
+/* NULL when --memstats is off. */
+struct memstats *memstats_new(const struct config *cfg);
+/* The loop starts: time 0 for samples. */
+void memstats_start(struct memstats *ms, uv_loop_t *loop);
+/* Takes a sample when an interval has passed. */
+void memstats_tick(struct memstats *ms, uint64_t now_ms);
+/*
+ * Reads the counters now (call after curl_global_cleanup and the other
+ * libraries' cleanup) and reports them with the per-transfer figures.
+ * Returns 0, or HAUL_EXIT_WRITE when the JSON file can't be written.
+ */
+int memstats_report(struct memstats *ms, const struct run_result *res);
+void memstats_free(struct memstats *ms);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * msg.h - every line haul prints on stderr goes through these functions.
+ *
+ * Each line starts with "haul: ".  error() lines are always printed; warn()
+ * and note() are silenced by -q; verbose() needs -v.  usage_error() adds the
+ * hint to run `haul --help`.  When a progress display is on the terminal, it
+ * is erased before the line is printed and redrawn on its next tick.
+ */
+#ifndef HAUL_MSG_H
+#define HAUL_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum msg_level { MSG_QUIET = 0, MSG_NORMAL = 1, MSG_VERBOSE = 2 };
+
+void msg_set_level(enum msg_level level);
+enum msg_level msg_level(void);
+
+/* Called before each message so a progress display can erase itself. */
+void msg_set_clear_hook(void (*hook)(void));
+
+void msg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void msg_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void msg_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void msg_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Something the user asked for (--sha256): printed even with -q. */
+void msg_result(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Verbose output without the prefix (header dumps), written as given. */
+void msg_verbose_raw(const char *prefix, const char *data, size_t len);
+
+#endif

@@ -1,0 +1,113 @@
+/*
+ * options.h - the parsed command line.
+ *
+ * options_parse() turns argv into a struct config that the caller owns and
+ * frees with config_free().  Option values are checked here, so the rest of
+ * haul works with values that are known to be valid.
+ */
+#ifndef HAUL_OPTIONS_H
+#define HAUL_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "msg.h"
+
+#define RETRY_FOREVER UINT32_MAX
+
+enum opt_id {
+#define OPT(id, lname, sname, kind, argname, group, help) OPT_##id,
+#include "options.def"
+#undef OPT
+    OPT_COUNT
+};
+
+enum stream_mode { STREAM_OFF, STREAM_AUTO, STREAM_LINES, STREAM_EVENTS, STREAM_RAW };
+enum progress_kind { PROGRESS_DEFAULT, PROGRESS_BAR, PROGRESS_DOTS, PROGRESS_NONE };
+enum checksum_algo { CHECKSUM_NONE, CHECKSUM_SHA256, CHECKSUM_SHA512 };
+
+/* One URL to download and where its body goes. */
+struct job {
+    char *url;          /* as given */
+    char *output;       /* -o or input-file name; NULL: stdout or -O */
+    unsigned line;      /* line in --input-file, 0 for the command line */
+    bool input_ok;      /* false: a bad input-file line, reported, not run */
+};
+
+struct config {
+    struct job *jobs;
+    size_t njobs;
+
+    /* Output */
+    bool remote_name;
+    char *output_dir;
+    bool cont;
+    unsigned parallel;
+    unsigned parallel_host;
+    unsigned segments;
+    uint64_t buffer_size;           /* bytes */
+    enum stream_mode stream;
+    enum checksum_algo checksum_algo;
+    unsigned char checksum[64];     /* expected digest */
+    size_t checksum_len;            /* bytes */
+    bool sha256;
+
+    /* Request */
+    char **headers;                 /* "Name: value" lines */
+    size_t nheaders;
+    char *user_agent;
+    char *user;
+    char *referer;
+    bool compressed;
+    long max_redirs;
+    bool location_trusted;
+    bool insecure;
+    char *cacert;
+    char *proxy;
+    bool http11;
+    uint64_t connect_timeout_ms;
+    uint64_t max_time_ms;           /* 0: none */
+    uint64_t limit_rate;            /* bytes/s, 0: none */
+    uint64_t limit_rate_total;      /* bytes/s, 0: none */
+
+    /* Retry */
+    uint32_t retry;                 /* RETRY_FOREVER: inf */
+    uint64_t retry_delay_ms;
+    uint64_t retry_max_delay_ms;
+    bool retry_fixed;               /* --retry-delay given alone */
+    uint64_t stall_timeout_ms;
+
+    /* Reports */
+    enum msg_level level;
+    enum progress_kind progress;
+    char *events;
+    char *summary;
+    bool memstats;
+    char *memstats_file;            /* NULL: table on stderr */
+    uint64_t memstats_interval_ms;  /* 0: no samples */
+    bool help;
+    char *help_topic;
+    bool version;
+};
+
+/*
+ * Parses argv into *out.  On a usage error prints one line and returns
+ * HAUL_EXIT_USAGE (*out is then empty); otherwise returns 0.  --input-file is
+ * read here too: its unreadable lines become jobs with input_ok false.
+ */
+int options_parse(int argc, char **argv, struct config *out);
+void config_free(struct config *cfg);
+
+/* True when argv asks for --memstats or --memstats-interval (checked before
+ * anything is allocated, to decide whether allocations are counted). */
+bool options_want_memstats(int argc, char **argv);
+
+/* --help text, from the option table. */
+void options_print_help(FILE *out);
+
+/* Long name and short letter of an option, for messages. */
+const char *options_long_name(enum opt_id id);
+
+#endif

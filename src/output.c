@@ -1,0 +1,370 @@
+/*
+ * output.c - stdout, FILE.part + journal, or a file written in place; see
+ * output.h.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "exitcodes.h"
+#include "mem.h"
+#include "msg.h"
+#include "output.h"
+
+struct save_job;
+
+struct output {
+    uv_loop_t *loop;
+    struct mem_account *acct;
+    enum output_kind kind;
+    bool append;
+    size_t buffer;
+    char *path;            /* "-" for stdout */
+    char *part;            /* PARTFILE: FILE.part; INPLACE: == path */
+    char *journal;         /* PARTFILE: FILE.part.haul */
+    char *verify_file;     /* RESUME_VERIFY: the partial file found */
+    bool verify_foreign;   /* it is FILE itself (from another tool) */
+    struct sink *sink;
+    struct sink_callbacks cb;
+    void *cb_ctx;
+    struct save_job *saving;
+    bool save_warned;
+    void (*idle_cb)(void *);
+    void *idle_ctx;
+};
+
+struct save_job {
+    uv_work_t req;
+    struct output *owner;  /* NULL once the output is freed */
+    char *path;
+    struct journal j;
+    int fd;
+    int rc;
+};
+
+static int
+code_for_errno(int err)
+{
+    switch (err) {
+    case ENOSPC:
+    case EDQUOT:
+    case EFBIG:
+        return HAUL_EXIT_DISKFULL;
+    case EPIPE:
+        return HAUL_EXIT_PIPE;
+    default:
+        return HAUL_EXIT_WRITE;
+    }
+}
+
+struct output *
+output_new(uv_loop_t *loop, struct mem_account *acct, const char *path, bool append,
+           size_t buffer, const struct sink_callbacks *cb, void *cb_ctx, int *code)
+{
+    struct output *o = xcalloc_in(acct, 1, sizeof *o);
+    struct stat st;
+
+    o->loop = loop;
+    o->acct = acct;
+    o->append = append;
+    o->buffer = buffer;
+    o->cb = *cb;
+    o->cb_ctx = cb_ctx;
+    if (path == NULL || strcmp(path, "-") == 0) {
+        o->kind = OUTPUT_STDOUT;
+        o->path = xstrdup_in(acct, "-");
+        return o;
+    }
+    o->path = xstrdup_in(acct, path);
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        msg_error("%s: is a directory; name a file with -o", path);
+        *code = HAUL_EXIT_WRITE;
+        output_free(o);
+        return NULL;
+    }
+    if (append || (stat(path, &st) == 0 && !S_ISREG(st.st_mode))) {
+        o->kind = OUTPUT_INPLACE;
+        o->part = xstrdup_in(acct, path);
+        return o;
+    }
+    o->kind = OUTPUT_PARTFILE;
+    o->part = xasprintf("%s.part", path);
+    o->journal = xasprintf("%s.part.haul", path);
+    /* xasprintf charges the root account; move them to this transfer's. */
+    char *p = xstrdup_in(acct, o->part), *j = xstrdup_in(acct, o->journal);
+    xfree(o->part);
+    xfree(o->journal);
+    o->part = p;
+    o->journal = j;
+    return o;
+}
+
+enum output_kind output_kind(const struct output *o) { return o->kind; }
+const char *output_path(const struct output *o) { return o->path; }
+const char *output_part_path(const struct output *o) { return o->part ? o->part : o->path; }
+bool output_is_open(const struct output *o) { return o->sink != NULL; }
+struct sink *output_sink(struct output *o) { return o->sink; }
+
+static bool
+file_size(const char *path, uint64_t *size)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return false;
+    *size = (uint64_t)st.st_size;
+    return true;
+}
+
+void
+output_find_resume(struct output *o, const char *url, struct output_resume *r)
+{
+    uint64_t size = 0;
+
+    memset(r, 0, sizeof *r);
+    r->how = RESUME_NONE;
+    if (o->kind != OUTPUT_PARTFILE)
+        return;
+
+    int rc = journal_load(o->journal, &r->journal);
+    if (rc == 0) {
+        bool usable = strcmp(r->journal.url, url) == 0 && file_size(o->part, &size);
+        for (unsigned i = 0; usable && i < r->journal.nsegments; i++)
+            if (r->journal.seg[i].next > size)
+                usable = false;
+        if (usable) {
+            r->how = RESUME_JOURNAL;
+            return;
+        }
+        if (strcmp(r->journal.url, url) != 0)
+            msg_warn("%s: journal is for another URL (%s); not using it", o->journal,
+                     r->journal.url);
+        else
+            msg_warn("%s: journal names more bytes than %s holds; checking the file instead",
+                     o->journal, o->part);
+        journal_clear(&r->journal);
+        memset(&r->journal, 0, sizeof r->journal);
+    } else if (rc == EINVAL) {
+        msg_warn("%s: not a valid journal; checking %s instead", o->journal, o->part);
+    }
+    if (file_size(o->part, &size) && size > 0) {
+        o->verify_file = xstrdup_in(o->acct, o->part);
+        o->verify_foreign = false;
+    } else if (file_size(o->path, &size) && size > 0) {
+        o->verify_file = xstrdup_in(o->acct, o->path);
+        o->verify_foreign = true;
+    } else {
+        return;
+    }
+    r->how = RESUME_VERIFY;
+    r->size = size;
+}
+
+int
+output_read_tail(struct output *o, uint64_t end, char *buf, size_t len)
+{
+    int fd = open(o->verify_file, O_RDONLY | O_CLOEXEC);
+    int rc = 0;
+    if (fd < 0)
+        return errno;
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = pread(fd, buf + got, len - got, (off_t)(end - len + got));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            rc = n < 0 ? errno : EIO;
+            break;
+        }
+        got += (size_t)n;
+    }
+    close(fd);
+    return rc;
+}
+
+int
+output_adopt_partial(struct output *o)
+{
+    if (o->verify_file == NULL || !o->verify_foreign)
+        return 0;
+    if (rename(o->verify_file, o->part) != 0)
+        return errno;
+    msg_verbose("%s: verified against the server; continuing it as %s", o->path, o->part);
+    return 0;
+}
+
+int
+output_open(struct output *o, uint64_t at, int *code)
+{
+    int fd = -1, err = 0;
+
+    if (o->sink != NULL)
+        return 0;
+    switch (o->kind) {
+    case OUTPUT_STDOUT:
+        o->sink = sink_new_stdout(o->loop, o->acct, o->buffer, &o->cb, o->cb_ctx, &err);
+        if (o->sink == NULL)
+            goto fail;
+        return 0;
+    case OUTPUT_INPLACE:
+        fd = open(o->part, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+                  (o->append ? O_APPEND : 0), 0666);
+        if (fd < 0) {
+            err = errno == ENXIO ? EPIPE : errno;
+            goto fail;
+        }
+        break;
+    case OUTPUT_PARTFILE:
+        fd = open(o->part, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+        if (fd < 0) {
+            err = errno;
+            goto fail;
+        }
+        /* Bytes past `at` are not known good: a journal names fewer. */
+        if (ftruncate(fd, (off_t)at) != 0) {
+            err = errno;
+            close(fd);
+            goto fail;
+        }
+        break;
+    }
+    /* Regular files were opened blocking-mode-agnostic; drop O_NONBLOCK
+     * for them so writes are never short for no reason. */
+    o->sink = sink_new_fd(o->loop, o->acct, o->buffer, fd, o->part, &o->cb, o->cb_ctx, &err);
+    if (o->sink == NULL)
+        goto fail;
+    if (o->kind == OUTPUT_PARTFILE)
+        sink_seek(o->sink, at);
+    return 0;
+fail:
+    *code = code_for_errno(err);
+    return err;
+}
+
+int
+output_restart(struct output *o)
+{
+    if (o->sink == NULL)
+        return 0;
+    return sink_truncate(o->sink, 0);
+}
+
+static void
+save_work(uv_work_t *req)
+{
+    struct save_job *job = req->data;
+    job->rc = journal_save(job->path, &job->j, job->fd);
+}
+
+static void
+save_done(uv_work_t *req, int status)
+{
+    struct save_job *job = req->data;
+    struct output *o = job->owner;
+
+    if (job->fd >= 0)
+        close(job->fd);
+    if (o != NULL) {
+        o->saving = NULL;
+        if (job->rc != 0 && !o->save_warned) {
+            o->save_warned = true;
+            msg_warn("%s: cannot save the resume journal: %s", o->journal, strerror(job->rc));
+        }
+    }
+    (void)status;
+    journal_clear(&job->j);
+    xfree(job->path);
+    xfree(job);
+    if (o != NULL && o->idle_cb != NULL) {
+        void (*cb)(void *) = o->idle_cb;
+        o->idle_cb = NULL;
+        cb(o->idle_ctx);
+    }
+}
+
+void
+output_checkpoint(struct output *o, const struct journal *j)
+{
+    if (o->kind != OUTPUT_PARTFILE || o->sink == NULL || o->saving != NULL)
+        return;
+    /* Not in the transfer's account: the job may outlive the transfer. */
+    struct save_job *job = xcalloc(1, sizeof *job);
+    job->owner = o;
+    job->path = xstrdup(o->journal);
+    journal_copy(&job->j, j);
+    job->fd = dup(sink_fd(o->sink));    /* the sink may close its own */
+    job->req.data = job;
+    if (uv_queue_work(o->loop, &job->req, save_work, save_done) != 0) {
+        if (job->fd >= 0)
+            close(job->fd);
+        journal_clear(&job->j);
+        xfree(job->path);
+        xfree(job);
+        return;
+    }
+    o->saving = job;
+}
+
+int
+output_checkpoint_now(struct output *o, const struct journal *j)
+{
+    if (o->kind != OUTPUT_PARTFILE || o->sink == NULL)
+        return 0;
+    return journal_save(o->journal, j, sink_fd(o->sink));
+}
+
+bool output_checkpoint_busy(const struct output *o) { return o->saving != NULL; }
+
+void
+output_on_checkpoint_idle(struct output *o, void (*cb)(void *), void *ctx)
+{
+    o->idle_cb = cb;
+    o->idle_ctx = ctx;
+}
+
+int
+output_commit(struct output *o, int *code)
+{
+    sink_free(o->sink);
+    o->sink = NULL;
+    if (o->kind != OUTPUT_PARTFILE)
+        return 0;
+    if (rename(o->part, o->path) != 0) {
+        int err = errno;
+        *code = HAUL_EXIT_WRITE;
+        return err;
+    }
+    if (unlink(o->journal) != 0 && errno != ENOENT)
+        msg_warn("%s: cannot remove: %s", o->journal, strerror(errno));
+    return 0;
+}
+
+void
+output_discard(struct output *o)
+{
+    sink_free(o->sink);
+    o->sink = NULL;
+    if (o->kind != OUTPUT_PARTFILE)
+        return;
+    unlink(o->part);
+    unlink(o->journal);
+}
+
+void
+output_free(struct output *o)
+{
+    if (o == NULL)
+        return;
+    if (o->saving != NULL)
+        o->saving->owner = NULL;
+    sink_free(o->sink);
+    xfree(o->path);
+    xfree(o->part);
+    xfree(o->journal);
+    xfree(o->verify_file);
+    xfree(o);
+}

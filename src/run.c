@@ -1,0 +1,446 @@
+/*
+ * run.c - one invocation: the loop, the scheduler, signals, shutdown.
+ *
+ * The scheduler is one uv timer.  Each time it fires (every TICK_MS, or at
+ * once after run_poke()) it frees finished transfers, starts queued ones
+ * while there are free slots (-P, --parallel-host, and stdout bodies one
+ * after another in URL order), and gives every live transfer its tick
+ * (stalls, --max-time, retries that are due, journal saves).  When every
+ * transfer is done it winds down: libcurl's multi handle first (it may still
+ * close sockets), then our handles; the loop then runs out of handles and
+ * uv_run() returns.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "events.h"
+#include "exitcodes.h"
+#include "http.h"
+#include "mem.h"
+#include "memstats.h"
+#include "msg.h"
+#include "progress.h"
+#include "run.h"
+#include "transfer.h"
+
+#define TICK_MS 100
+
+struct host_slot {
+    char *key;
+    unsigned active;
+};
+
+struct run {
+    uv_loop_t loop;
+    const struct config *cfg;
+    struct run_result *result;
+    struct curluv *cu;
+    uv_timer_t *timer;
+    uv_signal_t *sig_int;
+    uv_signal_t *sig_term;
+    struct events *events;
+    struct progress *progress;
+    struct memstats *memstats;
+
+    struct transfer **xfers;      /* [n]; NULL before start and after free */
+    struct xfer_stats *stats;     /* [n], handed to the result */
+    size_t n;
+    size_t next;                  /* no job before this one is waiting to start */
+    size_t done;                  /* transfers freed */
+    unsigned active;              /* started and not yet freed */
+    unsigned active_rate_share;   /* active count the rate limits were set for */
+    struct host_slot *hosts;
+    size_t nhosts;
+
+    int signal_code;              /* 130 or 143 after a signal */
+    bool stdout_broken;
+    bool poked;
+    bool wound_down;
+    uint64_t rng;
+};
+
+uv_loop_t *run_loop(struct run *r) { return &r->loop; }
+struct curluv *run_curluv(struct run *r) { return r->cu; }
+struct events *run_events(struct run *r) { return r->events; }
+uint64_t run_now_ms(struct run *r) { return uv_now(&r->loop); }
+
+double
+run_random01(struct run *r)
+{
+    /* xorshift64*: jitter needs spread, not cryptography. */
+    r->rng ^= r->rng >> 12;
+    r->rng ^= r->rng << 25;
+    r->rng ^= r->rng >> 27;
+    return (double)((r->rng * UINT64_C(2685821657736338717)) >> 11) / 9007199254740992.0;
+}
+
+static void on_timer(uv_timer_t *h);
+static void on_handle_closed(uv_handle_t *h);
+
+void
+run_poke(struct run *r)
+{
+    if (r->wound_down || r->poked)
+        return;
+    r->poked = true;
+    uv_timer_start(r->timer, on_timer, 0, 0);
+}
+
+void
+run_stdout_broken(struct run *r)
+{
+    if (r->stdout_broken)
+        return;
+    r->stdout_broken = true;
+    for (size_t i = 0; i < r->n; i++)
+        if (r->xfers[i] != NULL)
+            transfer_cancel_stdout(r->xfers[i]);
+    run_poke(r);
+}
+
+/* ---- per-host slots --------------------------------------------------- */
+
+static struct host_slot *
+host_slot(struct run *r, const char *key)
+{
+    for (size_t i = 0; i < r->nhosts; i++)
+        if (strcmp(r->hosts[i].key, key) == 0)
+            return &r->hosts[i];
+    r->hosts = xrealloc(r->hosts, (r->nhosts + 1) * sizeof *r->hosts);
+    r->hosts[r->nhosts].key = xstrdup(key);
+    r->hosts[r->nhosts].active = 0;
+    return &r->hosts[r->nhosts++];
+}
+
+static bool
+host_has_room(struct run *r, const char *url)
+{
+    char *key = url_host_key(url);
+    bool ok = true;
+    if (key != NULL) {
+        ok = host_slot(r, key)->active < r->cfg->parallel_host;
+        xfree(key);
+    }
+    return ok;
+}
+
+static void
+host_count(struct run *r, const char *key, int delta)
+{
+    if (key == NULL)
+        return;
+    struct host_slot *h = host_slot(r, key);
+    h->active = (unsigned)((int)h->active + delta);
+}
+
+/* ---- scheduling ------------------------------------------------------- */
+
+static bool
+job_to_stdout(const struct config *cfg, const struct job *j)
+{
+    if (j->output != NULL)
+        return strcmp(j->output, "-") == 0;
+    return !cfg->remote_name;
+}
+
+/* Frees finished transfers and records what they left behind. */
+static void
+reap(struct run *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        struct transfer *t = r->xfers[i];
+        if (t == NULL || !transfer_finished(t))
+            continue;
+        if (transfer_started(t))
+            host_count(r, transfer_host_key(t), -1);
+        if (r->progress != NULL)
+            progress_finished(r->progress, t, &r->stats[i]);
+        transfer_free(t);
+        r->xfers[i] = NULL;
+        r->active--;
+        r->done++;
+        struct mem_figures f;
+        mem_account_read(&r->stats[i].acct, &f);
+        r->stats[i].live_after_teardown = f.live;
+    }
+}
+
+static void
+share_rate(struct run *r)
+{
+    uint64_t total = r->cfg->limit_rate_total;
+    if (total == 0 || r->active == 0 || r->active == r->active_rate_share)
+        return;
+    r->active_rate_share = r->active;
+    uint64_t each = total / r->active;
+    if (each == 0)
+        each = 1;
+    if (r->cfg->limit_rate > 0 && r->cfg->limit_rate < each)
+        each = r->cfg->limit_rate;
+    for (size_t i = 0; i < r->n; i++)
+        if (r->xfers[i] != NULL && transfer_started(r->xfers[i]))
+            transfer_set_rate_limit(r->xfers[i], each);
+}
+
+static void
+start_more(struct run *r)
+{
+    const struct config *cfg = r->cfg;
+    bool stdout_blocked = false;
+
+    /* Is an earlier stdout body still being written? */
+    for (size_t i = 0; i < r->next && !stdout_blocked; i++)
+        if (r->xfers[i] != NULL && transfer_to_stdout(r->xfers[i]))
+            stdout_blocked = true;
+
+    for (size_t i = r->next; i < r->n && r->active < cfg->parallel && r->signal_code == 0; i++) {
+        const struct job *job = &cfg->jobs[i];
+        bool to_stdout = job_to_stdout(cfg, job);
+
+        if (r->xfers[i] != NULL || r->stats[i].finished) {
+            if (i == r->next)
+                r->next++;
+            if (r->xfers[i] != NULL && transfer_to_stdout(r->xfers[i]))
+                stdout_blocked = true;
+            continue;
+        }
+        if (to_stdout && (stdout_blocked || r->stdout_broken)) {
+            if (r->stdout_broken) {
+                /* The reader is gone: nothing to write this body to. */
+                r->stats[i].finished = true;
+                r->stats[i].exit_code = HAUL_EXIT_PIPE;
+                r->stats[i].message = xstrdup("output pipe closed");
+                r->stats[i].url = url_redacted(job->url);
+                r->done++;
+                if (i == r->next)
+                    r->next++;
+                continue;
+            }
+            continue;    /* stdout bodies go out in URL order */
+        }
+        if (!host_has_room(r, job->url)) {
+            if (to_stdout)
+                stdout_blocked = true;
+            continue;
+        }
+        struct transfer *t = transfer_new(r, cfg, job, &r->stats[i]);
+        r->xfers[i] = t;
+        r->active++;
+        if (i == r->next)
+            r->next++;
+        if (transfer_finished(t))
+            continue;    /* failed before it started; reaped next round */
+        host_count(r, transfer_host_key(t), +1);
+        if (transfer_to_stdout(t))
+            stdout_blocked = true;
+        if (cfg->limit_rate_total > 0)
+            r->active_rate_share = 0;
+        transfer_start(t);
+    }
+}
+
+static void
+wind_down(struct run *r)
+{
+    if (r->wound_down)
+        return;
+    r->wound_down = true;
+    uv_timer_stop(r->timer);
+    uv_close((uv_handle_t *)r->timer, on_handle_closed);
+    uv_signal_stop(r->sig_int);
+    uv_signal_stop(r->sig_term);
+    uv_close((uv_handle_t *)r->sig_int, on_handle_closed);
+    uv_close((uv_handle_t *)r->sig_term, on_handle_closed);
+    curluv_free(r->cu);
+    r->cu = NULL;
+    if (r->progress != NULL)
+        progress_end(r->progress);
+}
+
+static void
+on_timer(uv_timer_t *h)
+{
+    struct run *r = h->data;
+    uint64_t now = uv_now(&r->loop);
+    uint64_t next = now + TICK_MS;
+
+    r->poked = false;
+    for (int round = 0; round < 2; round++) {
+        reap(r);
+        start_more(r);
+        share_rate(r);
+    }
+    for (size_t i = 0; i < r->n; i++) {
+        if (r->xfers[i] == NULL)
+            continue;
+        uint64_t due = transfer_tick(r->xfers[i], now);
+        if (due < next)
+            next = due;
+    }
+    reap(r);
+    if (r->memstats != NULL)
+        memstats_tick(r->memstats, now);
+    if (r->progress != NULL)
+        progress_tick(r->progress, now, r->xfers, r->n);
+    if (r->done == r->n) {
+        wind_down(r);
+        return;
+    }
+    /* Never 0 here: a due time in the past would spin the loop. */
+    if (!r->poked)
+        uv_timer_start(r->timer, on_timer, next > now ? next - now : 1, 0);
+}
+
+static void
+on_signal(uv_signal_t *h, int signum)
+{
+    struct run *r = h->data;
+    int code = signum == SIGINT ? HAUL_EXIT_INTERRUPTED : HAUL_EXIT_TERMINATED;
+
+    if (r->signal_code != 0) {
+        /* A second signal: the user means it. */
+        msg_error("stopped at once");
+        _exit(code);
+    }
+    r->signal_code = code;
+    if (r->progress != NULL)
+        progress_clear(r->progress);
+    for (size_t i = 0; i < r->n; i++) {
+        if (r->xfers[i] != NULL) {
+            transfer_interrupt(r->xfers[i], code);
+        } else if (!r->stats[i].finished) {
+            r->stats[i].finished = true;
+            r->stats[i].exit_code = code;
+            r->stats[i].message = xstrdup("interrupted before it started");
+            r->stats[i].url = url_redacted(r->cfg->jobs[i].url);
+            r->done++;
+        }
+    }
+    run_poke(r);
+}
+
+static void
+on_curl_done(void *ctx, CURL *easy, CURLcode result)
+{
+    (void)ctx;
+    transfer_on_curl_done(easy, result);
+}
+
+static void on_handle_closed(uv_handle_t *h) { xfree(h); }
+
+static void
+on_walk_report(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    msg_error("internal error: a %s handle is still open at exit", uv_handle_type_name(h->type));
+}
+
+int
+run_main(const struct config *cfg, struct memstats *ms, struct run_result *result)
+{
+    struct run *r = xcalloc(1, sizeof *r);
+    int code = HAUL_EXIT_OK, err = 0;
+
+    memset(result, 0, sizeof *result);
+    r->cfg = cfg;
+    r->memstats = ms;
+    r->n = cfg->njobs;
+    r->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)r;
+    if (r->rng == 0)
+        r->rng = 1;
+    if ((err = uv_loop_init(&r->loop)) != 0) {
+        msg_error("cannot start the event loop: %s", uv_strerror(err));
+        xfree(r);
+        return HAUL_EXIT_INTERNAL;
+    }
+    if (cfg->events != NULL) {
+        r->events = events_open(cfg->events, &err);
+        if (r->events == NULL) {
+            msg_error("--events %s: %s", cfg->events, strerror(err));
+            code = HAUL_EXIT_WRITE;
+            goto out_loop;
+        }
+    }
+    r->cu = curluv_new(&r->loop, on_curl_done, r);
+    if (r->cu == NULL) {
+        msg_error("cannot set up libcurl");
+        code = HAUL_EXIT_INTERNAL;
+        goto out_loop;
+    }
+    curl_multi_setopt(curluv_multi(r->cu), CURLMOPT_MAX_HOST_CONNECTIONS, (long)cfg->parallel_host);
+    r->xfers = xcalloc(r->n, sizeof *r->xfers);
+    r->stats = xcalloc(r->n, sizeof *r->stats);
+    for (size_t i = 0; i < r->n; i++) {
+        r->stats[i].id = (unsigned)i + 1;
+        mem_account_init(&r->stats[i].acct, NULL);
+        mem_account_init(&r->stats[i].attempt_acct, &r->stats[i].acct);
+    }
+    r->progress = progress_new(cfg, r->n);
+
+    r->timer = xcalloc(1, sizeof *r->timer);
+    r->sig_int = xcalloc(1, sizeof *r->sig_int);
+    r->sig_term = xcalloc(1, sizeof *r->sig_term);
+    uv_timer_init(&r->loop, r->timer);
+    uv_signal_init(&r->loop, r->sig_int);
+    uv_signal_init(&r->loop, r->sig_term);
+    r->timer->data = r->sig_int->data = r->sig_term->data = r;
+    uv_signal_start(r->sig_int, on_signal, SIGINT);
+    uv_signal_start(r->sig_term, on_signal, SIGTERM);
+    if (ms != NULL)
+        memstats_start(ms, &r->loop);
+    run_poke(r);
+
+    uv_run(&r->loop, UV_RUN_DEFAULT);
+
+    if (r->signal_code != 0) {
+        code = r->signal_code;
+    } else {
+        for (size_t i = 0; i < r->n; i++) {
+            if (r->stats[i].exit_code != HAUL_EXIT_OK) {
+                code = r->stats[i].exit_code;
+                break;
+            }
+        }
+    }
+out_loop:
+    if (!r->wound_down) {
+        if (r->cu != NULL)
+            curluv_free(r->cu);
+        uv_run(&r->loop, UV_RUN_DEFAULT);
+    }
+    if (uv_loop_close(&r->loop) != 0) {
+        uv_walk(&r->loop, on_walk_report, NULL);
+        code = HAUL_EXIT_INTERNAL;
+    }
+    progress_free(r->progress);
+    events_free(r->events);
+    for (size_t i = 0; i < r->nhosts; i++)
+        xfree(r->hosts[i].key);
+    xfree(r->hosts);
+    xfree(r->xfers);
+    result->stats = r->stats;
+    result->n = r->stats != NULL ? r->n : 0;
+    result->signal_code = r->signal_code;
+    xfree(r);
+    return code;
+}
+
+void
+run_result_free(struct run_result *res)
+{
+    for (size_t i = 0; i < res->n; i++) {
+        xfree(res->stats[i].url);
+        xfree(res->stats[i].final_url);
+        xfree(res->stats[i].output);
+        xfree(res->stats[i].message);
+    }
+    xfree(res->stats);
+    memset(res, 0, sizeof *res);
+}

@@ -1,0 +1,403 @@
+/*
+ * sink.c - non-blocking output of body bytes; see sink.h.
+ */
+#include "config.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "sink.h"
+
+struct sink {
+    uv_loop_t *loop;
+    struct mem_account *acct;
+    enum sink_mode mode;
+    int fd;
+    bool owns_fd;           /* haul opened fd and closes it */
+    bool positional;        /* pwrite at pos (files haul opened) */
+    int restore_flags;      /* SINK_SOCKET: fd's flags to put back, or -1 */
+    uint64_t pos;
+    uint64_t written;
+    char *name;
+
+    /* Bytes waiting for a non-blocking descriptor. */
+    char *ring;
+    size_t cap, head, len, peak;
+    uv_poll_t *poll;        /* separate allocation, freed in its close callback */
+    bool polling;
+
+    bool want_drain;
+    bool want_flush;
+    int error;
+
+    struct sink_callbacks cb;
+    void *ctx;
+};
+
+static void on_poll_closed(uv_handle_t *h) { xfree(h); }
+
+static struct sink *
+sink_alloc(uv_loop_t *loop, struct mem_account *acct, size_t cap,
+           const struct sink_callbacks *cb, void *ctx, const char *name)
+{
+    struct sink *s = xcalloc_in(acct, 1, sizeof *s);
+    s->loop = loop;
+    s->acct = acct;
+    s->cap = cap;
+    s->fd = -1;
+    s->restore_flags = -1;
+    s->cb = *cb;
+    s->ctx = ctx;
+    s->name = xstrdup_in(acct, name);
+    return s;
+}
+
+/* Picks the mode for a descriptor from what it is. */
+static enum sink_mode
+mode_for(int fd, bool *positional)
+{
+    struct stat st;
+    *positional = false;
+    if (fstat(fd, &st) != 0)
+        return SINK_DIRECT;
+    if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) {
+        *positional = S_ISREG(st.st_mode);
+        return SINK_DIRECT;
+    }
+    if (S_ISSOCK(st.st_mode))
+        return SINK_SOCKET;
+    if (S_ISFIFO(st.st_mode))
+        return SINK_NONBLOCK;
+    if (S_ISCHR(st.st_mode))
+        return isatty(fd) ? SINK_NONBLOCK : SINK_DIRECT;   /* /dev/null, /dev/zero */
+    return SINK_DIRECT;
+}
+
+static int
+start_watch(struct sink *s)
+{
+    int rc;
+    /* Not in the transfer account: freed in its close callback, later. */
+    s->poll = xcalloc(1, sizeof *s->poll);
+    if (s->mode == SINK_SOCKET)
+        rc = uv_poll_init_socket(s->loop, s->poll, s->fd);
+    else
+        rc = uv_poll_init(s->loop, s->poll, s->fd);
+    if (rc != 0) {
+        xfree(s->poll);
+        s->poll = NULL;
+        return -rc;
+    }
+    s->poll->data = s;
+    return 0;
+}
+
+struct sink *
+sink_new_stdout(uv_loop_t *loop, struct mem_account *acct, size_t cap,
+                const struct sink_callbacks *cb, void *ctx, int *err)
+{
+    struct sink *s = sink_alloc(loop, acct, cap, cb, ctx, "stdout");
+    bool positional;
+
+    s->mode = mode_for(STDOUT_FILENO, &positional);
+    s->fd = STDOUT_FILENO;
+    s->owns_fd = false;
+    s->positional = false;    /* share the shell's offset (> and >> work) */
+    if (s->mode == SINK_NONBLOCK) {
+        /* A private description of the same pipe or terminal. */
+        int fd = open("/proc/self/fd/1", O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+            if (errno == ENXIO) {   /* a FIFO whose reader is gone */
+                *err = EPIPE;
+                sink_free(s);
+                return NULL;
+            }
+            s->mode = SINK_DIRECT;  /* no /proc: blocking writes, documented */
+        } else {
+            s->fd = fd;
+            s->owns_fd = true;
+        }
+    } else if (s->mode == SINK_SOCKET) {
+        s->restore_flags = fcntl(STDOUT_FILENO, F_GETFL);
+    }
+    if (s->mode != SINK_DIRECT) {
+        int rc = start_watch(s);
+        if (rc != 0) {
+            *err = rc;
+            sink_free(s);
+            return NULL;
+        }
+    }
+    return s;
+}
+
+struct sink *
+sink_new_fd(uv_loop_t *loop, struct mem_account *acct, size_t cap, int fd,
+            const char *name, const struct sink_callbacks *cb, void *ctx, int *err)
+{
+    struct sink *s = sink_alloc(loop, acct, cap, cb, ctx, name);
+    bool positional;
+
+    s->fd = fd;
+    s->owns_fd = true;
+    s->mode = mode_for(fd, &positional);
+    s->positional = positional && !(fcntl(fd, F_GETFL) & O_APPEND);
+    if (s->mode != SINK_DIRECT) {
+        int rc = start_watch(s);
+        if (rc != 0) {
+            *err = rc;
+            sink_free(s);
+            return NULL;
+        }
+    }
+    return s;
+}
+
+enum sink_mode sink_mode(const struct sink *s) { return s->mode; }
+int sink_fd(const struct sink *s) { return s->fd; }
+uint64_t sink_position(const struct sink *s) { return s->pos; }
+uint64_t sink_written(const struct sink *s) { return s->written; }
+size_t sink_queued(const struct sink *s) { return s->len; }
+size_t sink_queued_peak(const struct sink *s) { return s->peak; }
+int sink_error(const struct sink *s) { return s->error; }
+const char *sink_name(const struct sink *s) { return s->name; }
+
+bool
+sink_reserve(struct sink *s, size_t len)
+{
+    if (s->error != 0)
+        return true;    /* sink_write reports the failure */
+    if (s->mode == SINK_DIRECT || s->len == 0 || s->cap - s->len >= len)
+        return true;
+    s->want_drain = true;
+    return false;
+}
+
+/* One non-blocking write; returns bytes taken, or -1 with errno. */
+static ssize_t
+write_some(struct sink *s, const struct iovec *iov, int iovcnt)
+{
+    ssize_t n;
+    do {
+        if (s->mode == SINK_SOCKET) {
+            struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt };
+            n = sendmsg(s->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+        } else if (s->positional) {
+            n = pwritev(s->fd, iov, iovcnt, (off_t)s->pos);
+        } else {
+            n = writev(s->fd, iov, iovcnt);
+        }
+    } while (n < 0 && errno == EINTR);
+    if (n > 0) {
+        s->written += (uint64_t)n;
+        s->pos += (uint64_t)n;
+    }
+    return n;
+}
+
+static void
+ring_append(struct sink *s, const char *data, size_t len)
+{
+    if (s->ring == NULL) {
+        s->ring = xmalloc_in(s->acct, s->cap);
+        s->head = 0;
+    }
+    size_t tail = (s->head + s->len) % s->cap;
+    size_t first = len < s->cap - tail ? len : s->cap - tail;
+    memcpy(s->ring + tail, data, first);
+    memcpy(s->ring, data + first, len - first);
+    s->len += len;
+    if (s->len > s->peak)
+        s->peak = s->len;
+}
+
+static void
+ring_release(struct sink *s)
+{
+    xfree(s->ring);
+    s->ring = NULL;
+    s->head = s->len = 0;
+}
+
+static void on_writable(uv_poll_t *h, int status, int events);
+
+static void
+watch(struct sink *s, bool on)
+{
+    if (s->poll == NULL || s->polling == on)
+        return;
+    s->polling = on;
+    if (on)
+        uv_poll_start(s->poll, UV_WRITABLE, on_writable);
+    else
+        uv_poll_stop(s->poll);
+}
+
+enum sink_result
+sink_write(struct sink *s, const char *data, size_t len)
+{
+    if (s->error != 0)
+        return SINK_FAIL;
+    if (len == 0)
+        return SINK_OK;
+
+    if (s->mode == SINK_DIRECT) {
+        while (len > 0) {
+            struct iovec iov = { (void *)data, len };
+            ssize_t n = write_some(s, &iov, 1);
+            if (n < 0) {
+                s->error = errno;
+                return SINK_FAIL;
+            }
+            if (n == 0) {
+                s->error = EIO;
+                return SINK_FAIL;
+            }
+            data += n;
+            len -= (size_t)n;
+        }
+        return SINK_OK;
+    }
+
+    if (s->len == 0) {
+        struct iovec iov = { (void *)data, len };
+        ssize_t n = write_some(s, &iov, 1);
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                s->error = errno;
+                return SINK_FAIL;
+            }
+            n = 0;
+        }
+        data += n;
+        len -= (size_t)n;
+        if (len == 0)
+            return SINK_OK;
+        assert(len <= s->cap);
+        ring_append(s, data, len);
+        watch(s, true);
+        return SINK_OK;
+    }
+    if (s->cap - s->len < len) {
+        s->want_drain = true;
+        return SINK_PAUSE;
+    }
+    ring_append(s, data, len);
+    return SINK_OK;
+}
+
+/* Writes queued bytes; returns false when the sink failed. */
+static bool
+drain(struct sink *s)
+{
+    while (s->len > 0) {
+        struct iovec iov[2];
+        size_t first = s->len < s->cap - s->head ? s->len : s->cap - s->head;
+        int cnt = 1;
+        iov[0].iov_base = s->ring + s->head;
+        iov[0].iov_len = first;
+        if (first < s->len) {
+            iov[1].iov_base = s->ring;
+            iov[1].iov_len = s->len - first;
+            cnt = 2;
+        }
+        ssize_t n = write_some(s, iov, cnt);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return true;
+            s->error = errno;
+            return false;
+        }
+        s->head = (s->head + (size_t)n) % s->cap;
+        s->len -= (size_t)n;
+    }
+    return true;
+}
+
+static void
+on_writable(uv_poll_t *h, int status, int events)
+{
+    struct sink *s = h->data;
+    (void)status;
+    (void)events;
+
+    /* On a poll error, the write below finds the real errno (EPIPE ...). */
+    if (!drain(s)) {
+        watch(s, false);
+        ring_release(s);
+        if (s->cb.on_error != NULL)
+            s->cb.on_error(s->ctx);
+        return;    /* the callback may have freed s */
+    }
+    if (s->len == 0) {
+        watch(s, false);
+        ring_release(s);
+    }
+    if (s->want_drain && s->cap - s->len >= s->cap / 2) {
+        s->want_drain = false;
+        if (s->cb.on_drained != NULL)
+            s->cb.on_drained(s->ctx);
+        return;    /* may have freed s */
+    }
+    if (s->want_flush && s->len == 0) {
+        s->want_flush = false;
+        if (s->cb.on_flushed != NULL)
+            s->cb.on_flushed(s->ctx);
+    }
+}
+
+bool
+sink_flush(struct sink *s)
+{
+    if (s->len == 0 || s->error != 0)
+        return true;
+    s->want_flush = true;
+    return false;
+}
+
+int
+sink_seek(struct sink *s, uint64_t pos)
+{
+    if (!s->positional)
+        return pos == s->pos ? 0 : ESPIPE;
+    s->pos = pos;
+    return 0;
+}
+
+int
+sink_truncate(struct sink *s, uint64_t size)
+{
+    if (!s->positional)
+        return ESPIPE;
+    if (ftruncate(s->fd, (off_t)size) != 0)
+        return errno;
+    s->pos = size;
+    return 0;
+}
+
+void
+sink_free(struct sink *s)
+{
+    if (s == NULL)
+        return;
+    if (s->poll != NULL) {
+        uv_poll_stop(s->poll);
+        s->poll->data = NULL;
+        uv_close((uv_handle_t *)s->poll, on_poll_closed);
+    }
+    if (s->restore_flags >= 0)
+        fcntl(STDOUT_FILENO, F_SETFL, s->restore_flags);
+    if (s->owns_fd && s->fd >= 0)
+        close(s->fd);
+    xfree(s->ring);
+    xfree(s->name);
+    xfree(s);
+}

@@ -1,0 +1,50 @@
+/*
+ * stats.h - what is known about one transfer, kept until haul exits.
+ *
+ * A struct transfer is freed as soon as it is done (1,000 URLs must not
+ * hold 1,000 transfers); what the reports need outlives it here.  The run
+ * owns these records.  The two memory accounts live here too, because the
+ * point of them is to be read after the transfer and its attempts are gone.
+ */
+#ifndef HAUL_STATS_H
+#define HAUL_STATS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "classify.h"
+#include "mem.h"
+
+#define DISC_KINDS (DISC_OTHER + 1)
+
+struct xfer_stats {
+    unsigned id;               /* 1-based, in job order */
+    char *url;                 /* redacted */
+    char *final_url;           /* redacted, NULL if none */
+    char *output;              /* path, or "-" for stdout */
+    int http_status;
+    uint64_t bytes_received;   /* body bytes from the network, all attempts */
+    uint64_t bytes_written;    /* body bytes given to the output */
+    uint64_t total;            /* resource length, when known */
+    bool total_known;
+    uint32_t attempts;
+    uint32_t resumes;          /* attempts that continued from a byte > 0 */
+    uint32_t restarts;         /* the output started over from byte 0 */
+    uint32_t gaps;             /* --stream reconnects that lost bytes */
+    uint32_t disconnects[DISC_KINDS];
+    uint64_t start_ms, end_ms; /* loop time */
+    size_t sink_peak;          /* most bytes waiting in the sink */
+    int exit_code;
+    char *message;             /* NULL on success */
+    char sha256[65];           /* hex, "" unless --sha256 */
+    bool finished;
+
+    /* haul's own allocations for this transfer (and, inside, the attempt). */
+    struct mem_account acct;
+    struct mem_account attempt_acct;
+    int64_t attempt_live_max;     /* most bytes left live after an attempt's teardown */
+    uint32_t attempts_leaking;    /* attempts that left bytes live */
+    int64_t live_after_teardown;  /* after the transfer was freed */
+};
+
+#endif

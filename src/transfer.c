@@ -1,0 +1,1286 @@
+/*
+ * transfer.c - the life of one download: attempts, resume, retries, output,
+ * and the end (success or failure).
+ *
+ * Where a disconnect is handled: attempt_ended().  It classifies what
+ * happened, releases the attempt at once (attempt_free: easy handle, error
+ * buffer, header list, response state), and then either finishes the
+ * transfer, fails it, or schedules the next attempt.  A transfer waiting
+ * for its retry holds only what it needs to resume: offset, validators,
+ * URLs, and its open output.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backoff.h"
+#include "digest.h"
+#include "events.h"
+#include "exitcodes.h"
+#include "http.h"
+#include "mem.h"
+#include "msg.h"
+#include "run.h"
+#include "transfer_int.h"
+
+/* How often the resume journal is saved while bytes arrive. */
+#define JOURNAL_INTERVAL_MS 1000
+/* How often a "progress" event is written. */
+#define EVENTS_PROGRESS_MS 1000
+
+static void finish_continue(void *ctx);
+static void fail(struct transfer *t, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static uint64_t now_ms(struct transfer *t) { return run_now_ms(t->run); }
+
+static const char *
+human_bytes(uint64_t n, char *buf, size_t len)
+{
+    static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+    double v = (double)n;
+    int u = 0;
+    while (v >= 1024 && u < 4) {
+        v /= 1024;
+        u++;
+    }
+    if (u == 0)
+        snprintf(buf, len, "%" PRIu64 " B", n);
+    else
+        snprintf(buf, len, "%.1f %s", v, units[u]);
+    return buf;
+}
+
+static struct journal *
+journal_of(struct transfer *t, struct journal *j)
+{
+    memset(j, 0, sizeof *j);
+    j->url = t->display_url;
+    j->final_url = t->stats->final_url;
+    memcpy(j->etag, t->etag, sizeof j->etag);
+    memcpy(j->last_modified, t->last_modified, sizeof j->last_modified);
+    j->total_known = t->total_known;
+    j->total = t->total;
+    j->nsegments = 1;
+    j->seg[0].start = 0;
+    j->seg[0].end_known = t->total_known;
+    j->seg[0].end = t->total;
+    j->seg[0].next = t->have;
+    return j;
+}
+
+static bool
+journaled(struct transfer *t)
+{
+    return output_kind(t->out) == OUTPUT_PARTFILE && output_is_open(t->out);
+}
+
+static void
+checkpoint(struct transfer *t)
+{
+    struct journal j;
+    if (!journaled(t) || output_checkpoint_busy(t->out))
+        return;
+    output_checkpoint(t->out, journal_of(t, &j));
+    t->journal_have = t->have;
+    t->journal_ms = now_ms(t);
+    t->journal_dirty = false;
+}
+
+static void
+checkpoint_now(struct transfer *t)
+{
+    struct journal j;
+    if (!journaled(t))
+        return;
+    int rc = output_checkpoint_now(t->out, journal_of(t, &j));
+    if (rc != 0)
+        msg_warn("%s: cannot save the resume journal: %s", output_part_path(t->out),
+                 strerror(rc));
+    else
+        t->journal_have = t->have;
+}
+
+static void
+forget_version(struct transfer *t)
+{
+    t->etag[0] = '\0';
+    t->last_modified[0] = '\0';
+    t->lm_safe = false;
+    t->total_known = false;
+    t->total = 0;
+}
+
+/* ---- sink callbacks --------------------------------------------------- */
+
+static void
+on_sink_drained(void *ctx)
+{
+    struct transfer *t = ctx;
+    struct attempt *a = t->att;
+    if (a == NULL || !a->paused)
+        return;
+    a->paused = false;
+    a->last_byte_ms = now_ms(t);    /* time paused by our own output is no stall */
+    curl_easy_pause(a->easy, CURLPAUSE_CONT);
+    curluv_kick(run_curluv(t->run));
+}
+
+static void abort_attempt(struct transfer *t, enum abort_reason why, int code);
+
+static void
+on_sink_error(void *ctx)
+{
+    struct transfer *t = ctx;
+    int err = sink_error(output_sink(t->out));
+    int code = err == EPIPE ? HAUL_EXIT_PIPE
+             : (err == ENOSPC || err == EDQUOT || err == EFBIG) ? HAUL_EXIT_DISKFULL
+             : HAUL_EXIT_WRITE;
+    if (t->att != NULL) {
+        abort_attempt(t, ABORT_WRITE, code);
+        return;
+    }
+    if (t->state == XS_FINISHING) {
+        if (code == HAUL_EXIT_PIPE) {
+            run_stdout_broken(t->run);
+            fail(t, code, "output pipe closed");
+        } else {
+            fail(t, code, "%s: %s", output_part_path(t->out), strerror(err));
+        }
+    }
+}
+
+static void
+on_sink_flushed(void *ctx)
+{
+    finish_continue(ctx);
+}
+
+static const struct sink_callbacks sink_cb = {
+    .on_drained = on_sink_drained,
+    .on_error = on_sink_error,
+    .on_flushed = on_sink_flushed,
+};
+
+/* ---- creation --------------------------------------------------------- */
+
+static char *
+join_path(struct mem_account *acct, const char *dir, const char *name)
+{
+    if (dir == NULL || name[0] == '/')
+        return xstrdup_in(acct, name);
+    size_t n = strlen(dir);
+    char *tmp = xasprintf("%s%s%s", dir, n > 0 && dir[n - 1] == '/' ? "" : "/", name);
+    char *out = xstrdup_in(acct, tmp);
+    xfree(tmp);
+    return out;
+}
+
+/* Marks a transfer that could not even start as failed. */
+static void
+fail_early(struct transfer *t, int code, const char *message)
+{
+    t->state = XS_DONE;
+    t->stats->exit_code = code;
+    t->stats->message = xstrdup(message);
+    t->stats->finished = true;
+    msg_error("%s", message);
+    events_error(run_events(t->run), t->stats->id, t->display_url, code, message);
+}
+
+struct transfer *
+transfer_new(struct run *run, const struct config *cfg, const struct job *job,
+             struct xfer_stats *stats)
+{
+    struct mem_account *acct = &stats->acct;
+    struct transfer *t = xcalloc_in(acct, 1, sizeof *t);
+    char *path = NULL, *message = NULL;
+    const char *why;
+    int code = 0;
+
+    t->run = run;
+    t->cfg = cfg;
+    t->job = job;
+    t->stats = stats;
+    t->acct = acct;
+    t->state = XS_NEW;
+    t->url = xstrdup_in(acct, job->url);
+    t->display_url = url_redacted(job->url);
+    t->deadline_ms = UINT64_MAX;
+    t->rate_limit = cfg->limit_rate;
+    stats->url = xstrdup(t->display_url);
+
+    if (!job->input_ok) {
+        message = xasprintf("input line %u: expected \"URL [OUTPUT]\": %s", job->line, job->url);
+        fail_early(t, HAUL_EXIT_URL, message);
+        goto out;
+    }
+    if ((why = url_problem(job->url)) != NULL) {
+        if (job->line > 0)
+            message = xasprintf("input line %u: %s: %s", job->line, t->display_url, why);
+        else
+            message = xasprintf("%s: %s", t->display_url, why);
+        fail_early(t, HAUL_EXIT_URL, message);
+        goto out;
+    }
+    t->host_key = url_host_key(job->url);
+
+    if (job->output != NULL && strcmp(job->output, "-") != 0) {
+        path = join_path(acct, cfg->output_dir, job->output);
+    } else if (job->output == NULL && cfg->remote_name) {
+        char *name = url_remote_name(job->url);
+        if (name == NULL) {
+            message = xasprintf("%s: no file name in the URL path for -O; name one with -o FILE",
+                                t->display_url);
+            fail_early(t, HAUL_EXIT_USAGE, message);
+            goto out;
+        }
+        path = join_path(acct, cfg->output_dir, name);
+        xfree(name);
+    }
+    t->stream = cfg->stream != STREAM_OFF;
+    t->out = output_new(run_loop(run), acct, path, t->stream && path != NULL,
+                        (size_t)cfg->buffer_size, &sink_cb, t, &code);
+    if (t->out == NULL) {
+        message = xasprintf("%s: cannot write %s", t->display_url, path);
+        t->state = XS_DONE;
+        stats->exit_code = code;
+        stats->message = message;
+        stats->finished = true;
+        message = NULL;
+        goto out;
+    }
+    t->to_stdout = output_kind(t->out) == OUTPUT_STDOUT;
+    stats->output = xstrdup(output_path(t->out));
+
+    t->md_want[0] = cfg->sha256 || cfg->checksum_algo == CHECKSUM_SHA256;
+    t->md_want[1] = cfg->checksum_algo == CHECKSUM_SHA512;
+    for (int i = 0; i < 2; i++) {
+        if (!t->md_want[i] || !t->to_stdout)
+            continue;
+        t->md[i] = EVP_MD_CTX_new();
+        if (t->md[i] == NULL ||
+            !EVP_DigestInit_ex(t->md[i], digest_md(i ? CHECKSUM_SHA512 : CHECKSUM_SHA256), NULL)) {
+            fail_early(t, HAUL_EXIT_INTERNAL, "cannot set up the digest");
+            goto out;
+        }
+    }
+
+    if (cfg->cont) {
+        struct output_resume r;
+        output_find_resume(t->out, t->display_url, &r);
+        if (r.how == RESUME_JOURNAL) {
+            t->have = r.journal.seg[0].next;
+            t->total_known = r.journal.total_known;
+            t->total = r.journal.total;
+            memcpy(t->etag, r.journal.etag, sizeof t->etag);
+            memcpy(t->last_modified, r.journal.last_modified, sizeof t->last_modified);
+            /* A journal only holds validators that were safe to use. */
+            t->lm_safe = t->last_modified[0] != '\0';
+            if (r.journal.final_url != NULL)
+                t->final_url = xstrdup_in(acct, r.journal.final_url);
+            t->journal_have = t->have;
+            journal_clear(&r.journal);
+        } else if (r.how == RESUME_VERIFY) {
+            t->verify_pending = true;
+            t->verify_size = r.size;
+        }
+    }
+out:
+    xfree(path);
+    xfree(message);
+    return t;
+}
+
+/* ---- attempts --------------------------------------------------------- */
+
+static void
+start_attempt(struct transfer *t)
+{
+    uint64_t now = now_ms(t);
+    int code = HAUL_EXIT_INTERNAL;
+
+    if (now >= t->deadline_ms) {
+        fail(t, HAUL_EXIT_TIMEOUT, "%s: gave up after --max-time", t->display_url);
+        return;
+    }
+    t->att = attempt_new(t, now, &code);
+    if (t->att == NULL) {
+        fail(t, code, "%s: cannot set up the request", t->display_url);
+        return;
+    }
+    t->state = XS_ACTIVE;
+    t->stats->attempts++;
+    CURLMcode mc = curluv_add(run_curluv(t->run), t->att->easy);
+    if (mc != CURLM_OK) {
+        attempt_free(t->att);
+        t->att = NULL;
+        fail(t, HAUL_EXIT_INTERNAL, "%s: %s", t->display_url, curl_multi_strerror(mc));
+    }
+}
+
+void
+transfer_start(struct transfer *t)
+{
+    if (t->state != XS_NEW)
+        return;
+    t->started = true;
+    t->stats->start_ms = now_ms(t);
+    if (t->cfg->max_time_ms > 0)
+        t->deadline_ms = t->stats->start_ms + t->cfg->max_time_ms;
+    t->rate_ms = t->stats->start_ms;
+    events_start(run_events(t->run), t->stats->id, t->display_url, output_path(t->out), t->have);
+    if (t->have > 0)
+        msg_verbose("%s: continuing at byte %" PRIu64 " from the journal", t->display_url, t->have);
+    start_attempt(t);
+}
+
+/* Ends the in-flight attempt from outside libcurl's callbacks. */
+static void attempt_ended(struct transfer *t, CURLcode result);
+
+static void
+abort_attempt(struct transfer *t, enum abort_reason why, int code)
+{
+    struct attempt *a = t->att;
+    if (a == NULL)
+        return;
+    a->abort = why;
+    a->abort_code = code;
+    curluv_remove(run_curluv(t->run), a->easy);
+    attempt_ended(t, CURLE_ABORTED_BY_CALLBACK);
+}
+
+/* ---- response and body (from attempt.c) ------------------------------- */
+
+static const char *
+validated_by(const struct attempt *a)
+{
+    if (a->sent_last_event_id)
+        return "last-event-id";
+    if (a->ask.if_range)
+        return http_etag_is_strong(a->ask.etag) && a->ask.etag[0] ? "etag" : "last-modified";
+    if (a->ask.total_known)
+        return "length";
+    return "none";
+}
+
+static void
+adopt_version(struct transfer *t, const struct attempt *a)
+{
+    const struct response_got *g = &a->got;
+
+    memcpy(t->etag, g->etag, sizeof t->etag);
+    memcpy(t->last_modified, g->last_modified, sizeof t->last_modified);
+    /* Last-Modified is a usable validator only if it is at least a second
+     * older than the response's Date (RFC 9110 13.1.5 / 8.8.2.2). */
+    t->lm_safe = false;
+    if (g->last_modified[0] != '\0') {
+        time_t lm = http_date(g->last_modified);
+        time_t date = a->date != -1 ? a->date : time(NULL);
+        t->lm_safe = lm != -1 && lm + 1 <= date;
+    }
+    t->total_known = false;
+    if (g->has_range && g->range.total_known) {
+        t->total_known = true;
+        t->total = g->range.total;
+    } else if (g->status == 200 && g->has_length) {
+        t->total_known = true;
+        t->total = g->length;
+    }
+    t->stats->total_known = t->total_known;
+    t->stats->total = t->total;
+}
+
+static void
+setup_records(struct transfer *t, const struct attempt *a)
+{
+    enum stream_mode m = t->cfg->stream;
+    if (!t->stream || t->rec_on || m == STREAM_RAW)
+        return;
+    bool sse = m == STREAM_EVENTS ||
+               (m == STREAM_AUTO && strncasecmp(a->content_type, "text/event-stream", 17) == 0);
+    t->sse = sse;
+    records_init(&t->rec, sse ? RECORDS_EVENTS : RECORDS_LINES,
+                 (size_t)t->cfg->buffer_size / 2, t->acct);
+    t->rec_on = true;
+}
+
+static bool
+open_output(struct transfer *t, struct attempt *a, uint64_t at)
+{
+    int code = HAUL_EXIT_WRITE;
+    int err = output_open(t->out, at, &code);
+    if (err != 0) {
+        a->abort = ABORT_WRITE;
+        a->abort_code = code;
+        if (code == HAUL_EXIT_PIPE)
+            return false;
+        msg_error("%s: cannot write %s: %s", t->display_url, output_part_path(t->out),
+                  strerror(err));
+        a->abort_code = -code;    /* negative: the message is out already */
+        return false;
+    }
+    return true;
+}
+
+bool
+transfer_on_response(struct transfer *t, struct attempt *a)
+{
+    struct response_decision *d = &a->dec;
+    struct events *ev = run_events(t->run);
+
+    t->stats->http_status = a->got.status;
+    if (a->encoded)
+        t->encoded = true;
+    events_response(ev, t->stats->id, t->display_url, a->got.status, a->got.has_length,
+                    a->got.length,
+                    a->got.has_range ? a->got.range.total_known : a->got.has_length,
+                    a->got.has_range ? a->got.range.total : a->got.length, a->got.etag,
+                    a->got.last_modified, response_action_name(d->action),
+                    d->action == RESP_WRITE ? d->offset : 0);
+
+    /* -c without journal: the answer must carry the overlap to compare. */
+    if (t->verify_pending && d->action == RESP_WRITE && d->offset != a->ask.range_first) {
+        msg_note("%s: the server does not send ranges; cannot check %s, starting over",
+                 t->display_url, output_part_path(t->out));
+        t->verify_pending = false;
+        xfree(a->verify);
+        a->verify = NULL;
+        a->verify_len = 0;
+    }
+
+    switch (d->action) {
+    case RESP_HTTP_ERROR:
+    case RESP_CHANGED:
+    case RESP_PROTOCOL:
+    case RESP_DONE:
+        a->abort = d->action == RESP_DONE ? ABORT_DONE : ABORT_RESPONSE;
+        return false;
+    case RESP_RESTART:
+        if (d->refetch) {
+            a->abort = ABORT_RESPONSE;
+            return false;
+        }
+        msg_note("%s: %s", t->display_url, d->why);
+        if (output_is_open(t->out)) {
+            int err = output_restart(t->out);
+            if (err != 0) {
+                a->abort = ABORT_WRITE;
+                a->abort_code = HAUL_EXIT_WRITE;
+                return false;
+            }
+        }
+        t->have = 0;
+        t->journal_have = 0;
+        t->stats->restarts++;
+        t->probe_pending = false;
+        adopt_version(t, a);
+        setup_records(t, a);
+        return open_output(t, a, 0);
+    case RESP_GAP: {
+        size_t lost = t->rec_on ? records_discard(&t->rec) : 0;
+        t->stats->gaps++;
+        msg_warn("%s: the stream restarted after a reconnect; bytes in between are lost "
+                 "(%zu held bytes of an incomplete record dropped)", t->display_url, lost);
+        events_gap(ev, t->stats->id, t->display_url, false, 0, d->why);
+        t->have = 0;
+        adopt_version(t, a);
+        setup_records(t, a);
+        return open_output(t, a, 0);
+    }
+    case RESP_SKIP:
+        a->skip_left = d->skip;
+        t->stats->resumes++;
+        msg_verbose("%s: %s (%" PRIu64 " bytes)", t->display_url, d->why, d->skip);
+        events_resume(ev, t->stats->id, t->display_url, d->skip, "skip");
+        return open_output(t, a, t->have);
+    case RESP_WRITE:
+        break;
+    }
+
+    if (t->verify_pending) {
+        /* Bytes from range_first on: compare the overlap, then write. */
+        if (t->total_known && a->got.has_range && a->got.range.total_known &&
+            a->got.range.total < t->verify_size) {
+            a->abort = ABORT_MISMATCH;
+            return false;
+        }
+        if (d->new_version)
+            adopt_version(t, a);
+        setup_records(t, a);
+        return true;
+    }
+    if (d->offset != t->have) {
+        a->abort = ABORT_RESPONSE;
+        d->action = RESP_PROTOCOL;
+        d->why = "the response does not continue where the output stands";
+        return false;
+    }
+    if (d->new_version)
+        adopt_version(t, a);
+    else if (!t->total_known && a->got.has_range && a->got.range.total_known) {
+        t->total_known = true;
+        t->total = a->got.range.total;
+    }
+    if (t->sse && a->sent_last_event_id) {
+        /* The server continues after the last complete event. */
+        size_t dropped = t->rec_on ? records_discard(&t->rec) : 0;
+        (void)dropped;
+        t->stats->resumes++;
+        events_resume(ev, t->stats->id, t->display_url, 0, "last-event-id");
+        msg_verbose("%s: resumed after event id %s", t->display_url, t->rec.last_id);
+    } else if (t->sse && t->stats->attempts > 1 && t->stats->bytes_written > 0) {
+        size_t lost = t->rec_on ? records_discard(&t->rec) : 0;
+        t->stats->gaps++;
+        msg_warn("%s: the event stream restarted without an event id; events in between "
+                 "are lost (%zu held bytes dropped)", t->display_url, lost);
+        events_gap(ev, t->stats->id, t->display_url, false, 0, "no event id to resume from");
+    } else if (d->offset > 0) {
+        t->stats->resumes++;
+        events_resume(ev, t->stats->id, t->display_url, d->offset, validated_by(a));
+        msg_verbose("%s: resuming at byte %" PRIu64 " (validated by %s)", t->display_url,
+                    d->offset, validated_by(a));
+    }
+    t->probe_pending = false;
+    setup_records(t, a);
+    return open_output(t, a, t->have);
+}
+
+static void
+hash_update(struct transfer *t, const char *data, size_t len)
+{
+    for (int i = 0; i < 2; i++)
+        if (t->md[i] != NULL)
+            EVP_DigestUpdate(t->md[i], data, len);
+}
+
+/* Writes bytes that passed every check; false when the output failed. */
+static bool
+emit(struct transfer *t, struct attempt *a, const char *data, size_t len)
+{
+    struct sink *s = output_sink(t->out);
+    enum sink_result r = sink_write(s, data, len);
+    if (r == SINK_FAIL) {
+        int err = sink_error(s);
+        a->abort = ABORT_WRITE;
+        a->abort_code = err == EPIPE ? HAUL_EXIT_PIPE
+                      : (err == ENOSPC || err == EDQUOT || err == EFBIG) ? HAUL_EXIT_DISKFULL
+                      : HAUL_EXIT_WRITE;
+        return false;
+    }
+    hash_update(t, data, len);
+    t->stats->bytes_written += len;
+    size_t q = sink_queued(s);
+    if (q > t->stats->sink_peak)
+        t->stats->sink_peak = q;
+    return true;
+}
+
+size_t
+transfer_on_body(struct transfer *t, struct attempt *a, const char *data, size_t len)
+{
+    size_t total = len;
+
+    a->last_byte_ms = uv_now(run_loop(t->run));
+
+    /*
+     * Returning CURL_WRITEFUNC_PAUSE consumes nothing: libcurl delivers the
+     * same bytes again.  So decide whether the output can take what this
+     * buffer will produce before any counter (skip, overlap) moves.
+     */
+    size_t n_skip = a->skip_left < len ? (size_t)a->skip_left : len;
+    size_t n_verify = 0;
+    if (t->verify_pending && a->verify_pos < a->verify_len) {
+        n_verify = a->verify_len - a->verify_pos;
+        if (n_verify > len - n_skip)
+            n_verify = len - n_skip;
+    }
+    size_t rest = len - n_skip - n_verify;
+    struct sink *s = output_sink(t->out);
+    if (rest > 0 && s != NULL && !sink_reserve(s, rest + (t->rec_on ? t->rec.len : 0))) {
+        a->paused = true;
+        return CURL_WRITEFUNC_PAUSE;
+    }
+
+    a->skip_left -= n_skip;
+    data += n_skip;
+    len -= n_skip;
+    if (n_verify > 0) {
+        if (memcmp(a->verify + a->verify_pos, data, n_verify) != 0) {
+            a->abort = ABORT_MISMATCH;
+            return 0;
+        }
+        a->verify_pos += n_verify;
+        data += n_verify;
+        len -= n_verify;
+        if (a->verify_pos < a->verify_len)
+            return total;
+        /* The overlap matches: the partial file is this resource's prefix. */
+        int err = output_adopt_partial(t->out);
+        if (err != 0) {
+            msg_error("%s: cannot continue %s: %s", t->display_url, output_part_path(t->out),
+                      strerror(err));
+            a->abort = ABORT_WRITE;
+            a->abort_code = -HAUL_EXIT_WRITE;
+            return 0;
+        }
+        t->verify_pending = false;
+        t->have = t->verify_size;
+        t->stats->resumes++;
+        events_resume(run_events(t->run), t->stats->id, t->display_url, t->have, "overlap");
+        msg_verbose("%s: the last %zu bytes of %s match the server's; continuing at byte %"
+                    PRIu64, t->display_url, a->verify_len, output_part_path(t->out), t->have);
+        xfree(a->verify);
+        a->verify = NULL;
+        if (!open_output(t, a, t->have))
+            return 0;
+    }
+    if (len == 0)
+        return total;
+
+    if (t->rec_on) {
+        size_t from_tail = 0, from_data = 0;
+        records_feed(&t->rec, data, len, &from_tail, &from_data);
+        if (from_tail > 0 && !emit(t, a, t->rec.tail, from_tail))
+            return 0;
+        if (from_data > 0 && !emit(t, a, data, from_data))
+            return 0;
+        records_consume_tail(&t->rec, from_tail);
+    } else if (!emit(t, a, data, len)) {
+        return 0;
+    }
+    t->have += len;
+    a->received += len;
+    t->stats->bytes_received += len;
+    t->journal_dirty = true;
+    return total;
+}
+
+/* ---- the end of an attempt -------------------------------------------- */
+
+static void
+finish_ok(struct transfer *t)
+{
+    t->state = XS_FINISHING;
+    finish_continue(t);
+}
+
+static void
+retry_or_fail(struct transfer *t, const struct failure_class *cls, bool progress,
+              int64_t retry_after_ms, const char *what)
+{
+    const struct config *cfg = t->cfg;
+    char held[32], of[48] = "";
+    uint64_t now = now_ms(t);
+
+    if (t->total_known) {
+        char tot[32];
+        snprintf(of, sizeof of, " of %s", human_bytes(t->total, tot, sizeof tot));
+    }
+    human_bytes(t->have, held, sizeof held);
+
+    if (cfg->retry == 0 || !cls->retryable) {
+        fail(t, cls->exit_code, "%s: %s at %s%s", t->display_url, what, held, of);
+        return;
+    }
+    if (progress)
+        t->failures = 0;
+    else
+        t->failures++;
+    if (cls->limited && ++t->limited_failures > (cfg->retry < 3 ? cfg->retry : 3)) {
+        fail(t, cls->exit_code, "%s: %s (gave up after %u tries)", t->display_url, what,
+             t->limited_failures);
+        return;
+    }
+    if (cfg->retry != RETRY_FOREVER && t->failures > cfg->retry) {
+        fail(t, cls->exit_code, "%s: %s at %s%s; gave up after %u retries without progress",
+             t->display_url, what, held, of, cfg->retry);
+        return;
+    }
+    struct backoff_policy pol = {
+        .base_ms = cfg->retry_delay_ms,
+        .max_ms = cfg->retry_max_delay_ms,
+        .fixed = cfg->retry_fixed,
+    };
+    if (t->sse && t->rec_on && t->rec.retry_ms >= 0 && retry_after_ms < 0)
+        retry_after_ms = t->rec.retry_ms;    /* the event stream's retry: field */
+    uint64_t delay = backoff_delay_ms(&pol, t->failures, retry_after_ms,
+                                      run_random01(t->run));
+    if (now + delay >= t->deadline_ms) {
+        fail(t, HAUL_EXIT_TIMEOUT, "%s: %s at %s%s; --max-time leaves no time to retry",
+             t->display_url, what, held, of);
+        return;
+    }
+    char retry_of[32] = "";
+    if (cfg->retry != RETRY_FOREVER)
+        snprintf(retry_of, sizeof retry_of, " of %u", cfg->retry);
+    msg_warn("%s: %s at %s%s; retry %u%s in %.1fs", t->display_url, what, held, of,
+             t->failures > 0 ? t->failures : 1, retry_of, (double)delay / 1000.0);
+    events_retry(run_events(t->run), t->stats->id, t->display_url, t->stats->attempts + 1,
+                 delay, what, t->have);
+    if (t->journal_dirty)
+        checkpoint(t);
+    t->state = XS_WAITING;
+    t->retry_at_ms = now + delay;
+    run_poke(t->run);
+}
+
+/* Starts the next attempt at once, without counting a failure. */
+static void
+again_now(struct transfer *t)
+{
+    t->state = XS_WAITING;
+    t->retry_at_ms = now_ms(t);
+    run_poke(t->run);
+}
+
+static void
+note_disconnect(struct transfer *t, enum disconnect_kind kind, const char *message)
+{
+    if (kind == DISC_NONE)
+        return;
+    t->stats->disconnects[kind]++;
+    events_disconnect(run_events(t->run), t->stats->id, t->display_url,
+                      disconnect_kind_name(kind), t->have, message);
+}
+
+static void
+attempt_ended(struct transfer *t, CURLcode result)
+{
+    struct attempt *a = t->att;
+    struct failure_class cls;
+    char what[CURL_ERROR_SIZE + 64];
+    long os_errno = 0;
+    int64_t retry_after = a->retry_after_ms;
+    bool progress = a->received > 0;
+    int status = a->got.status;
+    struct response_decision dec = a->dec;
+    enum abort_reason abort = a->abort;
+    int abort_code = a->abort_code;
+    bool decided = a->decided;
+    bool body_unframed = decided && !a->chunked && !a->got.has_length && !a->encoded;
+    bool accept_ranges = a->accept_ranges;
+    long http_version = 0;
+
+    attempt_collect(a);
+    curl_easy_getinfo(a->easy, CURLINFO_OS_ERRNO, &os_errno);
+    curl_easy_getinfo(a->easy, CURLINFO_HTTP_VERSION, &http_version);
+    if (a->errbuf[0] != '\0')
+        snprintf(what, sizeof what, "%s", a->errbuf);
+    else
+        snprintf(what, sizeof what, "%s", curl_easy_strerror(result));
+    if (accept_ranges)
+        t->accept_ranges = true;
+
+    /* Teardown first: nothing of this attempt outlives this point. */
+    t->att = NULL;
+    attempt_free(a);
+    a = NULL;
+    struct mem_figures f;
+    mem_account_read(&t->stats->attempt_acct, &f);
+    if (f.live > t->stats->attempt_live_max)
+        t->stats->attempt_live_max = f.live;
+    if (f.live != 0)
+        t->stats->attempts_leaking++;
+
+    if (t->state != XS_ACTIVE)
+        return;
+
+    switch (abort) {
+    case ABORT_DONE:
+        finish_ok(t);
+        return;
+    case ABORT_RESPONSE:
+        if (dec.action == RESP_RESTART && dec.refetch) {
+            msg_note("%s: %s; starting over", t->display_url, dec.why);
+            if (output_is_open(t->out))
+                output_restart(t->out);
+            t->have = 0;
+            forget_version(t);
+            t->stats->restarts++;
+            again_now(t);
+            return;
+        }
+        if (dec.action == RESP_CHANGED) {
+            fail(t, HAUL_EXIT_CHANGED, "%s: %s", t->display_url, dec.why);
+            return;
+        }
+        if (dec.action == RESP_PROTOCOL) {
+            fail(t, HAUL_EXIT_PROTOCOL, "%s: %s; refused", t->display_url, dec.why);
+            return;
+        }
+        /* An HTTP error status. */
+        if (t->final_url != NULL && status >= 400 && status < 500 &&
+            !response_status_retryable(status)) {
+            /* The resource moved back: start over from the URL as given. */
+            msg_note("%s: HTTP %d from %s; trying the original URL", t->display_url, status,
+                     t->stats->final_url ? t->stats->final_url : "the redirect target");
+            xfree(t->final_url);
+            t->final_url = NULL;
+            xfree(t->stats->final_url);
+            t->stats->final_url = NULL;
+            t->failures++;
+            if (t->failures > t->cfg->retry) {
+                fail(t, HAUL_EXIT_HTTP, "%s: HTTP %d", t->display_url, status);
+                return;
+            }
+            again_now(t);
+            return;
+        }
+        classify_http(status, &cls);
+        snprintf(what, sizeof what, "HTTP %d", status);
+        note_disconnect(t, cls.kind, what);
+        if (cls.retryable)
+            retry_or_fail(t, &cls, false, status == 429 || status == 503 ? retry_after : -1,
+                          what);
+        else
+            fail(t, HAUL_EXIT_HTTP, "%s: server answered HTTP %d", t->display_url, status);
+        return;
+    case ABORT_WRITE:
+        if (abort_code == HAUL_EXIT_PIPE) {
+            run_stdout_broken(t->run);
+            fail(t, HAUL_EXIT_PIPE, "output pipe closed");
+        } else if (abort_code < 0) {
+            fail(t, -abort_code, "%s: cannot write the output", t->display_url);
+        } else if (abort_code == HAUL_EXIT_DISKFULL) {
+            struct sink *s = output_sink(t->out);
+            char n[32];
+            fail(t, abort_code, "%s: %s after %s; run again with -c to continue once there "
+                 "is space", output_part_path(t->out), strerror(s ? sink_error(s) : ENOSPC),
+                 human_bytes(t->have, n, sizeof n));
+        } else {
+            struct sink *s = output_sink(t->out);
+            fail(t, abort_code, "%s: %s", output_part_path(t->out),
+                 strerror(s ? sink_error(s) : EIO));
+        }
+        return;
+    case ABORT_STALL: {
+        char secs[32];
+        snprintf(secs, sizeof secs, "no data for %.1fs", (double)t->cfg->stall_timeout_ms / 1000);
+        cls = (struct failure_class){ HAUL_EXIT_TIMEOUT, true, false, DISC_STALL };
+        note_disconnect(t, DISC_STALL, secs);
+        retry_or_fail(t, &cls, progress, -1, secs);
+        return;
+    }
+    case ABORT_DEADLINE:
+        fail(t, HAUL_EXIT_TIMEOUT, "%s: gave up after --max-time (%.1fs)", t->display_url,
+             (double)t->cfg->max_time_ms / 1000);
+        return;
+    case ABORT_MISMATCH:
+        msg_note("%s: %s differs from the server's copy; starting over", t->display_url,
+                 output_part_path(t->out));
+        t->verify_pending = false;
+        t->have = 0;
+        forget_version(t);
+        t->stats->restarts++;
+        again_now(t);
+        return;
+    case ABORT_SIGNAL:
+        fail(t, abort_code, "interrupted");
+        return;
+    case ABORT_CANCEL:
+        fail(t, HAUL_EXIT_PIPE, "output pipe closed");
+        return;
+    case ABORT_NONE:
+        break;
+    }
+
+    if (result == CURLE_OK) {
+        if (!decided) {
+            fail(t, HAUL_EXIT_PROTOCOL, "%s: no response", t->display_url);
+            return;
+        }
+        if (t->total_known && t->have < t->total && !t->stream) {
+            /* A 206 that ended before the end: ask for the rest. */
+            cls = (struct failure_class){ HAUL_EXIT_PARTIAL, true, false, DISC_FIN };
+            note_disconnect(t, DISC_FIN, "response ended early");
+            retry_or_fail(t, &cls, progress, -1, "response ended early");
+            return;
+        }
+        if (t->stream && (t->sse || (body_unframed && http_version < CURL_HTTP_VERSION_2))) {
+            /* A live stream that ended: reconnect, as EventSource does. */
+            cls = (struct failure_class){ HAUL_EXIT_PARTIAL, true, false, DISC_FIN };
+            note_disconnect(t, DISC_FIN, "stream ended");
+            retry_or_fail(t, &cls, progress, -1, "stream ended");
+            return;
+        }
+        if (!t->stream && body_unframed && !t->total_known &&
+            http_version < CURL_HTTP_VERSION_2 && t->accept_ranges && progress) {
+            /* A close-delimited body can't tell a cut from its end: ask the
+             * server whether there is more (416 says no). */
+            t->probe_pending = true;
+            msg_verbose("%s: body had no length; asking whether more follows", t->display_url);
+            again_now(t);
+            return;
+        }
+        finish_ok(t);
+        return;
+    }
+
+    classify_curl((int)result, (int)os_errno, &cls);
+    if (result == CURLE_PARTIAL_FILE || result == CURLE_GOT_NOTHING)
+        cls.kind = DISC_FIN;
+    note_disconnect(t, cls.kind, what);
+    if (cls.kind == DISC_RST)
+        snprintf(what, sizeof what, "connection reset");
+    else if (cls.kind == DISC_FIN)
+        snprintf(what, sizeof what, "connection closed early");
+    retry_or_fail(t, &cls, progress, -1, what);
+}
+
+void
+transfer_on_curl_done(CURL *easy, CURLcode result)
+{
+    char *priv = NULL;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
+    struct attempt *a = (struct attempt *)(void *)priv;
+    if (a == NULL || a->t->att != a)
+        return;
+    attempt_ended(a->t, result);
+}
+
+/* ---- finishing ---------------------------------------------------------- */
+
+struct hash_job {
+    uv_work_t req;
+    struct transfer *t;
+    char *path;
+    bool want[2];
+    unsigned char digest[2][64];
+    unsigned len[2];
+    int rc;
+};
+
+static void
+hash_work(uv_work_t *req)
+{
+    struct hash_job *job = req->data;
+    for (int i = 0; i < 2 && job->rc == 0; i++)
+        if (job->want[i])
+            job->rc = digest_file(job->path, i ? CHECKSUM_SHA512 : CHECKSUM_SHA256,
+                                  job->digest[i], &job->len[i]);
+}
+
+static void
+hash_done(uv_work_t *req, int status)
+{
+    struct hash_job *job = req->data;
+    struct transfer *t = job->t;
+    (void)status;
+    t->hash_running = false;
+    if (job->rc != 0) {
+        int rc = job->rc;
+        xfree(job->path);
+        xfree(job);
+        fail(t, HAUL_EXIT_WRITE, "%s: cannot read it back for its checksum: %s",
+             output_part_path(t->out), strerror(rc));
+        return;
+    }
+    memcpy(t->digest, job->digest, sizeof t->digest);
+    memcpy(t->digest_len, job->len, sizeof t->digest_len);
+    t->hashed = true;
+    xfree(job->path);
+    xfree(job);
+    finish_continue(t);
+}
+
+static bool
+start_hash(struct transfer *t)
+{
+    if (t->hashed || !(t->md_want[0] || t->md_want[1]))
+        return false;
+    if (t->to_stdout) {
+        for (int i = 0; i < 2; i++)
+            if (t->md[i] != NULL)
+                EVP_DigestFinal_ex(t->md[i], t->digest[i], &t->digest_len[i]);
+        t->hashed = true;
+        return false;
+    }
+    struct hash_job *job = xcalloc(1, sizeof *job);
+    job->t = t;
+    job->path = xstrdup(output_part_path(t->out));
+    job->want[0] = t->md_want[0];
+    job->want[1] = t->md_want[1];
+    job->req.data = job;
+    if (uv_queue_work(run_loop(t->run), &job->req, hash_work, hash_done) != 0) {
+        xfree(job->path);
+        xfree(job);
+        fail(t, HAUL_EXIT_INTERNAL, "cannot start the checksum");
+        return true;
+    }
+    t->hash_running = true;
+    return true;
+}
+
+static void
+finish_continue(void *ctx)
+{
+    struct transfer *t = ctx;
+    struct sink *s;
+    int code = HAUL_EXIT_WRITE;
+
+    if (t->state != XS_FINISHING)
+        return;
+    s = output_sink(t->out);
+    /* A stream's last record may lack its terminator: it is still data. */
+    if (t->rec_on && !t->finishing_tail_written) {
+        t->finishing_tail_written = true;
+        if (t->rec.len > 0 && s != NULL) {
+            if (sink_write(s, t->rec.tail, t->rec.len) == SINK_FAIL) {
+                fail(t, HAUL_EXIT_WRITE, "%s: %s", output_part_path(t->out),
+                     strerror(sink_error(s)));
+                return;
+            }
+            hash_update(t, t->rec.tail, t->rec.len);
+            t->stats->bytes_written += t->rec.len;
+            records_discard(&t->rec);
+        }
+    }
+    if (s == NULL) {
+        /* An empty body never opened its output: open it now, so that
+         * -o FILE makes FILE even for zero bytes. */
+        int err = output_open(t->out, 0, &code);
+        if (err != 0) {
+            fail(t, code, "%s: cannot write %s: %s", t->display_url, output_part_path(t->out),
+                 strerror(err));
+            return;
+        }
+        s = output_sink(t->out);
+    }
+    if (!sink_flush(s))
+        return;    /* on_sink_flushed calls again */
+    if (sink_error(s) != 0) {
+        on_sink_error(t);
+        return;
+    }
+    if (output_checkpoint_busy(t->out)) {
+        output_on_checkpoint_idle(t->out, finish_continue, t);
+        return;
+    }
+    if (t->hash_running || start_hash(t))
+        return;    /* hash_done calls again */
+    if (t->state != XS_FINISHING)
+        return;
+
+    char hex[2][129];
+    for (int i = 0; i < 2; i++)
+        digest_hex(t->digest[i], t->digest_len[i], hex[i]);
+    if (t->cfg->checksum_algo != CHECKSUM_NONE) {
+        int i = t->cfg->checksum_algo == CHECKSUM_SHA512 ? 1 : 0;
+        if (t->digest_len[i] != t->cfg->checksum_len ||
+            memcmp(t->digest[i], t->cfg->checksum, t->cfg->checksum_len) != 0) {
+            fail(t, HAUL_EXIT_CHECKSUM, "%s: checksum mismatch: got %s:%s; the data stays in %s",
+                 t->display_url, i ? "sha512" : "sha256", hex[i], output_part_path(t->out));
+            return;
+        }
+    }
+    int err = output_commit(t->out, &code);
+    if (err != 0) {
+        fail(t, code, "%s: cannot rename %s to %s: %s", t->display_url,
+             output_part_path(t->out), output_path(t->out), strerror(err));
+        return;
+    }
+    if (t->md_want[0] && t->cfg->sha256) {
+        memcpy(t->stats->sha256, hex[0], 64);
+        t->stats->sha256[64] = '\0';
+        msg_result("%s  %s", hex[0], output_path(t->out));
+    }
+    t->state = XS_DONE;
+    t->stats->finished = true;
+    t->stats->exit_code = HAUL_EXIT_OK;
+    t->stats->end_ms = now_ms(t);
+    events_done(run_events(t->run), t->stats->id, t->display_url, output_path(t->out),
+                t->stats->bytes_written, t->stats->attempts, t->stats->sha256);
+    run_poke(t->run);
+}
+
+/* ---- failure ------------------------------------------------------------ */
+
+static void
+fail(struct transfer *t, int code, const char *fmt, ...)
+{
+    char message[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+
+    if (t->att != NULL) {
+        struct attempt *a = t->att;
+        t->att = NULL;
+        curluv_remove(run_curluv(t->run), a->easy);
+        attempt_free(a);
+    }
+    if (output_is_open(t->out) && output_kind(t->out) == OUTPUT_PARTFILE) {
+        if (t->have > 0) {
+            if (t->have != t->journal_have || t->journal_dirty)
+                checkpoint_now(t);
+        }
+    }
+    bool saved = output_is_open(t->out) && output_kind(t->out) == OUTPUT_PARTFILE && t->have > 0;
+    if (code == HAUL_EXIT_INTERRUPTED || code == HAUL_EXIT_TERMINATED) {
+        if (saved) {
+            char n[32];
+            msg_error("%s: stopped with %s in %s; run the same command with -c to continue",
+                      t->display_url, human_bytes(t->have, n, sizeof n), output_part_path(t->out));
+        }
+    } else if (code != HAUL_EXIT_PIPE) {
+        msg_error("%s", message);
+        if (saved && code != HAUL_EXIT_DISKFULL && code != HAUL_EXIT_CHECKSUM)
+            msg_note("%s: kept %s; run again with -c to continue", t->display_url,
+                     output_part_path(t->out));
+    }
+    /* Close the output now: a paused pipe must not hold the run open. */
+    if (output_is_open(t->out) && !saved && output_kind(t->out) == OUTPUT_PARTFILE &&
+        code != HAUL_EXIT_CHECKSUM)
+        output_discard(t->out);
+    t->state = XS_DONE;
+    t->stats->finished = true;
+    t->stats->exit_code = code;
+    xfree(t->stats->message);
+    t->stats->message = xstrdup(message);
+    t->stats->end_ms = now_ms(t);
+    events_error(run_events(t->run), t->stats->id, t->display_url, code, message);
+    run_poke(t->run);
+}
+
+/* ---- time ------------------------------------------------------------- */
+
+uint64_t
+transfer_tick(struct transfer *t, uint64_t now)
+{
+    if (t->state == XS_ACTIVE && t->att != NULL) {
+        struct attempt *a = t->att;
+        if (now >= t->deadline_ms) {
+            abort_attempt(t, ABORT_DEADLINE, HAUL_EXIT_TIMEOUT);
+            return UINT64_MAX;
+        }
+        if (t->cfg->stall_timeout_ms > 0 && !a->paused &&
+            now - a->last_byte_ms >= t->cfg->stall_timeout_ms) {
+            abort_attempt(t, ABORT_STALL, HAUL_EXIT_TIMEOUT);
+            return t->state == XS_WAITING ? t->retry_at_ms : UINT64_MAX;
+        }
+        if (t->journal_dirty && now - t->journal_ms >= JOURNAL_INTERVAL_MS)
+            checkpoint(t);
+        if (now - t->rate_ms >= 500) {
+            double inst = (double)(t->stats->bytes_received - t->rate_bytes) * 1000.0 /
+                          (double)(now - t->rate_ms);
+            t->rate = t->rate == 0 ? inst : 0.5 * t->rate + 0.5 * inst;
+            t->rate_ms = now;
+            t->rate_bytes = t->stats->bytes_received;
+        }
+        if (now - t->events_progress_ms >= EVENTS_PROGRESS_MS) {
+            t->events_progress_ms = now;
+            events_progress(run_events(t->run), t->stats->id, t->display_url, t->have,
+                            t->total_known, t->total, t->rate);
+        }
+        /* A transfer paused by its own output is not stalling. */
+        uint64_t next = UINT64_MAX;
+        if (t->cfg->stall_timeout_ms > 0 && !a->paused)
+            next = a->last_byte_ms + t->cfg->stall_timeout_ms;
+        return t->deadline_ms < next ? t->deadline_ms : next;
+    }
+    if (t->state == XS_WAITING) {
+        if (now >= t->deadline_ms) {
+            fail(t, HAUL_EXIT_TIMEOUT, "%s: gave up after --max-time (%.1fs)", t->display_url,
+                 (double)t->cfg->max_time_ms / 1000);
+            return UINT64_MAX;
+        }
+        if (now >= t->retry_at_ms) {
+            start_attempt(t);
+            return UINT64_MAX;
+        }
+        return t->retry_at_ms < t->deadline_ms ? t->retry_at_ms : t->deadline_ms;
+    }
+    return UINT64_MAX;
+}
+
+void
+transfer_interrupt(struct transfer *t, int code)
+{
+    switch (t->state) {
+    case XS_ACTIVE:
+        abort_attempt(t, ABORT_SIGNAL, code);
+        break;
+    case XS_WAITING:
+    case XS_NEW:
+        if (t->state == XS_NEW)
+            t->stats->start_ms = now_ms(t);
+        fail(t, code, "interrupted");
+        break;
+    case XS_FINISHING:
+        if (!t->hash_running)
+            fail(t, code, "interrupted");
+        break;
+    case XS_DONE:
+        break;
+    }
+}
+
+void
+transfer_cancel_stdout(struct transfer *t)
+{
+    if (!t->to_stdout || t->state == XS_DONE)
+        return;
+    if (t->state == XS_ACTIVE)
+        abort_attempt(t, ABORT_CANCEL, HAUL_EXIT_PIPE);
+    else if (!t->hash_running)
+        fail(t, HAUL_EXIT_PIPE, "output pipe closed");
+}
+
+/* ---- accessors and teardown ------------------------------------------- */
+
+bool transfer_started(const struct transfer *t) { return t->started; }
+bool transfer_finished(const struct transfer *t) { return t->state == XS_DONE; }
+bool transfer_to_stdout(const struct transfer *t) { return t->to_stdout; }
+const char *transfer_host_key(const struct transfer *t) { return t->host_key; }
+
+void
+transfer_set_rate_limit(struct transfer *t, uint64_t bytes_per_s)
+{
+    t->rate_limit = bytes_per_s;
+    if (t->att != NULL)
+        curl_easy_setopt(t->att->easy, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)bytes_per_s);
+}
+
+void
+transfer_progress(const struct transfer *t, uint64_t now, struct transfer_progress *p)
+{
+    memset(p, 0, sizeof *p);
+    p->name = t->to_stdout ? t->display_url : output_path(t->out);
+    p->have = t->have;
+    p->total_known = t->total_known;
+    p->total = t->total;
+    p->waiting = t->state == XS_WAITING;
+    p->retry_in_ms = p->waiting && t->retry_at_ms > now ? t->retry_at_ms - now : 0;
+    p->attempt = t->stats->attempts;
+    p->rate = t->rate;
+}
+
+void
+transfer_free(struct transfer *t)
+{
+    if (t == NULL)
+        return;
+    if (t->att != NULL) {
+        curluv_remove(run_curluv(t->run), t->att->easy);
+        attempt_free(t->att);
+    }
+    output_free(t->out);
+    if (t->rec_on)
+        records_free(&t->rec);
+    for (int i = 0; i < 2; i++)
+        EVP_MD_CTX_free(t->md[i]);
+    xfree(t->url);
+    xfree(t->display_url);
+    xfree(t->final_url);
+    xfree(t->host_key);
+    xfree(t);
+}

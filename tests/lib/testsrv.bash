@@ -1,0 +1,122 @@
+# tests/lib/testsrv.bash - start, query and stop testsrv from bats tests.
+#
+# Sourced by tests/helpers.bash (or `load 'lib/testsrv'`).  The server binary
+# is $TESTSRV when set (out-of-tree builds such as `make distcheck` export
+# it), else tests/server/testsrv next to this file.  $TESTSRV_WRAPPER, when
+# set, is a command prefix for the server (e.g. valgrind and its options).
+#
+#   testsrv_start [DIR [SERVER-ARGS...]]
+#       Starts testsrv on 127.0.0.1, port 0, logging to DIR/testsrv.log
+#       (DIR defaults to $BATS_FILE_TMPDIR), waits (10 s at most, no fixed
+#       sleeps) until it listens and exports TESTSRV_PORT, TESTSRV_URL,
+#       TESTSRV_LOG, TESTSRV_PID and TESTSRV_DIR.
+#   testsrv_stop
+#       SIGTERM, wait for the exit; fails unless the server exited 0.
+#   testsrv_requests PATH
+#       The "req" log records whose path is PATH, one JSON object a line.
+#   testsrv_ends PATH
+#       The "end" log records of the requests for PATH.
+#   testsrv_sha256 GEN-ARGS...
+#       sha256 (hex) of `testsrv --gen GEN-ARGS...`, e.g.
+#       testsrv_sha256 --size 64M --seed 3 --version 2
+
+testsrv_bin() {
+	if [ -n "${TESTSRV:-}" ]; then
+		printf '%s\n' "$TESTSRV"
+	else
+		printf '%s\n' "$(dirname "${BASH_SOURCE[0]}")/../server/testsrv"
+	fi
+}
+
+testsrv_start() {
+	local dir=${1:-${BATS_FILE_TMPDIR:-${BATS_TEST_TMPDIR:-}}}
+	local bin i
+	[ $# -gt 0 ] && shift
+	bin=$(testsrv_bin)
+	if [ -z "$dir" ] || [ ! -d "$dir" ]; then
+		echo "testsrv_start: no directory '$dir'" >&2
+		return 1
+	fi
+	if [ ! -x "$bin" ]; then
+		echo "testsrv_start: $bin is not built" >&2
+		return 1
+	fi
+	rm -f "$dir/testsrv.port" "$dir/testsrv.pid" "$dir/testsrv.status"
+	export TESTSRV_DIR=$dir
+	export TESTSRV_LOG=$dir/testsrv.log
+	# The subshell records the server's exit status, so testsrv_stop works
+	# from any process (setup_file, a test, teardown_file).  3>&- keeps
+	# bats from waiting for the server's copy of its output pipe.
+	(
+		# shellcheck disable=SC2086 # the wrapper is a word list
+		${TESTSRV_WRAPPER:-} "$bin" --quiet --port-file "$dir/testsrv.port" --log "$TESTSRV_LOG" \
+			"$@" </dev/null >"$dir/testsrv.out" 2>"$dir/testsrv.err" &
+		echo $! >"$dir/testsrv.pid"
+		wait $!
+		echo $? >"$dir/testsrv.status.tmp"
+		mv "$dir/testsrv.status.tmp" "$dir/testsrv.status"
+	) </dev/null >/dev/null 2>&1 3>&- &
+	for ((i = 0; i < 1000; i++)); do
+		if [ -s "$dir/testsrv.port" ] && [ -s "$dir/testsrv.pid" ]; then
+			break
+		fi
+		if [ -e "$dir/testsrv.status" ]; then
+			echo "testsrv_start: server exited with" \
+				"$(cat "$dir/testsrv.status"):" >&2
+			cat "$dir/testsrv.err" >&2
+			return 1
+		fi
+		sleep 0.01
+	done
+	if [ ! -s "$dir/testsrv.port" ]; then
+		echo "testsrv_start: server not listening after 10 s" >&2
+		[ -s "$dir/testsrv.pid" ] && kill -KILL "$(cat "$dir/testsrv.pid")"
+		return 1
+	fi
+	TESTSRV_PID=$(cat "$dir/testsrv.pid")
+	TESTSRV_PORT=$(cat "$dir/testsrv.port")
+	export TESTSRV_PID TESTSRV_PORT
+	export TESTSRV_URL=http://127.0.0.1:$TESTSRV_PORT
+}
+
+testsrv_stop() {
+	local dir=${TESTSRV_DIR:-} i status
+	if [ -z "$dir" ] || [ -z "${TESTSRV_PID:-}" ]; then
+		return 0
+	fi
+	kill -TERM "$TESTSRV_PID" 2>/dev/null
+	for ((i = 0; i < 1000; i++)); do
+		[ -s "$dir/testsrv.status" ] && break
+		sleep 0.01
+	done
+	if [ ! -s "$dir/testsrv.status" ]; then
+		echo "testsrv_stop: server $TESTSRV_PID did not exit in 10 s" >&2
+		kill -KILL "$TESTSRV_PID" 2>/dev/null
+		return 1
+	fi
+	status=$(cat "$dir/testsrv.status")
+	unset TESTSRV_PID
+	if [ "$status" != 0 ]; then
+		echo "testsrv_stop: server exited with status $status:" >&2
+		cat "$dir/testsrv.err" >&2
+		return 1
+	fi
+}
+
+testsrv_requests() {
+	jq -c --arg p "$1" 'select(.ev == "req" and .path == $p)' "$TESTSRV_LOG"
+}
+
+testsrv_ends() {
+	jq -sc --arg p "$1" '
+		[.[] | select(.ev == "req" and .path == $p) | .n] as $ns
+		| .[] | select(.ev == "end") | select(.n as $n | $ns | index($n))
+	' "$TESTSRV_LOG"
+}
+
+testsrv_sha256() {
+	local bin out
+	bin=$(testsrv_bin)
+	out=$(set -o pipefail; "$bin" --gen "$@" | sha256sum) || return 1
+	printf '%s\n' "${out%% *}"
+}

@@ -1,0 +1,112 @@
+/* Unit tests of src/http.c: header and URL helpers. */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "check.h"
+#include "http.h"
+#include "mem.h"
+
+static bool
+cr(const char *s, struct content_range *r)
+{
+    return http_content_range(s, strlen(s), r);
+}
+
+int
+main(void)
+{
+    struct content_range r;
+    const char *v;
+    size_t vlen;
+    uint64_t n;
+    char *s;
+
+    mem_init(false);
+
+    CHECK(http_status_line("HTTP/1.1 206 Partial Content\r\n", 30) == 206);
+    CHECK(http_status_line("HTTP/2 200 \r\n", 13) == 200);
+    CHECK(http_status_line("HTTP/1.0 404\r\n", 14) == 404);
+    CHECK(http_status_line("HTTP/1.1 20\r\n", 13) == -1);
+    CHECK(http_status_line("Content-Length: 5\r\n", 19) == -1);
+    CHECK(http_status_line("HTTP/1.1 2000 x\r\n", 17) == -1);
+
+    const char *h = "Content-Range:  bytes 0-9/10 \r\n";
+    CHECK(http_header_is(h, strlen(h), "content-range", &v, &vlen) && vlen == 13 &&
+          strncmp(v, "bytes 0-9/10", 12) == 0);
+    CHECK(!http_header_is(h, strlen(h), "content-rang", &v, &vlen));
+    CHECK(!http_header_is(h, strlen(h), "content-length", &v, &vlen));
+
+    CHECK(cr("bytes 0-9/10", &r) && r.first == 0 && r.last == 9 && r.total_known && r.total == 10);
+    CHECK(cr("bytes 100-199/*", &r) && r.first == 100 && r.last == 199 && !r.total_known);
+    CHECK(cr("bytes */1000", &r) && r.unsatisfied && r.total == 1000);
+    CHECK(cr("bytes 5000000000-5000000099/6442450944", &r) && r.first == UINT64_C(5000000000));
+    CHECK(cr("bytes 5-9223372036854775806/*", &r) && r.last == UINT64_C(9223372036854775806));
+    CHECK(!cr("bytes 9-0/10", &r));          /* last before first */
+    CHECK(!cr("bytes 0-10/10", &r));         /* past the end */
+    CHECK(!cr("bytes */*", &r));
+    CHECK(!cr("items 0-9/10", &r));
+    CHECK(!cr("bytes 0-9/10x", &r));
+    CHECK(!cr("bytes -9/10", &r));
+    CHECK(!cr("bytes 0-99999999999999999999/*", &r));
+
+    CHECK(http_content_length("12345", 5, &n) && n == 12345);
+    CHECK(!http_content_length("12a", 3, &n));
+    CHECK(!http_content_length("", 0, &n));
+    CHECK(!http_content_length("-1", 2, &n));
+
+    CHECK(http_etag_is_strong("\"abc\""));
+    CHECK(!http_etag_is_strong("W/\"abc\""));
+    CHECK(!http_etag_is_strong("abc"));
+    CHECK(!http_etag_is_strong("\""));
+
+    CHECK(http_date("Sun, 06 Nov 1994 08:49:37 GMT") == 784111777);
+    CHECK(http_date("garbage") == -1);
+    CHECK(http_retry_after_ms("120", 0) == 120000);
+    CHECK(http_retry_after_ms(" 3", 0) == 3000);
+    CHECK(http_retry_after_ms("Sun, 06 Nov 1994 08:49:37 GMT", 784111770) == 7000);
+    CHECK(http_retry_after_ms("Sun, 06 Nov 1994 08:49:37 GMT", 784111800) == 0);
+    CHECK(http_retry_after_ms("soon", 0) == -1);
+    CHECK(http_retry_after_ms("3 s", 0) == -1);
+
+    CHECK(url_problem("http://example.org/x") == NULL);
+    CHECK(url_problem("https://example.org:8443/x?y#z") == NULL);
+    CHECK(url_problem("ftp://example.org/x") != NULL);
+    CHECK(url_problem("file:///etc/passwd") != NULL);
+    CHECK(url_problem("example.org/x") != NULL);
+    CHECK(url_problem("http://") != NULL);
+    CHECK(url_problem("http://exa mple.org/") != NULL);
+    CHECK(url_problem("") != NULL);
+
+    s = url_redacted("https://user:secret@example.org/a?b");
+    CHECK_STR(s, "https://example.org/a?b");
+    xfree(s);
+    s = url_redacted("http://example.org/plain");
+    CHECK_STR(s, "http://example.org/plain");
+    xfree(s);
+    s = url_redacted("weird://u:p@host/x");
+    CHECK(s != NULL && strstr(s, "u:p") == NULL);
+    xfree(s);
+
+    s = url_remote_name("http://h/dir/file.iso?x=1");
+    CHECK_STR(s, "file.iso");
+    xfree(s);
+    s = url_remote_name("http://h/dir/a%20b.txt");
+    CHECK_STR(s, "a b.txt");
+    xfree(s);
+    CHECK(url_remote_name("http://h/dir/") == NULL);
+    CHECK(url_remote_name("http://h/") == NULL);
+    CHECK(url_remote_name("http://h") == NULL);
+    CHECK(url_remote_name("http://h/..") == NULL);
+    CHECK(url_remote_name("http://h/x/%2e%2e") == NULL);
+    CHECK(url_remote_name("http://h/x/a%2Fb") == NULL);
+    CHECK(url_remote_name("http://h/x/%00") == NULL);
+
+    s = url_host_key("http://Example.ORG/x");
+    CHECK_STR(s, "example.org:80");
+    xfree(s);
+    s = url_host_key("https://example.org:8443/x");
+    CHECK_STR(s, "example.org:8443");
+    xfree(s);
+    return check_done("test_http");
+}

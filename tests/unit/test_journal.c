@@ -1,0 +1,79 @@
+/* Unit tests of src/journal.c: encode, decode, save, load. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "journal.h"
+#include "mem.h"
+
+int
+main(void)
+{
+    struct journal j, k;
+    char dir[] = "/tmp/haul-journal-XXXXXX";
+
+    mem_init(false);
+    memset(&j, 0, sizeof j);
+    j.url = xstrdup("http://example.org/f");
+    j.final_url = xstrdup("http://cdn.example.org/f");
+    strcpy(j.etag, "\"abc\"");
+    strcpy(j.last_modified, "Sun, 06 Nov 1994 08:49:37 GMT");
+    j.total_known = true;
+    j.total = UINT64_C(9007199254740993);    /* beyond a double's precision */
+    j.nsegments = 1;
+    j.seg[0] = (struct journal_segment){ .start = 0, .end = j.total, .end_known = true,
+                                         .next = UINT64_C(9007199254740991) };
+
+    char *text = journal_encode(&j);
+    CHECK(text != NULL);
+    CHECK(strstr(text, "\"9007199254740993\"") != NULL);
+    CHECK(journal_decode(text, &k));
+    CHECK_STR(k.url, j.url);
+    CHECK_STR(k.final_url, j.final_url);
+    CHECK_STR(k.etag, j.etag);
+    CHECK(k.total_known && k.total == j.total);
+    CHECK(k.nsegments == 1 && k.seg[0].next == j.seg[0].next && k.seg[0].end_known);
+    journal_clear(&k);
+    xfree(text);
+
+    /* Invalid journals are refused, not half-read. */
+    CHECK(!journal_decode("", &k));
+    CHECK(!journal_decode("{}", &k));
+    CHECK(!journal_decode("{\"schema\":2,\"url\":\"\",\"final_url\":\"\",\"etag\":\"\","
+                          "\"last_modified\":\"\",\"total\":\"\",\"segments\":[{\"start\":\"0\","
+                          "\"end\":\"\",\"next\":\"5\"}]}", &k));
+    CHECK(journal_decode("{\"schema\":1,\"url\":\"u\",\"final_url\":\"\",\"etag\":\"\","
+                         "\"last_modified\":\"\",\"total\":\"\",\"segments\":[{\"start\":\"0\","
+                         "\"end\":\"\",\"next\":\"5\"}]}", &k));
+    CHECK(k.final_url == NULL && !k.total_known && k.seg[0].next == 5);
+    journal_clear(&k);
+    /* next beyond end, a number instead of a string, a negative string. */
+    CHECK(!journal_decode("{\"schema\":1,\"url\":\"u\",\"final_url\":\"\",\"etag\":\"\","
+                          "\"last_modified\":\"\",\"total\":\"10\",\"segments\":[{\"start\":\"0\","
+                          "\"end\":\"10\",\"next\":\"11\"}]}", &k));
+    CHECK(!journal_decode("{\"schema\":1,\"url\":\"u\",\"final_url\":\"\",\"etag\":\"\","
+                          "\"last_modified\":\"\",\"total\":\"\",\"segments\":[{\"start\":\"0\","
+                          "\"end\":\"\",\"next\":5}]}", &k));
+    CHECK(!journal_decode("{\"schema\":1,\"url\":\"u\",\"final_url\":\"\",\"etag\":\"\","
+                          "\"last_modified\":\"\",\"total\":\"\",\"segments\":[{\"start\":\"0\","
+                          "\"end\":\"\",\"next\":\"-5\"}]}", &k));
+
+    /* Save and load through a file. */
+    CHECK(mkdtemp(dir) != NULL);
+    char *path = xasprintf("%s/f.part.haul", dir);
+    CHECK(journal_save(path, &j, -1) == 0);
+    CHECK(journal_load(path, &k) == 0);
+    CHECK(k.seg[0].next == j.seg[0].next);
+    journal_clear(&k);
+    char *tmp = xasprintf("%s.tmp", path);
+    CHECK(access(tmp, F_OK) != 0);    /* the temporary file was renamed */
+    unlink(path);
+    CHECK(journal_load(path, &k) == ENOENT);
+    rmdir(dir);
+    xfree(tmp);
+    xfree(path);
+    journal_clear(&j);
+    return check_done("test_journal");
+}

@@ -1,0 +1,180 @@
+/*
+ * Unit tests of src/response.c: the rule that decides, before a body byte
+ * is written, whether a response continues what is held.
+ */
+#include "config.h"
+
+#include "check.h"
+#include "response.h"
+
+static struct response_ask
+ask_from(uint64_t held, bool can_restart)
+{
+    struct response_ask a;
+    memset(&a, 0, sizeof a);
+    a.held = held;
+    a.can_restart = can_restart;
+    if (held > 0) {
+        a.ranged = true;
+        a.range_first = held;
+    }
+    return a;
+}
+
+static struct response_got
+got_status(int status)
+{
+    struct response_got g;
+    memset(&g, 0, sizeof g);
+    g.status = status;
+    return g;
+}
+
+static enum response_action
+decide(const struct response_ask *a, const struct response_got *g, struct response_decision *d)
+{
+    response_decide(a, g, d);
+    return d->action;
+}
+
+int
+main(void)
+{
+    struct response_decision d;
+    struct response_ask a;
+    struct response_got g;
+
+    /* A fresh request: 200 writes from 0 and takes the validators. */
+    a = ask_from(0, true);
+    g = got_status(200);
+    CHECK(decide(&a, &g, &d) == RESP_WRITE && d.offset == 0 && d.new_version);
+
+    /* 206 that starts exactly where we are, same ETag and total. */
+    a = ask_from(1000, true);
+    a.if_range = true;
+    strcpy(a.etag, "\"v1\"");
+    a.total_known = true;
+    a.total = 5000;
+    g = got_status(206);
+    g.has_range = true;
+    g.range = (struct content_range){ .first = 1000, .last = 4999, .total_known = true, .total = 5000 };
+    g.has_length = true;
+    g.length = 4000;
+    strcpy(g.etag, "\"v1\"");
+    CHECK(decide(&a, &g, &d) == RESP_WRITE && d.offset == 1000 && !d.new_version);
+
+    /* The same 206 but starting one byte off: refused. */
+    g.range.first = 1001;
+    g.length = 3999;
+    CHECK(decide(&a, &g, &d) == RESP_PROTOCOL);
+    g.range.first = 1000;
+    g.length = 4000;
+
+    /* A different total than before, with If-Range sent: the server lies. */
+    g.range.total = 5001;
+    g.range.last = 5000;
+    g.length = 4001;
+    CHECK(decide(&a, &g, &d) == RESP_PROTOCOL);
+    g.range.total = 5000;
+    g.range.last = 4999;
+    g.length = 4000;
+
+    /* A different ETag on the 206 than asked: refused. */
+    strcpy(g.etag, "\"v2\"");
+    CHECK(decide(&a, &g, &d) == RESP_PROTOCOL);
+    strcpy(g.etag, "\"v1\"");
+
+    /* Content-Length disagreeing with Content-Range: refused. */
+    g.length = 10;
+    CHECK(decide(&a, &g, &d) == RESP_PROTOCOL);
+    g.length = 4000;
+
+    /* 206 without Content-Range: refused. */
+    g.has_range = false;
+    CHECK(decide(&a, &g, &d) == RESP_PROTOCOL);
+    g.has_range = true;
+
+    /* No validator at all: a new length means a new version. */
+    a.if_range = false;
+    a.etag[0] = '\0';
+    g.etag[0] = '\0';
+    g.range.total = 6000;
+    CHECK(decide(&a, &g, &d) == RESP_RESTART && d.refetch && d.new_version);
+    a.can_restart = false;
+    CHECK(decide(&a, &g, &d) == RESP_CHANGED);
+    a.stream = true;
+    CHECK(decide(&a, &g, &d) == RESP_GAP);
+
+    /* 200 to a ranged request, new ETag: a file starts over... */
+    a = ask_from(1000, true);
+    a.if_range = true;
+    strcpy(a.etag, "\"v1\"");
+    a.total_known = true;
+    a.total = 5000;
+    g = got_status(200);
+    g.has_length = true;
+    g.length = 5000;
+    strcpy(g.etag, "\"v2\"");
+    CHECK(decide(&a, &g, &d) == RESP_RESTART && !d.refetch && d.new_version);
+    /* ...stdout cannot take bytes back. */
+    a.can_restart = false;
+    CHECK(decide(&a, &g, &d) == RESP_CHANGED);
+    /* Same ETag and length: the server ignores ranges; skip what we have. */
+    strcpy(g.etag, "\"v1\"");
+    CHECK(decide(&a, &g, &d) == RESP_SKIP && d.skip == 1000);
+    /* Same ETag but another length: not the same version. */
+    g.length = 5001;
+    CHECK(decide(&a, &g, &d) == RESP_CHANGED);
+    g.length = 5000;
+    /* A stream reconnect answered 200: a gap, reported. */
+    a.stream = true;
+    CHECK(decide(&a, &g, &d) == RESP_GAP);
+    a.stream = false;
+    /* Nothing to compare (no validators, unknown length): never skip. */
+    a = ask_from(1000, false);
+    g = got_status(200);
+    CHECK(decide(&a, &g, &d) == RESP_CHANGED);
+
+    /* 416 when everything is held: done. */
+    a = ask_from(5000, true);
+    a.total_known = true;
+    a.total = 5000;
+    g = got_status(416);
+    g.has_range = true;
+    g.range = (struct content_range){ .unsatisfied = true, .total_known = true, .total = 5000 };
+    CHECK(decide(&a, &g, &d) == RESP_DONE);
+    /* 416 with a smaller total: the file shrank; start over. */
+    g.range.total = 4000;
+    CHECK(decide(&a, &g, &d) == RESP_RESTART && d.refetch);
+    a.can_restart = false;
+    CHECK(decide(&a, &g, &d) == RESP_CHANGED);
+
+    /* Errors are errors, whatever was asked. */
+    a = ask_from(0, true);
+    g = got_status(404);
+    CHECK(decide(&a, &g, &d) == RESP_HTTP_ERROR);
+    g = got_status(503);
+    CHECK(decide(&a, &g, &d) == RESP_HTTP_ERROR);
+    g = got_status(304);
+    CHECK(decide(&a, &g, &d) == RESP_HTTP_ERROR);
+    /* 206 to a request without Range. */
+    g = got_status(206);
+    g.has_range = true;
+    g.range = (struct content_range){ .first = 0, .last = 9, .total_known = true, .total = 10 };
+    CHECK(decide(&a, &g, &d) == RESP_PROTOCOL);
+
+    /* Unknown-length stream: a 206 with "/ *" continues at the byte. */
+    a = ask_from(1 << 20, false);
+    a.stream = true;
+    g = got_status(206);
+    g.has_range = true;
+    g.range = (struct content_range){ .first = 1 << 20, .last = UINT64_C(9223372036854775806) };
+    CHECK(decide(&a, &g, &d) == RESP_WRITE && d.offset == (1 << 20));
+
+    CHECK(response_status_retryable(503) && response_status_retryable(429) &&
+          response_status_retryable(408) && response_status_retryable(500) &&
+          response_status_retryable(502) && response_status_retryable(504));
+    CHECK(!response_status_retryable(404) && !response_status_retryable(403) &&
+          !response_status_retryable(501));
+    return check_done("test_response");
+}
