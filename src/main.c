@@ -118,19 +118,21 @@ main(int argc, char **argv)
             code = rc;
     }
 
+    if (ms != NULL)
+        memstats_collect(ms, &res);
+    run_result_free(&res);
+    config_free(&cfg);
     curl_global_cleanup();
     if (ms != NULL) {
         /* Let OpenSSL and libuv release their global state now, so the
          * report shows what is really left. */
         OPENSSL_cleanup();
         uv_library_shutdown();
-        int rc = memstats_report(ms, &res);
+        int rc = memstats_report(ms);
         if (rc != 0 && code == HAUL_EXIT_OK)
             code = rc;
         memstats_free(ms);
     }
-    run_result_free(&res);
-    config_free(&cfg);
 
     if (code == HAUL_EXIT_PIPE) {
         fflush(stdout);

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -24,13 +25,30 @@ struct sample {
     int64_t live[MEM_OWNER_COUNT];
 };
 
+/* What the report needs of one transfer, copied out of its stats. */
+struct xfer_figures {
+    unsigned id;
+    char *url;                     /* plain malloc */
+    uint64_t bytes_received, bytes_written;
+    uint32_t attempts;
+    uint32_t disconnects[DISC_KINDS];
+    size_t sink_peak;
+    struct mem_figures haul;       /* the transfer's account */
+    int64_t attempt_live_max;
+    uint32_t attempts_leaking;
+    int64_t live_after_teardown;
+};
+
 struct memstats {
-    const struct config *cfg;
+    char *file;                    /* --memstats=FILE or NULL; plain malloc */
+    uint64_t interval_ms;
     uv_loop_t *loop;
     uint64_t start_ms;
     uint64_t last_ms;
     struct sample *samples;
     size_t nsamples, cap;
+    struct xfer_figures *xfers;
+    size_t nxfers;
 };
 
 struct memstats *
@@ -38,8 +56,14 @@ memstats_new(const struct config *cfg)
 {
     if (!cfg->memstats)
         return NULL;
-    struct memstats *ms = xcalloc(1, sizeof *ms);
-    ms->cfg = cfg;
+    struct memstats *ms = calloc(1, sizeof *ms);
+    if (ms == NULL)
+        return NULL;
+    ms->interval_ms = cfg->memstats_interval_ms;
+    if (cfg->memstats_file != NULL && (ms->file = strdup(cfg->memstats_file)) == NULL) {
+        free(ms);
+        return NULL;
+    }
     return ms;
 }
 
@@ -75,13 +99,17 @@ human(int64_t n, char *buf, size_t len)
 void
 memstats_tick(struct memstats *ms, uint64_t now)
 {
-    uint64_t interval = ms->cfg->memstats_interval_ms;
+    uint64_t interval = ms->interval_ms;
     if (interval == 0 || now - ms->last_ms < interval)
         return;
     ms->last_ms = now;
     if (ms->nsamples == ms->cap) {
-        ms->cap = ms->cap ? ms->cap * 2 : 64;
-        ms->samples = xrealloc(ms->samples, ms->cap * sizeof *ms->samples);
+        size_t cap = ms->cap ? ms->cap * 2 : 64;
+        struct sample *grown = realloc(ms->samples, cap * sizeof *grown);
+        if (grown == NULL)
+            return;    /* a sample less; the run goes on */
+        ms->samples = grown;
+        ms->cap = cap;
     }
     struct sample *s = &ms->samples[ms->nsamples++];
     uint64_t peak;
@@ -92,7 +120,7 @@ memstats_tick(struct memstats *ms, uint64_t now)
         mem_owner_read((enum mem_owner)i, &f);
         s->live[i] = f.live;
     }
-    if (ms->cfg->memstats_file == NULL) {
+    if (ms->file == NULL) {
         char a[5][24], r[24];
         msg_result("memstats t=%.1fs rss=%s live: haul=%s libcurl=%s openssl=%s libuv=%s cjson=%s",
                    s->t, human((int64_t)s->rss, r, sizeof r),
@@ -121,7 +149,7 @@ remainder_cause(enum mem_owner owner, int64_t live)
 }
 
 static void
-print_table(const struct mem_figures *f, const struct run_result *res, uint64_t rss,
+print_table(const struct memstats *ms, const struct mem_figures *f, uint64_t rss,
             uint64_t peak_rss)
 {
     char b[6][24];
@@ -133,28 +161,25 @@ print_table(const struct mem_figures *f, const struct run_result *res, uint64_t 
                        problem);
             continue;
         }
-        msg_result("memstats: %-9s %9" PRIu64 " %9" PRIu64 " %13s %12s %12s%s%s",
+        const char *cause = remainder_cause((enum mem_owner)i, f[i].live);
+        msg_result("memstats: %-9s %9" PRIu64 " %9" PRIu64 " %13s %12s %12s%s%s%s",
                    mem_owner_name((enum mem_owner)i), f[i].allocs, f[i].frees,
                    human((int64_t)f[i].bytes_total, b[0], 24), human(f[i].peak, b[1], 24),
-                   human(f[i].live, b[2], 24),
-                   remainder_cause((enum mem_owner)i, f[i].live) ? "  (" : "",
-                   remainder_cause((enum mem_owner)i, f[i].live)
-                       ? remainder_cause((enum mem_owner)i, f[i].live) : "");
+                   human(f[i].live, b[2], 24), cause ? "  (" : "", cause ? cause : "",
+                   cause ? ")" : "");
     }
     msg_result("memstats: process peak RSS %s, RSS at exit %s", human((int64_t)peak_rss, b[0], 24),
                human((int64_t)rss, b[1], 24));
     msg_result("memstats: transfer  attempts  disconnects  received    sink peak   haul peak  "
                "live after attempts  live after transfer");
-    for (size_t i = 0; i < res->n; i++) {
-        const struct xfer_stats *s = &res->stats[i];
-        struct mem_figures a;
+    for (size_t i = 0; i < ms->nxfers; i++) {
+        const struct xfer_figures *s = &ms->xfers[i];
         uint32_t disc = 0;
         for (int k = 0; k < DISC_KINDS; k++)
             disc += s->disconnects[k];
-        mem_account_read(&s->acct, &a);
         msg_result("memstats: %8u %9" PRIu32 " %12" PRIu32 " %9s %12s %11s %20s %20s",
                    s->id, s->attempts, disc, human((int64_t)s->bytes_received, b[0], 24),
-                   human((int64_t)s->sink_peak, b[1], 24), human(a.peak, b[2], 24),
+                   human((int64_t)s->sink_peak, b[1], 24), human(s->haul.peak, b[2], 24),
                    human(s->attempt_live_max, b[3], 24),
                    human(s->live_after_teardown, b[4], 24));
     }
@@ -184,8 +209,7 @@ figures_json(enum mem_owner owner, const struct mem_figures *f)
 }
 
 static int
-write_json(struct memstats *ms, const struct mem_figures *f, const struct run_result *res,
-           uint64_t rss, uint64_t peak_rss)
+write_json(struct memstats *ms, const struct mem_figures *f, uint64_t rss, uint64_t peak_rss)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddNumberToObject(root, "schema", MEMSTATS_SCHEMA);
@@ -198,10 +222,8 @@ write_json(struct memstats *ms, const struct mem_figures *f, const struct run_re
     cJSON_AddNumberToObject(proc, "rss", (double)rss);
 
     cJSON *xfers = cJSON_AddArrayToObject(root, "transfers");
-    for (size_t i = 0; i < res->n; i++) {
-        const struct xfer_stats *s = &res->stats[i];
-        struct mem_figures a;
-        mem_account_read(&s->acct, &a);
+    for (size_t i = 0; i < ms->nxfers; i++) {
+        const struct xfer_figures *s = &ms->xfers[i];
         cJSON *o = cJSON_CreateObject();
         cJSON_AddNumberToObject(o, "id", s->id);
         cJSON_AddStringToObject(o, "url", s->url ? s->url : "");
@@ -213,8 +235,8 @@ write_json(struct memstats *ms, const struct mem_figures *f, const struct run_re
             cJSON_AddNumberToObject(d, disconnect_kind_name((enum disconnect_kind)k),
                                     s->disconnects[k]);
         cJSON_AddNumberToObject(o, "sink_peak", (double)s->sink_peak);
-        cJSON_AddNumberToObject(o, "haul_peak", (double)a.peak);
-        cJSON_AddNumberToObject(o, "haul_allocs", (double)a.allocs);
+        cJSON_AddNumberToObject(o, "haul_peak", (double)s->haul.peak);
+        cJSON_AddNumberToObject(o, "haul_allocs", (double)s->haul.allocs);
         cJSON_AddNumberToObject(o, "attempt_live_max", (double)s->attempt_live_max);
         cJSON_AddNumberToObject(o, "attempts_leaking", s->attempts_leaking);
         cJSON_AddNumberToObject(o, "live_after_teardown", (double)s->live_after_teardown);
@@ -239,21 +261,45 @@ write_json(struct memstats *ms, const struct mem_figures *f, const struct run_re
         return HAUL_EXIT_INTERNAL;
     }
     int rc = 0;
-    FILE *out = fopen(ms->cfg->memstats_file, "we");
+    FILE *out = fopen(ms->file, "we");
     if (out == NULL || fputs(text, out) == EOF || fputc('\n', out) == EOF) {
-        msg_error("--memstats=%s: %s", ms->cfg->memstats_file, strerror(errno));
+        msg_error("--memstats=%s: %s", ms->file, strerror(errno));
         rc = HAUL_EXIT_WRITE;
     }
     if (out != NULL && fclose(out) != 0 && rc == 0) {
-        msg_error("--memstats=%s: %s", ms->cfg->memstats_file, strerror(errno));
+        msg_error("--memstats=%s: %s", ms->file, strerror(errno));
         rc = HAUL_EXIT_WRITE;
     }
     cJSON_free(text);
     return rc;
 }
 
+void
+memstats_collect(struct memstats *ms, const struct run_result *res)
+{
+    ms->xfers = calloc(res->n ? res->n : 1, sizeof *ms->xfers);
+    if (ms->xfers == NULL)
+        return;
+    ms->nxfers = res->n;
+    for (size_t i = 0; i < res->n; i++) {
+        const struct xfer_stats *s = &res->stats[i];
+        struct xfer_figures *x = &ms->xfers[i];
+        x->id = s->id;
+        x->url = strdup(s->url ? s->url : "");
+        x->bytes_received = s->bytes_received;
+        x->bytes_written = s->bytes_written;
+        x->attempts = s->attempts;
+        memcpy(x->disconnects, s->disconnects, sizeof x->disconnects);
+        x->sink_peak = s->sink_peak;
+        mem_account_read(&s->acct, &x->haul);
+        x->attempt_live_max = s->attempt_live_max;
+        x->attempts_leaking = s->attempts_leaking;
+        x->live_after_teardown = s->live_after_teardown;
+    }
+}
+
 int
-memstats_report(struct memstats *ms, const struct run_result *res)
+memstats_report(struct memstats *ms)
 {
     struct mem_figures f[MEM_OWNER_COUNT];
     uint64_t rss, peak_rss;
@@ -262,11 +308,11 @@ memstats_report(struct memstats *ms, const struct run_result *res)
     for (int i = 0; i < MEM_OWNER_COUNT; i++)
         mem_owner_read((enum mem_owner)i, &f[i]);
     mem_rss(&rss, &peak_rss);
-    if (ms->cfg->memstats_file == NULL) {
-        print_table(f, res, rss, peak_rss);
+    if (ms->file == NULL) {
+        print_table(ms, f, rss, peak_rss);
         return 0;
     }
-    return write_json(ms, f, res, rss, peak_rss);
+    return write_json(ms, f, rss, peak_rss);
 }
 
 void
@@ -274,6 +320,10 @@ memstats_free(struct memstats *ms)
 {
     if (ms == NULL)
         return;
-    xfree(ms->samples);
-    xfree(ms);
+    for (size_t i = 0; i < ms->nxfers; i++)
+        free(ms->xfers[i].url);
+    free(ms->xfers);
+    free(ms->samples);
+    free(ms->file);
+    free(ms);
 }

@@ -5,6 +5,10 @@
  * loop runs (--memstats-interval) and, at exit, after every library has
  * been cleaned up, prints the table on stderr or writes the JSON document
  * (--memstats=FILE, schema documented in the man page, MEMSTATS).
+ *
+ * The report's own bookkeeping (this struct, its samples, the figures it
+ * copies) is allocated with plain malloc, outside the counters: it must
+ * outlive everything it reports on, and is not haul's working memory.
  */
 #ifndef HAUL_MEMSTATS_H
 #define HAUL_MEMSTATS_H
@@ -27,11 +31,17 @@ void memstats_start(struct memstats *ms, uv_loop_t *loop);
 /* Takes a sample when an interval has passed. */
 void memstats_tick(struct memstats *ms, uint64_t now_ms);
 /*
- * Reads the counters now (call after curl_global_cleanup and the other
- * libraries' cleanup) and reports them with the per-transfer figures.
- * Returns 0, or HAUL_EXIT_WRITE when the JSON file can't be written.
+ * Copies the per-transfer figures out of the run's result, so that the
+ * result (and the configuration) can be freed before the counters are read.
  */
-int memstats_report(struct memstats *ms, const struct run_result *res);
+void memstats_collect(struct memstats *ms, const struct run_result *res);
+/*
+ * Reads the counters now (call after every library's cleanup and after
+ * haul freed everything it had) and reports them with the figures
+ * collected.  Returns 0, or HAUL_EXIT_WRITE when the JSON file can't be
+ * written.
+ */
+int memstats_report(struct memstats *ms);
 void memstats_free(struct memstats *ms);
 
 #endif
