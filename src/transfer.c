@@ -516,6 +516,8 @@ transfer_on_response(struct transfer *t, struct attempt *a)
         setup_records(t, a);
         return true;
     }
+    if (t->sse)
+        t->have = 0;    /* event streams resume by event id; each response starts at 0 */
     if (d->offset != t->have) {
         a->abort = ABORT_RESPONSE;
         d->action = RESP_PROTOCOL;
@@ -542,6 +544,11 @@ transfer_on_response(struct transfer *t, struct attempt *a)
                  "are lost (%zu held bytes dropped)", t->display_url, lost);
         events_gap(ev, t->stats->id, t->display_url, false, 0, "no event id to resume from");
     } else if (d->offset > 0) {
+        if (t->probe_pending) {
+            char n[32];
+            msg_warn("%s: the body had no length and stopped at %s, but the server has more; "
+                     "continuing", t->display_url, human_bytes(d->offset, n, sizeof n));
+        }
         t->stats->resumes++;
         events_resume(ev, t->stats->id, t->display_url, d->offset, validated_by(a));
         msg_verbose("%s: resuming at byte %" PRIu64 " (validated by %s)", t->display_url,
@@ -676,17 +683,24 @@ retry_or_fail(struct transfer *t, const struct failure_class *cls, bool progress
               int64_t retry_after_ms, const char *what)
 {
     const struct config *cfg = t->cfg;
-    char held[32], of[48] = "";
+    char held[80], of[1] = "";
     uint64_t now = now_ms(t);
 
-    if (t->total_known) {
-        char tot[32];
-        snprintf(of, sizeof of, " of %s", human_bytes(t->total, tot, sizeof tot));
+    /* " at 1.0 MiB of 4.0 MiB", or nothing before the first byte. */
+    if (t->have > 0 || t->total_known) {
+        char h[32], tot[32];
+        human_bytes(t->have, h, sizeof h);
+        if (t->total_known)
+            snprintf(held, sizeof held, " at %s of %s", h,
+                     human_bytes(t->total, tot, sizeof tot));
+        else
+            snprintf(held, sizeof held, " at %s", h);
+    } else {
+        held[0] = '\0';
     }
-    human_bytes(t->have, held, sizeof held);
 
     if (cfg->retry == 0 || !cls->retryable) {
-        fail(t, cls->exit_code, "%s: %s at %s%s", t->display_url, what, held, of);
+        fail(t, cls->exit_code, "%s: %s%s%s", t->display_url, what, held, of);
         return;
     }
     if (progress)
@@ -699,7 +713,7 @@ retry_or_fail(struct transfer *t, const struct failure_class *cls, bool progress
         return;
     }
     if (cfg->retry != RETRY_FOREVER && t->failures > cfg->retry) {
-        fail(t, cls->exit_code, "%s: %s at %s%s; gave up after %u retries without progress",
+        fail(t, cls->exit_code, "%s: %s%s%s; gave up after %u retries without progress",
              t->display_url, what, held, of, cfg->retry);
         return;
     }
@@ -713,14 +727,14 @@ retry_or_fail(struct transfer *t, const struct failure_class *cls, bool progress
     uint64_t delay = backoff_delay_ms(&pol, t->failures, retry_after_ms,
                                       run_random01(t->run));
     if (now + delay >= t->deadline_ms) {
-        fail(t, HAUL_EXIT_TIMEOUT, "%s: %s at %s%s; --max-time leaves no time to retry",
+        fail(t, HAUL_EXIT_TIMEOUT, "%s: %s%s%s; --max-time leaves no time to retry",
              t->display_url, what, held, of);
         return;
     }
     char retry_of[32] = "";
     if (cfg->retry != RETRY_FOREVER)
         snprintf(retry_of, sizeof retry_of, " of %u", cfg->retry);
-    msg_warn("%s: %s at %s%s; retry %u%s in %.1fs", t->display_url, what, held, of,
+    msg_warn("%s: %s%s%s; retry %u%s in %.1fs", t->display_url, what, held, of,
              t->failures > 0 ? t->failures : 1, retry_of, (double)delay / 1000.0);
     events_retry(run_events(t->run), t->stats->id, t->display_url, t->stats->attempts + 1,
                  delay, what, t->have);
@@ -847,7 +861,8 @@ attempt_ended(struct transfer *t, CURLcode result)
             run_stdout_broken(t->run);
             fail(t, HAUL_EXIT_PIPE, "output pipe closed");
         } else if (abort_code < 0) {
-            fail(t, -abort_code, "%s: cannot write the output", t->display_url);
+            t->said = true;    /* the line naming the file is out already */
+            fail(t, -abort_code, "%s: cannot write %s", t->display_url, output_part_path(t->out));
         } else if (abort_code == HAUL_EXIT_DISKFULL) {
             struct sink *s = output_sink(t->out);
             char n[32];
@@ -1132,7 +1147,8 @@ fail(struct transfer *t, int code, const char *fmt, ...)
                       t->display_url, human_bytes(t->have, n, sizeof n), output_part_path(t->out));
         }
     } else if (code != HAUL_EXIT_PIPE) {
-        msg_error("%s", message);
+        if (!t->said)
+            msg_error("%s", message);
         if (saved && code != HAUL_EXIT_DISKFULL && code != HAUL_EXIT_CHECKSUM)
             msg_note("%s: kept %s; run again with -c to continue", t->display_url,
                      output_part_path(t->out));

@@ -88,6 +88,7 @@ struct transfer {
     struct mem_account *acct;         /* &stats->acct */
     enum xfer_state state;
     bool started;                     /* transfer_start() ran */
+    bool said;                        /* its failure message is printed already */
 
     char *url;                        /* as given (may hold credentials) */
     char *display_url;                /* redacted, for every message */

@@ -10,6 +10,8 @@
 #   HAUL_SRCDIR   the source tree (man page, completions)
 #   HAUL_WRAPPER  optional command prefix for haul, e.g. valgrind
 
+bats_require_minimum_version 1.5.0
+
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 load '/usr/lib/bats/bats-file/load'
@@ -69,7 +71,12 @@ nginx_start() {
 	for ((i = 0; i < 20; i++)); do
 		port=$((20000 + RANDOM % 30000))
 		conf=$dir/nginx/nginx.conf
+		local user=""
+		# As root, nginx's workers would run as nobody and could not read
+		# the test's private directory.
+		[ "$(id -u)" = 0 ] && user="user root;"
 		cat >"$conf" <<-CONF
+			$user
 			worker_processes 1;
 			daemon off;
 			pid $dir/nginx/nginx.pid;

@@ -12,6 +12,8 @@
 #       TESTSRV_LOG, TESTSRV_PID and TESTSRV_DIR.
 #   testsrv_stop
 #       SIGTERM, wait for the exit; fails unless the server exited 0.
+#       A test that starts its own server should also call it from
+#       teardown, so a failing test does not leave the server running.
 #   testsrv_requests PATH
 #       The "req" log records whose path is PATH, one JSON object a line.
 #   testsrv_ends PATH

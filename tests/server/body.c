@@ -80,19 +80,30 @@ static void fill_binary(const struct body_id *id, uint64_t offset,
 	}
 }
 
-static void make_line(const struct body_id *id, uint64_t k,
+/*
+ * Line k into line[0..63].  suffix is " s=<seed> v=<version> " (computed
+ * once per fill); the number is formatted by hand because snprintf per
+ * line would make line bodies several times slower than binary ones.
+ */
+static void make_line(uint64_t k, const char *suffix, size_t suffix_len,
                       char line[BODY_LINE + 1])
 {
 	static const char alphabet[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	uint64_t x = splitmix64(k ^ 0x6c696e6573ull);
-	int n;
+	uint64_t v = k;
+	size_t n = 18;
+	int i;
 
-	n = snprintf(line, BODY_LINE + 1, "%018" PRIu64 " s=%" PRIu64
-	             " v=%" PRIu64 " ", k, id->seed, id->version);
-	if (n < 0 || n > (int)BODY_LINE - 1)
-		n = BODY_LINE - 1;
-	for (; n < (int)BODY_LINE - 1; n++) {
+	/* k <= 2^64 / 64 < 10^18, so 18 digits always hold it. */
+	for (i = 17; i >= 0; i--) {
+		line[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	if (n + suffix_len > BODY_LINE - 1)
+		suffix_len = BODY_LINE - 1 - n;
+	memcpy(line + n, suffix, suffix_len);
+	for (n += suffix_len; n < BODY_LINE - 1; n++) {
 		x = x * 6364136223846793005ull + 1442695040888963407ull;
 		line[n] = alphabet[x >> 58];
 	}
@@ -103,18 +114,24 @@ static void fill_lines(const struct body_id *id, uint64_t offset,
                        uint8_t *dst, size_t len)
 {
 	char line[BODY_LINE + 1];
+	char suffix[64];
+	size_t suffix_len;
 	uint64_t k = offset / BODY_LINE;
 	size_t skip = (size_t)(offset % BODY_LINE);
 	size_t done = 0;
+	int n;
 
+	n = snprintf(suffix, sizeof(suffix), " s=%" PRIu64 " v=%" PRIu64 " ",
+	             id->seed, id->version);
+	suffix_len = n < 0 ? 0 : (size_t)n;
 	while (done < len) {
-		size_t n = BODY_LINE - skip;
+		size_t c = BODY_LINE - skip;
 
-		if (n > len - done)
-			n = len - done;
-		make_line(id, k++, line);
-		memcpy(dst + done, line + skip, n);
-		done += n;
+		if (c > len - done)
+			c = len - done;
+		make_line(k++, suffix, suffix_len, line);
+		memcpy(dst + done, line + skip, c);
+		done += c;
 		skip = 0;
 	}
 }

@@ -53,7 +53,8 @@ static char *next_line(char **p)
 
 static enum req_result parse_request_line(char *line, struct request *req)
 {
-	char *sp1, *sp2, *q, *t;
+	char *sp1, *sp2;
+	const char *q, *t;
 
 	for (sp1 = line; is_tchar(*sp1); sp1++)
 		;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <errno.h>
 #include <unistd.h>
 
 #include "check.h"

@@ -1,0 +1,186 @@
+#!/usr/bin/env bats
+# download.bats - plain downloads: stdout and files byte-exact, .part and
+# rename, several URLs, -O and --output-dir, redirects, HTTP errors, bodies
+# past 4 GiB, and a real server (nginx).
+
+load helpers
+
+setup_file() {
+	testsrv_start "$BATS_FILE_TMPDIR"
+}
+
+teardown_file() {
+	testsrv_stop
+}
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+}
+
+@test "stdout is byte-exact for 0, 1, 16 KiB and 64 MiB" {
+	local size
+	for size in 0 1 16K 64M; do
+		run -0 --separate-stderr bash -c "\"\$HAUL\" '$TESTSRV_URL/dl/stdout-$size?size=$size&seed=5' | sha256sum"
+		assert_equal "${output%% *}" "$(gen_sha "$size" 5)"
+		assert_equal "$stderr" ""
+	done
+}
+
+@test "-o FILE is byte-exact for 0, 1, 16 KiB and 64 MiB, with nothing left over" {
+	local size
+	for size in 0 1 16K 64M; do
+		run -0 --separate-stderr haul -o "f-$size" "$TESTSRV_URL/dl/file-$size?size=$size&seed=6"
+		assert_equal "$stderr" ""
+		assert_file_exists "f-$size"
+		assert_equal "$(sha256_of "f-$size")" "$(gen_sha "$size" 6)"
+		assert_file_not_exists "f-$size.part"
+		assert_file_not_exists "f-$size.part.haul"
+	done
+}
+
+@test "-o - writes to stdout" {
+	run -0 bash -c "\"\$HAUL\" -o - '$TESTSRV_URL/dl/dash?size=10K' | sha256sum"
+	assert_equal "${output%% *}" "$(gen_sha 10K)"
+}
+
+@test "the file is FILE.part until complete, then renamed" {
+	haul -o slow.bin "$TESTSRV_URL/dl/slow?size=2M&rate=2M" &
+	local pid=$!
+	wait_until "[ -s slow.bin.part ]"
+	assert_file_not_exists slow.bin
+	wait "$pid"
+	assert_file_not_exists slow.bin.part
+	assert_equal "$(sha256_of slow.bin)" "$(gen_sha 2M)"
+}
+
+@test "a failed download never destroys an existing FILE; its .part stays resumable" {
+	echo "precious" >keep.txt
+	run -11 --separate-stderr haul --retry 0 -o keep.txt "$TESTSRV_URL/dl/fails?size=1M&rst=512K"
+	assert_equal "$(cat keep.txt)" "precious"
+	assert_file_exists keep.txt.part
+	assert_file_exists keep.txt.part.haul
+	assert_equal "$(stat -c %s keep.txt.part)" 524288
+	run -0 jq -r '.segments[0].next' keep.txt.part.haul
+	assert_output 524288
+}
+
+@test "an HTTP error leaves an existing FILE alone and no new file" {
+	echo "precious" >keep.txt
+	run -5 --separate-stderr haul -o keep.txt "$TESTSRV_URL/dl/missing?status=404"
+	assert_equal "$stderr" "haul: $TESTSRV_URL/dl/missing?status=404: server answered HTTP 404"
+	assert_equal "$(cat keep.txt)" "precious"
+	assert_file_not_exists keep.txt.part
+	run -5 haul -o new.txt "$TESTSRV_URL/dl/missing2?status=403"
+	assert_file_not_exists new.txt
+	assert_file_not_exists new.txt.part
+}
+
+@test "every HTTP error status is a failure and nothing of its body is written" {
+	local st
+	for st in 400 401 403 404 405 410 500 501 502 503 504; do
+		run --separate-stderr bash -c "\"\$HAUL\" --retry 0 '$TESTSRV_URL/dl/err-$st?status=$st' | wc -c"
+		assert_equal "$output" 0
+		assert_regex "$stderr" "HTTP $st"
+	done
+	run -5 haul --retry 0 "$TESTSRV_URL/dl/err-x?status=500"
+}
+
+@test "-O names the file after the URL path, --output-dir puts it elsewhere" {
+	run -0 haul -O "$TESTSRV_URL/dl/named.bin?size=3K"
+	assert_equal "$(sha256_of named.bin)" "$(gen_sha 3K)"
+	mkdir out
+	run -0 haul -O --output-dir out "$TESTSRV_URL/dl/a%20b.bin?size=4K" "$TESTSRV_URL/dl/c.bin?size=5K"
+	assert_equal "$(sha256_of 'out/a b.bin')" "$(gen_sha 4K)"
+	assert_equal "$(sha256_of out/c.bin)" "$(gen_sha 5K)"
+	run -0 haul --output-dir out -o d.bin "$TESTSRV_URL/dl/x?size=6K"
+	assert_equal "$(sha256_of out/d.bin)" "$(gen_sha 6K)"
+}
+
+@test "-o pairs with URLs in order, as in curl" {
+	run -0 haul "$TESTSRV_URL/dl/p1?size=1K&seed=1" -o one "$TESTSRV_URL/dl/p2?size=2K&seed=2" -o two
+	assert_equal "$(sha256_of one)" "$(gen_sha 1K 1)"
+	assert_equal "$(sha256_of two)" "$(gen_sha 2K 2)"
+}
+
+@test "several URLs run at the same time" {
+	local i urls=()
+	for i in 1 2 3 4; do
+		urls+=(-o "c$i" "$TESTSRV_URL/dl/conc$i?size=512K&rate=1M&seed=$i")
+	done
+	run -0 haul -P 4 "${urls[@]}"
+	for i in 1 2 3 4; do
+		assert_equal "$(sha256_of "c$i")" "$(gen_sha 512K "$i")"
+	done
+	# Every request reached the server before the first response ended.
+	run -0 jq -s '
+		[.[] | select(.ev == "req" and (.path | startswith("/dl/conc")))] as $reqs
+		| ($reqs | map(.n)) as $ns
+		| [.[] | select(.ev == "end") | select(.n as $n | $ns | index($n))] as $ends
+		| [($reqs | length), ($ends | length), (($reqs | map(.t) | max) < ($ends | map(.t) | min))]
+		| map(tostring) | join(" ")' "$TESTSRV_LOG"
+	assert_output '"4 4 true"'
+}
+
+@test "-P 1 runs them one after another" {
+	run -0 haul -P 1 -o s1 "$TESTSRV_URL/dl/seq1?size=64K" -o s2 "$TESTSRV_URL/dl/seq2?size=64K"
+	assert_equal "$(sha256_of s1)" "$(gen_sha 64K)"
+	assert_equal "$(sha256_of s2)" "$(gen_sha 64K)"
+}
+
+@test "several bodies to stdout come out whole and in URL order" {
+	run -0 bash -c "\"\$HAUL\" -P 4 '$TESTSRV_URL/dl/o1?size=300K&seed=1&rate=2M' '$TESTSRV_URL/dl/o2?size=10K&seed=2' '$TESTSRV_URL/dl/o3?size=200K&seed=3' | sha256sum"
+	local want
+	want=$( ("$TESTSRV" --gen --size 300K --seed 1; "$TESTSRV" --gen --size 10K --seed 2;
+		"$TESTSRV" --gen --size 200K --seed 3) | sha256sum)
+	assert_equal "${output%% *}" "${want%% *}"
+}
+
+@test "redirects are followed; the final URL is used" {
+	run -0 haul -o r.bin "$TESTSRV_URL/redirect/3/dl/redir?size=20K"
+	assert_equal "$(sha256_of r.bin)" "$(gen_sha 20K)"
+	run -0 jq -sr '[.[] | select(.ev == "req" and .key == "/dl/redir") | .status] | join(",")' "$TESTSRV_LOG"
+	assert_output "302,302,302,200"
+}
+
+@test "too many redirects: exit 15; --max-redirs 0 follows none" {
+	run -15 --separate-stderr haul -o r "$TESTSRV_URL/redirect/11/dl/r11?size=1K"
+	assert_regex "$stderr" "Maximum \(10\) redirects followed"
+	assert_file_not_exists r
+	run -15 haul --max-redirs 0 -o r "$TESTSRV_URL/redirect/1/dl/r1?size=1K"
+	run -0 haul --max-redirs 2 -o r "$TESTSRV_URL/redirect/2/dl/r2?size=1K"
+}
+
+@test "a redirect to another scheme is refused" {
+	run -3 --separate-stderr haul -o r "$TESTSRV_URL/dl/toftp?loc=ftp://127.0.0.1/x"
+	assert_file_not_exists r
+}
+
+@test "an unwritable output path: one line naming the file, exit 4" {
+	echo x >afile
+	run -4 --separate-stderr haul -o afile/sub "$TESTSRV_URL/dl/nowrite?size=1K"
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_regex "$stderr" "cannot write afile/sub.part: Not a directory"
+	mkdir adir
+	run -4 --separate-stderr haul -o adir "$TESTSRV_URL/dl/nowrite?size=1K"
+	assert_regex "$stderr" "adir: is a directory"
+	run -4 haul -o /nonexistent/dir/x "$TESTSRV_URL/dl/nowrite?size=1K"
+}
+
+@test "a body past 4 GiB: byte counts and offsets do not wrap at 32 bits" {
+	run -9 --separate-stderr bash -c "set -o pipefail; \"\$HAUL\" -q --max-time 10 --summary summary.json '$TESTSRV_URL/dl/huge?size=inf&seed=4' | tail -c 1048576 > tail.bin"
+	local n
+	n=$(jq -r '.transfers[0].bytes' summary.json)
+	[ "$n" -gt 4294967296 ] || skip "only $n bytes in 10 s: this machine is too slow for the 4 GiB check"
+	assert_equal "$(stat -c %s tail.bin)" 1048576
+	local want
+	want=$("$TESTSRV" --gen --size "$n" --seed 4 --offset $((n - 1048576)) | sha256sum)
+	assert_equal "$(sha256_of tail.bin)" "${want%% *}"
+}
+
+@test "a file from nginx is byte-exact" {
+	nginx_start "$BATS_TEST_TMPDIR/ng"
+	"$TESTSRV" --gen --size 5M --seed 11 >"$BATS_TEST_TMPDIR/ng/www/file.bin"
+	run -0 haul -o got.bin "$NGINX_URL/file.bin"
+	nginx_stop
+	assert_equal "$(sha256_of got.bin)" "$(gen_sha 5M 11)"
+}
