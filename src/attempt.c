@@ -256,6 +256,7 @@ attempt_new(struct transfer *t, uint64_t now_ms, int *code)
     a->date = -1;
     a->started_ms = a->last_byte_ms = now_ms;
     a->url = xstrdup_in(&t->stats->attempt_acct, t->final_url ? t->final_url : t->url);
+    a->used_final = t->final_url != NULL;
     *code = HAUL_EXIT_INTERNAL;
 
     for (size_t i = 0; i < cfg->nheaders; i++)

@@ -3,7 +3,7 @@
  *
  * Scripts depend on these numbers: new codes are appended, existing ones are
  * never renumbered.  The man page's EXIT STATUS section and `haul --help
- * exit-codes` are kept equal to this table by tests/cli.bats.
+ * exit-codes` are kept equal to this table by tests/docs.bats.
  *
  * With several transfers, the exit status is that of the first transfer (in
  * command-line / input-file order) that failed; per-transfer codes are in
@@ -26,9 +26,9 @@
     X(CONNECT,     7,   "could not connect to the server or proxy")            \
     X(TLS,         8,   "TLS handshake or certificate verification failed")    \
     X(TIMEOUT,     9,   "timed out or stalled, and retries ran out")           \
-    X(PROTOCOL,    10,  "the server broke the protocol (bad response or false Content-Range)") \
-    X(PARTIAL,     11,  "the connection kept dropping before the body was complete, and retries ran out") \
-    X(CHANGED,     12,  "the resource changed during the download and the output could not start over") \
+    X(PROTOCOL,    10,  "the server broke the protocol (bad response, false Content-Range)") \
+    X(PARTIAL,     11,  "the connection kept dropping before the end, and retries ran out") \
+    X(CHANGED,     12,  "the resource changed and the output could not start over") \
     X(DISKFULL,    13,  "disk full, quota exceeded or file too large; -c continues later") \
     X(CHECKSUM,    14,  "the downloaded data does not match --checksum")       \
     X(REDIRECTS,   15,  "too many redirects (--max-redirs)")                   \

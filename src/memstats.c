@@ -148,41 +148,65 @@ remainder_cause(enum mem_owner owner, int64_t live)
     }
 }
 
+/* Bytes in 6 columns or fewer: 123, 1.2K, 45.6M, 7.8G. */
+static const char *
+compact(int64_t n, char *buf, size_t len)
+{
+    const char *units = "KMGT";
+    double v = (double)(n < 0 ? -n : n);
+    int u = -1;
+    while (v >= 1024 && u < 3) {
+        v /= 1024;
+        u++;
+    }
+    if (u < 0)
+        snprintf(buf, len, "%" PRId64, n);
+    else
+        snprintf(buf, len, "%s%.1f%c", n < 0 ? "-" : "", v, units[u]);
+    return buf;
+}
+
+/* The table on stderr, in 80 columns: allocators, process, transfers. */
 static void
 print_table(const struct memstats *ms, const struct mem_figures *f, uint64_t rss,
             uint64_t peak_rss)
 {
-    char b[6][24];
-    msg_result("memstats: allocator    allocs     frees   bytes total    peak live     live now");
+    char b[5][24];
+    msg_result("memstats: allocator   allocs    frees    total     peak     live");
     for (int i = 0; i < MEM_OWNER_COUNT; i++) {
         const char *problem = mem_install_problem((enum mem_owner)i);
         if (problem != NULL) {
-            msg_result("memstats: %-9s  not counted: %s", mem_owner_name((enum mem_owner)i),
+            msg_result("memstats: %-8s not counted: %s", mem_owner_name((enum mem_owner)i),
                        problem);
             continue;
         }
-        const char *cause = remainder_cause((enum mem_owner)i, f[i].live);
-        msg_result("memstats: %-9s %9" PRIu64 " %9" PRIu64 " %13s %12s %12s%s%s%s",
+        msg_result("memstats: %-8s %9" PRIu64 " %8" PRIu64 " %8s %8s %8s",
                    mem_owner_name((enum mem_owner)i), f[i].allocs, f[i].frees,
-                   human((int64_t)f[i].bytes_total, b[0], 24), human(f[i].peak, b[1], 24),
-                   human(f[i].live, b[2], 24), cause ? "  (" : "", cause ? cause : "",
-                   cause ? ")" : "");
+                   compact((int64_t)f[i].bytes_total, b[0], 24), compact(f[i].peak, b[1], 24),
+                   compact(f[i].live, b[2], 24));
+        const char *cause = remainder_cause((enum mem_owner)i, f[i].live);
+        if (cause != NULL)
+            msg_result("memstats: %-8s %s live at exit: %s", mem_owner_name((enum mem_owner)i),
+                       compact(f[i].live, b[0], 24), cause);
     }
-    msg_result("memstats: process peak RSS %s, RSS at exit %s", human((int64_t)peak_rss, b[0], 24),
-               human((int64_t)rss, b[1], 24));
-    msg_result("memstats: transfer  attempts  disconnects  received    sink peak   haul peak  "
-               "live after attempts  live after transfer");
+    msg_result("memstats: process peak RSS %s, RSS at exit %s", compact((int64_t)peak_rss, b[0], 24),
+               compact((int64_t)rss, b[1], 24));
+    if (ms->nxfers == 0)
+        return;
+    msg_result("memstats: xfer tries disc received sinkpeak haulpeak left/att left/xfr");
     for (size_t i = 0; i < ms->nxfers; i++) {
-        const struct xfer_figures *s = &ms->xfers[i];
+        const struct xfer_figures *x = &ms->xfers[i];
         uint32_t disc = 0;
         for (int k = 0; k < DISC_KINDS; k++)
-            disc += s->disconnects[k];
-        msg_result("memstats: %8u %9" PRIu32 " %12" PRIu32 " %9s %12s %11s %20s %20s",
-                   s->id, s->attempts, disc, human((int64_t)s->bytes_received, b[0], 24),
-                   human((int64_t)s->sink_peak, b[1], 24), human(s->haul.peak, b[2], 24),
-                   human(s->attempt_live_max, b[3], 24),
-                   human(s->live_after_teardown, b[4], 24));
+            disc += x->disconnects[k];
+        msg_result("memstats: %4u %5" PRIu32 " %4" PRIu32 " %8s %8s %8s %8s %8s", x->id,
+                   x->attempts, disc, compact((int64_t)x->bytes_received, b[0], 24),
+                   compact((int64_t)x->sink_peak, b[1], 24), compact(x->haul.peak, b[2], 24),
+                   compact(x->attempt_live_max, b[3], 24),
+                   compact(x->live_after_teardown, b[4], 24));
     }
+    msg_result("memstats: left/att, left/xfr: haul's bytes still live after the");
+    msg_result("memstats: worst attempt's teardown, and the transfer's; both must be 0");
 }
 
 static cJSON *

@@ -41,21 +41,22 @@ response_action_name(enum response_action a)
 }
 
 /*
- * Whether a full (200) response is the same version as what is held: same
- * validators where both sides have them, same length, and at least one
- * validator or a known length to compare.
+ * Whether a full (200) response is the same version as what is held.  The
+ * validators held must come back unchanged (a validator that disappeared
+ * counts as a change); the length must be unchanged when it was known.
+ * With no validator at all, an unchanged known length is taken as the same
+ * version: that is all HTTP offers to compare.
  */
 static bool
 same_version(const struct response_ask *ask, const struct response_got *got)
 {
     bool compared = false;
 
-    if (ask->etag[0] != '\0' && got->etag[0] != '\0') {
+    if (ask->etag[0] != '\0') {
         if (strcmp(ask->etag, got->etag) != 0)
             return false;
         compared = true;
-    }
-    if (ask->last_modified[0] != '\0' && got->last_modified[0] != '\0') {
+    } else if (ask->last_modified[0] != '\0') {
         if (strcmp(ask->last_modified, got->last_modified) != 0)
             return false;
         compared = true;
@@ -63,8 +64,7 @@ same_version(const struct response_ask *ask, const struct response_got *got)
     if (ask->total_known) {
         if (!got->has_length || got->length != ask->total)
             return false;
-    } else if (!compared) {
-        return false;
+        compared = true;
     }
     return compared;
 }

@@ -33,6 +33,7 @@
 #define EVENTS_PROGRESS_MS 1000
 
 static void finish_continue(void *ctx);
+static void fail_finish(struct transfer *t);
 static void fail(struct transfer *t, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -64,7 +65,9 @@ journal_of(struct transfer *t, struct journal *j)
     j->url = t->display_url;
     j->final_url = t->stats->final_url;
     memcpy(j->etag, t->etag, sizeof j->etag);
-    memcpy(j->last_modified, t->last_modified, sizeof j->last_modified);
+    /* A Last-Modified too close to Date is no validator; don't keep it. */
+    if (t->lm_safe)
+        memcpy(j->last_modified, t->last_modified, sizeof j->last_modified);
     j->total_known = t->total_known;
     j->total = t->total;
     j->nsegments = 1;
@@ -146,6 +149,10 @@ on_sink_error(void *ctx)
         abort_attempt(t, ABORT_WRITE, code);
         return;
     }
+    if (t->state == XS_DRAINING) {
+        fail_finish(t);
+        return;
+    }
     if (t->state == XS_FINISHING) {
         if (code == HAUL_EXIT_PIPE) {
             run_stdout_broken(t->run);
@@ -159,7 +166,11 @@ on_sink_error(void *ctx)
 static void
 on_sink_flushed(void *ctx)
 {
-    finish_continue(ctx);
+    struct transfer *t = ctx;
+    if (t->state == XS_DRAINING)
+        fail_finish(t);
+    else
+        finish_continue(t);
 }
 
 static const struct sink_callbacks sink_cb = {
@@ -401,11 +412,14 @@ static void
 setup_records(struct transfer *t, const struct attempt *a)
 {
     enum stream_mode m = t->cfg->stream;
-    if (!t->stream || t->rec_on || m == STREAM_RAW)
+    if (!t->stream || t->rec_on)
         return;
     bool sse = m == STREAM_EVENTS ||
-               (m == STREAM_AUTO && strncasecmp(a->content_type, "text/event-stream", 17) == 0);
+               (m != STREAM_LINES && strncasecmp(a->content_type, "text/event-stream", 17) == 0);
     t->sse = sse;
+    /* raw: no record boundaries, and so no event id to resume from. */
+    if (m == STREAM_RAW)
+        return;
     records_init(&t->rec, sse ? RECORDS_EVENTS : RECORDS_LINES,
                  (size_t)t->cfg->buffer_size / 2, t->acct);
     t->rec_on = true;
@@ -444,6 +458,11 @@ transfer_on_response(struct transfer *t, struct attempt *a)
                     a->got.has_range ? a->got.range.total : a->got.length, a->got.etag,
                     a->got.last_modified, response_action_name(d->action),
                     d->action == RESP_WRITE ? d->offset : 0);
+
+    /* The end-of-body check: 416 means there is nothing more, whatever
+     * its Content-Range says. */
+    if (t->probe_pending && a->got.status == 416)
+        d->action = RESP_DONE;
 
     /* -c without journal: the answer must carry the overlap to compare. */
     if (t->verify_pending && d->action == RESP_WRITE && d->offset != a->ask.range_first) {
@@ -506,7 +525,7 @@ transfer_on_response(struct transfer *t, struct attempt *a)
 
     if (t->verify_pending) {
         /* Bytes from range_first on: compare the overlap, then write. */
-        if (t->total_known && a->got.has_range && a->got.range.total_known &&
+        if (a->got.has_range && a->got.range.total_known &&
             a->got.range.total < t->verify_size) {
             a->abort = ABORT_MISMATCH;
             return false;
@@ -780,6 +799,8 @@ attempt_ended(struct transfer *t, CURLcode result)
     bool decided = a->decided;
     bool body_unframed = decided && !a->chunked && !a->got.has_length && !a->encoded;
     bool accept_ranges = a->accept_ranges;
+    bool used_final = a->used_final;
+    bool verify_open = t->verify_pending;
     long http_version = 0;
 
     attempt_collect(a);
@@ -812,6 +833,13 @@ attempt_ended(struct transfer *t, CURLcode result)
         return;
     case ABORT_RESPONSE:
         if (dec.action == RESP_RESTART && dec.refetch) {
+            /* Counted as a failure without progress: a server that keeps
+             * changing under us must not keep us here for ever. */
+            if (++t->failures > t->cfg->retry && t->cfg->retry != RETRY_FOREVER) {
+                fail(t, HAUL_EXIT_CHANGED, "%s: %s, again and again; giving up",
+                     t->display_url, dec.why);
+                return;
+            }
             msg_note("%s: %s; starting over", t->display_url, dec.why);
             if (output_is_open(t->out))
                 output_restart(t->out);
@@ -830,7 +858,7 @@ attempt_ended(struct transfer *t, CURLcode result)
             return;
         }
         /* An HTTP error status. */
-        if (t->final_url != NULL && status >= 400 && status < 500 &&
+        if (used_final && status >= 400 && status < 500 &&
             !response_status_retryable(status)) {
             /* The resource moved back: start over from the URL as given. */
             msg_note("%s: HTTP %d from %s; trying the original URL", t->display_url, status,
@@ -839,12 +867,9 @@ attempt_ended(struct transfer *t, CURLcode result)
             t->final_url = NULL;
             xfree(t->stats->final_url);
             t->stats->final_url = NULL;
-            t->failures++;
-            if (t->failures > t->cfg->retry) {
-                fail(t, HAUL_EXIT_HTTP, "%s: HTTP %d", t->display_url, status);
-                return;
-            }
-            again_now(t);
+            cls = (struct failure_class){ HAUL_EXIT_HTTP, true, false, DISC_HTTP };
+            snprintf(what, sizeof what, "HTTP %d from the redirect target", status);
+            retry_or_fail(t, &cls, false, -1, what);
             return;
         }
         classify_http(status, &cls);
@@ -909,6 +934,18 @@ attempt_ended(struct transfer *t, CURLcode result)
     if (result == CURLE_OK) {
         if (!decided) {
             fail(t, HAUL_EXIT_PROTOCOL, "%s: no response", t->display_url);
+            return;
+        }
+        if (verify_open) {
+            /* The body ended inside the overlap: the partial file is longer
+             * than the resource, so it is not this resource's prefix. */
+            msg_note("%s: %s is longer than the server's copy; starting over",
+                     t->display_url, output_part_path(t->out));
+            t->verify_pending = false;
+            t->have = 0;
+            forget_version(t);
+            t->stats->restarts++;
+            again_now(t);
             return;
         }
         if (t->total_known && t->have < t->total && !t->stream) {
@@ -1153,17 +1190,31 @@ fail(struct transfer *t, int code, const char *fmt, ...)
             msg_note("%s: kept %s; run again with -c to continue", t->display_url,
                      output_part_path(t->out));
     }
-    /* Close the output now: a paused pipe must not hold the run open. */
     if (output_is_open(t->out) && !saved && output_kind(t->out) == OUTPUT_PARTFILE &&
         code != HAUL_EXIT_CHECKSUM)
         output_discard(t->out);
-    t->state = XS_DONE;
-    t->stats->finished = true;
     t->stats->exit_code = code;
     xfree(t->stats->message);
     t->stats->message = xstrdup(message);
+    /* Bytes accepted for a pipe are delivered before the transfer ends:
+     * nothing already received is lost. */
+    struct sink *s = output_sink(t->out);
+    if (s != NULL && code != HAUL_EXIT_PIPE && sink_error(s) == 0 && !sink_flush(s)) {
+        t->state = XS_DRAINING;
+        return;    /* on_sink_flushed or on_sink_error calls fail_finish */
+    }
+    fail_finish(t);
+}
+
+/* The last step of a failure, once the output has what it was given. */
+static void
+fail_finish(struct transfer *t)
+{
+    t->state = XS_DONE;
+    t->stats->finished = true;
     t->stats->end_ms = now_ms(t);
-    events_error(run_events(t->run), t->stats->id, t->display_url, code, message);
+    events_error(run_events(t->run), t->stats->id, t->display_url, t->stats->exit_code,
+                 t->stats->message);
     run_poke(t->run);
 }
 
@@ -1235,6 +1286,9 @@ transfer_interrupt(struct transfer *t, int code)
         if (!t->hash_running)
             fail(t, code, "interrupted");
         break;
+    case XS_DRAINING:
+        fail_finish(t);    /* stop waiting for a reader that may be gone */
+        break;
     case XS_DONE:
         break;
     }
@@ -1247,6 +1301,8 @@ transfer_cancel_stdout(struct transfer *t)
         return;
     if (t->state == XS_ACTIVE)
         abort_attempt(t, ABORT_CANCEL, HAUL_EXIT_PIPE);
+    else if (t->state == XS_DRAINING)
+        fail_finish(t);
     else if (!t->hash_running)
         fail(t, HAUL_EXIT_PIPE, "output pipe closed");
 }

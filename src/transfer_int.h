@@ -60,6 +60,7 @@ struct attempt {
     time_t date;                   /* Date header, -1 if none */
     char content_type[128];
     bool sent_last_event_id;
+    bool used_final;               /* asked the URL redirects led to last time */
 
     uint64_t received;             /* body bytes of this response */
     uint64_t skip_left;            /* RESP_SKIP: bytes still to drop */
@@ -77,6 +78,7 @@ enum xfer_state {
     XS_ACTIVE,     /* an attempt is in flight */
     XS_WAITING,    /* between attempts */
     XS_FINISHING,  /* last byte received: flushing, checksumming, renaming */
+    XS_DRAINING,   /* failed: delivering bytes already given to a pipe */
     XS_DONE,
 };
 

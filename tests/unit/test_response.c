@@ -130,6 +130,20 @@ main(void)
     a.stream = true;
     CHECK(decide(&a, &g, &d) == RESP_GAP);
     a.stream = false;
+    /* No validators but the same known length: the same version. */
+    a = ask_from(1000, false);
+    a.total_known = true;
+    a.total = 5000;
+    g = got_status(200);
+    g.has_length = true;
+    g.length = 5000;
+    CHECK(decide(&a, &g, &d) == RESP_SKIP && d.skip == 1000);
+    g.length = 5001;
+    CHECK(decide(&a, &g, &d) == RESP_CHANGED);
+    /* An ETag held but missing from the answer: not the same version. */
+    strcpy(a.etag, "\"v1\"");
+    g.length = 5000;
+    CHECK(decide(&a, &g, &d) == RESP_CHANGED);
     /* Nothing to compare (no validators, unknown length): never skip. */
     a = ask_from(1000, false);
     g = got_status(200);
