@@ -1,1 +1,1063 @@
-# placeholder
+#!/bin/sh
+# shellcheck shell=bash disable=SC1091
+# bench/bench.sh - haul against curl, wget2 (and aria2c) on loopback.
+#
+# Usage: bench/bench.sh [--quick] [--runs N] [--cases LIST] [--write]
+#                       [--streams N] [--duration SECS] [--dir DIR] [--keep]
+#        make bench BENCH_ARGS='--quick'
+#
+# Starts a private nginx on a free loopback port (generated config in a
+# temporary directory, sendfile on, gzip off, access log off), generates the
+# files it serves from /dev/urandom, and runs haul, curl, wget2 and, when it
+# is installed, aria2c on the same cases, several runs each, the tools in a
+# different (rotated) order on every run.  Prints a markdown report of the
+# medians with haul's ratio to curl and to wget2 and the targets, each marked
+# PASS or MISS.  This is a benchmark, not a test: `make check` never runs it.
+#
+# Cases (--cases takes names or numbers, comma-separated; default all):
+#   1 big       1 GiB to /dev/null and to a file, and iperf3's loopback
+#               ceiling in the same run
+#   2 par       100 x 10 MiB, 16 at once, to files in a directory
+#   3 slow      1,000 concurrent slow streams (nginx limit_rate 1k) for 15 s:
+#               extra RSS per stream and CPU while they trickle
+#   4 seg       one file from a server limited to 10 MiB/s per connection,
+#               over 1 and over 4 connections (haul -x 4, aria2c -x 4 -s 4)
+#   5 memstats  haul's 1 GiB to /dev/null with --memstats on and off
+#
+# Options:
+#   --quick          smoke run: 1 run, small sizes, 50 short slow streams
+#   --runs N         runs of each tool on each case (default 5; --quick: 1)
+#   --cases LIST     e.g. --cases big,par or --cases 1,2
+#   --streams N      slow streams at once in case 3 (default 1000)
+#   --duration SECS  how long the slow streams trickle (default 15)
+#   --dir DIR        where the temporary directory goes (default $TMPDIR or
+#                    /tmp); output files are written there, so this picks
+#                    the filesystem of the to-a-file figures
+#   --write          also write the report to bench/RESULTS.md
+#   --keep           keep the temporary directory (logs) and say where
+#
+# Environment: HAUL, the haul binary (default: ../haul next to this script).
+#
+# How each tool run is measured: wall, user and sys CPU by bash's `time`
+# (millisecond resolution) around GNU time (`/usr/bin/time -f %M`), which
+# gives the peak RSS.  Throughput is bytes / wall; output files are checked
+# for their size, and a run that fails or writes the wrong size is left out
+# of the medians and reported.  The slow streams are sampled once a second
+# from /proc/PID/status (VmRSS, VmHWM) and /proc/PID/stat (utime + stime).
+#
+# Needs (Debian 12): nginx-light (or nginx), curl, wget2, iperf3, time,
+# bash, coreutils; aria2 is optional.
+
+# make bench runs this with $(SHELL), /bin/sh: the rest is bash.
+if [ -z "${BASH_VERSION:-}" ]; then
+	if ! command -v bash >/dev/null 2>&1; then
+		echo "bench.sh: bash is needed (apt-get install bash)" >&2
+		exit 2
+	fi
+	exec bash "$0" "$@"
+fi
+
+set -eu
+set -o pipefail
+
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+SRC_DIR=$(cd "$BENCH_DIR/.." && pwd)
+HAUL=${HAUL:-$SRC_DIR/haul}
+ARGV="$*"
+
+RUNS=5
+QUICK=0
+WRITE=0
+KEEP=0
+CASES="big,par,slow,seg,memstats"
+STREAMS=1000
+DURATION=15
+BASE=${TMPDIR:-/tmp}
+
+KiB=1024
+MiB=$((1024 * 1024))
+GiB=$((1024 * MiB))
+
+# ---------------------------------------------------------------- messages
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() { printf 'bench.sh: %s\n' "$*" >&2; exit 2; }
+
+usage() {
+	sed -n '2,/^$/{/^$/d;s/^# \{0,1\}//;p}' "$0"
+	exit "${1:-0}"
+}
+
+# ---------------------------------------------------------------- options
+
+parse_args() {
+	local runs_set=0
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--quick) QUICK=1 ;;
+		--runs) RUNS=${2:?--runs needs a number}; runs_set=1; shift ;;
+		--runs=*) RUNS=${1#*=}; runs_set=1 ;;
+		--cases) CASES=${2:?--cases needs a list}; shift ;;
+		--cases=*) CASES=${1#*=} ;;
+		--streams) STREAMS=${2:?--streams needs a number}; shift ;;
+		--streams=*) STREAMS=${1#*=} ;;
+		--duration) DURATION=${2:?--duration needs seconds}; shift ;;
+		--duration=*) DURATION=${1#*=} ;;
+		--dir) BASE=${2:?--dir needs a directory}; shift ;;
+		--dir=*) BASE=${1#*=} ;;
+		--write) WRITE=1 ;;
+		--keep) KEEP=1 ;;
+		-h | --help) usage 0 ;;
+		*) printf 'bench.sh: unknown argument: %s\n\n' "$1" >&2; usage 2 ;;
+		esac
+		shift
+	done
+	case $RUNS in '' | *[!0-9]* | 0) die "--runs wants a positive number, not '$RUNS'" ;; esac
+	case $STREAMS in '' | *[!0-9]* | 0 | 1) die "--streams wants a number above 1, not '$STREAMS'" ;; esac
+	case $DURATION in '' | *[!0-9]* | 0 | 1 | 2) die "--duration wants whole seconds, 3 or more" ;; esac
+	[ -d "$BASE" ] || die "--dir $BASE: no such directory"
+
+	# Sizes.  --quick keeps every case but makes it small.
+	if [ "$QUICK" = 1 ]; then
+		[ "$runs_set" = 1 ] || RUNS=1
+		BIG=$((64 * MiB))
+		PAR_N=20 PAR_SIZE=$MiB PAR_P=16
+		[ "$STREAMS" = 1000 ] && STREAMS=50
+		[ "$DURATION" = 15 ] && DURATION=4
+		SEG_SIZE=$((16 * MiB))
+		IPERF_SECS=1
+	else
+		BIG=$GiB
+		PAR_N=100 PAR_SIZE=$((10 * MiB)) PAR_P=16
+		SEG_SIZE=$((64 * MiB))
+		IPERF_SECS=3
+	fi
+	SLOW_RATE=1k       # nginx limit_rate of /slow/
+	SEG_RATE=10m       # nginx limit_rate of /seg/ (10 MiB/s per connection)
+	SEG_N=4            # connections of the segmented downloads
+	BASE_SECS=4        # how long the one-stream baseline of case 3 runs
+	[ "$QUICK" = 1 ] && BASE_SECS=3
+	MEM_RUNS=$((RUNS * 2)) # case 5 is cheap and its target is tight
+
+	# Normalise the case list to names.
+	local c list="" IFS=,
+	for c in $CASES; do
+		case $c in
+		1 | big) c=big ;;
+		2 | par) c=par ;;
+		3 | slow) c=slow ;;
+		4 | seg) c=seg ;;
+		5 | memstats) c=memstats ;;
+		*) die "--cases: unknown case '$c' (big par slow seg memstats, or 1-5)" ;;
+		esac
+		list="$list $c"
+	done
+	CASES=$list
+}
+
+want() { case " $CASES " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# ---------------------------------------------------------------- tools
+
+check_tools() {
+	local missing="" t pkg
+	[ -x "$HAUL" ] || die "haul not found at $HAUL: build it first (make haul) or set HAUL"
+	for t in nginx:nginx-light curl:curl wget2:wget2 iperf3:iperf3 /usr/bin/time:time; do
+		pkg=${t#*:} t=${t%%:*}
+		command -v "$t" >/dev/null 2>&1 || missing="$missing $pkg"
+	done
+	[ -z "$missing" ] ||
+		die "missing tools; install them with: apt-get install -y$missing"
+	HAVE_ARIA2=0
+	if command -v aria2c >/dev/null 2>&1; then
+		HAVE_ARIA2=1
+	else
+		say "aria2c is not installed: its rows are skipped (apt-get install -y aria2)"
+	fi
+	# curl >= 7.73 for --output-dir
+	local v
+	v=$(curl --version | awk 'NR == 1 { print $2 }')
+	case $v in
+	7.[0-6]?.* | 7.7[0-2].* | [0-6].*) die "curl $v is too old: --output-dir needs 7.73 or later" ;;
+	esac
+}
+
+tool_versions() {
+	local hv git=""
+	hv=$("$HAUL" -V 2>/dev/null | head -n 1) || hv="haul (version unknown)"
+	if command -v git >/dev/null 2>&1 && git -C "$SRC_DIR" rev-parse --git-dir >/dev/null 2>&1; then
+		git=$(git -C "$SRC_DIR" rev-parse --short HEAD 2>/dev/null || true)
+		[ -z "$(git -C "$SRC_DIR" status --porcelain --untracked-files=no 2>/dev/null)" ] ||
+			git="$git, with uncommitted changes"
+		git=" (git $git)"
+	fi
+	echo "- $hv$git"
+	echo "- $(curl --version | awk 'NR == 1 { print $1, $2, $4, $5 }')"
+	echo "- $(wget2 --version 2>/dev/null | head -n 1)"
+	if [ "$HAVE_ARIA2" = 1 ]; then
+		echo "- $(aria2c --version | head -n 1)"
+	else
+		echo "- aria2c: not installed (skipped)"
+	fi
+	echo "- $(nginx -v 2>&1 | head -n 1)"
+	echo "- $(iperf3 --version | head -n 1)"
+}
+
+machine() {
+	local cpu mem os fs
+	cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+	mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+	os=$(. /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-}")
+	[ -r /etc/debian_version ] && os="$os ($(cat /etc/debian_version))"
+	fs=$(df -PT "$W" | awk 'NR == 2 { print $2 " on " $1 " (mounted on " $7 ")" }')
+	echo "- $(nproc) CPUs: ${cpu:-unknown}; $mem RAM"
+	echo "- kernel $(uname -r) $(uname -m); ${os:-unknown OS}"
+	echo "- output files written to $fs"
+	echo "- load average at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+# ---------------------------------------------------------------- set-up
+
+now() { date +%s.%N; }
+
+# size BYTES: "1 GiB", "64 MiB".
+size() {
+	if [ $(($1 % GiB)) = 0 ]; then echo "$(($1 / GiB)) GiB"; else echo "$(($1 / MiB)) MiB"; fi
+}
+
+cleanup() {
+	local rc=$?
+	set +e
+	trap - EXIT INT TERM
+	[ -n "${CUR_PID:-}" ] && kill -KILL "$CUR_PID" 2>/dev/null && wait "$CUR_PID" 2>/dev/null
+	if [ -n "${W:-}" ] && [ -s "$W/iperf.pid" ]; then
+		kill "$(cat "$W/iperf.pid")" 2>/dev/null
+	fi
+	if [ -n "${NGINX_PID:-}" ]; then
+		kill -TERM "$NGINX_PID" 2>/dev/null
+		wait "$NGINX_PID" 2>/dev/null
+	fi
+	if [ -n "${W:-}" ] && [ -d "$W" ]; then
+		if [ "$KEEP" = 1 ]; then
+			say "kept $W"
+		else
+			rm -rf "$W"
+		fi
+	fi
+	exit "$rc"
+}
+
+# A port nobody listens on, below the ephemeral range.
+free_port() {
+	local p hex i
+	for ((i = 0; i < 100; i++)); do
+		p=$((20000 + RANDOM % 12000))
+		hex=$(printf '%04X' "$p")
+		if ! awk -v h=":$hex" '$4 == "0A" && substr($2, length($2) - 4) == h { f = 1 } END { exit !f }' \
+			/proc/net/tcp /proc/net/tcp6 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	die "no free port found"
+}
+
+raise_nofile() {
+	local want=$((STREAMS * 4 + 256)) hard
+	[ "$want" -ge 4096 ] || want=4096
+	hard=$(ulimit -Hn)
+	if [ "$hard" != unlimited ] && [ "$hard" -lt "$want" ]; then
+		ulimit -Hn "$want" 2>/dev/null || true
+		hard=$(ulimit -Hn)
+	fi
+	[ "$hard" = unlimited ] || [ "$hard" -ge "$want" ] || want=$hard
+	ulimit -Sn "$want" 2>/dev/null || true
+	NOFILE=$(ulimit -Sn)
+	[ "$NOFILE" -ge $((STREAMS * 3 + 64)) ] ||
+		say "warning: open files limited to $NOFILE, low for $STREAMS streams"
+}
+
+start_nginx() {
+	local i port conf=$W/nginx/nginx.conf user=""
+	mkdir -p "$W/nginx/tmp"
+	# As root the workers would run as nobody and could not read $W.
+	[ "$(id -u)" = 0 ] && user="user root;"
+	for ((i = 0; i < 10; i++)); do
+		port=$(free_port)
+		cat >"$conf" <<-CONF
+			$user
+			worker_processes 1;
+			worker_rlimit_nofile $NOFILE;
+			daemon off;
+			pid $W/nginx/nginx.pid;
+			error_log $W/nginx/error.log warn;
+			events { worker_connections $((STREAMS + 1024)); }
+			http {
+			    access_log off;
+			    sendfile on;
+			    tcp_nopush on;
+			    gzip off;
+			    keepalive_requests 100000;
+			    types { }
+			    default_type application/octet-stream;
+			    client_body_temp_path $W/nginx/tmp;
+			    proxy_temp_path $W/nginx/tmp;
+			    fastcgi_temp_path $W/nginx/tmp;
+			    uwsgi_temp_path $W/nginx/tmp;
+			    scgi_temp_path $W/nginx/tmp;
+			    server {
+			        listen 127.0.0.1:$port backlog=4096;
+			        root $W/www;
+			        location /slow/ { limit_rate $SLOW_RATE; }
+			        location /seg/ { limit_rate $SEG_RATE; }
+			    }
+			}
+		CONF
+		nginx -c "$conf" -e "$W/nginx/error.log" </dev/null >/dev/null 2>&1 &
+		NGINX_PID=$!
+		local j
+		for ((j = 0; j < 50; j++)); do
+			if curl -sf -o /dev/null "http://127.0.0.1:$port/ping"; then
+				URL=http://127.0.0.1:$port
+				say "nginx $NGINX_PID on $URL, serving $W/www"
+				return 0
+			fi
+			kill -0 "$NGINX_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill "$NGINX_PID" 2>/dev/null || true
+		wait "$NGINX_PID" 2>/dev/null || true
+		NGINX_PID=
+	done
+	die "could not start nginx: $(tail -n 3 "$W/nginx/error.log" 2>/dev/null)"
+}
+
+# gen FILE BYTES: random content, so that nothing could compress it.
+gen() { head -c "$2" /dev/urandom >"$1"; }
+
+prepare_files() {
+	mkdir -p "$W/www" "$W/home" "$W/out"
+	echo ok >"$W/www/ping"
+	if want big || want memstats; then
+		say "generating $(size "$BIG") big file"
+		gen "$W/www/big" "$BIG"
+	fi
+	if want par; then
+		say "generating $PAR_N x $(size "$PAR_SIZE") files"
+		mkdir -p "$W/www/par"
+		local i
+		for ((i = 1; i <= PAR_N; i++)); do
+			gen "$W/www/par/$(printf 'f%04d' "$i")" "$PAR_SIZE"
+		done
+	fi
+	if want slow; then
+		# One long body under many names (hard links): the content does not
+		# matter, each stream only ever gets a few KiB of it.
+		mkdir -p "$W/www/slow"
+		gen "$W/www/slow/body" $((4 * MiB))
+		local i
+		for ((i = 1; i <= STREAMS; i++)); do
+			ln "$W/www/slow/body" "$W/www/slow/$(printf 's%05d' "$i")"
+		done
+	fi
+	if want seg; then
+		mkdir -p "$W/www/seg"
+		gen "$W/www/seg/file" "$SEG_SIZE"
+	fi
+}
+
+# ---------------------------------------------------------------- measuring
+
+# Results, one line per tool run (tab-separated):
+#   case tool run wall user sys rss_kib bytes status MB/s cpu_s_per_GiB
+RES=
+# Commands, one line per case and tool: case tool command
+CMDS=
+
+# record_cmd CASE TOOL TEXT: the command line shown in the report.
+record_cmd() {
+	grep -q "^$1	$2	" "$CMDS" 2>/dev/null || printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$CMDS"
+}
+
+# rotate N WORD...: the words, rotated left by N (a different order each run).
+rotate() {
+	local n=$1
+	shift
+	local a=("$@") k
+	k=$((n % ${#a[@]}))
+	printf '%s\n' "${a[@]:k}" "${a[@]:0:k}"
+}
+
+# bytes_of PATH: size of a file, or of all files under a directory (less
+# resume journals and control files).
+bytes_of() {
+	if [ -d "$1" ]; then
+		find "$1" -type f ! -name '*.haul' ! -name '*.aria2' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }'
+	elif [ -f "$1" ]; then
+		stat -c %s "$1"
+	else
+		echo 0
+	fi
+}
+
+# measure CASE TOOL RUN BYTES CHECK CMD...
+# Runs CMD, times it and appends a line to $RES.  CHECK is a file or a
+# directory that must hold BYTES afterwards, or - for no check.
+measure() {
+	local case=$1 tool=$2 run=$3 bytes=$4 check=$5
+	shift 5
+	local log=$W/logs/$case.$tool.$run.log rc=0 wall user sys rss status got
+	TIMEFORMAT='%3R %3U %3S'
+	{ time /usr/bin/time -f '%M' -o "$W/rss.out" "$@" >"$log" 2>&1 </dev/null; } 2>"$W/time.out" || rc=$?
+	read -r wall user sys <"$W/time.out"
+	rss=$(tail -n 1 "$W/rss.out")
+	status=ok
+	if [ "$rc" != 0 ]; then
+		status="exit $rc"
+	elif [ "$check" != - ]; then
+		got=$(bytes_of "$check")
+		[ "$got" = "$bytes" ] || status="wrote $got of $bytes bytes"
+	fi
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+		"$case" "$tool" "$run" "$wall" "$user" "$sys" "$rss" "$bytes" "$status" \
+		"$(awk -v b="$bytes" -v w="$wall" 'BEGIN { printf "%.1f", (w > 0 ? b / w / 1e6 : 0) }')" \
+		"$(awk -v b="$bytes" -v u="$user" -v s="$sys" 'BEGIN { printf "%.3f", (u + s) / (b / 1073741824) }')" \
+		>>"$RES"
+	if [ "$status" = ok ]; then
+		say "$(printf '  run %d %-9s %-14s %7.3f s %8.1f MB/s  cpu %.2f s  rss %d MiB' \
+			"$run" "$case" "$tool" "$wall" "$(awk -v b="$bytes" -v w="$wall" 'BEGIN { print b / w / 1e6 }')" \
+			"$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" $((rss / 1024)))"
+	else
+		say "  run $run $case $tool: FAILED ($status): $(grep -v '^ *$' "$log" | tail -n 1 | cut -c1-160)"
+	fi
+}
+
+# fresh_out: an empty output directory, and no dirty pages of the last run
+# being written back while the next one runs.
+fresh_out() {
+	rm -rf "$W/out"
+	mkdir -p "$W/out"
+	sync
+}
+
+# ---------------------------------------------------------------- case 1
+
+run_iperf() { # RUN
+	local run=$1 port i bytes secs json=$W/logs/big-null.iperf3.$1.json
+	for ((i = 0; i < 5; i++)); do
+		port=$(free_port)
+		rm -f "$W/iperf.pid"
+		iperf3 -s -1 -D -p "$port" -I "$W/iperf.pid" --logfile "$W/logs/iperf3-server.log" || continue
+		local j
+		for ((j = 0; j < 20; j++)); do
+			if iperf3 -c 127.0.0.1 -p "$port" -t "$IPERF_SECS" -J >"$json" 2>&1; then
+				# The receiver's total: "sum_received": { ..., "seconds": S, "bytes": B, ...
+				read -r secs bytes < <(awk '
+					/"sum_received"/ { f = 1 }
+					f && /"seconds"/ { gsub(/[^0-9.eE+-]/, "", $2); s = $2 }
+					f && /"bytes"/ { gsub(/[^0-9.eE+-]/, "", $2); b = $2 }
+					f && /}/ { print s, b; exit }' "$json")
+				printf '%s\t%s\t%s\t%s\t-\t-\t-\t%s\tok\t%s\t-\n' big-null iperf3 "$run" "$secs" "$bytes" \
+					"$(awk -v b="$bytes" -v w="$secs" 'BEGIN { printf "%.1f", b / w / 1e6 }')" >>"$RES"
+				say "$(printf '  run %d %-9s %-14s %7.3f s %8.1f MB/s' "$run" big-null iperf3 "$secs" \
+					"$(awk -v b="$bytes" -v w="$secs" 'BEGIN { print b / w / 1e6 }')")"
+				return 0
+			fi
+			sleep 0.1
+		done
+		[ -s "$W/iperf.pid" ] && kill "$(cat "$W/iperf.pid")" 2>/dev/null
+	done
+	printf '%s\t%s\t%s\t-\t-\t-\t-\t0\tfailed\t-\t-\n' big-null iperf3 "$run" >>"$RES"
+	say "  run $run big-null iperf3: FAILED: $(tail -n 2 "$json" 2>/dev/null | tr '\n' ' ')"
+}
+
+case_big() {
+	local u=$URL/big run tool tools=(haul curl wget2 iperf3) ftools=(haul curl wget2)
+	[ "$HAVE_ARIA2" = 1 ] && ftools+=(aria2c)
+	say "case 1: $(size "$BIG") to /dev/null and to a file"
+	record_cmd big-null haul "haul -o /dev/null URL"
+	record_cmd big-null curl "curl -sS -o /dev/null URL"
+	record_cmd big-null wget2 "wget2 -q -O /dev/null URL"
+	record_cmd big-null iperf3 "iperf3 -c 127.0.0.1 -t $IPERF_SECS -J (server: iperf3 -s -1 -D)"
+	record_cmd big-file haul "haul -o FILE URL"
+	record_cmd big-file curl "curl -sS -o FILE URL"
+	record_cmd big-file wget2 "wget2 -q -O FILE URL"
+	record_cmd big-file aria2c "aria2c -q -d DIR -o FILE --allow-overwrite=true --auto-file-renaming=false URL"
+	for ((run = 1; run <= RUNS; run++)); do
+		for tool in $(rotate "$run" "${tools[@]}"); do
+			case $tool in
+			haul) measure big-null haul "$run" "$BIG" - "$HAUL" -o /dev/null "$u" ;;
+			curl) measure big-null curl "$run" "$BIG" - curl -sS -o /dev/null "$u" ;;
+			wget2) measure big-null wget2 "$run" "$BIG" - wget2 -q -O /dev/null "$u" ;;
+			iperf3) run_iperf "$run" ;;
+			esac
+		done
+		for tool in $(rotate "$run" "${ftools[@]}"); do
+			fresh_out
+			local f=$W/out/big
+			case $tool in
+			haul) measure big-file haul "$run" "$BIG" "$f" "$HAUL" -o "$f" "$u" ;;
+			curl) measure big-file curl "$run" "$BIG" "$f" curl -sS -o "$f" "$u" ;;
+			wget2) measure big-file wget2 "$run" "$BIG" "$f" wget2 -q -O "$f" "$u" ;;
+			aria2c) measure big-file aria2c "$run" "$BIG" "$f" aria2c -q -d "$W/out" -o big \
+				--allow-overwrite=true --auto-file-renaming=false "$u" ;;
+			esac
+		done
+	done
+	fresh_out
+}
+
+# ---------------------------------------------------------------- case 2
+
+case_par() {
+	local run tool tools=(haul curl wget2) urls=() i d=$W/out total=$((PAR_N * PAR_SIZE))
+	[ "$HAVE_ARIA2" = 1 ] && tools+=(aria2c)
+	for ((i = 1; i <= PAR_N; i++)); do urls+=("$URL/par/$(printf 'f%04d' "$i")"); done
+	printf '%s\n' "${urls[@]}" >"$W/par.list"
+	say "case 2: $PAR_N x $(size "$PAR_SIZE"), $PAR_P at once"
+	record_cmd par haul "haul -P $PAR_P --parallel-host $PAR_P -O --output-dir DIR URL x$PAR_N"
+	record_cmd par curl "curl -sS -Z --parallel-max $PAR_P --remote-name-all --output-dir DIR URL x$PAR_N"
+	record_cmd par wget2 "wget2 -q --max-threads=$PAR_P -P DIR URL x$PAR_N"
+	record_cmd par aria2c "aria2c -q -j $PAR_P -d DIR -i LIST --allow-overwrite=true --auto-file-renaming=false"
+	for ((run = 1; run <= RUNS; run++)); do
+		for tool in $(rotate "$run" "${tools[@]}"); do
+			fresh_out
+			case $tool in
+			haul) measure par haul "$run" "$total" "$d" \
+				"$HAUL" -P "$PAR_P" --parallel-host "$PAR_P" -O --output-dir "$d" "${urls[@]}" ;;
+			curl) measure par curl "$run" "$total" "$d" \
+				curl -sS -Z --parallel-max "$PAR_P" --remote-name-all --output-dir "$d" "${urls[@]}" ;;
+			wget2) measure par wget2 "$run" "$total" "$d" \
+				wget2 -q --max-threads="$PAR_P" -P "$d" "${urls[@]}" ;;
+			aria2c) measure par aria2c "$run" "$total" "$d" \
+				aria2c -q -j "$PAR_P" -d "$d" -i "$W/par.list" --allow-overwrite=true --auto-file-renaming=false ;;
+			esac
+		done
+	done
+	fresh_out
+}
+
+# ---------------------------------------------------------------- case 3
+
+CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
+
+# proc_sample PID: "rss_kib hwm_kib cpu_ticks" of a live process, or fails.
+proc_sample() {
+	local st rest a rss hwm
+	st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	rest=${st##*) }
+	read -r -a a <<<"$rest"
+	[ "${a[0]}" != Z ] || return 1
+	read -r rss hwm < <(awk '/^VmRSS:/ { r = $2 } /^VmHWM:/ { h = $2 } END { print r + 0, h + 0 }' "/proc/$1/status" 2>/dev/null) || return 1
+	echo "$rss $hwm $((a[11] + a[12]))"
+}
+
+# stream_run CASE TOOL RUN N SECS DIR CMD...
+# Runs CMD in the background for SECS seconds, sampling it every second,
+# then stops it (TERM, then KILL after 5 s) and counts the output files that
+# got at least one byte.  Appends to $SLOW:
+#   tool run n rss_end_kib hwm_kib cpu_pct progressed status
+stream_run() {
+	local case=$1 tool=$2 run=$3 n=$4 secs=$5 dir=$6
+	shift 6
+	local log=$W/logs/$case.$tool.$run.log pid t0 i t s rss=0 hwm=0 ticks
+	local warm=$((secs / 3)) warm_t="" warm_ticks="" last_t="" last_ticks="" status=ok rc=0
+	[ "$warm" -ge 1 ] || warm=1
+	"$@" >"$log" 2>&1 </dev/null &
+	pid=$!
+	CUR_PID=$pid
+	t0=$(now)
+	: >"$W/logs/$case.$tool.$run.samples"
+	for ((i = 1; i <= secs; i++)); do
+		sleep "$(awk -v t0="$t0" -v i="$i" -v now="$(now)" 'BEGIN { d = t0 + i - now; printf "%.3f", (d > 0 ? d : 0) }')"
+		t=$(now)
+		if ! s=$(proc_sample "$pid"); then
+			status="exited after ${i}s"
+			break
+		fi
+		read -r rss hwm ticks <<<"$s"
+		echo "$t $s" >>"$W/logs/$case.$tool.$run.samples"
+		if [ "$i" = "$warm" ]; then warm_t=$t warm_ticks=$ticks; fi
+		last_t=$t last_ticks=$ticks
+	done
+	kill -TERM "$pid" 2>/dev/null || true
+	(sleep 5 && kill -KILL "$pid" 2>/dev/null) &
+	local killer=$!
+	wait "$pid" 2>/dev/null || rc=$?
+	kill "$killer" 2>/dev/null || true
+	wait "$killer" 2>/dev/null || true
+	CUR_PID=
+	[ "$status" = ok ] || status="$status (exit $rc)"
+	local cpu=- prog
+	if [ -n "$warm_t" ] && [ "$last_t" != "$warm_t" ]; then
+		cpu=$(awk -v a="$warm_ticks" -v b="$last_ticks" -v ta="$warm_t" -v tb="$last_t" -v hz="$CLK_TCK" \
+			'BEGIN { printf "%.1f", (b - a) / hz / (tb - ta) * 100 }')
+	fi
+	prog=$(find "$dir" -type f -size +0 ! -name '*.haul' ! -name '*.aria2' | wc -l)
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$run" "$n" "$rss" "$hwm" "$cpu" "$prog" "$status" >>"$SLOW"
+	say "$(printf '  run %s %-9s %-8s %5d streams: %d progressed, rss %d KiB, cpu %s%%  %s' \
+		"$run" "$case" "$tool" "$n" "$prog" "$rss" "$cpu" "$status")"
+	if [ "$status" != ok ]; then
+		say "    $(grep -v '^ *$' "$log" | tail -n 1 | cut -c1-160)"
+	fi
+}
+
+# slow_cmd TOOL N LIST DIR: sets CMD to the command that fetches the first N
+# URLs of LIST into DIR, all at once.
+slow_cmd() {
+	local tool=$1 n=$2 list=$3 dir=$4 urls
+	mapfile -t urls < <(head -n "$n" "$list")
+	head -n "$n" "$list" >"$list.$n"
+	case $tool in
+	haul) CMD=("$HAUL" -P "$n" --parallel-host "$n" -O --output-dir "$dir" "${urls[@]}") ;;
+	# Without --parallel-immediate curl -Z waits to learn whether it can
+	# multiplex on the first connection, and over HTTP/1.1 the slow
+	# streams then go one at a time.
+	curl) CMD=(curl -sS -Z --parallel-immediate --parallel-max "$n" --remote-name-all --output-dir "$dir" "${urls[@]}") ;;
+	wget2) CMD=(wget2 -q --max-threads="$n" -P "$dir" "${urls[@]}") ;;
+	# --file-allocation=none: preallocated files would look like progress.
+	aria2c) CMD=(aria2c -q -j "$n" -d "$dir" -i "$list.$n" --file-allocation=none
+		--allow-overwrite=true --auto-file-renaming=false) ;;
+	esac
+}
+
+SLOW=
+CMD=()
+
+case_slow() {
+	local run tool tools=(haul curl wget2) i n=$STREAMS
+	[ "$HAVE_ARIA2" = 1 ] && tools+=(aria2c)
+	for ((i = 1; i <= n; i++)); do echo "$URL/slow/$(printf 's%05d' "$i")"; done >"$W/slow.list"
+	say "case 3: $n slow streams ($SLOW_RATE/s each) for ${DURATION}s; first each tool with one stream"
+	record_cmd slow haul "haul -P $n --parallel-host $n -O --output-dir DIR URL x$n"
+	record_cmd slow curl "curl -sS -Z --parallel-immediate --parallel-max $n --remote-name-all --output-dir DIR URL x$n"
+	record_cmd slow wget2 "wget2 -q --max-threads=$n -P DIR URL x$n"
+	record_cmd slow aria2c "aria2c -q -j $n -d DIR -i LIST --file-allocation=none --allow-overwrite=true --auto-file-renaming=false"
+	# The baseline: each tool with one stream (its "idle" RSS).
+	for tool in "${tools[@]}"; do
+		fresh_out
+		slow_cmd "$tool" 1 "$W/slow.list" "$W/out"
+		stream_run slow-1 "$tool" 1 1 "$BASE_SECS" "$W/out" "${CMD[@]}"
+	done
+	for ((run = 1; run <= RUNS; run++)); do
+		for tool in $(rotate "$run" "${tools[@]}"); do
+			fresh_out
+			slow_cmd "$tool" "$n" "$W/slow.list" "$W/out"
+			stream_run slow "$tool" "$run" "$n" "$DURATION" "$W/out" "${CMD[@]}"
+		done
+	done
+	fresh_out
+}
+
+# ---------------------------------------------------------------- case 4
+
+case_seg() {
+	local run tool tools=(haul-x1 "haul-x$SEG_N" curl wget2) u=$URL/seg/file f=$W/out/file
+	[ "$HAVE_ARIA2" = 1 ] && tools+=(aria2c-x1 "aria2c-x$SEG_N")
+	say "case 4: $(size "$SEG_SIZE") at $SEG_RATE/s per connection, over 1 and $SEG_N connections"
+	record_cmd seg haul-x1 "haul -o FILE URL"
+	record_cmd seg "haul-x$SEG_N" "haul -x $SEG_N -o FILE URL"
+	record_cmd seg curl "curl -sS -o FILE URL"
+	record_cmd seg wget2 "wget2 -q -O FILE URL"
+	record_cmd seg aria2c-x1 "aria2c -q -x 1 -s 1 -d DIR -o FILE URL"
+	record_cmd seg "aria2c-x$SEG_N" "aria2c -q -x $SEG_N -s $SEG_N -k 1M -d DIR -o FILE URL"
+	for ((run = 1; run <= RUNS; run++)); do
+		for tool in $(rotate "$run" "${tools[@]}"); do
+			fresh_out
+			case $tool in
+			haul-x1) measure seg "$tool" "$run" "$SEG_SIZE" "$f" "$HAUL" -o "$f" "$u" ;;
+			haul-x*) measure seg "$tool" "$run" "$SEG_SIZE" "$f" "$HAUL" -x "$SEG_N" -o "$f" "$u" ;;
+			curl) measure seg curl "$run" "$SEG_SIZE" "$f" curl -sS -o "$f" "$u" ;;
+			wget2) measure seg wget2 "$run" "$SEG_SIZE" "$f" wget2 -q -O "$f" "$u" ;;
+			aria2c-x1) measure seg "$tool" "$run" "$SEG_SIZE" "$f" aria2c -q -x 1 -s 1 -d "$W/out" -o file \
+				--allow-overwrite=true --auto-file-renaming=false "$u" ;;
+			aria2c-x*) measure seg "$tool" "$run" "$SEG_SIZE" "$f" aria2c -q -x "$SEG_N" -s "$SEG_N" -k 1M \
+				-d "$W/out" -o file --allow-overwrite=true --auto-file-renaming=false "$u" ;;
+			esac
+		done
+	done
+	fresh_out
+}
+
+# ---------------------------------------------------------------- case 5
+
+case_memstats() {
+	local run tool u=$URL/big
+	say "case 5: haul, $(size "$BIG") to /dev/null, --memstats off and on ($MEM_RUNS runs each)"
+	record_cmd memstats haul "haul -o /dev/null URL"
+	record_cmd memstats haul-memstats "haul --memstats -o /dev/null URL"
+	for ((run = 1; run <= MEM_RUNS; run++)); do
+		for tool in $(rotate "$run" haul haul-memstats); do
+			case $tool in
+			haul) measure memstats haul "$run" "$BIG" - "$HAUL" -o /dev/null "$u" ;;
+			haul-memstats) measure memstats haul-memstats "$run" "$BIG" - "$HAUL" --memstats -o /dev/null "$u" ;;
+			esac
+		done
+	done
+}
+
+# ---------------------------------------------------------------- report
+
+# med_res CASE TOOL COL: median of column COL of $RES over ok runs (empty if none).
+med_res() {
+	awk -F'\t' -v c="$1" -v t="$2" -v f="$3" '$1 == c && $2 == t && $9 == "ok" && $f != "-" { print $f }' "$RES" |
+		sort -g | awk '{ a[NR] = $1 } END { if (NR) printf "%.6g\n", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+runs_ok() { # CASE TOOL -> "ok/total"
+	awk -F'\t' -v c="$1" -v t="$2" '$1 == c && $2 == t { n++; if ($9 == "ok") k++ } END { printf "%d/%d", k, n }' "$RES"
+}
+
+# fmt FORMAT VALUE: printf, or — when there is no value.
+fmt() { if [ -n "$2" ]; then awk -v v="$2" -v f="$1" 'BEGIN { printf f, v }'; else printf '—'; fi; }
+
+# ratio A B: A / B with two decimals and ×, or —.
+ratio() {
+	if [ -n "$1" ] && [ -n "$2" ] && awk -v b="$2" 'BEGIN { exit !(b > 0) }'; then
+		awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f×", a / b }'
+	else
+		printf '—'
+	fi
+}
+ratio_num() { # A B -> plain number or empty
+	if [ -n "$1" ] && [ -n "$2" ] && awk -v b="$2" 'BEGIN { exit !(b > 0) }'; then
+		awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", a / b }'
+	fi
+}
+
+first_failure() { # CASE TOOL -> status of a failed run and the last log line
+	local run st
+	read -r run st < <(awk -F'\t' -v c="$1" -v t="$2" '$1 == c && $2 == t && $9 != "ok" { print $3 "\t" $9; exit }' "$RES") || return 0
+	[ -n "${run:-}" ] || return 0
+	printf '%s: %s' "$st" "$(grep -v '^ *$' "$W/logs/$1.$2.$run.log" 2>/dev/null | tail -n 1 | cut -c1-200)"
+}
+
+table_head() {
+	echo "| tool | runs ok | wall (s) | MB/s | CPU user+sys (s/GiB) | peak RSS (MiB) |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+}
+
+# table_row CASE TOOL LABEL
+table_row() {
+	local c=$1 t=$2 label=$3 ok
+	ok=$(runs_ok "$c" "$t")
+	if [ "$ok" = 0/0 ]; then
+		echo "| $label | — | not run | | | |"
+		return
+	fi
+	if [ "${ok%%/*}" = 0 ]; then
+		echo "| $label | $ok | FAILED | | | |"
+		FAILS="$FAILS
+- $c, $label: $(first_failure "$c" "$t")"
+		return
+	fi
+	[ "${ok%%/*}" = "${ok#*/}" ] || FAILS="$FAILS
+- $c, $label: some runs failed: $(first_failure "$c" "$t")"
+	printf '| %s | %s | %s | %s | %s | %s |\n' "$label" "$ok" \
+		"$(fmt %.3f "$(med_res "$c" "$t" 4)")" \
+		"$(fmt %.0f "$(med_res "$c" "$t" 10)")" \
+		"$(fmt %.3f "$(med_res "$c" "$t" 11)")" \
+		"$(fmt %.1f "$(awk -v k="$(med_res "$c" "$t" 7)" 'BEGIN { if (k != "") print k / 1024 }')")"
+}
+
+# ratio_row CASE TOOL_A TOOL_B LABEL: A's medians over B's.
+ratio_row() {
+	local c=$1 ta=$2 tb=$3 label=$4 col out=""
+	for col in 4 10 11 7; do
+		out="$out | $(ratio "$(med_res "$c" "$ta" "$col")" "$(med_res "$c" "$tb" "$col")")"
+	done
+	echo "| *$label* | $out |"
+}
+
+commands() { # CASE...
+	local c
+	echo
+	echo "Commands:"
+	for c in "$@"; do
+		awk -F'\t' -v c="$c" '$1 == c { printf "- %s: `%s`\n", $2, $3 }' "$CMDS"
+	done
+}
+
+# target LABEL VALUE OP LIMIT SHOWN: a line of the targets table.
+target() {
+	local label=$1 v=$2 op=$3 lim=$4 shown=$5 verdict
+	if [ -z "$v" ]; then
+		verdict="n/a"
+		shown="not measured"
+	elif awk -v v="$v" -v l="$lim" -v op="$op" 'BEGIN {
+		if (op == ">=") exit !(v >= l); if (op == "<=") exit !(v <= l)
+		if (op == "<") exit !(v < l); if (op == ">") exit !(v > l); exit 1 }'; then
+		verdict=PASS
+	else
+		verdict=MISS
+	fi
+	echo "| $label | $shown | $verdict |"
+}
+
+report_big() {
+	echo "## 1. One $(size "$BIG") file"
+	echo
+	echo "To /dev/null, with iperf3's loopback ceiling measured in the same run:"
+	echo
+	table_head
+	table_row big-null haul haul
+	table_row big-null curl curl
+	table_row big-null wget2 wget2
+	[ "$HAVE_ARIA2" = 1 ] && echo "| aria2c | — | cannot write to /dev/null: see the file figures | | | |"
+	table_row big-null iperf3 "iperf3 (one TCP stream)"
+	ratio_row big-null haul curl "haul ÷ curl"
+	ratio_row big-null haul wget2 "haul ÷ wget2"
+	echo "| *haul ÷ iperf3* | | | $(ratio "$(med_res big-null haul 10)" "$(med_res big-null iperf3 10)") | | |"
+	echo
+	echo "To a file on $(df -PT "$W" | awk 'NR == 2 { print $2 }') (deleted between runs):"
+	echo
+	table_head
+	table_row big-file haul haul
+	table_row big-file curl curl
+	table_row big-file wget2 wget2
+	[ "$HAVE_ARIA2" = 1 ] && table_row big-file aria2c aria2c
+	ratio_row big-file haul curl "haul ÷ curl"
+	ratio_row big-file haul wget2 "haul ÷ wget2"
+	commands big-null big-file
+	echo
+}
+
+report_par() {
+	echo "## 2. $PAR_N × $(size "$PAR_SIZE"), $PAR_P at once, to files"
+	echo
+	table_head
+	table_row par haul haul
+	table_row par curl "curl -Z"
+	table_row par wget2 wget2
+	[ "$HAVE_ARIA2" = 1 ] && table_row par aria2c aria2c
+	ratio_row par haul curl "haul ÷ curl"
+	ratio_row par haul wget2 "haul ÷ wget2"
+	commands par
+	echo
+}
+
+# slow_med TOOL COL [TABLE_N]: median of a column of $SLOW over the runs
+# with N streams (the baseline runs have n = 1).
+slow_med() {
+	awk -F'\t' -v t="$1" -v f="$2" -v n="${3:-$STREAMS}" '$1 == t && $3 == n && $f != "-" { print $f }' "$SLOW" |
+		sort -g | awk '{ a[NR] = $1 } END { if (NR) printf "%.6g\n", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+slow_min() {
+	awk -F'\t' -v t="$1" -v f="$2" -v n="$STREAMS" '$1 == t && $3 == n { if (m == "" || $f + 0 < m + 0) m = $f } END { print m }' "$SLOW"
+}
+
+# extra_per_stream TOOL: (RSS with the streams - RSS with one) / (streams - 1),
+# in KiB, counting the streams that progressed.
+extra_per_stream() {
+	local rn r1 p
+	rn=$(slow_med "$1" 4)
+	r1=$(slow_med "$1" 4 1)
+	p=$(slow_med "$1" 7)
+	[ -n "$rn" ] && [ -n "$r1" ] && [ -n "$p" ] || return 0
+	awk -v a="$rn" -v b="$r1" -v p="$p" 'BEGIN { if (p > 1) printf "%.1f\n", (a - b) / (p - 1) }'
+}
+
+report_slow() {
+	local t label note
+	echo "## 3. $STREAMS slow streams at once ($SLOW_RATE/s each, ${DURATION} s)"
+	echo
+	echo "RSS is VmRSS at the end (all streams open), the median over the runs;"
+	echo "\"1 stream\" is the same command with one URL (${BASE_SECS} s), the tool's idle"
+	echo "size. Extra per stream = (RSS with the streams − RSS with 1) / (streams"
+	echo "that progressed − 1). CPU is utime+stime from /proc/PID/stat from"
+	echo "$((DURATION / 3 > 0 ? DURATION / 3 : 1)) s to the end (after the streams are open), as % of one core."
+	echo
+	echo "| tool | streams that progressed (worst run) | RSS with 1 stream (MiB) | RSS with the streams (MiB) | peak RSS (MiB) | extra per stream (KiB) | CPU (% of a core) | note |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+	for t in haul curl wget2 aria2c; do
+		[ "$t" != aria2c ] || [ "$HAVE_ARIA2" = 1 ] || continue
+		note=""
+		[ "$t" = curl ] && [ "$STREAMS" -gt 300 ] && note="curl caps --parallel-max at 300"
+		local bad
+		bad=$(awk -F'\t' -v t="$t" '$1 == t && $8 != "ok" { print $8; exit }' "$SLOW")
+		[ -z "$bad" ] || note="${note:+$note; }$bad"
+		local minp
+		minp=$(slow_min "$t" 7)
+		[ -z "$minp" ] || [ "$minp" = "$STREAMS" ] || [ -n "$note" ] || note="not every stream progressed"
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$t" \
+			"$([ -n "$minp" ] && echo "$minp of $STREAMS" || echo —)" \
+			"$(fmt %.1f "$(awk -v k="$(slow_med "$t" 4 1)" 'BEGIN { if (k != "") print k / 1024 }')")" \
+			"$(fmt %.1f "$(awk -v k="$(slow_med "$t" 4)" 'BEGIN { if (k != "") print k / 1024 }')")" \
+			"$(fmt %.1f "$(awk -v k="$(slow_med "$t" 5)" 'BEGIN { if (k != "") print k / 1024 }')")" \
+			"$(fmt %.1f "$(extra_per_stream "$t")")" \
+			"$(fmt %.1f "$(slow_med "$t" 6)")" \
+			"$note"
+	done
+	for t in curl wget2; do
+		printf '| *haul ÷ %s* | | %s | %s | %s | %s | %s | |\n' "$t" \
+			"$(ratio "$(slow_med haul 4 1)" "$(slow_med "$t" 4 1)")" \
+			"$(ratio "$(slow_med haul 4)" "$(slow_med "$t" 4)")" \
+			"$(ratio "$(slow_med haul 5)" "$(slow_med "$t" 5)")" \
+			"$(ratio "$(extra_per_stream haul)" "$(extra_per_stream "$t")")" \
+			"$(ratio "$(slow_med haul 6)" "$(slow_med "$t" 6)")"
+	done
+	commands slow
+	echo
+}
+
+report_seg() {
+	echo "## 4. One $(size "$SEG_SIZE") file, server limited to $SEG_RATE/s per connection"
+	echo
+	table_head
+	table_row seg haul-x1 "haul (1 connection)"
+	table_row seg "haul-x$SEG_N" "haul -x $SEG_N"
+	table_row seg curl "curl (1 connection)"
+	table_row seg wget2 "wget2 (1 connection)"
+	if [ "$HAVE_ARIA2" = 1 ]; then
+		table_row seg aria2c-x1 "aria2c (1 connection)"
+		table_row seg "aria2c-x$SEG_N" "aria2c -x $SEG_N -s $SEG_N"
+	fi
+	ratio_row seg "haul-x$SEG_N" haul-x1 "haul -x $SEG_N ÷ haul"
+	[ "$HAVE_ARIA2" = 1 ] && ratio_row seg "aria2c-x$SEG_N" aria2c-x1 "aria2c -x $SEG_N ÷ aria2c"
+	[ "$HAVE_ARIA2" = 1 ] && ratio_row seg "haul-x$SEG_N" "aria2c-x$SEG_N" "haul -x $SEG_N ÷ aria2c -x $SEG_N"
+	ratio_row seg "haul-x$SEG_N" curl "haul -x $SEG_N ÷ curl"
+	commands seg
+	echo
+}
+
+report_memstats() {
+	echo "## 5. haul --memstats on and off ($(size "$BIG") to /dev/null, $MEM_RUNS runs each)"
+	echo
+	table_head
+	table_row memstats haul "haul"
+	table_row memstats haul-memstats "haul --memstats"
+	ratio_row memstats haul-memstats haul "with ÷ without"
+	commands memstats
+	echo
+}
+
+report_targets() {
+	local v
+	echo "## Targets"
+	echo
+	echo "| target | measured | |"
+	echo "| --- | --- | --- |"
+	if want big; then
+		v=$(ratio_num "$(med_res big-file haul 10)" "$(med_res big-file wget2 10)")
+		target "$(size "$BIG") to a file: throughput ≥ 1.0× wget2" "$v" ">=" 1.0 "$(fmt %.2f× "$v")"
+		v=$(ratio_num "$(med_res big-file haul 10)" "$(med_res big-file curl 10)")
+		target "$(size "$BIG") to a file: throughput ≥ 1.8× curl" "$v" ">=" 1.8 "$(fmt %.2f× "$v")"
+		v=$(ratio_num "$(med_res big-file haul 11)" "$(med_res big-file curl 11)")
+		target "$(size "$BIG") to a file: CPU per GiB ≤ 0.5× curl's" "$v" "<=" 0.5 "$(fmt %.2f× "$v")"
+		v=$(ratio_num "$(med_res big-null haul 10)" "$(med_res big-null iperf3 10)")
+		target "$(size "$BIG") to /dev/null: throughput ≥ 0.95× iperf3" "$v" ">=" 0.95 "$(fmt %.2f× "$v")"
+	fi
+	if want par; then
+		v=$(ratio_num "$(med_res par haul 10)" "$(med_res par curl 10)")
+		target "$PAR_N × $(size "$PAR_SIZE"): throughput ≥ 1.2× curl -Z" "$v" ">=" 1.2 "$(fmt %.2f× "$v")"
+		v=$(ratio_num "$(med_res par haul 7)" "$(med_res par curl 7)")
+		target "$PAR_N × $(size "$PAR_SIZE"): peak RSS ≤ curl's" "$v" "<=" 1.0 "$(fmt %.2f× "$v")"
+	fi
+	if want slow; then
+		v=$(slow_min haul 7)
+		target "$STREAMS streams: every stream progresses" "$v" ">=" "$STREAMS" "${v:-?} of $STREAMS (worst run)"
+		v=$(extra_per_stream haul)
+		target "$STREAMS streams: extra RSS per stream ≤ 15 KiB" "$v" "<=" 15 "$(fmt '%.1f KiB' "$v")"
+		v=$(slow_med haul 6)
+		target "$STREAMS streams: haul's CPU < 10% of a core" "$v" "<" 10 "$(fmt '%.1f%%' "$v")"
+	fi
+	if want memstats; then
+		v=$(ratio_num "$(med_res memstats haul-memstats 10)" "$(med_res memstats haul 10)")
+		target "--memstats costs < 2% of throughput" "$v" ">" 0.98 \
+			"$(fmt %.3f× "$v")$([ -n "$v" ] && awk -v v="$v" 'BEGIN { printf " (%+.1f%%)", (v - 1) * 100 }')"
+	fi
+	if want seg; then
+		v=$(ratio_num "$(med_res seg "haul-x$SEG_N" 10)" "$(med_res seg haul-x1 10)")
+		target "$SEG_N segments ≥ 3.5× one connection at $SEG_RATE/s per connection" "$v" ">=" 3.5 "$(fmt %.2f× "$v")"
+	fi
+	echo
+}
+
+report() {
+	FAILS=""
+	echo "# haul benchmark"
+	echo
+	echo "\`bench/bench.sh${ARGV:+ $ARGV}\`, $(date -u '+%Y-%m-%d %H:%M UTC'), $RUNS run(s) of each tool on each case,"
+	echo "the tools in a different order on each run; every figure is a median."
+	echo "All traffic is on loopback from a private nginx $(nginx -v 2>&1 | sed 's/.*\///') (1 worker,"
+	echo "sendfile on, gzip off); the served files are random bytes in the page cache."
+	echo "Ratios are haul's figure over the other's: above 1 is better for MB/s,"
+	echo "below 1 is better for wall time, CPU and RSS."
+	echo
+	echo "Machine:"
+	echo
+	machine
+	echo
+	echo "Tools:"
+	echo
+	tool_versions
+	echo
+	want big && report_big
+	want par && report_par
+	want slow && report_slow
+	want seg && report_seg
+	want memstats && report_memstats
+	report_targets
+	if [ -n "$FAILS" ]; then
+		echo "## Failed runs"
+		echo "$FAILS"
+		echo
+	fi
+}
+
+# ---------------------------------------------------------------- main
+
+main() {
+	parse_args "$@"
+	check_tools
+	# Nothing from the user's environment: no proxy, no ~/.curlrc, ~/.wget2rc
+	# or ~/.aria2/aria2.conf.
+	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY \
+		CURL_HOME XDG_CONFIG_HOME WGETRC
+	LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+	W=$(mktemp -d "$BASE/haul-bench.XXXXXX")
+	trap cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	# The tools run in $W: nothing they might leave behind lands elsewhere.
+	cd "$W"
+	ulimit -c 0
+	export HOME=$W/home
+	mkdir -p "$W/logs" "$HOME"
+	RES=$W/results.tsv SLOW=$W/slow.tsv CMDS=$W/commands.tsv
+	# One binary for the whole run, even if haul is rebuilt meanwhile.
+	cp "$HAUL" "$W/haul"
+	HAUL=$W/haul
+	: >"$RES"
+	: >"$SLOW"
+	: >"$CMDS"
+
+	# Room for the served files and one copy of the downloads.
+	local need=$((3 * MiB / KiB)) avail
+	want big || want memstats && need=$((need + 2 * BIG / KiB))
+	want par && need=$((need + 2 * PAR_N * PAR_SIZE / KiB))
+	want seg && need=$((need + 2 * SEG_SIZE / KiB))
+	avail=$(df -Pk "$W" | awk 'NR == 2 { print $4 }')
+	[ "$avail" -gt "$need" ] || die "$W has $((avail / 1024)) MiB free, the benchmark needs $((need / 1024)) MiB"
+
+	raise_nofile
+	prepare_files
+	start_nginx
+	local started=$SECONDS
+	want big && case_big
+	want memstats && case_memstats
+	want par && case_par
+	want seg && case_seg
+	want slow && case_slow
+	say "measured in $((SECONDS - started)) s"
+
+	report >"$W/report.md"
+	echo
+	cat "$W/report.md"
+	if [ "$WRITE" = 1 ]; then
+		cp "$W/report.md" "$BENCH_DIR/RESULTS.md"
+		say "wrote $BENCH_DIR/RESULTS.md"
+	fi
+}
+
+main "$@"

@@ -78,6 +78,8 @@ on_header(char *buf, size_t size, size_t nitems, void *userp)
                 a->got.range.total_known = false;
         }
         response_decide(&a->ask, &a->got, &a->dec);
+        if (a->seg != NULL)
+            return segment_on_response(a->seg, a) ? len : 0;
         return transfer_on_response(a->t, a) ? len : 0;
     }
 
@@ -124,9 +126,11 @@ on_body(char *data, size_t size, size_t nmemb, void *userp)
         /* A body without final headers: decide on what there is. */
         a->decided = true;
         response_decide(&a->ask, &a->got, &a->dec);
-        if (!transfer_on_response(a->t, a))
+        if (!(a->seg != NULL ? segment_on_response(a->seg, a) : transfer_on_response(a->t, a)))
             return 0;
     }
+    if (a->seg != NULL)
+        return segment_on_body(a->seg, a, data, len);
     return transfer_on_body(a->t, a, data, len);
 }
 
@@ -177,10 +181,46 @@ add_header(struct attempt *a, const char *line)
     return true;
 }
 
+/* If-Range: the strong ETag, else a safe Last-Modified, else nothing. */
+static bool
+add_if_range(struct attempt *a, struct transfer *t, int *code)
+{
+    const char *validator = NULL;
+    if (t->etag[0] != '\0' && http_etag_is_strong(t->etag))
+        validator = t->etag;
+    else if (t->last_modified[0] != '\0' && t->lm_safe)
+        validator = t->last_modified;
+    if (validator == NULL)
+        return true;
+    char *h = xasprintf("If-Range: %s", validator);
+    bool ok = add_header(a, h);
+    xfree(h);
+    if (!ok) {
+        *code = HAUL_EXIT_INTERNAL;
+        return false;
+    }
+    a->ask.if_range = true;
+    return true;
+}
+
 static bool
 setup_ask(struct attempt *a, struct transfer *t, int *code)
 {
     struct response_ask *ask = &a->ask;
+
+    if (a->seg != NULL) {
+        /* A segment: exactly its remaining bytes, of the same version. */
+        ask->held = a->seg->next;
+        ask->ranged = true;
+        ask->range_first = a->seg->next;
+        ask->range_last_set = true;
+        ask->range_last = a->seg->end - 1;
+        ask->total_known = t->total_known;
+        ask->total = t->total;
+        memcpy(ask->etag, t->etag, sizeof ask->etag);
+        memcpy(ask->last_modified, t->last_modified, sizeof ask->last_modified);
+        return add_if_range(a, t, code);
+    }
 
     ask->held = t->have;
     ask->can_restart = output_kind(t->out) == OUTPUT_PARTFILE;
@@ -192,7 +232,7 @@ setup_ask(struct attempt *a, struct transfer *t, int *code)
 
     if (t->verify_pending) {
         size_t k = t->verify_size < VERIFY_OVERLAP ? (size_t)t->verify_size : VERIFY_OVERLAP;
-        a->verify = xmalloc_in(&t->stats->attempt_acct, k ? k : 1);
+        a->verify = xmalloc_in(a->acct, k ? k : 1);
         a->verify_len = k;
         int err = output_read_tail(t->out, t->verify_size, a->verify, k);
         if (err != 0) {
@@ -225,37 +265,30 @@ setup_ask(struct attempt *a, struct transfer *t, int *code)
     if (t->have > 0 && !t->encoded) {
         ask->ranged = true;
         ask->range_first = t->have;
-        const char *validator = NULL;
-        if (t->etag[0] != '\0' && http_etag_is_strong(t->etag))
-            validator = t->etag;
-        else if (t->last_modified[0] != '\0' && t->lm_safe)
-            validator = t->last_modified;
-        if (validator != NULL) {
-            char *h = xasprintf("If-Range: %s", validator);
-            bool ok = add_header(a, h);
-            xfree(h);
-            if (!ok) {
-                *code = HAUL_EXIT_INTERNAL;
-                return false;
-            }
-            ask->if_range = true;
+        if (t->seg_end != UINT64_MAX && t->have < t->seg_end) {
+            ask->range_last_set = true;
+            ask->range_last = t->seg_end - 1;
         }
+        return add_if_range(a, t, code);
     }
     return true;
 }
 
 struct attempt *
-attempt_new(struct transfer *t, uint64_t now_ms, int *code)
+attempt_new(struct transfer *t, struct segment *seg, uint64_t now_ms, int *code)
 {
     const struct config *cfg = t->cfg;
-    struct attempt *a = xcalloc_in(&t->stats->attempt_acct, 1, sizeof *a);
+    struct mem_account *acct = seg != NULL ? &seg->acct : &t->stats->attempt_acct;
+    struct attempt *a = xcalloc_in(acct, 1, sizeof *a);
     char range[48];
 
     a->t = t;
+    a->seg = seg;
+    a->acct = acct;
     a->retry_after_ms = -1;
     a->date = -1;
     a->started_ms = a->last_byte_ms = now_ms;
-    a->url = xstrdup_in(&t->stats->attempt_acct, t->final_url ? t->final_url : t->url);
+    a->url = xstrdup_in(acct, t->final_url ? t->final_url : t->url);
     a->used_final = t->final_url != NULL;
     *code = HAUL_EXIT_INTERNAL;
 
@@ -314,13 +347,20 @@ attempt_new(struct transfer *t, uint64_t now_ms, int *code)
         curl_easy_setopt(e, CURLOPT_PROXY, cfg->proxy);
     if (cfg->http11)
         curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-    if (t->rate_limit > 0)
-        curl_easy_setopt(e, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)t->rate_limit);
+    if (t->rate_limit > 0) {
+        /* The transfer's limit is shared by its connections. */
+        curl_off_t share = (curl_off_t)(t->rate_limit / (t->nsegs + 1));
+        curl_easy_setopt(e, CURLOPT_MAX_RECV_SPEED_LARGE, share > 0 ? share : 1);
+    }
     if (msg_level() >= MSG_VERBOSE) {
         curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
         curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_debug);
     }
-    if (a->ask.ranged) {
+    if (a->ask.ranged && a->ask.range_last_set) {
+        snprintf(range, sizeof range, "%llu-%llu", (unsigned long long)a->ask.range_first,
+                 (unsigned long long)a->ask.range_last);
+        curl_easy_setopt(e, CURLOPT_RANGE, range);
+    } else if (a->ask.ranged) {
         snprintf(range, sizeof range, "%llu-", (unsigned long long)a->ask.range_first);
         curl_easy_setopt(e, CURLOPT_RANGE, range);    /* libcurl copies it */
     }

@@ -198,7 +198,7 @@ output_adopt_partial(struct output *o)
 }
 
 int
-output_open(struct output *o, uint64_t at, int *code)
+output_open(struct output *o, uint64_t at, uint64_t keep, int *code)
 {
     int fd = -1, err = 0;
 
@@ -224,8 +224,8 @@ output_open(struct output *o, uint64_t at, int *code)
             err = errno;
             goto fail;
         }
-        /* Bytes past `at` are not known good: a journal names fewer. */
-        if (ftruncate(fd, (off_t)at) != 0) {
+        /* Bytes past `keep` are not known good: a journal names fewer. */
+        if (ftruncate(fd, (off_t)keep) != 0) {
             err = errno;
             close(fd);
             goto fail;

@@ -64,11 +64,13 @@ int output_read_tail(struct output *o, uint64_t end, char *buf, size_t len);
 int output_adopt_partial(struct output *o);
 
 /*
- * Opens the output for writing at byte `at` (earlier bytes kept, later
- * ones cut), creating the sink.  Returns 0 or an errno; *code is set to the
- * exit code to use on failure.
+ * Opens the output for writing at byte `at`, creating the sink.  A file is
+ * cut to `keep` bytes first: what lies past the bytes known good is not
+ * kept (`keep` is `at` for one connection, the total for -x, whose parts
+ * lie beyond `at`).  Returns 0 or an errno; *code is set to the exit code
+ * to use on failure.
  */
-int output_open(struct output *o, uint64_t at, int *code);
+int output_open(struct output *o, uint64_t at, uint64_t keep, int *code);
 bool output_is_open(const struct output *o);
 struct sink *output_sink(struct output *o);
 /* Starts over: cuts a file to 0.  0 or an errno. */

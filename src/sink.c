@@ -294,6 +294,30 @@ sink_write(struct sink *s, const char *data, size_t len)
     return SINK_OK;
 }
 
+enum sink_result
+sink_write_at(struct sink *s, const char *data, size_t len, uint64_t offset)
+{
+    if (s->error != 0 || !s->positional) {
+        if (s->error == 0)
+            s->error = ESPIPE;
+        return SINK_FAIL;
+    }
+    while (len > 0) {
+        ssize_t n = pwrite(s->fd, data, len, (off_t)offset);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            s->error = n < 0 ? errno : EIO;
+            return SINK_FAIL;
+        }
+        s->written += (uint64_t)n;
+        data += n;
+        len -= (size_t)n;
+        offset += (uint64_t)n;
+    }
+    return SINK_OK;
+}
+
 /* Writes queued bytes; returns false when the sink failed. */
 static bool
 drain(struct sink *s)
@@ -341,16 +365,19 @@ on_writable(uv_poll_t *h, int status, int events)
         watch(s, false);
         ring_release(s);
     }
+    /* One callback at most: it may free the sink.  A flush asked for wins:
+     * its transfer is ending and will not take more bytes. */
+    if (s->want_flush && s->len == 0) {
+        s->want_flush = false;
+        s->want_drain = false;
+        if (s->cb.on_flushed != NULL)
+            s->cb.on_flushed(s->ctx);
+        return;
+    }
     if (s->want_drain && s->cap - s->len >= s->cap / 2) {
         s->want_drain = false;
         if (s->cb.on_drained != NULL)
             s->cb.on_drained(s->ctx);
-        return;    /* may have freed s */
-    }
-    if (s->want_flush && s->len == 0) {
-        s->want_flush = false;
-        if (s->cb.on_flushed != NULL)
-            s->cb.on_flushed(s->ctx);
     }
 }
 

@@ -73,6 +73,11 @@ bool sink_reserve(struct sink *s, size_t len);
  * taken; sink_error() says why.
  */
 enum sink_result sink_write(struct sink *s, const char *data, size_t len);
+/*
+ * Writes len bytes at `offset` of a positional sink (a file haul opened),
+ * without moving its position: the segments of -x write this way.
+ */
+enum sink_result sink_write_at(struct sink *s, const char *data, size_t len, uint64_t offset);
 /* Moves the write position of a positional sink (files haul opened). */
 int sink_seek(struct sink *s, uint64_t pos);
 /* Truncates a positional sink to `size` and moves its position there. */

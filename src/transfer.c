@@ -41,6 +41,9 @@ static void fail(struct transfer *t, int code, const char *fmt, ...)
 
 static uint64_t now_ms(struct transfer *t) { return run_now_ms(t->run); }
 
+/* Bytes of the resource on hand: the transfer's own part and any segments'. */
+static uint64_t held_bytes(const struct transfer *t) { return t->have + segments_bytes(t); }
+
 static const char *
 human_bytes(uint64_t n, char *buf, size_t len)
 {
@@ -75,6 +78,7 @@ journal_of(struct transfer *t, struct journal *j)
     j->seg[0].end_known = t->total_known;
     j->seg[0].end = t->total;
     j->seg[0].next = t->have;
+    segments_journal(t, j);
     return j;
 }
 
@@ -224,6 +228,7 @@ transfer_new(struct run *run, const struct config *cfg, const struct job *job,
     t->url = xstrdup_in(acct, job->url);
     t->display_url = url_redacted(job->url);
     t->deadline_ms = UINT64_MAX;
+    t->seg_end = UINT64_MAX;
     t->rate_limit = cfg->limit_rate;
     stats->url = xstrdup(t->display_url);
 
@@ -296,6 +301,7 @@ transfer_new(struct run *run, const struct config *cfg, const struct job *job,
             t->lm_safe = t->last_modified[0] != '\0';
             if (r.journal.final_url != NULL)
                 t->final_url = xstrdup_in(acct, r.journal.final_url);
+            segments_restore(t, &r.journal);
             t->journal_have = t->have;
             journal_clear(&r.journal);
         } else if (r.how == RESUME_VERIFY) {
@@ -321,7 +327,7 @@ start_attempt(struct transfer *t)
         fail(t, HAUL_EXIT_TIMEOUT, "%s: gave up after --max-time", t->display_url);
         return;
     }
-    t->att = attempt_new(t, now, &code);
+    t->att = attempt_new(t, NULL, now, &code);
     if (t->att == NULL) {
         fail(t, code, "%s: cannot set up the request", t->display_url);
         return;
@@ -429,7 +435,7 @@ static bool
 open_output(struct transfer *t, struct attempt *a, uint64_t at)
 {
     int code = HAUL_EXIT_WRITE;
-    int err = output_open(t->out, at, &code);
+    int err = output_open(t->out, at, t->nsegs > 0 ? t->total : at, &code);
     if (err != 0) {
         a->abort = ABORT_WRITE;
         a->abort_code = code;
@@ -549,6 +555,8 @@ transfer_on_response(struct transfer *t, struct attempt *a)
         t->total_known = true;
         t->total = a->got.range.total;
     }
+    if (d->offset == 0 && segments_wanted(t, a))
+        segments_split(t);
     if (t->sse && a->sent_last_event_id) {
         /* The server continues after the last complete event. */
         size_t dropped = t->rec_on ? records_discard(&t->rec) : 0;
@@ -593,11 +601,8 @@ emit(struct transfer *t, struct attempt *a, const char *data, size_t len)
     struct sink *s = output_sink(t->out);
     enum sink_result r = sink_write(s, data, len);
     if (r == SINK_FAIL) {
-        int err = sink_error(s);
         a->abort = ABORT_WRITE;
-        a->abort_code = err == EPIPE ? HAUL_EXIT_PIPE
-                      : (err == ENOSPC || err == EDQUOT || err == EFBIG) ? HAUL_EXIT_DISKFULL
-                      : HAUL_EXIT_WRITE;
+        a->abort_code = transfer_write_error_code(s);
         return false;
     }
     hash_update(t, data, len);
@@ -669,6 +674,19 @@ transfer_on_body(struct transfer *t, struct attempt *a, const char *data, size_t
     }
     if (len == 0)
         return total;
+
+    /* -x: the transfer's own part ends at seg_end; the segments have the rest. */
+    if (t->seg_end != UINT64_MAX && t->have + len >= t->seg_end) {
+        size_t part = (size_t)(t->seg_end - t->have);
+        if (part > 0 && !emit(t, a, data, part))
+            return 0;
+        t->have += part;
+        a->received += part;
+        t->stats->bytes_received += part;
+        t->journal_dirty = true;
+        a->abort = ABORT_SEGDONE;
+        return 0;
+    }
 
     if (t->rec_on) {
         size_t from_tail = 0, from_data = 0;
@@ -783,6 +801,95 @@ note_disconnect(struct transfer *t, enum disconnect_kind kind, const char *messa
                       disconnect_kind_name(kind), t->have, message);
 }
 
+/* -x: the transfer's own part is complete. */
+static void
+own_part_done(struct transfer *t)
+{
+    if (segments_all_done(t)) {
+        finish_ok(t);
+        return;
+    }
+    t->state = XS_SEGWAIT;
+    run_poke(t->run);
+}
+
+void
+transfer_segment_done(struct transfer *t)
+{
+    if (t->state == XS_SEGWAIT && segments_all_done(t))
+        finish_ok(t);
+}
+
+void
+transfer_segments_fallback(struct transfer *t, const char *why)
+{
+    msg_note("%s: %s; going on over one connection", t->display_url, why);
+    segments_free(t);
+    t->journal_dirty = true;
+    checkpoint(t);
+    if (t->state == XS_SEGWAIT)
+        again_now(t);
+}
+
+void
+transfer_restart_all(struct transfer *t, const char *why)
+{
+    segments_free(t);
+    if (++t->failures > t->cfg->retry && t->cfg->retry != RETRY_FOREVER) {
+        fail(t, HAUL_EXIT_CHANGED, "%s: %s, again and again; giving up", t->display_url, why);
+        return;
+    }
+    msg_note("%s: %s; starting over", t->display_url, why);
+    if (output_is_open(t->out))
+        output_restart(t->out);
+    t->have = 0;
+    forget_version(t);
+    t->stats->restarts++;
+    if (t->att != NULL)
+        abort_attempt(t, ABORT_RESTART, 0);
+    else
+        again_now(t);
+}
+
+void
+transfer_fail_from_segment(struct transfer *t, int code, const char *why)
+{
+    fail(t, code, "%s: %s", t->display_url, why);
+}
+
+int
+transfer_write_error_code(const struct sink *s)
+{
+    int err = s != NULL ? sink_error(s) : EIO;
+    return err == EPIPE ? HAUL_EXIT_PIPE
+         : (err == ENOSPC || err == EDQUOT || err == EFBIG) ? HAUL_EXIT_DISKFULL
+         : HAUL_EXIT_WRITE;
+}
+
+/* The output failed (abort_code: an exit code, negative when the line
+ * naming the file is printed already). */
+void
+transfer_fail_write(struct transfer *t, int abort_code)
+{
+    if (abort_code == HAUL_EXIT_PIPE) {
+        run_stdout_broken(t->run);
+        fail(t, HAUL_EXIT_PIPE, "output pipe closed");
+    } else if (abort_code < 0) {
+        t->said = true;    /* the line naming the file is out already */
+        fail(t, -abort_code, "%s: cannot write %s", t->display_url, output_part_path(t->out));
+    } else if (abort_code == HAUL_EXIT_DISKFULL) {
+        struct sink *s = output_sink(t->out);
+        char n[32];
+        fail(t, abort_code, "%s: %s after %s; run again with -c to continue once there "
+             "is space", output_part_path(t->out), strerror(s ? sink_error(s) : ENOSPC),
+             human_bytes(held_bytes(t), n, sizeof n));
+    } else {
+        struct sink *s = output_sink(t->out);
+        fail(t, abort_code, "%s: %s", output_part_path(t->out),
+             strerror(s ? sink_error(s) : EIO));
+    }
+}
+
 static void
 attempt_ended(struct transfer *t, CURLcode result)
 {
@@ -800,6 +907,7 @@ attempt_ended(struct transfer *t, CURLcode result)
     bool body_unframed = decided && !a->chunked && !a->got.has_length && !a->encoded;
     bool accept_ranges = a->accept_ranges;
     bool used_final = a->used_final;
+    bool bounded = a->ask.range_last_set;
     bool verify_open = t->verify_pending;
     long http_version = 0;
 
@@ -830,6 +938,14 @@ attempt_ended(struct transfer *t, CURLcode result)
     switch (abort) {
     case ABORT_DONE:
         finish_ok(t);
+        return;
+    case ABORT_SEGDONE:
+        own_part_done(t);
+        return;
+    case ABORT_SEGFALLBACK:
+        return;    /* only segments abort this way */
+    case ABORT_RESTART:
+        again_now(t);
         return;
     case ABORT_RESPONSE:
         if (dec.action == RESP_RESTART && dec.refetch) {
@@ -882,23 +998,7 @@ attempt_ended(struct transfer *t, CURLcode result)
             fail(t, HAUL_EXIT_HTTP, "%s: server answered HTTP %d", t->display_url, status);
         return;
     case ABORT_WRITE:
-        if (abort_code == HAUL_EXIT_PIPE) {
-            run_stdout_broken(t->run);
-            fail(t, HAUL_EXIT_PIPE, "output pipe closed");
-        } else if (abort_code < 0) {
-            t->said = true;    /* the line naming the file is out already */
-            fail(t, -abort_code, "%s: cannot write %s", t->display_url, output_part_path(t->out));
-        } else if (abort_code == HAUL_EXIT_DISKFULL) {
-            struct sink *s = output_sink(t->out);
-            char n[32];
-            fail(t, abort_code, "%s: %s after %s; run again with -c to continue once there "
-                 "is space", output_part_path(t->out), strerror(s ? sink_error(s) : ENOSPC),
-                 human_bytes(t->have, n, sizeof n));
-        } else {
-            struct sink *s = output_sink(t->out);
-            fail(t, abort_code, "%s: %s", output_part_path(t->out),
-                 strerror(s ? sink_error(s) : EIO));
-        }
+        transfer_fail_write(t, abort_code);
         return;
     case ABORT_STALL: {
         char secs[32];
@@ -948,6 +1048,16 @@ attempt_ended(struct transfer *t, CURLcode result)
             again_now(t);
             return;
         }
+        if (t->seg_end != UINT64_MAX && t->have >= t->seg_end) {
+            own_part_done(t);
+            return;
+        }
+        if (bounded && t->total_known && t->have < t->total && progress) {
+            /* A range that ended where it was asked to (the segments fell
+             * back to one connection meanwhile): ask for the rest. */
+            again_now(t);
+            return;
+        }
         if (t->total_known && t->have < t->total && !t->stream) {
             /* A 206 that ended before the end: ask for the rest. */
             cls = (struct failure_class){ HAUL_EXIT_PARTIAL, true, false, DISC_FIN };
@@ -978,6 +1088,11 @@ attempt_ended(struct transfer *t, CURLcode result)
     classify_curl((int)result, (int)os_errno, &cls);
     if (result == CURLE_PARTIAL_FILE || result == CURLE_GOT_NOTHING)
         cls.kind = DISC_FIN;
+    if (cls.exit_code == HAUL_EXIT_TLS && !cls.retryable) {
+        fail(t, HAUL_EXIT_TLS, "%s: %s; to trust the server's CA use --cacert FILE, "
+             "or -k to skip the check (insecure)", t->display_url, what);
+        return;
+    }
     note_disconnect(t, cls.kind, what);
     if (cls.kind == DISC_RST)
         snprintf(what, sizeof what, "connection reset");
@@ -992,9 +1107,15 @@ transfer_on_curl_done(CURL *easy, CURLcode result)
     char *priv = NULL;
     curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
     struct attempt *a = (struct attempt *)(void *)priv;
-    if (a == NULL || a->t->att != a)
+    if (a == NULL)
         return;
-    attempt_ended(a->t, result);
+    if (a->seg != NULL) {
+        if (a->seg->att == a)
+            segment_ended(a->seg, result);
+        return;
+    }
+    if (a->t->att == a)
+        attempt_ended(a->t, result);
 }
 
 /* ---- finishing ---------------------------------------------------------- */
@@ -1097,7 +1218,7 @@ finish_continue(void *ctx)
     if (s == NULL) {
         /* An empty body never opened its output: open it now, so that
          * -o FILE makes FILE even for zero bytes. */
-        int err = output_open(t->out, 0, &code);
+        int err = output_open(t->out, 0, 0, &code);
         if (err != 0) {
             fail(t, code, "%s: cannot write %s: %s", t->display_url, output_part_path(t->out),
                  strerror(err));
@@ -1170,18 +1291,18 @@ fail(struct transfer *t, int code, const char *fmt, ...)
         curluv_remove(run_curluv(t->run), a->easy);
         attempt_free(a);
     }
-    if (output_is_open(t->out) && output_kind(t->out) == OUTPUT_PARTFILE) {
-        if (t->have > 0) {
-            if (t->have != t->journal_have || t->journal_dirty)
-                checkpoint_now(t);
-        }
-    }
-    bool saved = output_is_open(t->out) && output_kind(t->out) == OUTPUT_PARTFILE && t->have > 0;
+    if (output_is_open(t->out) && output_kind(t->out) == OUTPUT_PARTFILE && held_bytes(t) > 0 &&
+        (t->have != t->journal_have || t->journal_dirty))
+        checkpoint_now(t);
+    segments_cancel(t);
+    bool saved = output_is_open(t->out) && output_kind(t->out) == OUTPUT_PARTFILE &&
+                 held_bytes(t) > 0;
     if (code == HAUL_EXIT_INTERRUPTED || code == HAUL_EXIT_TERMINATED) {
         if (saved) {
             char n[32];
             msg_error("%s: stopped with %s in %s; run the same command with -c to continue",
-                      t->display_url, human_bytes(t->have, n, sizeof n), output_part_path(t->out));
+                      t->display_url, human_bytes(held_bytes(t), n, sizeof n),
+                      output_part_path(t->out));
         }
     } else if (code != HAUL_EXIT_PIPE) {
         if (!t->said)
@@ -1223,16 +1344,16 @@ fail_finish(struct transfer *t)
 uint64_t
 transfer_tick(struct transfer *t, uint64_t now)
 {
-    if (t->state == XS_ACTIVE && t->att != NULL) {
-        struct attempt *a = t->att;
+    uint64_t next = UINT64_MAX;
+
+    if (t->state == XS_ACTIVE || t->state == XS_WAITING || t->state == XS_SEGWAIT) {
         if (now >= t->deadline_ms) {
-            abort_attempt(t, ABORT_DEADLINE, HAUL_EXIT_TIMEOUT);
+            if (t->att != NULL)
+                abort_attempt(t, ABORT_DEADLINE, HAUL_EXIT_TIMEOUT);
+            else
+                fail(t, HAUL_EXIT_TIMEOUT, "%s: gave up after --max-time (%.1fs)",
+                     t->display_url, (double)t->cfg->max_time_ms / 1000);
             return UINT64_MAX;
-        }
-        if (t->cfg->stall_timeout_ms > 0 && !a->paused &&
-            now - a->last_byte_ms >= t->cfg->stall_timeout_ms) {
-            abort_attempt(t, ABORT_STALL, HAUL_EXIT_TIMEOUT);
-            return t->state == XS_WAITING ? t->retry_at_ms : UINT64_MAX;
         }
         if (t->journal_dirty && now - t->journal_ms >= JOURNAL_INTERVAL_MS)
             checkpoint(t);
@@ -1243,30 +1364,39 @@ transfer_tick(struct transfer *t, uint64_t now)
             t->rate_ms = now;
             t->rate_bytes = t->stats->bytes_received;
         }
-        if (now - t->events_progress_ms >= EVENTS_PROGRESS_MS) {
+        if (now - t->events_progress_ms >= EVENTS_PROGRESS_MS && t->state != XS_WAITING) {
             t->events_progress_ms = now;
-            events_progress(run_events(t->run), t->stats->id, t->display_url, t->have,
+            events_progress(run_events(t->run), t->stats->id, t->display_url, held_bytes(t),
                             t->total_known, t->total, t->rate);
         }
-        /* A transfer paused by its own output is not stalling. */
-        uint64_t next = UINT64_MAX;
-        if (t->cfg->stall_timeout_ms > 0 && !a->paused)
-            next = a->last_byte_ms + t->cfg->stall_timeout_ms;
-        return t->deadline_ms < next ? t->deadline_ms : next;
+        next = t->deadline_ms;
     }
-    if (t->state == XS_WAITING) {
-        if (now >= t->deadline_ms) {
-            fail(t, HAUL_EXIT_TIMEOUT, "%s: gave up after --max-time (%.1fs)", t->display_url,
-                 (double)t->cfg->max_time_ms / 1000);
-            return UINT64_MAX;
+    if (t->state == XS_ACTIVE && t->att != NULL) {
+        struct attempt *a = t->att;
+        if (t->cfg->stall_timeout_ms > 0 && !a->paused &&
+            now - a->last_byte_ms >= t->cfg->stall_timeout_ms) {
+            abort_attempt(t, ABORT_STALL, HAUL_EXIT_TIMEOUT);
+            if (t->state == XS_WAITING && t->retry_at_ms < next)
+                next = t->retry_at_ms;
+        } else if (t->cfg->stall_timeout_ms > 0 && !a->paused) {
+            /* A transfer paused by its own output is not stalling. */
+            uint64_t due = a->last_byte_ms + t->cfg->stall_timeout_ms;
+            if (due < next)
+                next = due;
         }
-        if (now >= t->retry_at_ms) {
+    } else if (t->state == XS_WAITING) {
+        if (now >= t->retry_at_ms)
             start_attempt(t);
-            return UINT64_MAX;
-        }
-        return t->retry_at_ms < t->deadline_ms ? t->retry_at_ms : t->deadline_ms;
+        else if (t->retry_at_ms < next)
+            next = t->retry_at_ms;
     }
-    return UINT64_MAX;
+    if (t->nsegs > 0 && (t->state == XS_ACTIVE || t->state == XS_WAITING ||
+                         t->state == XS_SEGWAIT)) {
+        uint64_t due = segments_tick(t, now);
+        if (due < next)
+            next = due;
+    }
+    return next;
 }
 
 void
@@ -1277,6 +1407,7 @@ transfer_interrupt(struct transfer *t, int code)
         abort_attempt(t, ABORT_SIGNAL, code);
         break;
     case XS_WAITING:
+    case XS_SEGWAIT:
     case XS_NEW:
         if (t->state == XS_NEW)
             t->stats->start_ms = now_ms(t);
@@ -1327,7 +1458,7 @@ transfer_progress(const struct transfer *t, uint64_t now, struct transfer_progre
 {
     memset(p, 0, sizeof *p);
     p->name = t->to_stdout ? t->display_url : output_path(t->out);
-    p->have = t->have;
+    p->have = held_bytes(t);
     p->total_known = t->total_known;
     p->total = t->total;
     p->waiting = t->state == XS_WAITING;
@@ -1345,6 +1476,7 @@ transfer_free(struct transfer *t)
         curluv_remove(run_curluv(t->run), t->att->easy);
         attempt_free(t->att);
     }
+    segments_free(t);
     output_free(t->out);
     if (t->rec_on)
         records_free(&t->rec);

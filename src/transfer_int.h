@@ -32,7 +32,12 @@ enum abort_reason {
     ABORT_MISMATCH,    /* -c overlap check found different bytes */
     ABORT_SIGNAL,      /* SIGINT / SIGTERM */
     ABORT_CANCEL,      /* stdout's reader is gone */
+    ABORT_SEGDONE,     /* -x: the first part is complete */
+    ABORT_SEGFALLBACK, /* -x: the server ignores a segment's range */
+    ABORT_RESTART,     /* the resource changed under the segments: from 0 */
 };
+
+struct segment;
 
 /*
  * One request and its response.  Owned by its transfer (t->att); created by
@@ -43,6 +48,9 @@ enum abort_reason {
  */
 struct attempt {
     struct transfer *t;            /* borrowed: the owner */
+    struct segment *seg;           /* borrowed: its segment, or NULL for the
+                                    * transfer's own attempt */
+    struct mem_account *acct;      /* charged for its allocations */
     CURL *easy;
     struct curl_slist *headers;
     char errbuf[CURL_ERROR_SIZE];
@@ -73,9 +81,28 @@ struct attempt {
     int abort_code;                /* exit code for ABORT_RESPONSE/WRITE */
 };
 
+/*
+ * -x: a part [start, end) of the file fetched over its own connection;
+ * owned by its transfer (t->segs), which frees it with segments_free().
+ * Its attempts are charged to its own account, which must read 0 after
+ * each of them is torn down.
+ */
+struct segment {
+    struct transfer *t;            /* borrowed: the owner */
+    unsigned index;                /* 1, 2, ... (0 is the transfer's own part) */
+    uint64_t start, end;           /* bytes [start, end) */
+    uint64_t next;                 /* the first byte not yet written */
+    enum { SEG_WAITING, SEG_ACTIVE, SEG_DONE } state;
+    uint64_t retry_at_ms;
+    uint32_t failures;             /* consecutive, without progress */
+    struct attempt *att;
+    struct mem_account acct;
+};
+
 enum xfer_state {
     XS_NEW,        /* not started */
     XS_ACTIVE,     /* an attempt is in flight */
+    XS_SEGWAIT,    /* -x: the first part is done, other segments are not */
     XS_WAITING,    /* between attempts */
     XS_FINISHING,  /* last byte received: flushing, checksumming, renaming */
     XS_DRAINING,   /* failed: delivering bytes already given to a pipe */
@@ -127,6 +154,11 @@ struct transfer {
 
     struct attempt *att;              /* in-flight request, or NULL */
 
+    /* -x: the other parts; the transfer's own attempts fetch [0, seg_end). */
+    struct segment *segs;
+    unsigned nsegs;
+    uint64_t seg_end;                 /* UINT64_MAX when not segmented */
+
     /* Journal */
     uint64_t journal_have;            /* offset in the last saved journal */
     uint64_t journal_ms;              /* when it was saved */
@@ -150,8 +182,8 @@ struct transfer {
     uint64_t events_progress_ms;
 };
 
-/* attempt.c */
-struct attempt *attempt_new(struct transfer *t, uint64_t now_ms, int *code);
+/* attempt.c: seg NULL for the transfer's own attempt */
+struct attempt *attempt_new(struct transfer *t, struct segment *seg, uint64_t now_ms, int *code);
 void attempt_free(struct attempt *a);
 /* Reads response figures libcurl keeps (final URL, status) into t. */
 void attempt_collect(struct attempt *a);
@@ -159,5 +191,29 @@ void attempt_collect(struct attempt *a);
 /* transfer.c, called by attempt.c's callbacks */
 bool transfer_on_response(struct transfer *t, struct attempt *a);
 size_t transfer_on_body(struct transfer *t, struct attempt *a, const char *data, size_t len);
+
+/* transfer.c, called by segments.c */
+void transfer_segment_done(struct transfer *t);
+void transfer_segments_fallback(struct transfer *t, const char *why);
+void transfer_restart_all(struct transfer *t, const char *why);
+void transfer_fail_from_segment(struct transfer *t, int code, const char *why);
+void transfer_fail_write(struct transfer *t, int code);
+int transfer_write_error_code(const struct sink *s);
+
+/* segments.c */
+bool segments_wanted(const struct transfer *t, const struct attempt *a);
+void segments_split(struct transfer *t);
+bool segments_restore(struct transfer *t, const struct journal *j);
+void segments_journal(const struct transfer *t, struct journal *j);
+uint64_t segments_bytes(const struct transfer *t);
+bool segments_all_done(const struct transfer *t);
+uint64_t segments_tick(struct transfer *t, uint64_t now_ms);
+/* Ends every segment's attempt; the parts and their offsets stay. */
+void segments_cancel(struct transfer *t);
+/* Ends them and forgets the parts: one connection from now on. */
+void segments_free(struct transfer *t);
+bool segment_on_response(struct segment *g, struct attempt *a);
+size_t segment_on_body(struct segment *g, struct attempt *a, const char *data, size_t len);
+void segment_ended(struct segment *g, CURLcode result);
 
 #endif

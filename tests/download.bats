@@ -17,6 +17,10 @@ setup() {
 	cd "$BATS_TEST_TMPDIR"
 }
 
+teardown() {
+	nginx_stop
+}
+
 @test "stdout is byte-exact for 0, 1, 16 KiB and 64 MiB" {
 	local size
 	for size in 0 1 16K 64M; do
@@ -182,6 +186,5 @@ setup() {
 	nginx_start "$BATS_TEST_TMPDIR/ng"
 	"$TESTSRV" --gen --size 5M --seed 11 >"$BATS_TEST_TMPDIR/ng/www/file.bin"
 	run -0 haul -o got.bin "$NGINX_URL/file.bin"
-	nginx_stop
 	assert_equal "$(sha256_of got.bin)" "$(gen_sha 5M 11)"
 }

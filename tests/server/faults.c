@@ -147,6 +147,9 @@ static int apply(struct switches *sw, const char *name, const char *v)
 		return parse_bool(v, &sw->lm);
 	if (strcmp(name, "norange") == 0)
 		return parse_bool(v, &sw->norange);
+	if (strcmp(name, "ignore_range_at") == 0)
+		return util_parse_u64(v, &sw->ignore_range_at) < 0 ||
+		       sw->ignore_range_at == 0 ? -1 : 0;
 	if (strcmp(name, "chunked") == 0)
 		return parse_bool(v, &sw->chunked);
 	if (strcmp(name, "nolen") == 0)
@@ -537,7 +540,8 @@ static int plan_sse(struct plan *p, struct strbuf *sb,
 }
 
 static int plan_body(struct plan *p, struct strbuf *sb,
-                     const struct request *req, const struct switches *sw)
+                     const struct request *req, const struct switches *sw,
+                     int ignore_range)
 {
 	char size_str[24], etag[64] = "", lm[30] = "";
 	const char *etag_h = NULL, *lm_h = NULL;
@@ -566,7 +570,7 @@ static int plan_body(struct plan *p, struct strbuf *sb,
 		lm_h = lm;
 	}
 
-	if (!sw->norange && range &&
+	if (!sw->norange && !ignore_range && range &&
 	    (!ir || if_range_matches(ir, etag_h, lm_h)))
 		rr = range_parse(range, total, &a, &b);
 
@@ -738,7 +742,8 @@ int plan_build(struct plan *p, const struct request *req,
 		if (sw->sse)
 			rc = plan_sse(p, &rest, req, sw);
 		else
-			rc = plan_body(p, &rest, req, sw);
+			rc = plan_body(p, &rest, req, sw,
+			               sw->ignore_range_at && ctx->reqno >= sw->ignore_range_at);
 		if (rc < 0 || rest.oom) {
 			free(rest.s);
 			rc = -1;

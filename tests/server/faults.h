@@ -37,6 +37,8 @@ struct switches {
 	enum etag_mode etag;
 	int lm;
 	int norange;
+	uint64_t ignore_range_at; /* from this request on, Range is ignored
+	                           * although Accept-Ranges is sent; 0: never */
 	enum badrange_mode badrange;
 	int chunked, nolen;
 	uint64_t *fin, *rst;      /* owned arrays of absolute offsets */
