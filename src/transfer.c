@@ -33,6 +33,7 @@
 #define EVENTS_PROGRESS_MS 1000
 
 static void finish_continue(void *ctx);
+static void fail_continue(void *ctx);
 static void fail_finish(struct transfer *t);
 static void fail(struct transfer *t, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -101,20 +102,6 @@ checkpoint(struct transfer *t)
 }
 
 static void
-checkpoint_now(struct transfer *t)
-{
-    struct journal j;
-    if (!journaled(t))
-        return;
-    int rc = output_checkpoint_now(t->out, journal_of(t, &j));
-    if (rc != 0)
-        msg_warn("%s: cannot save the resume journal: %s", output_part_path(t->out),
-                 strerror(rc));
-    else
-        t->journal_have = t->have;
-}
-
-static void
 forget_version(struct transfer *t)
 {
     t->etag[0] = '\0';
@@ -172,7 +159,7 @@ on_sink_flushed(void *ctx)
 {
     struct transfer *t = ctx;
     if (t->state == XS_DRAINING)
-        fail_finish(t);
+        fail_continue(t);
     else
         finish_continue(t);
 }
@@ -469,6 +456,13 @@ transfer_on_response(struct transfer *t, struct attempt *a)
      * its Content-Range says. */
     if (t->probe_pending && a->got.status == 416)
         d->action = RESP_DONE;
+
+    /* -c without journal: a 416 to the overlap request means the file is
+     * longer than the resource: not its prefix. */
+    if (t->verify_pending && a->got.status == 416) {
+        a->abort = ABORT_MISMATCH;
+        return false;
+    }
 
     /* -c without journal: the answer must carry the overlap to compare. */
     if (t->verify_pending && d->action == RESP_WRITE && d->offset != a->ask.range_first) {
@@ -880,9 +874,11 @@ transfer_fail_write(struct transfer *t, int abort_code)
     } else if (abort_code == HAUL_EXIT_DISKFULL) {
         struct sink *s = output_sink(t->out);
         char n[32];
-        fail(t, abort_code, "%s: %s after %s; run again with -c to continue once there "
-             "is space", output_part_path(t->out), strerror(s ? sink_error(s) : ENOSPC),
-             human_bytes(held_bytes(t), n, sizeof n));
+        bool resumable = output_kind(t->out) == OUTPUT_PARTFILE;
+        fail(t, abort_code, "%s: %s after %s written%s", output_part_path(t->out),
+             strerror(s ? sink_error(s) : ENOSPC),
+             human_bytes(s ? sink_written(s) : held_bytes(t), n, sizeof n),
+             resumable ? "; run again with -c to continue once there is space" : "");
     } else {
         struct sink *s = output_sink(t->out);
         fail(t, abort_code, "%s: %s", output_part_path(t->out),
@@ -960,6 +956,7 @@ attempt_ended(struct transfer *t, CURLcode result)
             if (output_is_open(t->out))
                 output_restart(t->out);
             t->have = 0;
+            t->verify_pending = false;
             forget_version(t);
             t->stats->restarts++;
             again_now(t);
@@ -1275,6 +1272,14 @@ finish_continue(void *ctx)
 
 /* ---- failure ------------------------------------------------------------ */
 
+/*
+ * A failure, in steps that may each have to wait for the loop:
+ *   fail()          stops the attempts, prints the one line, records the code;
+ *   fail_continue() saves the journal (after any save still in flight, so
+ *                   that two writers never race on it), delivers bytes
+ *                   already given to a pipe, then
+ *   fail_finish()   marks the transfer done.
+ */
 static void
 fail(struct transfer *t, int code, const char *fmt, ...)
 {
@@ -1291,12 +1296,9 @@ fail(struct transfer *t, int code, const char *fmt, ...)
         curluv_remove(run_curluv(t->run), a->easy);
         attempt_free(a);
     }
-    if (output_is_open(t->out) && output_kind(t->out) == OUTPUT_PARTFILE && held_bytes(t) > 0 &&
-        (t->have != t->journal_have || t->journal_dirty))
-        checkpoint_now(t);
     segments_cancel(t);
-    bool saved = output_is_open(t->out) && output_kind(t->out) == OUTPUT_PARTFILE &&
-                 held_bytes(t) > 0;
+    bool partfile = output_is_open(t->out) && output_kind(t->out) == OUTPUT_PARTFILE;
+    bool saved = partfile && held_bytes(t) > 0;
     if (code == HAUL_EXIT_INTERRUPTED || code == HAUL_EXIT_TERMINATED) {
         if (saved) {
             char n[32];
@@ -1311,19 +1313,63 @@ fail(struct transfer *t, int code, const char *fmt, ...)
             msg_note("%s: kept %s; run again with -c to continue", t->display_url,
                      output_part_path(t->out));
     }
-    if (output_is_open(t->out) && !saved && output_kind(t->out) == OUTPUT_PARTFILE &&
-        code != HAUL_EXIT_CHECKSUM)
+    if (partfile && !saved && code != HAUL_EXIT_CHECKSUM)
         output_discard(t->out);
     t->stats->exit_code = code;
     xfree(t->stats->message);
     t->stats->message = xstrdup(message);
+    t->state = XS_DRAINING;
+    fail_continue(t);
+}
+
+/* The last journal of a failed transfer.  On a full disk there may be no
+ * room for it: give back the last MiB of the .part and try once more. */
+static void
+fail_save_journal(struct transfer *t)
+{
+    struct journal j;
+    int rc = output_checkpoint_now(t->out, journal_of(t, &j));
+    if ((rc == ENOSPC || rc == EDQUOT) && t->nsegs == 0 && t->have > 0) {
+        uint64_t keep = t->have > (1 << 20) ? (t->have - (1 << 20)) & ~(uint64_t)0xffff : 0;
+        struct sink *s = output_sink(t->out);
+        if (s != NULL && sink_truncate(s, keep) == 0) {
+            t->have = keep;
+            rc = output_checkpoint_now(t->out, journal_of(t, &j));
+        }
+    }
+    if (rc == 0)
+        t->journal_have = t->have;
+    else
+        msg_warn("%s: cannot save the resume journal (%s); -c will check %s against the "
+                 "server instead", output_part_path(t->out), strerror(rc),
+                 output_part_path(t->out));
+}
+
+static void
+fail_continue(void *ctx)
+{
+    struct transfer *t = ctx;
+
+    if (t->state != XS_DRAINING)
+        return;
+    if (!t->fail_saved) {
+        bool partfile = output_is_open(t->out) && output_kind(t->out) == OUTPUT_PARTFILE;
+        if (partfile && held_bytes(t) > 0 &&
+            (t->have != t->journal_have || t->journal_dirty || t->nsegs > 0)) {
+            if (output_checkpoint_busy(t->out)) {
+                output_on_checkpoint_idle(t->out, fail_continue, t);
+                return;
+            }
+            fail_save_journal(t);
+        }
+        t->fail_saved = true;
+    }
     /* Bytes accepted for a pipe are delivered before the transfer ends:
      * nothing already received is lost. */
     struct sink *s = output_sink(t->out);
-    if (s != NULL && code != HAUL_EXIT_PIPE && sink_error(s) == 0 && !sink_flush(s)) {
-        t->state = XS_DRAINING;
-        return;    /* on_sink_flushed or on_sink_error calls fail_finish */
-    }
+    if (s != NULL && t->stats->exit_code != HAUL_EXIT_PIPE && sink_error(s) == 0 &&
+        !sink_flush(s))
+        return;    /* on_sink_flushed or on_sink_error come back here */
     fail_finish(t);
 }
 
@@ -1418,7 +1464,10 @@ transfer_interrupt(struct transfer *t, int code)
             fail(t, code, "interrupted");
         break;
     case XS_DRAINING:
-        fail_finish(t);    /* stop waiting for a reader that may be gone */
+        /* Stop waiting for a reader that may be gone, but not before the
+         * last journal is on disk. */
+        if (t->fail_saved)
+            fail_finish(t);
         break;
     case XS_DONE:
         break;

@@ -118,6 +118,7 @@ struct transfer {
     enum xfer_state state;
     bool started;                     /* transfer_start() ran */
     bool said;                        /* its failure message is printed already */
+    bool fail_saved;                  /* failing: the last journal is written */
 
     char *url;                        /* as given (may hold credentials) */
     char *display_url;                /* redacted, for every message */

@@ -216,7 +216,7 @@ mount_tmpfs() {
 	mount_tmpfs "$mnt" 2M
 	run -13 --separate-stderr haul -o "$mnt/big.bin" "$url"
 	local err=$stderr nerr=${#stderr_lines[@]}
-	assert_regex "$err" "big\.bin(\.part)?: No space left on device after [0-9.]+ (B|KiB|MiB); run again with -c to continue once there is space"
+	assert_regex "$err" "big\.bin(\.part)?: No space left on device after [0-9.]+ (B|KiB|MiB) written; run again with -c to continue once there is space"
 	assert_file_not_exists "$mnt/big.bin"
 	assert_file_exists "$mnt/big.bin.part"
 	# The .part holds a prefix of the right body.
@@ -252,7 +252,7 @@ mount_tmpfs() {
 	local url="$TESTSRV_URL/sink/efbig?size=4M&seed=13"
 	run -13 --separate-stderr bash -c "ulimit -f 1024 && exec \"\$HAUL\" -o big.bin '$url'"
 	assert_equal "${#stderr_lines[@]}" 1
-	assert_regex "$stderr" "big\.bin(\.part)?: File too large after [0-9.]+ (B|KiB|MiB); run again with -c"
+	assert_regex "$stderr" "big\.bin(\.part)?: File too large after [0-9.]+ (B|KiB|MiB) written; run again with -c"
 	assert_file_not_exists big.bin
 	assert_file_exists big.bin.part
 	assert_file_exists big.bin.part.haul
