@@ -126,6 +126,7 @@ parse_args() {
 		[ "$DURATION" = 15 ] && DURATION=4
 		SEG_SIZE=$((16 * MiB))
 		IPERF_SECS=1
+		QUIET_WAIT=3
 	else
 		BIG=$GiB
 		PAR_N=100 PAR_SIZE=$((10 * MiB)) PAR_P=16
@@ -214,6 +215,8 @@ machine() {
 	echo "- kernel $(uname -r) $(uname -m); ${os:-unknown OS}"
 	echo "- output files written to $fs"
 	echo "- load average at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "- each run waited (up to ${QUIET_WAIT} s) for other processes to use less than ${QUIET_PCT}% of"
+	echo "  the CPUs; $NOISY of $STARTS runs had to start with the machine busier than that"
 }
 
 # ---------------------------------------------------------------- set-up
@@ -407,6 +410,7 @@ measure() {
 	local case=$1 tool=$2 run=$3 bytes=$4 check=$5
 	shift 5
 	local log=$W/logs/$case.$tool.$run.log rc=0 wall user sys rss status got
+	wait_quiet
 	TIMEFORMAT='%3R %3U %3S'
 	{ time /usr/bin/time -f '%M' -o "$W/rss.out" "$@" >"$log" 2>&1 </dev/null; } 2>"$W/time.out" || rc=$?
 	read -r wall user sys <"$W/time.out"
@@ -432,6 +436,39 @@ measure() {
 	fi
 }
 
+# cpu_busy: "busy total" jiffies of all CPUs, from /proc/stat.
+cpu_busy() {
+	awk '/^cpu / { for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t; exit }' /proc/stat
+}
+
+# wait_quiet: on a shared machine, waits (up to QUIET_WAIT s) until other
+# processes keep less than QUIET_PCT % of all CPUs busy, so that a run does
+# not start in the middle of someone's build; counts the runs that had to
+# start anyway.  (Between runs nothing of the benchmark's own is running.)
+# All the waits of a run together last at most QUIET_BUDGET s.
+QUIET_PCT=15
+QUIET_WAIT=30
+QUIET_BUDGET=600
+NOISY=0
+STARTS=0
+wait_quiet() {
+	local i b0 t0 b1 t1 pct=0
+	STARTS=$((STARTS + 1))
+	for ((i = 0; i < QUIET_WAIT; i++)); do
+		read -r b0 t0 < <(cpu_busy)
+		sleep 0.3
+		read -r b1 t1 < <(cpu_busy)
+		pct=$((t1 > t0 ? (b1 - b0) * 100 / (t1 - t0) : 0))
+		[ "$pct" -ge "$QUIET_PCT" ] || return 0
+		[ "$i" != 0 ] || say "  waiting for a quieter machine: other processes use $pct% of the CPUs"
+		[ "$QUIET_BUDGET" -gt 0 ] || break
+		QUIET_BUDGET=$((QUIET_BUDGET - 1))
+		sleep 0.7
+	done
+	say "  running anyway: other processes use $pct% of the CPUs"
+	NOISY=$((NOISY + 1))
+}
+
 # fresh_out: an empty output directory, and no dirty pages of the last run
 # being written back while the next one runs.
 fresh_out() {
@@ -447,6 +484,7 @@ run_iperf() { # RUN
 	for ((i = 0; i < 5; i++)); do
 		port=$(free_port)
 		rm -f "$W/iperf.pid"
+		[ "$i" != 0 ] || wait_quiet
 		iperf3 -s -1 -D -p "$port" -I "$W/iperf.pid" --logfile "$W/logs/iperf3-server.log" || continue
 		local j
 		for ((j = 0; j < 20; j++)); do
@@ -563,6 +601,7 @@ stream_run() {
 	local log=$W/logs/$case.$tool.$run.log pid t0 i t s rss=0 hwm=0 ticks
 	local warm=$((secs / 3)) warm_t="" warm_ticks="" last_t="" last_ticks="" status=ok rc=0
 	[ "$warm" -ge 1 ] || warm=1
+	wait_quiet
 	"$@" >"$log" 2>&1 </dev/null &
 	pid=$!
 	CUR_PID=$pid

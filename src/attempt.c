@@ -292,9 +292,24 @@ attempt_new(struct transfer *t, struct segment *seg, uint64_t now_ms, int *code)
     a->used_final = t->final_url != NULL;
     *code = HAUL_EXIT_INTERNAL;
 
-    for (size_t i = 0; i < cfg->nheaders; i++)
-        if (!add_header(a, cfg->headers[i]))
+    /*
+     * Resuming at the URL redirects led to: libcurl strips credentials on
+     * the redirects it follows itself, but this request goes there
+     * directly.  Keep them from another host here too, unless
+     * --location-trusted.
+     */
+    bool trusted = cfg->location_trusted || a->url == NULL ||
+                   strcmp(a->url, t->url) == 0 || url_same_origin(a->url, t->url);
+    for (size_t i = 0; i < cfg->nheaders; i++) {
+        const char *v;
+        size_t vlen;
+        const char *h = cfg->headers[i];
+        if (!trusted && (http_header_is(h, strlen(h), "authorization", &v, &vlen) ||
+                         http_header_is(h, strlen(h), "cookie", &v, &vlen)))
+            continue;
+        if (!add_header(a, h))
             goto fail;
+    }
     if (!setup_ask(a, t, code))
         goto fail;
 
@@ -322,6 +337,8 @@ attempt_new(struct transfer *t, struct segment *seg, uint64_t now_ms, int *code)
     long bufsize = RECV_BUFFER;
     if ((uint64_t)bufsize > cfg->buffer_size / 4)
         bufsize = (long)(cfg->buffer_size / 4);
+    if (t->rate_limit > 0 && (uint64_t)bufsize > t->rate_limit / 8)
+        bufsize = (long)(t->rate_limit / 8);
     if (bufsize < CURL_MAX_WRITE_SIZE)
         bufsize = CURL_MAX_WRITE_SIZE;
     curl_easy_setopt(e, CURLOPT_BUFFERSIZE, bufsize);
@@ -329,7 +346,7 @@ attempt_new(struct transfer *t, struct segment *seg, uint64_t now_ms, int *code)
         curl_easy_setopt(e, CURLOPT_USERAGENT, cfg->user_agent);
     else
         curl_easy_setopt(e, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
-    if (cfg->user != NULL)
+    if (cfg->user != NULL && trusted)
         curl_easy_setopt(e, CURLOPT_USERPWD, cfg->user);
     if (cfg->referer != NULL)
         curl_easy_setopt(e, CURLOPT_REFERER, cfg->referer);
@@ -347,11 +364,13 @@ attempt_new(struct transfer *t, struct segment *seg, uint64_t now_ms, int *code)
         curl_easy_setopt(e, CURLOPT_PROXY, cfg->proxy);
     if (cfg->http11)
         curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-    if (t->rate_limit > 0) {
-        /* The transfer's limit is shared by its connections. */
-        curl_off_t share = (curl_off_t)(t->rate_limit / (t->nsegs + 1));
-        curl_easy_setopt(e, CURLOPT_MAX_RECV_SPEED_LARGE, share > 0 ? share : 1);
-    }
+    else if (strncasecmp(a->url, "https:", 6) == 0)
+        /* Many URLs to one HTTP/2 host share one connection.  Only over
+         * TLS, where ALPN may offer HTTP/2: for http:, libcurl 7.88 makes
+         * the second transfer wait for the whole first one. */
+        curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    /* --limit-rate is haul's own pacing (transfer_rate_take); smaller reads
+     * keep it smooth. */
     if (msg_level() >= MSG_VERBOSE) {
         curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
         curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_debug);

@@ -39,8 +39,11 @@ events_open(const char *spec, int *err)
     } else if (spec[0] >= '0' && spec[0] <= '9' &&
                (errno = 0, strtol(spec, &end, 10), errno == 0 && *end == '\0')) {
         ev->fd = (int)strtol(spec, NULL, 10);
-        if (fcntl(ev->fd, F_GETFD) < 0) {
-            *err = EBADF;
+        /* It must be open for writing by the caller: haul opens nothing
+         * before this, so it cannot be one of haul's own. */
+        int fl = fcntl(ev->fd, F_GETFL);
+        if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY) {
+            *err = fl < 0 ? EBADF : EACCES;
             xfree(ev);
             return NULL;
         }

@@ -17,7 +17,8 @@
 struct events;
 
 /* spec: "-" (stderr), a decimal fd number, or a file path (truncated).
- * NULL with *err (errno) on failure. */
+ * NULL with *err (errno) on failure.  Called before haul opens anything
+ * else, so that "3" can only be a descriptor the caller gave. */
 struct events *events_open(const char *spec, int *err);
 void events_free(struct events *ev);
 

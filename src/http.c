@@ -274,3 +274,35 @@ url_host_key(const char *url)
     curl_url_cleanup(u);
     return key;
 }
+
+static char *
+origin_of(const char *url)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *out = NULL;
+    char *key = NULL;
+
+    if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK) {
+        key = url_host_key(url);
+        if (key != NULL) {
+            out = xasprintf("%s://%s", scheme, key);
+            for (char *p = out; *p; p++)
+                *p = (char)tolower((unsigned char)*p);
+        }
+    }
+    xfree(key);
+    curl_free(scheme);
+    curl_url_cleanup(u);
+    return out;
+}
+
+bool
+url_same_origin(const char *a, const char *b)
+{
+    char *oa = origin_of(a), *ob = origin_of(b);
+    bool same = oa != NULL && ob != NULL && strcmp(oa, ob) == 0;
+    xfree(oa);
+    xfree(ob);
+    return same;
+}

@@ -65,4 +65,8 @@ char *url_remote_name(const char *url);
 /* "host:port" of a URL, lowercased, for the per-host limit; NULL if none. */
 char *url_host_key(const char *url);
 
+/* Whether two URLs have the same scheme, host and port (credentials given
+ * for one may go to the other). */
+bool url_same_origin(const char *a, const char *b);
+
 #endif

@@ -23,6 +23,7 @@
 #include <openssl/crypto.h>
 #include <uv.h>
 
+#include "events.h"
 #include "exitcodes.h"
 #include "mem.h"
 #include "memstats.h"
@@ -80,6 +81,7 @@ main(int argc, char **argv)
     struct config cfg;
     struct run_result res = { 0 };
     struct memstats *ms = NULL;
+    struct events *ev = NULL;
     double started = seconds_now();
     int code;
 
@@ -97,20 +99,33 @@ main(int argc, char **argv)
         config_free(&cfg);
         return code;
     }
+    /* First, before libcurl and libuv open descriptors of their own. */
+    if (cfg.events != NULL) {
+        int err = 0;
+        ev = events_open(cfg.events, &err);
+        if (ev == NULL) {
+            msg_error("--events %s: %s", cfg.events, strerror(err));
+            config_free(&cfg);
+            return HAUL_EXIT_WRITE;
+        }
+    }
     if (mem_curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         msg_error("cannot initialise libcurl");
+        events_free(ev);
         config_free(&cfg);
         return HAUL_EXIT_INTERNAL;
     }
     if (cfg.version) {
         print_version();
+        events_free(ev);
         curl_global_cleanup();
         config_free(&cfg);
         return HAUL_EXIT_OK;
     }
 
     ms = memstats_new(&cfg);
-    code = run_main(&cfg, ms, &res);
+    code = run_main(&cfg, ms, ev, &res);
+    events_free(ev);
 
     if (cfg.summary != NULL) {
         int rc = summary_write(&cfg, &res, code, seconds_now() - started);

@@ -428,7 +428,10 @@ read_input_file(struct config *cfg, const char *path)
         msg_usage_error("--input-file %s: %s", path, strerror(errno));
         return HAUL_EXIT_USAGE;
     }
-    while (getline(&line, &cap, f) != -1) {
+    for (;;) {
+        errno = 0;
+        if (getline(&line, &cap, f) == -1)
+            break;
         lineno++;
         char *s = trim(line);
         if (*s == '\0' || *s == '#')
@@ -447,6 +450,13 @@ read_input_file(struct config *cfg, const char *path)
         add_job(cfg, url, *rest != '\0' ? rest : NULL, lineno, ok);
     }
     free(line);    /* getline allocates with libc malloc */
+    if (errno == ENOMEM) {
+        /* Not the end of the list: never run half of it silently. */
+        msg_error("out of memory reading --input-file %s at line %u", path, lineno + 1);
+        if (f != stdin)
+            fclose(f);
+        return HAUL_EXIT_INTERNAL;
+    }
     if (ferror(f)) {
         msg_usage_error("--input-file %s: read error", path);
         if (f != stdin)
@@ -565,8 +575,13 @@ options_parse(int argc, char **argv, struct config *cfg)
     }
     for (size_t k = 0; k < st.urls.n; k++)
         add_job(cfg, st.urls.v[k], k < st.outputs.n ? st.outputs.v[k] : NULL, 0, true);
-    if (st.input_file != NULL && read_input_file(cfg, st.input_file) != 0)
-        goto out;
+    if (st.input_file != NULL) {
+        int r = read_input_file(cfg, st.input_file);
+        if (r != 0) {
+            rc = r;
+            goto out;
+        }
+    }
     if (cfg->njobs == 0) {
         msg_usage_error(st.input_file ? "no URL in --input-file %s" : "no URL given%s",
                         st.input_file ? st.input_file : "");

@@ -25,6 +25,7 @@ struct progress {
     unsigned drawn;            /* live lines on screen now */
     uint64_t last_draw_ms;
     uint64_t dots_bytes;       /* dots: bytes already shown */
+    uint64_t finished_bytes;   /* received by transfers that are gone */
     unsigned dots_on_line;
     uint64_t start_ms;
     bool started;
@@ -173,23 +174,19 @@ progress_clear(struct progress *p)
     p->drawn = 0;
 }
 
+/* One dot per MiB received, by every transfer of the run together. */
 static void
 dots(struct progress *p, struct transfer *const *xfers, size_t n, uint64_t now)
 {
-    uint64_t have = 0;
+    uint64_t got = p->finished_bytes;
     struct transfer_progress tp;
     for (size_t i = 0; i < n; i++) {
         if (xfers[i] == NULL || !transfer_started(xfers[i]))
             continue;
         transfer_progress(xfers[i], now, &tp);
-        have += tp.have;
+        got += tp.received;
     }
-    (void)now;
-    if (have < p->dots_bytes) {
-        p->dots_bytes = have;    /* a restart: count from here */
-        return;
-    }
-    while (have - p->dots_bytes >= 1024 * 1024) {
+    while (got >= p->dots_bytes + 1024 * 1024) {
         p->dots_bytes += 1024 * 1024;
         out(".", 1);
         if (++p->dots_on_line == 50) {
@@ -259,7 +256,13 @@ void
 progress_finished(struct progress *p, const struct transfer *t, const struct xfer_stats *s)
 {
     (void)t;
-    if (p == NULL || p->kind != PROGRESS_BAR)
+    if (p == NULL)
+        return;
+    if (p->kind == PROGRESS_DOTS) {
+        p->finished_bytes += s->bytes_received;
+        return;
+    }
+    if (p->kind != PROGRESS_BAR)
         return;
     progress_clear(p);
     char have[24], rate[24], line[512];
@@ -286,6 +289,8 @@ progress_end(struct progress *p)
     if (p == NULL)
         return;
     progress_clear(p);
+    if (p->kind == PROGRESS_DOTS)
+        dots(p, NULL, 0, 0);    /* the dots still owed */
     if (p->kind == PROGRESS_DOTS && p->dots_on_line > 0) {
         out("\n", 1);
         p->dots_on_line = 0;

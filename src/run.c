@@ -343,7 +343,8 @@ on_walk_report(uv_handle_t *h, void *arg)
 }
 
 int
-run_main(const struct config *cfg, struct memstats *ms, struct run_result *result)
+run_main(const struct config *cfg, struct memstats *ms, struct events *ev,
+         struct run_result *result)
 {
     struct run *r = xcalloc(1, sizeof *r);
     int code = HAUL_EXIT_OK, err = 0;
@@ -360,14 +361,7 @@ run_main(const struct config *cfg, struct memstats *ms, struct run_result *resul
         xfree(r);
         return HAUL_EXIT_INTERNAL;
     }
-    if (cfg->events != NULL) {
-        r->events = events_open(cfg->events, &err);
-        if (r->events == NULL) {
-            msg_error("--events %s: %s", cfg->events, strerror(err));
-            code = HAUL_EXIT_WRITE;
-            goto out_loop;
-        }
-    }
+    r->events = ev;
     r->cu = curluv_new(&r->loop, on_curl_done, r);
     if (r->cu == NULL) {
         msg_error("cannot set up libcurl");
@@ -420,7 +414,6 @@ out_loop:
         code = HAUL_EXIT_INTERNAL;
     }
     progress_free(r->progress);
-    events_free(r->events);
     for (size_t i = 0; i < r->nhosts; i++)
         xfree(r->hosts[i].key);
     xfree(r->hosts);

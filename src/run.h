@@ -31,10 +31,12 @@ struct run_result {
 
 /*
  * Runs every job of cfg; returns haul's exit status.  `ms` (may be NULL)
- * takes memory samples while the loop runs.  *result is the caller's to
- * release with run_result_free().
+ * takes memory samples while the loop runs; `ev` (may be NULL) receives
+ * --events, borrowed.  *result is the caller's to release with
+ * run_result_free().
  */
-int run_main(const struct config *cfg, struct memstats *ms, struct run_result *result);
+int run_main(const struct config *cfg, struct memstats *ms, struct events *ev,
+             struct run_result *result);
 void run_result_free(struct run_result *result);
 
 /* For transfers. */

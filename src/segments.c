@@ -200,7 +200,8 @@ segments_tick(struct transfer *t, uint64_t now)
                 return UINT64_MAX;
             continue;
         }
-        if (g->state == SEG_ACTIVE && g->att != NULL && t->cfg->stall_timeout_ms > 0) {
+        if (g->state == SEG_ACTIVE && g->att != NULL && !g->att->paused &&
+            t->cfg->stall_timeout_ms > 0) {
             if (now - g->att->last_byte_ms >= t->cfg->stall_timeout_ms) {
                 g->att->abort = ABORT_STALL;
                 curluv_remove(run_curluv(t->run), g->att->easy);
@@ -249,6 +250,8 @@ segment_on_body(struct segment *g, struct attempt *a, const char *data, size_t l
     size_t total = len;
 
     a->last_byte_ms = uv_now(run_loop(t->run));
+    if (!transfer_rate_take(t, a, len))
+        return CURL_WRITEFUNC_PAUSE;
     if (g->next + len > g->end)
         len = (size_t)(g->end - g->next);    /* never past the part */
     if (s == NULL || sink_write_at(s, data, len, g->next) != SINK_OK) {

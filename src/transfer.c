@@ -45,6 +45,58 @@ static uint64_t now_ms(struct transfer *t) { return run_now_ms(t->run); }
 /* Bytes of the resource on hand: the transfer's own part and any segments'. */
 static uint64_t held_bytes(const struct transfer *t) { return t->have + segments_bytes(t); }
 
+/*
+ * --limit-rate: a token bucket, filled at the rate, at most a tenth of a
+ * second's worth ahead (16 KiB at least).  A connection that finds it empty
+ * pauses (CURL_WRITEFUNC_PAUSE: libcurl stops reading its socket) until the
+ * tick refills it.  libcurl's own CURLOPT_MAX_RECV_SPEED_LARGE averages over
+ * the whole transfer and lets short bodies through at full speed.
+ */
+static double
+rate_burst(const struct transfer *t)
+{
+    double b = (double)t->rate_limit / 10;
+    return b < 16384 ? 16384 : b;
+}
+
+static void
+rate_fill(struct transfer *t, uint64_t now)
+{
+    if (now > t->tokens_ms) {
+        t->tokens += (double)t->rate_limit * (double)(now - t->tokens_ms) / 1000.0;
+        if (t->tokens > rate_burst(t))
+            t->tokens = rate_burst(t);
+    }
+    t->tokens_ms = now;
+}
+
+bool
+transfer_rate_take(struct transfer *t, struct attempt *a, size_t len)
+{
+    if (t->rate_limit == 0)
+        return true;
+    rate_fill(t, uv_now(run_loop(t->run)));
+    if (t->tokens <= 0) {
+        a->paused = a->rate_paused = true;
+        return false;
+    }
+    t->tokens -= (double)len;    /* may go below 0: paid back before the next read */
+    return true;
+}
+
+/* Resumes an attempt paused for the rate once the bucket has tokens. */
+static bool
+rate_resume(struct transfer *t, struct attempt *a, uint64_t now)
+{
+    if (a == NULL || !a->rate_paused || t->tokens <= 0)
+        return false;
+    a->rate_paused = false;
+    a->paused = false;
+    a->last_byte_ms = now;
+    curl_easy_pause(a->easy, CURLPAUSE_CONT);
+    return true;
+}
+
 static const char *
 human_bytes(uint64_t n, char *buf, size_t len)
 {
@@ -339,6 +391,8 @@ transfer_start(struct transfer *t)
     if (t->cfg->max_time_ms > 0)
         t->deadline_ms = t->stats->start_ms + t->cfg->max_time_ms;
     t->rate_ms = t->stats->start_ms;
+    t->tokens_ms = t->stats->start_ms;
+    t->tokens = t->rate_limit > 0 ? rate_burst(t) : 0;
     events_start(run_events(t->run), t->stats->id, t->display_url, output_path(t->out), t->have);
     if (t->have > 0)
         msg_verbose("%s: continuing at byte %" PRIu64 " from the journal", t->display_url, t->have);
@@ -632,6 +686,8 @@ transfer_on_body(struct transfer *t, struct attempt *a, const char *data, size_t
         a->paused = true;
         return CURL_WRITEFUNC_PAUSE;
     }
+    if (!transfer_rate_take(t, a, len))
+        return CURL_WRITEFUNC_PAUSE;
 
     a->skip_left -= n_skip;
     data += n_skip;
@@ -1442,6 +1498,15 @@ transfer_tick(struct transfer *t, uint64_t now)
         if (due < next)
             next = due;
     }
+    if (t->rate_limit > 0 && t->state != XS_DONE) {
+        bool resumed = false;
+        rate_fill(t, now);
+        resumed |= rate_resume(t, t->att, now);
+        for (unsigned i = 0; i < t->nsegs; i++)
+            resumed |= rate_resume(t, t->segs[i].att, now);
+        if (resumed)
+            curluv_kick(run_curluv(t->run));
+    }
     return next;
 }
 
@@ -1498,8 +1563,8 @@ void
 transfer_set_rate_limit(struct transfer *t, uint64_t bytes_per_s)
 {
     t->rate_limit = bytes_per_s;
-    if (t->att != NULL)
-        curl_easy_setopt(t->att->easy, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)bytes_per_s);
+    if (t->tokens > rate_burst(t))
+        t->tokens = rate_burst(t);
 }
 
 void
@@ -1508,6 +1573,7 @@ transfer_progress(const struct transfer *t, uint64_t now, struct transfer_progre
     memset(p, 0, sizeof *p);
     p->name = t->to_stdout ? t->display_url : output_path(t->out);
     p->have = held_bytes(t);
+    p->received = t->stats->bytes_received;
     p->total_known = t->total_known;
     p->total = t->total;
     p->waiting = t->state == XS_WAITING;

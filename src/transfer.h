@@ -55,6 +55,7 @@ void transfer_set_rate_limit(struct transfer *t, uint64_t bytes_per_s);
 struct transfer_progress {
     const char *name;
     uint64_t have, total;
+    uint64_t received;        /* body bytes from the network, all attempts */
     bool total_known;
     bool waiting;             /* between attempts */
     uint64_t retry_in_ms;

@@ -75,6 +75,7 @@ struct attempt {
     char *verify;                  /* -c overlap: the bytes on disk */
     size_t verify_len, verify_pos;
     bool paused;                   /* the write callback returned PAUSE */
+    bool rate_paused;              /* ... because of --limit-rate */
     uint64_t started_ms;
     uint64_t last_byte_ms;
     enum abort_reason abort;
@@ -152,6 +153,8 @@ struct transfer {
     uint64_t retry_at_ms;
     uint64_t deadline_ms;             /* --max-time, or UINT64_MAX */
     uint64_t rate_limit;              /* current per-transfer cap, bytes/s */
+    double tokens;                    /* --limit-rate bucket, bytes */
+    uint64_t tokens_ms;               /* when it was last filled */
 
     struct attempt *att;              /* in-flight request, or NULL */
 
@@ -192,6 +195,10 @@ void attempt_collect(struct attempt *a);
 /* transfer.c, called by attempt.c's callbacks */
 bool transfer_on_response(struct transfer *t, struct attempt *a);
 size_t transfer_on_body(struct transfer *t, struct attempt *a, const char *data, size_t len);
+
+/* transfer.c: --limit-rate pacing, shared by the transfer's connections.
+ * False when the attempt must pause now (it is resumed from the tick). */
+bool transfer_rate_take(struct transfer *t, struct attempt *a, size_t len);
 
 /* transfer.c, called by segments.c */
 void transfer_segment_done(struct transfer *t);
