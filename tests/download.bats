@@ -188,3 +188,59 @@ teardown() {
 	run -0 haul -o got.bin "$NGINX_URL/file.bin"
 	assert_equal "$(sha256_of got.bin)" "$(gen_sha 5M 11)"
 }
+
+@test "request options reach the server: -H, -A, -e, -u; the default User-Agent is haul/VERSION" {
+	run -0 haul -o h.bin -H "X-Test: one" -H "X-Other: two" -A "agent/1.0" -e "http://ref.example/" \
+		-u "user:pw" "$TESTSRV_URL/dl/headers?size=1K&auth=user:pw"
+	run -0 testsrv_requests /dl/headers
+	run -0 jq -r '[.headers["x-test"], .headers["x-other"], .headers["user-agent"], .headers.referer,
+		.headers.authorization] | join("|")' <<<"$output"
+	assert_output "one|two|agent/1.0|http://ref.example/|Basic dXNlcjpwdw=="
+	run -0 haul -o h2.bin "$TESTSRV_URL/dl/ua?size=1K"
+	run -0 jq -r '.headers["user-agent"]' < <(testsrv_requests /dl/ua)
+	assert_output --regexp '^haul/[0-9]+\.[0-9]+\.[0-9]+$'
+}
+
+@test "wrong credentials: HTTP 401, exit 5, nothing written" {
+	run -5 --separate-stderr haul -o a.bin -u "user:wrong" "$TESTSRV_URL/dl/auth?size=1K&auth=user:pw"
+	assert_regex "$stderr" "HTTP 401"
+	assert_file_not_exists a.bin
+}
+
+@test "--proxy and the http_proxy environment variable send requests through a proxy" {
+	# testsrv answers absolute-form requests as a proxy would: the host in
+	# the URL need not exist.
+	run -0 haul --proxy "$TESTSRV_URL" -o p.bin "http://no-such-host.invalid/dl/proxied?size=7K"
+	assert_equal "$(sha256_of p.bin)" "$(gen_sha 7K)"
+	run -0 jq -r '.target' < <(testsrv_requests /dl/proxied)
+	assert_output "http://no-such-host.invalid/dl/proxied?size=7K"
+	run -0 env http_proxy="$TESTSRV_URL" "$HAUL" -o e.bin "http://no-such-host.invalid/dl/envproxy?size=3K"
+	assert_equal "$(sha256_of e.bin)" "$(gen_sha 3K)"
+	run -0 env http_proxy="$TESTSRV_URL" no_proxy="no-such-host.invalid" "$HAUL" --retry 0 -o n.bin \
+		"http://no-such-host.invalid/dl/noproxy?size=3K" || true
+	assert_file_not_exists n.bin
+}
+
+@test "--compressed: a gzip response from nginx is decompressed, byte-exact" {
+	nginx_start "$BATS_TEST_TMPDIR/ng" "gzip on; gzip_types text/plain; gzip_min_length 0;"
+	"$TESTSRV" --gen --size 1M --lines >"$BATS_TEST_TMPDIR/ng/www/lines.txt"
+	run -0 haul --compressed -o got.txt "$NGINX_URL/lines.txt"
+	assert_equal "$(sha256_of got.txt)" "$(sha256_of "$BATS_TEST_TMPDIR/ng/www/lines.txt")"
+	# It really came compressed: nginx logged far fewer bytes than 1 MiB.
+	run -0 awk '$7 == "/lines.txt" { print $10 }' "$BATS_TEST_TMPDIR/ng/nginx/access.log"
+	[ "$output" -lt 900000 ] || fail "nginx sent $output bytes: not compressed"
+	# Without --compressed, the body is sent as is.
+	run -0 haul -o plain.txt "$NGINX_URL/lines.txt"
+	assert_equal "$(sha256_of plain.txt)" "$(sha256_of "$BATS_TEST_TMPDIR/ng/www/lines.txt")"
+}
+
+@test "-v shows the request and response headers on stderr, and the body stays clean" {
+	run -0 --separate-stderr haul -v -o v.bin "$TESTSRV_URL/dl/verbose?size=2K"
+	local out=$output
+	# Header dumps are marked as curl's are: "> " sent, "< " received.
+	assert_regex "$stderr" $'(^|\n)> GET /dl/verbose\\?size=2K HTTP/1.1\n'
+	assert_regex "$stderr" $'\n< HTTP/1.1 200 OK\n'
+	assert_regex "$stderr" $'\n< ETag: "s1-v1-2048"\n'
+	assert_equal "$out" ""
+	assert_equal "$(sha256_of v.bin)" "$(gen_sha 2K)"
+}
