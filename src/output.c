@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -222,6 +223,13 @@ output_open(struct output *o, uint64_t at, uint64_t keep, int *code)
         fd = open(o->part, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
         if (fd < 0) {
             err = errno;
+            goto fail;
+        }
+        /* Two haul processes on one FILE.part would interleave their
+         * bytes: the second one stops instead. */
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            err = errno == EWOULDBLOCK ? EBUSY : errno;
+            close(fd);
             goto fail;
         }
         /* Bytes past `keep` are not known good: a journal names fewer. */

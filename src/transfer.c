@@ -482,8 +482,12 @@ open_output(struct transfer *t, struct attempt *a, uint64_t at)
         a->abort_code = code;
         if (code == HAUL_EXIT_PIPE)
             return false;
-        msg_error("%s: cannot write %s: %s", t->display_url, output_part_path(t->out),
-                  strerror(err));
+        if (err == EBUSY)
+            msg_error("%s: %s is being written by another process; not touching it",
+                      t->display_url, output_part_path(t->out));
+        else
+            msg_error("%s: cannot write %s: %s", t->display_url, output_part_path(t->out),
+                      strerror(err));
         a->abort_code = -code;    /* negative: the message is out already */
         return false;
     }

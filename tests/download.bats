@@ -244,3 +244,13 @@ teardown() {
 	assert_equal "$out" ""
 	assert_equal "$(sha256_of v.bin)" "$(gen_sha 2K)"
 }
+
+@test "two haul processes on one FILE: the second stops, the first is not disturbed" {
+	"$HAUL" -o twice.bin "$TESTSRV_URL/dl/twice?size=2M&rate=2M" 2>first.err 3>&- &
+	local pid=$!
+	wait_until "[ -s twice.bin.part ]"
+	run -4 --separate-stderr haul -o twice.bin "$TESTSRV_URL/dl/twice?size=2M"
+	assert_regex "$stderr" "twice.bin.part is being written by another process; not touching it$"
+	wait "$pid"
+	assert_equal "$(sha256_of twice.bin)" "$(gen_sha 2M)"
+}
