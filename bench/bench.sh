@@ -1023,6 +1023,11 @@ report() {
 	echo "Ratios are haul's figure over the other's: above 1 is better for MB/s,"
 	echo "below 1 is better for wall time, CPU and RSS."
 	echo
+	if [ "$QUICK" = 1 ]; then
+		echo "**--quick: small sizes and 1 run, a smoke test of the script; these"
+		echo "figures are not the benchmark.**"
+		echo
+	fi
 	echo "Machine:"
 	echo
 	machine
