@@ -138,7 +138,7 @@ parse_args() {
 	SEG_N=4            # connections of the segmented downloads
 	BASE_SECS=4        # how long the one-stream baseline of case 3 runs
 	[ "$QUICK" = 1 ] && BASE_SECS=3
-	MEM_RUNS=$((RUNS * 2)) # case 5 is cheap and its target is tight
+	MEM_RUNS=$((RUNS * 4)) # case 5 is cheap and its target is tight
 
 	# Normalise the case list to names.
 	local c list="" IFS=,
@@ -183,16 +183,38 @@ check_tools() {
 	esac
 }
 
+# build_flags: the compiler flags haul was built with (from its debug
+# information), or "unknown".
+build_flags() {
+	local p
+	p=$(readelf --debug-dump=info "$HAUL" 2>/dev/null | awk -F': ' '/DW_AT_producer/ { print $NF; exit }') || true
+	p=$(printf '%s\n' "$p" | tr ' ' '\n' | grep -E '^-(O|g|f(sanitize|no-omit))' | tr '\n' ' ' | sed 's/ $//')
+	echo "${p:-unknown}"
+}
+
+# warn_debug_build: an unoptimised haul is not what users run.
+warn_debug_build() {
+	case " $(build_flags) " in
+	*" -O0 "* | *"-fsanitize"*)
+		BUILD_WARNING="**haul was built with $(build_flags) (e.g. ./configure --enable-debug): not an"
+		BUILD_WARNING="$BUILD_WARNING optimised build; rebuild with plain ./configure for figures that count.**"
+		say "warning: haul was built with $(build_flags): not an optimised build"
+		;;
+	esac
+}
+BUILD_WARNING=
+
 tool_versions() {
 	local hv git=""
 	hv=$("$HAUL" -V 2>/dev/null | head -n 1) || hv="haul (version unknown)"
-	if command -v git >/dev/null 2>&1 && git -C "$SRC_DIR" rev-parse --git-dir >/dev/null 2>&1; then
-		git=$(git -C "$SRC_DIR" rev-parse --short HEAD 2>/dev/null || true)
-		[ -z "$(git -C "$SRC_DIR" status --porcelain --untracked-files=no 2>/dev/null)" ] ||
+	# The tree haul was built in (where $HAUL was), if it is a git work tree.
+	if command -v git >/dev/null 2>&1 && git -C "$HAUL_TREE" rev-parse --git-dir >/dev/null 2>&1; then
+		git=$(git -C "$HAUL_TREE" rev-parse --short HEAD 2>/dev/null || true)
+		[ -z "$(git -C "$HAUL_TREE" status --porcelain --untracked-files=no 2>/dev/null)" ] ||
 			git="$git, with uncommitted changes"
 		git=" (git $git)"
 	fi
-	echo "- $hv$git"
+	echo "- $hv$git, built with: $(build_flags)"
 	echo "- $(curl --version | awk 'NR == 1 { print $1, $2, $4, $5 }')"
 	echo "- $(wget2 --version 2>/dev/null | head -n 1)"
 	if [ "$HAVE_ARIA2" = 1 ]; then
@@ -959,6 +981,24 @@ report_seg() {
 	echo
 }
 
+# memstats_paired: median over the runs of MB/s with --memstats / MB/s
+# without, both runs of a pair having succeeded.
+memstats_paired() {
+	awk -F'\t' '$1 == "memstats" && $9 == "ok" { t[$2, $3] = $10 }
+		END { for (k in t) { split(k, a, SUBSEP); if (a[1] == "haul" && (("haul-memstats", a[2]) in t) && t[k] > 0)
+			print t["haul-memstats", a[2]] / t[k] } }' "$RES" |
+		sort -g | awk '{ a[NR] = $1 } END { if (NR) printf "%.4f\n", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+# memstats_spread: half the interquartile range of haul's MB/s without
+# --memstats, in % of its median.
+memstats_spread() {
+	awk -F'\t' '$1 == "memstats" && $2 == "haul" && $9 == "ok" { print $10 }' "$RES" |
+		sort -g | awk '{ a[NR] = $1 } END { if (NR >= 4) {
+			q1 = a[int((NR + 3) / 4)]; q3 = a[int((3 * NR + 3) / 4)]; m = a[int((NR + 1) / 2)]
+			printf "%.2f\n", (q3 - q1) / 2 / m * 100 } }'
+}
+
 report_memstats() {
 	echo "## 5. haul --memstats on and off ($(size "$BIG") to /dev/null, $MEM_RUNS runs each)"
 	echo
@@ -966,6 +1006,11 @@ report_memstats() {
 	table_row memstats haul "haul"
 	table_row memstats haul-memstats "haul --memstats"
 	ratio_row memstats haul-memstats haul "with ÷ without"
+	echo
+	echo "Runs are paired (one of each, in turn); the median of the per-pair"
+	echo "throughput ratios is $(fmt %.3f× "$(memstats_paired)"), and haul alone"
+	echo "varies by $(fmt '±%.1f%%' "$(memstats_spread)") from run to run (half the interquartile range"
+	echo "over the median): a difference smaller than that is noise."
 	commands memstats
 	echo
 }
@@ -1001,8 +1046,8 @@ report_targets() {
 		target "$STREAMS streams: haul's CPU < 10% of a core" "$v" "<" 10 "$(fmt '%.1f%%' "$v")"
 	fi
 	if want memstats; then
-		v=$(ratio_num "$(med_res memstats haul-memstats 10)" "$(med_res memstats haul 10)")
-		target "--memstats costs < 2% of throughput" "$v" ">" 0.98 \
+		v=$(memstats_paired)
+		target "--memstats costs < 2% of throughput (paired runs)" "$v" ">" 0.98 \
 			"$(fmt %.3f× "$v")$([ -n "$v" ] && awk -v v="$v" 'BEGIN { printf " (%+.1f%%)", (v - 1) * 100 }')"
 	fi
 	if want seg; then
@@ -1023,6 +1068,10 @@ report() {
 	echo "Ratios are haul's figure over the other's: above 1 is better for MB/s,"
 	echo "below 1 is better for wall time, CPU and RSS."
 	echo
+	if [ -n "$BUILD_WARNING" ]; then
+		echo "$BUILD_WARNING"
+		echo
+	fi
 	if [ "$QUICK" = 1 ]; then
 		echo "**--quick: small sizes and 1 run, a smoke test of the script; these"
 		echo "figures are not the benchmark.**"
@@ -1070,8 +1119,10 @@ main() {
 	mkdir -p "$W/logs" "$HOME"
 	RES=$W/results.tsv SLOW=$W/slow.tsv CMDS=$W/commands.tsv
 	# One binary for the whole run, even if haul is rebuilt meanwhile.
+	HAUL_TREE=$(cd "$(dirname "$HAUL")" && pwd)
 	cp "$HAUL" "$W/haul"
 	HAUL=$W/haul
+	warn_debug_build
 	: >"$RES"
 	: >"$SLOW"
 	: >"$CMDS"

@@ -37,6 +37,7 @@ struct output {
     bool save_warned;
     void (*idle_cb)(void *);
     void *idle_ctx;
+    uint64_t last_save_ms;
 };
 
 struct save_job {
@@ -46,6 +47,7 @@ struct save_job {
     struct journal j;
     int fd;
     int rc;
+    uint64_t took_ms;
 };
 
 static int
@@ -265,7 +267,9 @@ static void
 save_work(uv_work_t *req)
 {
     struct save_job *job = req->data;
+    uint64_t start = uv_hrtime();
     job->rc = journal_save(job->path, &job->j, job->fd);
+    job->took_ms = (uv_hrtime() - start) / 1000000;
 }
 
 static void
@@ -278,6 +282,7 @@ save_done(uv_work_t *req, int status)
         close(job->fd);
     if (o != NULL) {
         o->saving = NULL;
+        o->last_save_ms = job->took_ms;
         if (job->rc != 0 && !o->save_warned) {
             o->save_warned = true;
             msg_warn("%s: cannot save the resume journal: %s", o->journal, strerror(job->rc));
@@ -326,6 +331,7 @@ output_checkpoint_now(struct output *o, const struct journal *j)
 }
 
 bool output_checkpoint_busy(const struct output *o) { return o->saving != NULL; }
+uint64_t output_last_save_ms(const struct output *o) { return o->last_save_ms; }
 
 void
 output_on_checkpoint_idle(struct output *o, void (*cb)(void *), void *ctx)

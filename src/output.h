@@ -81,6 +81,8 @@ void output_checkpoint(struct output *o, const struct journal *j);
 /* Saves it now, blocking (shutdown, signals, errors).  0 or an errno. */
 int output_checkpoint_now(struct output *o, const struct journal *j);
 bool output_checkpoint_busy(const struct output *o);
+/* How long the last journal save took, sync included (ms). */
+uint64_t output_last_save_ms(const struct output *o);
 /* Called when the in-flight save ends (for a transfer waiting to finish). */
 void output_on_checkpoint_idle(struct output *o, void (*cb)(void *), void *ctx);
 

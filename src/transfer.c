@@ -27,8 +27,17 @@
 #include "run.h"
 #include "transfer_int.h"
 
-/* How often the resume journal is saved while bytes arrive. */
+/*
+ * When the resume journal is saved while bytes arrive: at most once a
+ * second, and only when what a crash would lose is worth a sync: 1 MiB or
+ * more not yet in the journal, or anything after 30 s.  A save costs an
+ * fdatasync of FILE.part; when those take long (a slow disk, many dirty
+ * pages) the interval grows to 20 times the last one, so saving never
+ * takes more than about 5% of the disk's time.
+ */
 #define JOURNAL_INTERVAL_MS 1000
+#define JOURNAL_MIN_BYTES (1024 * 1024)
+#define JOURNAL_MAX_WAIT_MS 30000
 /* How often a "progress" event is written. */
 #define EVENTS_PROGRESS_MS 1000
 
@@ -141,6 +150,21 @@ journaled(struct transfer *t)
     return output_kind(t->out) == OUTPUT_PARTFILE && output_is_open(t->out);
 }
 
+static bool
+journal_due(struct transfer *t, uint64_t now)
+{
+    uint64_t since = now - t->journal_ms;
+    uint64_t interval = JOURNAL_INTERVAL_MS;
+    uint64_t sync_ms = output_last_save_ms(t->out);
+    if (sync_ms * 20 > interval)
+        interval = sync_ms * 20;
+    if (since < interval)
+        return false;
+    uint64_t held = held_bytes(t);
+    uint64_t unsaved = held > t->journal_have ? held - t->journal_have : held;
+    return unsaved >= JOURNAL_MIN_BYTES || since >= JOURNAL_MAX_WAIT_MS;
+}
+
 static void
 checkpoint(struct transfer *t)
 {
@@ -148,7 +172,7 @@ checkpoint(struct transfer *t)
     if (!journaled(t) || output_checkpoint_busy(t->out))
         return;
     output_checkpoint(t->out, journal_of(t, &j));
-    t->journal_have = t->have;
+    t->journal_have = held_bytes(t);
     t->journal_ms = now_ms(t);
     t->journal_dirty = false;
 }
@@ -341,7 +365,7 @@ transfer_new(struct run *run, const struct config *cfg, const struct job *job,
             if (r.journal.final_url != NULL)
                 t->final_url = xstrdup_in(acct, r.journal.final_url);
             segments_restore(t, &r.journal);
-            t->journal_have = t->have;
+            t->journal_have = held_bytes(t);
             journal_clear(&r.journal);
         } else if (r.how == RESUME_VERIFY) {
             t->verify_pending = true;
@@ -1398,7 +1422,7 @@ fail_save_journal(struct transfer *t)
         }
     }
     if (rc == 0)
-        t->journal_have = t->have;
+        t->journal_have = held_bytes(t);
     else
         msg_warn("%s: cannot save the resume journal (%s); -c will check %s against the "
                  "server instead", output_part_path(t->out), strerror(rc),
@@ -1415,7 +1439,7 @@ fail_continue(void *ctx)
     if (!t->fail_saved) {
         bool partfile = output_is_open(t->out) && output_kind(t->out) == OUTPUT_PARTFILE;
         if (partfile && held_bytes(t) > 0 &&
-            (t->have != t->journal_have || t->journal_dirty || t->nsegs > 0)) {
+            (held_bytes(t) != t->journal_have || t->journal_dirty || t->nsegs > 0)) {
             if (output_checkpoint_busy(t->out)) {
                 output_on_checkpoint_idle(t->out, fail_continue, t);
                 return;
@@ -1461,7 +1485,7 @@ transfer_tick(struct transfer *t, uint64_t now)
                      t->display_url, (double)t->cfg->max_time_ms / 1000);
             return UINT64_MAX;
         }
-        if (t->journal_dirty && now - t->journal_ms >= JOURNAL_INTERVAL_MS)
+        if (t->journal_dirty && journal_due(t, now))
             checkpoint(t);
         if (now - t->rate_ms >= 500) {
             double inst = (double)(t->stats->bytes_received - t->rate_bytes) * 1000.0 /
