@@ -234,8 +234,13 @@ output_open(struct output *o, uint64_t at, uint64_t keep, int *code)
             close(fd);
             goto fail;
         }
-        /* Bytes past `keep` are not known good: a journal names fewer. */
-        if (ftruncate(fd, (off_t)keep) != 0) {
+        /* Bytes past `keep` are not known good: a journal names fewer.
+         * Only cut a file that is longer: on ext4, a truncate to 0 makes
+         * close() write the whole file out (auto_da_alloc), half a second
+         * per GiB, for nothing when the file is new. */
+        struct stat st;
+        if (fstat(fd, &st) != 0 ||
+            ((uint64_t)st.st_size > keep && ftruncate(fd, (off_t)keep) != 0)) {
             err = errno;
             close(fd);
             goto fail;
@@ -304,6 +309,9 @@ output_checkpoint(struct output *o, const struct journal *j)
 {
     if (o->kind != OUTPUT_PARTFILE || o->sink == NULL || o->saving != NULL)
         return;
+    /* The journal may only name bytes that are written (and then synced). */
+    if (sink_flush_now(o->sink) != 0)
+        return;
     /* Not in the transfer's account: the job may outlive the transfer. */
     struct save_job *job = xcalloc(1, sizeof *job);
     job->owner = o;
@@ -327,6 +335,13 @@ output_checkpoint_now(struct output *o, const struct journal *j)
 {
     if (o->kind != OUTPUT_PARTFILE || o->sink == NULL)
         return 0;
+    /* After a write error the journal names only what is written; the
+     * caller has cut its offset to sink_written_position(). */
+    if (sink_error(o->sink) == 0) {
+        int rc = sink_flush_now(o->sink);
+        if (rc != 0)
+            return rc;
+    }
     return journal_save(o->journal, j, sink_fd(o->sink));
 }
 

@@ -28,6 +28,20 @@ struct sink {
     uint64_t written;
     char *name;
 
+    /*
+     * SINK_DIRECT to a file: libcurl hands its write callback at most
+     * 16 KiB at a time (CURL_MAX_WRITE_SIZE), so each 128 KiB recv would
+     * become eight write(2)s.  Consecutive bytes are gathered here and
+     * written at the end of the loop iteration (uv_check), when this fills,
+     * or when the caller needs them on disk (flush, journal save).  The
+     * bytes waiting are those of [pos, pos + wlen).
+     */
+    bool coalesce;
+    bool discard;                 /* /dev/null: counted, never written */
+    char *wbuf;
+    size_t wlen;
+    uv_check_t *check;            /* separate allocation, freed when closed */
+
     /* Bytes waiting for a non-blocking descriptor. */
     char *ring;
     size_t cap, head, len, peak;
@@ -43,6 +57,12 @@ struct sink {
 };
 
 static void on_poll_closed(uv_handle_t *h) { xfree(h); }
+static void on_check_closed(uv_handle_t *h) { xfree(h); }
+
+/* Gather buffer size: eight of libcurl's write-callback chunks, one recv
+ * (attempt.c's RECV_BUFFER); bigger buys nothing measurable and costs RSS
+ * per running transfer. */
+#define WBUF_SIZE (128 * 1024)
 
 static struct sink *
 sink_alloc(uv_loop_t *loop, struct mem_account *acct, size_t cap,
@@ -81,6 +101,14 @@ mode_for(int fd, bool *positional)
     return SINK_DIRECT;
 }
 
+static bool
+is_dev_null(int fd)
+{
+    struct stat st, null;
+    return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && stat("/dev/null", &null) == 0 &&
+           st.st_rdev == null.st_rdev;
+}
+
 static int
 start_watch(struct sink *s)
 {
@@ -111,6 +139,8 @@ sink_new_stdout(uv_loop_t *loop, struct mem_account *acct, size_t cap,
     s->fd = STDOUT_FILENO;
     s->owns_fd = false;
     s->positional = false;    /* share the shell's offset (> and >> work) */
+    s->coalesce = s->mode == SINK_DIRECT && positional;    /* a regular file */
+    s->discard = is_dev_null(STDOUT_FILENO);
     if (s->mode == SINK_NONBLOCK) {
         /* A private description of the same pipe or terminal. */
         int fd = open("/proc/self/fd/1", O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
@@ -149,6 +179,8 @@ sink_new_fd(uv_loop_t *loop, struct mem_account *acct, size_t cap, int fd,
     s->fd = fd;
     s->owns_fd = true;
     s->mode = mode_for(fd, &positional);
+    s->coalesce = s->mode == SINK_DIRECT && positional;    /* a regular file */
+    s->discard = is_dev_null(fd);
     s->positional = positional && !(fcntl(fd, F_GETFL) & O_APPEND);
     if (s->mode != SINK_DIRECT) {
         int rc = start_watch(s);
@@ -163,7 +195,8 @@ sink_new_fd(uv_loop_t *loop, struct mem_account *acct, size_t cap, int fd,
 
 enum sink_mode sink_mode(const struct sink *s) { return s->mode; }
 int sink_fd(const struct sink *s) { return s->fd; }
-uint64_t sink_position(const struct sink *s) { return s->pos; }
+uint64_t sink_position(const struct sink *s) { return s->pos + s->wlen; }
+uint64_t sink_written_position(const struct sink *s) { return s->pos; }
 uint64_t sink_written(const struct sink *s) { return s->written; }
 size_t sink_queued(const struct sink *s) { return s->len; }
 size_t sink_queued_peak(const struct sink *s) { return s->peak; }
@@ -241,6 +274,73 @@ watch(struct sink *s, bool on)
         uv_poll_stop(s->poll);
 }
 
+/* Writes len bytes now, completing short writes; false on failure. */
+static bool
+write_now(struct sink *s, const char *data, size_t len)
+{
+    while (len > 0) {
+        struct iovec iov = { (void *)data, len };
+        ssize_t n = write_some(s, &iov, 1);
+        if (n <= 0) {
+            s->error = n < 0 ? errno : EIO;
+            return false;
+        }
+        data += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+/* Writes the gathered bytes; false (and s->error) on failure. */
+static bool
+flush_gathered(struct sink *s)
+{
+    if (s->check != NULL)
+        uv_check_stop(s->check);
+    if (s->wlen == 0)
+        return s->error == 0;
+    size_t n = s->wlen;
+    s->wlen = 0;
+    return write_now(s, s->wbuf, n);
+}
+
+static void
+on_iteration_end(uv_check_t *h)
+{
+    struct sink *s = h->data;
+    if (!flush_gathered(s) && s->cb.on_error != NULL)
+        s->cb.on_error(s->ctx);    /* may free s */
+}
+
+static enum sink_result
+gather(struct sink *s, const char *data, size_t len)
+{
+    if (s->wlen > 0 && s->wlen + len > WBUF_SIZE && !flush_gathered(s))
+        return SINK_FAIL;
+    if (len >= WBUF_SIZE)
+        return write_now(s, data, len) ? SINK_OK : SINK_FAIL;
+    if (s->wbuf == NULL)
+        s->wbuf = xmalloc_in(s->acct, WBUF_SIZE);
+    if (s->check == NULL) {
+        s->check = xcalloc(1, sizeof *s->check);
+        uv_check_init(s->loop, s->check);
+        s->check->data = s;
+    }
+    memcpy(s->wbuf + s->wlen, data, len);
+    if (s->wlen == 0)
+        uv_check_start(s->check, on_iteration_end);
+    s->wlen += len;
+    return SINK_OK;
+}
+
+int
+sink_flush_now(struct sink *s)
+{
+    if (s->coalesce && !flush_gathered(s))
+        return s->error;
+    return 0;
+}
+
 enum sink_result
 sink_write(struct sink *s, const char *data, size_t len)
 {
@@ -249,6 +349,14 @@ sink_write(struct sink *s, const char *data, size_t len)
     if (len == 0)
         return SINK_OK;
 
+    if (s->discard) {
+        /* A write(2) to /dev/null does nothing but cost a system call. */
+        s->written += len;
+        s->pos += len;
+        return SINK_OK;
+    }
+    if (s->coalesce)
+        return gather(s, data, len);
     if (s->mode == SINK_DIRECT) {
         while (len > 0) {
             struct iovec iov = { (void *)data, len };
@@ -384,6 +492,8 @@ on_writable(uv_poll_t *h, int status, int events)
 bool
 sink_flush(struct sink *s)
 {
+    if (s->coalesce)
+        flush_gathered(s);    /* a failure shows in sink_error() */
     if (s->len == 0 || s->error != 0)
         return true;
     s->want_flush = true;
@@ -393,6 +503,8 @@ sink_flush(struct sink *s)
 int
 sink_seek(struct sink *s, uint64_t pos)
 {
+    if (s->coalesce && !flush_gathered(s))
+        return s->error;
     if (!s->positional)
         return pos == s->pos ? 0 : ESPIPE;
     s->pos = pos;
@@ -402,6 +514,9 @@ sink_seek(struct sink *s, uint64_t pos)
 int
 sink_truncate(struct sink *s, uint64_t size)
 {
+    s->wlen = 0;    /* bytes past the cut are not wanted */
+    if (s->check != NULL)
+        uv_check_stop(s->check);
     if (!s->positional)
         return ESPIPE;
     if (ftruncate(s->fd, (off_t)size) != 0)
@@ -420,6 +535,13 @@ sink_free(struct sink *s)
         s->poll->data = NULL;
         uv_close((uv_handle_t *)s->poll, on_poll_closed);
     }
+    if (s->check != NULL) {
+        flush_gathered(s);    /* best effort: callers flush what matters */
+        uv_check_stop(s->check);
+        s->check->data = NULL;
+        uv_close((uv_handle_t *)s->check, on_check_closed);
+    }
+    xfree(s->wbuf);
     if (s->restore_flags >= 0)
         fcntl(STDOUT_FILENO, F_SETFL, s->restore_flags);
     if (s->owns_fd && s->fd >= 0)

@@ -1412,10 +1412,13 @@ static void
 fail_save_journal(struct transfer *t)
 {
     struct journal j;
+    struct sink *s = output_sink(t->out);
+    /* The output failed: only what reached the file counts. */
+    if (s != NULL && sink_error(s) != 0 && t->nsegs == 0 && sink_written_position(s) < t->have)
+        t->have = sink_written_position(s);
     int rc = output_checkpoint_now(t->out, journal_of(t, &j));
     if ((rc == ENOSPC || rc == EDQUOT) && t->nsegs == 0 && t->have > 0) {
         uint64_t keep = t->have > (1 << 20) ? (t->have - (1 << 20)) & ~(uint64_t)0xffff : 0;
-        struct sink *s = output_sink(t->out);
         if (s != NULL && sink_truncate(s, keep) == 0) {
             t->have = keep;
             rc = output_checkpoint_now(t->out, journal_of(t, &j));
