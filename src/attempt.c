@@ -39,6 +39,17 @@ reset_response(struct attempt *a, int status)
     a->has_location = false;
 }
 
+/* A validator too long to keep is no validator: a truncated ETag could
+ * match another version's. */
+static void
+copy_validator(char *dst, size_t cap, const char *v, size_t len)
+{
+    if (len >= cap)
+        len = 0;
+    memcpy(dst, v, len);
+    dst[len] = '\0';
+}
+
 static void
 copy_value(char *dst, size_t cap, const char *v, size_t len)
 {
@@ -90,9 +101,9 @@ on_header(char *buf, size_t size, size_t nitems, void *userp)
     } else if (http_header_is(buf, len, "content-length", &v, &vlen)) {
         a->got.has_length = http_content_length(v, vlen, &a->got.length);
     } else if (http_header_is(buf, len, "etag", &v, &vlen)) {
-        copy_value(a->got.etag, sizeof a->got.etag, v, vlen);
+        copy_validator(a->got.etag, sizeof a->got.etag, v, vlen);
     } else if (http_header_is(buf, len, "last-modified", &v, &vlen)) {
-        copy_value(a->got.last_modified, sizeof a->got.last_modified, v, vlen);
+        copy_validator(a->got.last_modified, sizeof a->got.last_modified, v, vlen);
     } else if (http_header_is(buf, len, "transfer-encoding", &v, &vlen)) {
         copy_value(tmp, sizeof tmp, v, vlen);
         if (strcasestr(tmp, "chunked") != NULL)

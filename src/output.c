@@ -139,8 +139,22 @@ output_find_resume(struct output *o, const char *url, struct output_resume *r)
         for (unsigned i = 0; usable && i < r->journal.nsegments; i++)
             if (r->journal.seg[i].next > size)
                 usable = false;
-        if (usable) {
+        if (usable && (r->journal.etag[0] != '\0' || r->journal.last_modified[0] != '\0')) {
             r->how = RESUME_JOURNAL;
+            return;
+        }
+        if (usable) {
+            /* No validator to send with the range: check an overlap of the
+             * bytes the journal names (the first part's), as for a file
+             * without journal. */
+            r->size = r->journal.seg[0].next;
+            journal_clear(&r->journal);
+            memset(&r->journal, 0, sizeof r->journal);
+            if (r->size == 0)
+                return;
+            o->verify_file = xstrdup_in(o->acct, o->part);
+            o->verify_foreign = false;
+            r->how = RESUME_VERIFY;
             return;
         }
         if (strcmp(r->journal.url, url) != 0)

@@ -634,3 +634,27 @@ nginx_partial() {
 	run -0 grep -c '"GET /chg.bin HTTP/1.1" 200 ' "$log"
 	assert_output 2
 }
+
+@test "-c with a journal but no validator at all: the overlap is checked before continuing" {
+	local path=/rs/novalid
+	local url="$TESTSRV_URL$path?size=4M&seed=51&etag=none&lm=0&fin=3M"
+	run -11 --separate-stderr haul --retry 0 -o nv.bin "$url"
+	run -0 jq -r '[.etag, .last_modified, .segments[0].next] | join("|")' nv.bin.part.haul
+	assert_output "||3145728"
+	run -0 --separate-stderr haul -v -c -o nv.bin "$url"
+	assert_equal "$(sha256_of nv.bin)" "$(gen_sha 4M 51)"
+	# The second run asked for the 64 KiB before the journal's offset too,
+	# and compared them: no If-Range could have protected it.
+	run -0 ranges_of "$path"
+	assert_line "bytes=$((3145728 - 65536))-|-"
+	assert_regex "$stderr" "the last 65536 bytes of nv.bin.part match the server's; continuing at byte 3145728"
+}
+
+@test "-c with a journal but no validator, and the resource changed: starts over, never spliced" {
+	local path=/rs/novalid-new
+	local url="$TESTSRV_URL$path?size=4M&seed=52&etag=none&lm=0&fin=3M&newv_at=2"
+	run -11 --separate-stderr haul --retry 0 -o nn.bin "$url"
+	run -0 --separate-stderr haul -c -o nn.bin "$url"
+	assert_equal "$(sha256_of nn.bin)" "$(gen_sha 4M 52 2)"
+	assert_regex "$stderr" "differs from the server's copy; starting over"
+}
