@@ -30,6 +30,13 @@ haul() {
 	${HAUL_WRAPPER:-} "$HAUL" "$@"
 }
 
+# True when haul is built with AddressSanitizer: its shadow memory makes
+# RSS bounds and `ulimit -v` meaningless, so those checks are skipped.
+haul_sanitized() {
+	nm -D "$HAUL" 2>/dev/null | grep -q __asan_init ||
+		ldd "$HAUL" 2>/dev/null | grep -q libasan
+}
+
 # sha256 of a file, hex only.
 sha256_of() {
 	local out

@@ -11,7 +11,8 @@ feed(struct records *r, const char *s)
     static char out[4096];
     size_t t = 0, d = 0;
     records_feed(r, s, strlen(s), &t, &d);
-    memcpy(out, r->tail, t);
+    if (t > 0)    /* the tail may be NULL when empty */
+        memcpy(out, r->tail, t);
     memcpy(out + t, s, d);
     out[t + d] = '\0';
     records_consume_tail(r, t);
