@@ -373,7 +373,9 @@ attempt_new(struct transfer *t, struct segment *seg, uint64_t now_ms, int *code)
         curl_easy_setopt(e, CURLOPT_CAINFO, cfg->cacert);
     if (cfg->proxy != NULL)
         curl_easy_setopt(e, CURLOPT_PROXY, cfg->proxy);
-    if (cfg->http11)
+    if (cfg->http11 || seg != NULL)
+        /* A segment is a connection of its own (-x is about connections):
+         * over HTTP/2 libcurl would multiplex it onto the first one. */
         curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     else if (strncasecmp(a->url, "https:", 6) == 0)
         /* Many URLs to one HTTP/2 host share one connection.  Only over

@@ -29,12 +29,12 @@
     X(PROTOCOL,    10,  "the server broke the protocol (bad response, false Content-Range)") \
     X(PARTIAL,     11,  "the connection kept dropping before the end, and retries ran out") \
     X(CHANGED,     12,  "the resource changed and the output could not start over") \
-    X(DISKFULL,    13,  "disk full, quota exceeded or file too large; -c continues later") \
+    X(DISKFULL,    13,  "disk full, quota exceeded or file too large") \
     X(CHECKSUM,    14,  "the downloaded data does not match --checksum")       \
     X(REDIRECTS,   15,  "too many redirects (--max-redirs)")                   \
-    X(INTERRUPTED, 130, "interrupted by SIGINT (Ctrl-C); -c continues later")  \
+    X(INTERRUPTED, 130, "interrupted by SIGINT (Ctrl-C)")  \
     X(PIPE,        141, "the reader of the output pipe went away (as SIGPIPE)") \
-    X(TERMINATED,  143, "terminated by SIGTERM; -c continues later")
+    X(TERMINATED,  143, "terminated by SIGTERM")
 
 enum haul_exit {
 #define X(name, num, text) HAUL_EXIT_##name = num,

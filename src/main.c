@@ -99,7 +99,15 @@ main(int argc, char **argv)
         config_free(&cfg);
         return code;
     }
-    /* First, before libcurl and libuv open descriptors of their own. */
+
+    if (cfg.version) {
+        /* curl_version_info() needs no curl_global_init(). */
+        print_version();
+        config_free(&cfg);
+        return HAUL_EXIT_OK;
+    }
+    /* Before libcurl and libuv open descriptors of their own, so that a
+     * number given to --events can only be one the caller opened. */
     if (cfg.events != NULL) {
         int err = 0;
         ev = events_open(cfg.events, &err);
@@ -114,13 +122,6 @@ main(int argc, char **argv)
         events_free(ev);
         config_free(&cfg);
         return HAUL_EXIT_INTERNAL;
-    }
-    if (cfg.version) {
-        print_version();
-        events_free(ev);
-        curl_global_cleanup();
-        config_free(&cfg);
-        return HAUL_EXIT_OK;
     }
 
     ms = memstats_new(&cfg);

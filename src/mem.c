@@ -25,13 +25,18 @@
 
 #include "mem.h"
 
-union block_header {
-    struct {
-        size_t size;
-        struct mem_account *acct;
-    } h;
-    max_align_t align;    /* keeps the user bytes aligned as malloc's */
+struct block_header {
+    size_t size;
+    struct mem_account *acct;
 };
+
+/* The header rounded up to malloc's alignment, so the user bytes keep it:
+ * 16 bytes on x86-64 and most 64-bit targets. */
+#define HDR_ALIGN _Alignof(max_align_t)
+#define HDR_SIZE ((sizeof(struct block_header) + HDR_ALIGN - 1) / HDR_ALIGN * HDR_ALIGN)
+
+static struct block_header *hdr_of(void *user) { return (struct block_header *)((char *)user - HDR_SIZE); }
+static void *user_of(struct block_header *b) { return (char *)b + HDR_SIZE; }
 
 static bool counting;
 static struct mem_account owners[MEM_OWNER_COUNT];
@@ -86,29 +91,29 @@ refund(struct mem_account *acct, size_t size)
 static void *
 counted_malloc(struct mem_account *acct, size_t size)
 {
-    if (size > SIZE_MAX - sizeof(union block_header))
+    if (size > SIZE_MAX - HDR_SIZE)
         return NULL;
-    union block_header *b = malloc(sizeof *b + size);
+    struct block_header *b = malloc(HDR_SIZE + size);
     if (b == NULL)
         return NULL;
-    b->h.size = size;
-    b->h.acct = acct;
+    b->size = size;
+    b->acct = acct;
     charge(acct, size);
-    return b + 1;
+    return user_of(b);
 }
 
 static void *
 counted_calloc(struct mem_account *acct, size_t n, size_t size)
 {
-    if (size != 0 && n > (SIZE_MAX - sizeof(union block_header)) / size)
+    if (size != 0 && n > (SIZE_MAX - HDR_SIZE) / size)
         return NULL;
-    union block_header *b = calloc(1, sizeof *b + n * size);
+    struct block_header *b = calloc(1, HDR_SIZE + n * size);
     if (b == NULL)
         return NULL;
-    b->h.size = n * size;
-    b->h.acct = acct;
+    b->size = n * size;
+    b->acct = acct;
     charge(acct, n * size);
-    return b + 1;
+    return user_of(b);
 }
 
 static void
@@ -116,8 +121,8 @@ counted_free(void *ptr)
 {
     if (ptr == NULL)
         return;
-    union block_header *b = (union block_header *)ptr - 1;
-    refund(b->h.acct, b->h.size);
+    struct block_header *b = hdr_of(ptr);
+    refund(b->acct, b->size);
     free(b);
 }
 
@@ -131,19 +136,19 @@ counted_realloc(struct mem_account *acct, void *ptr, size_t size)
         counted_free(ptr);
         return NULL;
     }
-    if (size > SIZE_MAX - sizeof(union block_header))
+    if (size > SIZE_MAX - HDR_SIZE)
         return NULL;
-    union block_header *b = (union block_header *)ptr - 1;
-    struct mem_account *owner = b->h.acct;
-    size_t old = b->h.size;
-    union block_header *nb = realloc(b, sizeof *nb + size);
+    struct block_header *b = hdr_of(ptr);
+    struct mem_account *owner = b->acct;
+    size_t old = b->size;
+    struct block_header *nb = realloc(b, HDR_SIZE + size);
     if (nb == NULL)
         return NULL;
-    nb->h.size = size;
+    nb->size = size;
     /* Counted as one free and one allocation of the new size. */
     refund(owner, old);
     charge(owner, size);
-    return nb + 1;
+    return user_of(nb);
 }
 
 static char *

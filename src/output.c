@@ -134,6 +134,8 @@ output_find_resume(struct output *o, const char *url, struct output_resume *r)
         return;
 
     int rc = journal_load(o->journal, &r->journal);
+    bool holes = false;           /* FILE.part may hold unfetched ranges */
+    uint64_t prefix = UINT64_MAX; /* bytes of FILE.part known contiguous */
     if (rc == 0) {
         bool usable = strcmp(r->journal.url, url) == 0 && file_size(o->part, &size);
         for (unsigned i = 0; usable && i < r->journal.nsegments; i++)
@@ -143,32 +145,30 @@ output_find_resume(struct output *o, const char *url, struct output_resume *r)
             r->how = RESUME_JOURNAL;
             return;
         }
-        if (usable) {
-            /* No validator to send with the range: check an overlap of the
-             * bytes the journal names (the first part's), as for a file
-             * without journal. */
-            r->size = r->journal.seg[0].next;
-            journal_clear(&r->journal);
-            memset(&r->journal, 0, sizeof r->journal);
-            if (r->size == 0)
-                return;
-            o->verify_file = xstrdup_in(o->acct, o->part);
-            o->verify_foreign = false;
-            r->how = RESUME_VERIFY;
-            return;
-        }
         if (strcmp(r->journal.url, url) != 0)
-            msg_warn("%s: journal is for another URL (%s); not using it", o->journal,
-                     r->journal.url);
-        else
+            msg_warn("%s: journal is for another URL (%s); checking %s instead", o->journal,
+                     r->journal.url, o->part);
+        else if (!usable)
             msg_warn("%s: journal names more bytes than %s holds; checking the file instead",
                      o->journal, o->part);
+        /* Without a usable journal only its first part is known to be
+         * contiguous: -x leaves holes further on. */
+        prefix = r->journal.seg[0].next;
         journal_clear(&r->journal);
         memset(&r->journal, 0, sizeof r->journal);
     } else if (rc == EINVAL) {
-        msg_warn("%s: not a valid journal; checking %s instead", o->journal, o->part);
+        /* A broken journal may belong to a -x download with holes: the
+         * file can't be checked by its tail. */
+        msg_warn("%s: not a valid journal; starting %s over", o->journal, o->part);
+        holes = true;
     }
+    if (holes)
+        return;
     if (file_size(o->part, &size) && size > 0) {
+        if (size > prefix)
+            size = prefix;
+        if (size == 0)
+            return;
         o->verify_file = xstrdup_in(o->acct, o->part);
         o->verify_foreign = false;
     } else if (file_size(o->path, &size) && size > 0) {
@@ -255,6 +255,13 @@ output_open(struct output *o, uint64_t at, uint64_t keep, int *code)
         struct stat st;
         if (fstat(fd, &st) != 0 ||
             ((uint64_t)st.st_size > keep && ftruncate(fd, (off_t)keep) != 0)) {
+            err = errno;
+            close(fd);
+            goto fail;
+        }
+        /* Starting from nothing: an old journal must not outlive the bytes
+         * it named until the first new save. */
+        if (keep == 0 && unlink(o->journal) != 0 && errno != ENOENT) {
             err = errno;
             close(fd);
             goto fail;

@@ -368,7 +368,11 @@ run_main(const struct config *cfg, struct memstats *ms, struct events *ev,
         code = HAUL_EXIT_INTERNAL;
         goto out_loop;
     }
-    curl_multi_setopt(curluv_multi(r->cu), CURLMOPT_MAX_HOST_CONNECTIONS, (long)cfg->parallel_host);
+    /* haul itself caps transfers per host; libcurl's cap counts connections,
+     * of which -x gives each transfer several.  A part waiting in libcurl's
+     * queue would look stalled. */
+    curl_multi_setopt(curluv_multi(r->cu), CURLMOPT_MAX_HOST_CONNECTIONS,
+                      (long)cfg->parallel_host * (long)cfg->segments);
     r->xfers = xcalloc(r->n, sizeof *r->xfers);
     r->stats = xcalloc(r->n, sizeof *r->stats);
     for (size_t i = 0; i < r->n; i++) {

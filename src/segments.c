@@ -224,6 +224,11 @@ segment_on_response(struct segment *g, struct attempt *a)
     struct transfer *t = g->t;
     const struct response_decision *d = &a->dec;
 
+    events_response(run_events(t->run), t->stats->id, t->display_url, a->got.status,
+                    a->got.has_length, a->got.length,
+                    a->got.has_range && a->got.range.total_known, a->got.range.total,
+                    a->got.etag, a->got.last_modified, response_action_name(d->action),
+                    d->action == RESP_WRITE ? d->offset : 0);
     switch (d->action) {
     case RESP_WRITE:
         if (d->offset != g->next) {
@@ -349,6 +354,10 @@ segment_ended(struct segment *g, CURLcode result)
         g->failures = 0;
     else
         g->failures++;
+    if (cls.limited && ++g->limited_failures > (cfg->retry < 3 ? cfg->retry : 3)) {
+        transfer_fail_from_segment(t, cls.exit_code, what);
+        return;
+    }
     if (cfg->retry == 0 || !cls.retryable ||
         (cfg->retry != RETRY_FOREVER && g->failures > cfg->retry)) {
         transfer_fail_from_segment(t, cls.exit_code, what);

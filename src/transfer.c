@@ -527,17 +527,19 @@ transfer_on_response(struct transfer *t, struct attempt *a)
     t->stats->http_status = a->got.status;
     if (a->encoded)
         t->encoded = true;
-    events_response(ev, t->stats->id, t->display_url, a->got.status, a->got.has_length,
-                    a->got.length,
-                    a->got.has_range ? a->got.range.total_known : a->got.has_length,
-                    a->got.has_range ? a->got.range.total : a->got.length, a->got.etag,
-                    a->got.last_modified, response_action_name(d->action),
-                    d->action == RESP_WRITE ? d->offset : 0);
 
     /* The end-of-body check: 416 means there is nothing more, whatever
      * its Content-Range says. */
     if (t->probe_pending && a->got.status == 416)
         d->action = RESP_DONE;
+    events_response(ev, t->stats->id, t->display_url, a->got.status, a->got.has_length,
+                    a->got.length,
+                    a->got.has_range ? a->got.range.total_known : a->got.has_length,
+                    a->got.has_range ? a->got.range.total : a->got.length, a->got.etag,
+                    a->got.last_modified,
+                    t->verify_pending && a->got.status == 416 ? "mismatch"
+                                                               : response_action_name(d->action),
+                    d->action == RESP_WRITE ? d->offset : 0);
 
     /* -c without journal: a 416 to the overlap request means the file is
      * longer than the resource: not its prefix. */
@@ -1414,7 +1416,7 @@ fail_save_journal(struct transfer *t)
     struct journal j;
     struct sink *s = output_sink(t->out);
     /* The output failed: only what reached the file counts. */
-    if (s != NULL && sink_error(s) != 0 && t->nsegs == 0 && sink_written_position(s) < t->have)
+    if (s != NULL && sink_error(s) != 0 && sink_written_position(s) < t->have)
         t->have = sink_written_position(s);
     int rc = output_checkpoint_now(t->out, journal_of(t, &j));
     if ((rc == ENOSPC || rc == EDQUOT) && t->nsegs == 0 && t->have > 0) {

@@ -96,6 +96,7 @@ struct segment {
     enum { SEG_WAITING, SEG_ACTIVE, SEG_DONE } state;
     uint64_t retry_at_ms;
     uint32_t failures;             /* consecutive, without progress */
+    uint32_t limited_failures;     /* of the DNS/TLS kind, at most 3 */
     struct attempt *att;
     struct mem_account acct;
 };
