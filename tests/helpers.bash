@@ -37,6 +37,12 @@ haul_sanitized() {
 		ldd "$HAUL" 2>/dev/null | grep -q libasan
 }
 
+# True when haul's RSS says something about haul: not under a sanitizer,
+# not under valgrind (HAUL_WRAPPER).
+rss_meaningful() {
+	[ -z "${HAUL_WRAPPER:-}" ] && ! haul_sanitized
+}
+
 # sha256 of a file, hex only.
 sha256_of() {
 	local out
