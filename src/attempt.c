@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -241,18 +242,35 @@ setup_ask(struct attempt *a, struct transfer *t, int *code)
     memcpy(ask->etag, t->etag, sizeof ask->etag);
     memcpy(ask->last_modified, t->last_modified, sizeof ask->last_modified);
 
+    /*
+     * Nothing to send with the range that would protect it (no strong
+     * ETag, no safe Last-Modified): ask from a little earlier and compare
+     * the overlap with what is held, as -c does for a file without journal.
+     */
+    bool no_validator = !(t->etag[0] != '\0' && http_etag_is_strong(t->etag)) &&
+                        !(t->last_modified[0] != '\0' && t->lm_safe);
+    if (!t->verify_pending && t->have > 0 && no_validator && !t->encoded && !t->sse &&
+        !t->stream && t->nsegs == 0 &&
+        (output_kind(t->out) == OUTPUT_PARTFILE || t->keep_tail)) {
+        t->verify_pending = true;
+        t->verify_size = t->have;
+    }
     if (t->verify_pending) {
         size_t k = t->verify_size < VERIFY_OVERLAP ? (size_t)t->verify_size : VERIFY_OVERLAP;
+        int err = 0;
         a->verify = xmalloc_in(a->acct, k ? k : 1);
         a->verify_len = k;
-        int err = output_read_tail(t->out, t->verify_size, a->verify, k);
+        if (output_kind(t->out) == OUTPUT_PARTFILE)
+            err = output_read_tail(t->out, t->verify_size, a->verify, k);
+        else if (!transfer_tail_copy(t, a->verify, k))
+            err = EINVAL;
         if (err != 0) {
-            msg_error("%s: cannot read it to continue: %s", output_part_path(t->out),
-                      strerror(err));
+            msg_error("%s: cannot read %s back to check it: %s", t->display_url,
+                      output_part_path(t->out), strerror(err));
             *code = HAUL_EXIT_WRITE;
             return false;
         }
-        ask->held = 0;
+        ask->held = t->verify_size;
         ask->ranged = true;
         ask->range_first = t->verify_size - k;
         return true;

@@ -200,7 +200,8 @@ sync_dir_of(const char *path)
 }
 
 int
-journal_save(const char *path, const struct journal *j, int data_fd)
+journal_save(const char *path, const struct journal *j, int data_fd,
+             const struct journal_gate *gate)
 {
     char *text = NULL, *tmp = NULL;
     int fd = -1, rc = 0;
@@ -234,10 +235,19 @@ journal_save(const char *path, const struct journal *j, int data_fd)
         goto out;
     }
     fd = -1;
-    if (rename(tmp, path) != 0) {
-        rc = errno;
-        goto out;
+    if (gate != NULL) {
+        uv_mutex_lock(gate->lock);
+        if (*gate->obsolete) {
+            uv_mutex_unlock(gate->lock);
+            rc = ECANCELED;
+            goto out;
+        }
     }
+    rc = rename(tmp, path) != 0 ? errno : 0;
+    if (gate != NULL)
+        uv_mutex_unlock(gate->lock);
+    if (rc != 0)
+        goto out;
     rc = sync_dir_of(path);
 out:
     if (fd >= 0)

@@ -28,6 +28,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <uv.h>
+
 #include "response.h"
 
 #define JOURNAL_SCHEMA 1
@@ -58,10 +60,23 @@ void journal_clear(struct journal *j);
 void journal_copy(struct journal *dst, const struct journal *src);
 
 /*
- * Crash-safe save as described above; data_fd may be -1 (nothing to sync).
- * Returns 0 or an errno.  Blocking: call from the thread pool, or at exit.
+ * Decides, right before the rename that publishes a saved journal, whether
+ * it is still wanted.  `lock` is held from the check through the rename,
+ * so a writer that drops the journal under the same lock can never see an
+ * older one land after it.  NULL: always wanted.
  */
-int journal_save(const char *path, const struct journal *j, int data_fd);
+struct journal_gate {
+    uv_mutex_t *lock;
+    const bool *obsolete;
+};
+
+/*
+ * Crash-safe save as described above; data_fd may be -1 (nothing to sync).
+ * Returns 0, ECANCELED when the gate says the journal is obsolete, or an
+ * errno.  Blocking: call from the thread pool, or at exit.
+ */
+int journal_save(const char *path, const struct journal *j, int data_fd,
+                 const struct journal_gate *gate);
 /* Reads and parses a journal file: 0, ENOENT, or EINVAL for a bad one. */
 int journal_load(const char *path, struct journal *j);
 

@@ -242,7 +242,9 @@ apply(struct parse_state *st, enum opt_id id, const char *value)
             cfg->segments = (unsigned)v;
         break;
     case OPT_BUFFER_SIZE:
-        if ((rc = value_size(id, value, 16 * 1024, &v)) == 0) {
+        /* At least 64K: a --stream record tail (up to half of it) and a
+         * 16 KiB libcurl chunk must fit together. */
+        if ((rc = value_size(id, value, 64 * 1024, &v)) == 0) {
             if (v > (UINT64_C(1) << 30))
                 return bad_value(id, value, "at most 1G");
             cfg->buffer_size = v;

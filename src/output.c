@@ -18,6 +18,8 @@
 #include "output.h"
 
 struct save_job;
+struct output;
+static int drop_journal(struct output *o);
 
 struct output {
     uv_loop_t *loop;
@@ -48,6 +50,10 @@ struct save_job {
     int fd;
     int rc;
     uint64_t took_ms;
+    /* Set (under lock) when the output starts over: this save names bytes
+     * of a version that is gone, and must not be published. */
+    uv_mutex_t lock;
+    bool obsolete;
 };
 
 static int
@@ -184,7 +190,15 @@ output_find_resume(struct output *o, const char *url, struct output_resume *r)
 int
 output_read_tail(struct output *o, uint64_t end, char *buf, size_t len)
 {
-    int fd = open(o->verify_file, O_RDONLY | O_CLOEXEC);
+    const char *path = o->verify_file;
+    if (path == NULL) {
+        if (o->kind != OUTPUT_PARTFILE)
+            return EINVAL;
+        if (o->sink != NULL && sink_flush_now(o->sink) != 0)
+            return sink_error(o->sink);
+        path = o->part;
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     int rc = 0;
     if (fd < 0)
         return errno;
@@ -261,8 +275,7 @@ output_open(struct output *o, uint64_t at, uint64_t keep, int *code)
         }
         /* Starting from nothing: an old journal must not outlive the bytes
          * it named until the first new save. */
-        if (keep == 0 && unlink(o->journal) != 0 && errno != ENOENT) {
-            err = errno;
+        if (keep == 0 && (err = drop_journal(o)) != 0) {
             close(fd);
             goto fail;
         }
@@ -281,12 +294,30 @@ fail:
     return err;
 }
 
+/* The journal names bytes that are gone: drop it, and keep a save still
+ * in the thread pool from bringing it back. */
+static int
+drop_journal(struct output *o)
+{
+    if (o->kind != OUTPUT_PARTFILE)
+        return 0;
+    if (o->saving != NULL) {
+        uv_mutex_lock(&o->saving->lock);
+        o->saving->obsolete = true;
+    }
+    int rc = unlink(o->journal) != 0 && errno != ENOENT ? errno : 0;
+    if (o->saving != NULL)
+        uv_mutex_unlock(&o->saving->lock);
+    return rc;
+}
+
 int
 output_restart(struct output *o)
 {
-    if (o->sink == NULL)
-        return 0;
-    return sink_truncate(o->sink, 0);
+    int rc = drop_journal(o);
+    if (rc == 0 && o->sink != NULL)
+        rc = sink_truncate(o->sink, 0);
+    return rc;
 }
 
 static void
@@ -294,7 +325,8 @@ save_work(uv_work_t *req)
 {
     struct save_job *job = req->data;
     uint64_t start = uv_hrtime();
-    job->rc = journal_save(job->path, &job->j, job->fd);
+    struct journal_gate gate = { &job->lock, &job->obsolete };
+    job->rc = journal_save(job->path, &job->j, job->fd, &gate);
     job->took_ms = (uv_hrtime() - start) / 1000000;
 }
 
@@ -309,12 +341,13 @@ save_done(uv_work_t *req, int status)
     if (o != NULL) {
         o->saving = NULL;
         o->last_save_ms = job->took_ms;
-        if (job->rc != 0 && !o->save_warned) {
+        if (job->rc != 0 && job->rc != ECANCELED && !o->save_warned) {
             o->save_warned = true;
             msg_warn("%s: cannot save the resume journal: %s", o->journal, strerror(job->rc));
         }
     }
     (void)status;
+    uv_mutex_destroy(&job->lock);
     journal_clear(&job->j);
     xfree(job->path);
     xfree(job);
@@ -340,7 +373,9 @@ output_checkpoint(struct output *o, const struct journal *j)
     journal_copy(&job->j, j);
     job->fd = dup(sink_fd(o->sink));    /* the sink may close its own */
     job->req.data = job;
+    uv_mutex_init(&job->lock);
     if (uv_queue_work(o->loop, &job->req, save_work, save_done) != 0) {
+        uv_mutex_destroy(&job->lock);
         if (job->fd >= 0)
             close(job->fd);
         journal_clear(&job->j);
@@ -363,7 +398,7 @@ output_checkpoint_now(struct output *o, const struct journal *j)
         if (rc != 0)
             return rc;
     }
-    return journal_save(o->journal, j, sink_fd(o->sink));
+    return journal_save(o->journal, j, sink_fd(o->sink), NULL);
 }
 
 bool output_checkpoint_busy(const struct output *o) { return o->saving != NULL; }

@@ -57,8 +57,9 @@ const char *output_part_path(const struct output *o);  /* file being written */
  * must match the journal's for the journal to be used.
  */
 void output_find_resume(struct output *o, const char *url, struct output_resume *r);
-/* Reads the last `len` bytes before `end` of the partial file found by
- * output_find_resume (RESUME_VERIFY) into buf.  Returns 0 or an errno. */
+/* Reads the `len` bytes before `end` of the partial file found by
+ * output_find_resume (RESUME_VERIFY), or else of FILE.part as written so
+ * far (flushed first), into buf.  Returns 0 or an errno. */
 int output_read_tail(struct output *o, uint64_t end, char *buf, size_t len);
 /* Verified: a foreign FILE becomes FILE.part (rename), kept up to `size`. */
 int output_adopt_partial(struct output *o);
@@ -73,7 +74,8 @@ int output_adopt_partial(struct output *o);
 int output_open(struct output *o, uint64_t at, uint64_t keep, int *code);
 bool output_is_open(const struct output *o);
 struct sink *output_sink(struct output *o);
-/* Starts over: cuts a file to 0.  0 or an errno. */
+/* Starts over: drops the journal (and any save of it in flight) and cuts
+ * the file to 0.  0 or an errno. */
 int output_restart(struct output *o);
 
 /* Saves the journal in the thread pool (if none is being saved already). */

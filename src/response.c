@@ -127,9 +127,24 @@ response_decide(const struct response_ask *ask, const struct response_got *got,
             return;
         }
         /* The validators must be the ones the range was asked against. */
-        if (ask->etag[0] != '\0' && got->etag[0] != '\0' &&
-            strcmp(ask->etag, got->etag) != 0) {
-            decide(out, RESP_PROTOCOL, "206 for a different ETag than If-Range asked for");
+        bool differs = (ask->etag[0] != '\0' && got->etag[0] != '\0' &&
+                        strcmp(ask->etag, got->etag) != 0) ||
+                       (ask->last_modified[0] != '\0' && got->last_modified[0] != '\0' &&
+                        strcmp(ask->last_modified, got->last_modified) != 0);
+        if (differs && ask->if_range) {
+            decide(out, RESP_PROTOCOL, "206 for another version than If-Range asked for");
+            return;
+        }
+        if (differs) {
+            /* Nothing was asked to protect the range (a weak ETag, a
+             * Last-Modified too recent): another version, not a lie. */
+            out->new_version = true;
+            if (ask->can_restart) {
+                out->refetch = true;
+                decide(out, RESP_RESTART, "the resource changed: a new version");
+                return;
+            }
+            decide(out, ask->stream ? RESP_GAP : RESP_CHANGED, "the resource changed: a new version");
             return;
         }
         if (ask->total_known && got->range.total_known && got->range.total != ask->total) {

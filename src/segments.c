@@ -191,7 +191,13 @@ segments_tick(struct transfer *t, uint64_t now)
     uint64_t next = UINT64_MAX;
     for (unsigned i = 0; i < t->nsegs && t->nsegs > 0; i++) {
         struct segment *g = &t->segs[i];
+        if (t->state != XS_ACTIVE && t->state != XS_WAITING && t->state != XS_SEGWAIT)
+            return UINT64_MAX;    /* failed or finishing meanwhile */
         if (g->state == SEG_WAITING) {
+            /* After -c, parts wait until the transfer's own answer opened
+             * the output: they write into it. */
+            if (!output_is_open(t->out))
+                continue;
             if (now >= g->retry_at_ms)
                 segment_start(g, now);
             else if (g->retry_at_ms < next)

@@ -208,7 +208,10 @@ sink_reserve(struct sink *s, size_t len)
 {
     if (s->error != 0)
         return true;    /* sink_write reports the failure */
-    if (s->mode == SINK_DIRECT || s->len == 0 || s->cap - s->len >= len)
+    /* len never exceeds cap: the caller's pieces are at most one libcurl
+     * chunk (16 KiB) plus a --stream record tail (cap/2), and cap is at
+     * least 64 KiB. */
+    if (s->mode == SINK_DIRECT || s->cap - s->len >= len)
         return true;
     s->want_drain = true;
     return false;

@@ -38,6 +38,8 @@
 #define JOURNAL_INTERVAL_MS 1000
 #define JOURNAL_MIN_BYTES (1024 * 1024)
 #define JOURNAL_MAX_WAIT_MS 30000
+/* Bytes kept for the overlap check when an output can't be read back. */
+#define TAIL_KEEP (64 * 1024)
 /* How often a "progress" event is written. */
 #define EVENTS_PROGRESS_MS 1000
 
@@ -93,16 +95,39 @@ transfer_rate_take(struct transfer *t, struct attempt *a, size_t len)
     return true;
 }
 
+static void attempt_ended(struct transfer *t, CURLcode result);
+
+/*
+ * Lets libcurl go on with a paused attempt.  curl_easy_pause() may run the
+ * write callback at once; when that ends the attempt (a write error, the
+ * end of a -x part), libcurl 7.88 returns the error and no longer watches
+ * the transfer: it must be ended here, or it would hang.  Returns false
+ * when the attempt ended.
+ */
+static bool
+unpause(struct transfer *t, struct attempt *a, uint64_t now)
+{
+    a->rate_paused = false;
+    a->paused = false;
+    a->last_byte_ms = now;
+    CURLcode rc = curl_easy_pause(a->easy, CURLPAUSE_CONT);
+    if (rc == CURLE_OK)
+        return true;
+    curluv_remove(run_curluv(t->run), a->easy);
+    if (a->seg != NULL)
+        segment_ended(a->seg, rc);
+    else
+        attempt_ended(t, rc);
+    return false;
+}
+
 /* Resumes an attempt paused for the rate once the bucket has tokens. */
 static bool
 rate_resume(struct transfer *t, struct attempt *a, uint64_t now)
 {
     if (a == NULL || !a->rate_paused || t->tokens <= 0)
         return false;
-    a->rate_paused = false;
-    a->paused = false;
-    a->last_byte_ms = now;
-    curl_easy_pause(a->easy, CURLPAUSE_CONT);
+    unpause(t, a, now);
     return true;
 }
 
@@ -187,6 +212,27 @@ forget_version(struct transfer *t)
     t->total = 0;
 }
 
+/*
+ * The output starts over from byte 0: the parts of -x, the bytes held, the
+ * journal naming them (and a save of it in flight) and the version they
+ * belong to are all dropped.  Every start-over goes through here.  Not
+ * from inside libcurl's callbacks while segments exist: ending them
+ * removes their easy handles.
+ */
+static int
+start_over(struct transfer *t)
+{
+    segments_free(t);
+    t->have = 0;
+    t->journal_have = 0;
+    t->journal_dirty = false;
+    t->verify_pending = false;
+    t->probe_pending = false;
+    forget_version(t);
+    t->stats->restarts++;
+    return output_restart(t->out);
+}
+
 /* ---- sink callbacks --------------------------------------------------- */
 
 static void
@@ -196,10 +242,9 @@ on_sink_drained(void *ctx)
     struct attempt *a = t->att;
     if (a == NULL || !a->paused)
         return;
-    a->paused = false;
-    a->last_byte_ms = now_ms(t);    /* time paused by our own output is no stall */
-    curl_easy_pause(a->easy, CURLPAUSE_CONT);
-    curluv_kick(run_curluv(t->run));
+    /* Time paused by our own output is no stall: unpause resets the clock. */
+    if (unpause(t, a, now_ms(t)))
+        curluv_kick(run_curluv(t->run));
 }
 
 static void abort_attempt(struct transfer *t, enum abort_reason why, int code);
@@ -222,8 +267,9 @@ on_sink_error(void *ctx)
     }
     if (t->state == XS_FINISHING) {
         if (code == HAUL_EXIT_PIPE) {
-            run_stdout_broken(t->run);
-            fail(t, code, "output pipe closed");
+            run_stdout_broken(t->run);    /* may fail t itself */
+            if (t->state == XS_FINISHING)
+                fail(t, code, "output pipe closed");
         } else {
             fail(t, code, "%s: %s", output_part_path(t->out), strerror(err));
         }
@@ -296,7 +342,8 @@ transfer_new(struct run *run, const struct config *cfg, const struct job *job,
     stats->url = xstrdup(t->display_url);
 
     if (!job->input_ok) {
-        message = xasprintf("input line %u: expected \"URL [OUTPUT]\": %s", job->line, job->url);
+        message = xasprintf("input line %u: expected \"URL [OUTPUT]\": %s", job->line,
+                            t->display_url);
         fail_early(t, HAUL_EXIT_URL, message);
         goto out;
     }
@@ -340,8 +387,12 @@ transfer_new(struct run *run, const struct config *cfg, const struct job *job,
 
     t->md_want[0] = cfg->sha256 || cfg->checksum_algo == CHECKSUM_SHA256;
     t->md_want[1] = cfg->checksum_algo == CHECKSUM_SHA512;
+    /* Digests of FILE.part are read back at the end (it may be written
+     * out of order, by -x or after -c); any other output is hashed as it
+     * is written: stdout, a FIFO or /dev/null can't be read back, and a
+     * --stream file holds older bytes too. */
     for (int i = 0; i < 2; i++) {
-        if (!t->md_want[i] || !t->to_stdout)
+        if (!t->md_want[i] || output_kind(t->out) == OUTPUT_PARTFILE)
             continue;
         t->md[i] = EVP_MD_CTX_new();
         if (t->md[i] == NULL ||
@@ -477,6 +528,41 @@ adopt_version(struct transfer *t, const struct attempt *a)
     }
     t->stats->total_known = t->total_known;
     t->stats->total = t->total;
+    /* No validator: a resume will be checked by overlap, and an output
+     * that can't be read back must keep its last bytes for that. */
+    bool strong = t->etag[0] != '\0' && http_etag_is_strong(t->etag);
+    t->keep_tail = !strong && !t->lm_safe && !t->stream &&
+                   output_kind(t->out) != OUTPUT_PARTFILE;
+    t->tail_fill = t->tail_head = 0;
+}
+
+bool
+transfer_tail_copy(const struct transfer *t, char *buf, size_t len)
+{
+    if (!t->keep_tail || t->tail_fill < len)
+        return false;
+    /* The ring's last `len` bytes, oldest first. */
+    size_t start = (t->tail_head + TAIL_KEEP - len) % TAIL_KEEP;
+    size_t first = len < TAIL_KEEP - start ? len : TAIL_KEEP - start;
+    memcpy(buf, t->tail + start, first);
+    memcpy(buf + first, t->tail, len - first);
+    return true;
+}
+
+static void
+tail_keep(struct transfer *t, const char *data, size_t len)
+{
+    if (t->tail == NULL)
+        t->tail = xmalloc_in(t->acct, TAIL_KEEP);
+    if (len > TAIL_KEEP) {
+        data += len - TAIL_KEEP;
+        len = TAIL_KEEP;
+    }
+    size_t first = len < TAIL_KEEP - t->tail_head ? len : TAIL_KEEP - t->tail_head;
+    memcpy(t->tail + t->tail_head, data, first);
+    memcpy(t->tail, data + first, len - first);
+    t->tail_head = (t->tail_head + len) % TAIL_KEEP;
+    t->tail_fill = t->tail_fill + len > TAIL_KEEP ? TAIL_KEEP : t->tail_fill + len;
 }
 
 static void
@@ -548,15 +634,6 @@ transfer_on_response(struct transfer *t, struct attempt *a)
         return false;
     }
 
-    /* -c without journal: the answer must carry the overlap to compare. */
-    if (t->verify_pending && d->action == RESP_WRITE && d->offset != a->ask.range_first) {
-        msg_note("%s: the server does not send ranges; cannot check %s, starting over",
-                 t->display_url, output_part_path(t->out));
-        t->verify_pending = false;
-        xfree(a->verify);
-        a->verify = NULL;
-        a->verify_len = 0;
-    }
 
     switch (d->action) {
     case RESP_HTTP_ERROR:
@@ -566,23 +643,19 @@ transfer_on_response(struct transfer *t, struct attempt *a)
         a->abort = d->action == RESP_DONE ? ABORT_DONE : ABORT_RESPONSE;
         return false;
     case RESP_RESTART:
-        if (d->refetch) {
+        /* With segments running, starting over ends their attempts, which
+         * may not happen inside a libcurl callback: ask again instead. */
+        if (d->refetch || t->nsegs > 0) {
+            d->refetch = true;
             a->abort = ABORT_RESPONSE;
             return false;
         }
         msg_note("%s: %s", t->display_url, d->why);
-        if (output_is_open(t->out)) {
-            int err = output_restart(t->out);
-            if (err != 0) {
-                a->abort = ABORT_WRITE;
-                a->abort_code = HAUL_EXIT_WRITE;
-                return false;
-            }
+        if (start_over(t) != 0) {
+            a->abort = ABORT_WRITE;
+            a->abort_code = HAUL_EXIT_WRITE;
+            return false;
         }
-        t->have = 0;
-        t->journal_have = 0;
-        t->stats->restarts++;
-        t->probe_pending = false;
         adopt_version(t, a);
         setup_records(t, a);
         return open_output(t, a, 0);
@@ -598,7 +671,9 @@ transfer_on_response(struct transfer *t, struct attempt *a)
         return open_output(t, a, 0);
     }
     case RESP_SKIP:
-        a->skip_left = d->skip;
+        /* The whole body again: what is held is dropped as it passes (and
+         * its overlap compared, without validators). */
+        a->body_off = 0;
         t->stats->resumes++;
         msg_verbose("%s: %s (%" PRIu64 " bytes)", t->display_url, d->why, d->skip);
         events_resume(ev, t->stats->id, t->display_url, d->skip, "skip");
@@ -609,13 +684,19 @@ transfer_on_response(struct transfer *t, struct attempt *a)
 
     if (t->verify_pending) {
         /* Bytes from range_first on: compare the overlap, then write. */
-        if (a->got.has_range && a->got.range.total_known &&
-            a->got.range.total < t->verify_size) {
+        if (d->offset != a->ask.range_first ||
+            (a->got.has_range && a->got.range.total_known &&
+             a->got.range.total < t->verify_size)) {
             a->abort = ABORT_MISMATCH;
             return false;
         }
+        a->body_off = d->offset;
         if (d->new_version)
             adopt_version(t, a);
+        else if (!t->total_known && a->got.has_range && a->got.range.total_known) {
+            t->total_known = true;
+            t->total = a->got.range.total;
+        }
         setup_records(t, a);
         return true;
     }
@@ -627,6 +708,7 @@ transfer_on_response(struct transfer *t, struct attempt *a)
         d->why = "the response does not continue where the output stands";
         return false;
     }
+    a->body_off = d->offset;
     if (d->new_version)
         adopt_version(t, a);
     else if (!t->total_known && a->got.has_range && a->got.range.total_known) {
@@ -678,12 +760,23 @@ emit(struct transfer *t, struct attempt *a, const char *data, size_t len)
 {
     struct sink *s = output_sink(t->out);
     enum sink_result r = sink_write(s, data, len);
+    if (r == SINK_PAUSE) {
+        /* sink_reserve() said there was room: bytes must never be dropped
+         * silently, so this is a failure, loudly. */
+        msg_error("%s: internal error: the output refused %zu bytes it had room for",
+                  t->display_url, len);
+        a->abort = ABORT_WRITE;
+        a->abort_code = -HAUL_EXIT_INTERNAL;
+        return false;
+    }
     if (r == SINK_FAIL) {
         a->abort = ABORT_WRITE;
         a->abort_code = transfer_write_error_code(s);
         return false;
     }
     hash_update(t, data, len);
+    if (t->keep_tail)
+        tail_keep(t, data, len);
     t->stats->bytes_written += len;
     size_t q = sink_queued(s);
     if (q > t->stats->sink_peak)
@@ -699,18 +792,17 @@ transfer_on_body(struct transfer *t, struct attempt *a, const char *data, size_t
     a->last_byte_ms = uv_now(run_loop(t->run));
 
     /*
-     * Returning CURL_WRITEFUNC_PAUSE consumes nothing: libcurl delivers the
-     * same bytes again.  So decide whether the output can take what this
-     * buffer will produce before any counter (skip, overlap) moves.
+     * Bytes below `hold` are already held: they are dropped as they pass
+     * (a 200 that sends the whole resource again, or the overlap asked for
+     * before the resume point), and those of the overlap are compared.
+     * Returning CURL_WRITEFUNC_PAUSE consumes nothing (libcurl delivers the
+     * same bytes again), so whether the output can take the rest is
+     * decided before anything moves.
      */
-    size_t n_skip = a->skip_left < len ? (size_t)a->skip_left : len;
-    size_t n_verify = 0;
-    if (t->verify_pending && a->verify_pos < a->verify_len) {
-        n_verify = a->verify_len - a->verify_pos;
-        if (n_verify > len - n_skip)
-            n_verify = len - n_skip;
-    }
-    size_t rest = len - n_skip - n_verify;
+    uint64_t hold = t->verify_pending ? t->verify_size : t->have;
+    size_t drop = a->body_off < hold ? (size_t)(hold - a->body_off < len ? hold - a->body_off
+                                                                           : len) : 0;
+    size_t rest = len - drop;
     struct sink *s = output_sink(t->out);
     if (rest > 0 && s != NULL && !sink_reserve(s, rest + (t->rec_on ? t->rec.len : 0))) {
         a->paused = true;
@@ -719,20 +811,24 @@ transfer_on_body(struct transfer *t, struct attempt *a, const char *data, size_t
     if (!transfer_rate_take(t, a, len))
         return CURL_WRITEFUNC_PAUSE;
 
-    a->skip_left -= n_skip;
-    data += n_skip;
-    len -= n_skip;
-    if (n_verify > 0) {
-        if (memcmp(a->verify + a->verify_pos, data, n_verify) != 0) {
-            a->abort = ABORT_MISMATCH;
-            return 0;
+    if (drop > 0) {
+        if (t->verify_pending) {
+            uint64_t vstart = hold - a->verify_len;
+            uint64_t from = a->body_off > vstart ? a->body_off : vstart;
+            uint64_t to = a->body_off + drop;
+            if (from < to && memcmp(a->verify + (from - vstart), data + (from - a->body_off),
+                                    (size_t)(to - from)) != 0) {
+                a->abort = ABORT_MISMATCH;
+                return 0;
+            }
         }
-        a->verify_pos += n_verify;
-        data += n_verify;
-        len -= n_verify;
-        if (a->verify_pos < a->verify_len)
-            return total;
-        /* The overlap matches: the partial file is this resource's prefix. */
+        a->body_off += drop;
+        data += drop;
+        len -= drop;
+    }
+    if (len > 0 && t->verify_pending) {
+        /* The whole overlap came back equal: what is held is this
+         * resource's prefix. */
         int err = output_adopt_partial(t->out);
         if (err != 0) {
             msg_error("%s: cannot continue %s: %s", t->display_url, output_part_path(t->out),
@@ -761,6 +857,7 @@ transfer_on_body(struct transfer *t, struct attempt *a, const char *data, size_t
         if (part > 0 && !emit(t, a, data, part))
             return 0;
         t->have += part;
+        a->body_off += part;
         a->received += part;
         t->stats->bytes_received += part;
         t->journal_dirty = true;
@@ -780,6 +877,7 @@ transfer_on_body(struct transfer *t, struct attempt *a, const char *data, size_t
         return 0;
     }
     t->have += len;
+    a->body_off += len;
     a->received += len;
     t->stats->bytes_received += len;
     t->journal_dirty = true;
@@ -914,17 +1012,12 @@ transfer_segments_fallback(struct transfer *t, const char *why)
 void
 transfer_restart_all(struct transfer *t, const char *why)
 {
-    segments_free(t);
     if (++t->failures > t->cfg->retry && t->cfg->retry != RETRY_FOREVER) {
         fail(t, HAUL_EXIT_CHANGED, "%s: %s, again and again; giving up", t->display_url, why);
         return;
     }
     msg_note("%s: %s; starting over", t->display_url, why);
-    if (output_is_open(t->out))
-        output_restart(t->out);
-    t->have = 0;
-    forget_version(t);
-    t->stats->restarts++;
+    start_over(t);
     if (t->att != NULL)
         abort_attempt(t, ABORT_RESTART, 0);
     else
@@ -1039,12 +1132,7 @@ attempt_ended(struct transfer *t, CURLcode result)
                 return;
             }
             msg_note("%s: %s; starting over", t->display_url, dec.why);
-            if (output_is_open(t->out))
-                output_restart(t->out);
-            t->have = 0;
-            t->verify_pending = false;
-            forget_version(t);
-            t->stats->restarts++;
+            start_over(t);
             again_now(t);
             return;
         }
@@ -1096,12 +1184,15 @@ attempt_ended(struct transfer *t, CURLcode result)
              (double)t->cfg->max_time_ms / 1000);
         return;
     case ABORT_MISMATCH:
+        if (output_kind(t->out) != OUTPUT_PARTFILE) {
+            fail(t, HAUL_EXIT_CHANGED, "%s: the bytes before the resume point differ from "
+                 "the server's: the resource changed, and what was written cannot be taken "
+                 "back", t->display_url);
+            return;
+        }
         msg_note("%s: %s differs from the server's copy; starting over", t->display_url,
                  output_part_path(t->out));
-        t->verify_pending = false;
-        t->have = 0;
-        forget_version(t);
-        t->stats->restarts++;
+        start_over(t);
         again_now(t);
         return;
     case ABORT_SIGNAL:
@@ -1122,12 +1213,14 @@ attempt_ended(struct transfer *t, CURLcode result)
         if (verify_open) {
             /* The body ended inside the overlap: the partial file is longer
              * than the resource, so it is not this resource's prefix. */
+            if (output_kind(t->out) != OUTPUT_PARTFILE) {
+                fail(t, HAUL_EXIT_CHANGED, "%s: the resource is shorter than what was "
+                     "written: it changed", t->display_url);
+                return;
+            }
             msg_note("%s: %s is longer than the server's copy; starting over",
                      t->display_url, output_part_path(t->out));
-            t->verify_pending = false;
-            t->have = 0;
-            forget_version(t);
-            t->stats->restarts++;
+            start_over(t);
             again_now(t);
             return;
         }
@@ -1251,7 +1344,7 @@ start_hash(struct transfer *t)
 {
     if (t->hashed || !(t->md_want[0] || t->md_want[1]))
         return false;
-    if (t->to_stdout) {
+    if (output_kind(t->out) != OUTPUT_PARTFILE) {
         for (int i = 0; i < 2; i++)
             if (t->md[i] != NULL)
                 EVP_DigestFinal_ex(t->md[i], t->digest[i], &t->digest_len[i]);
@@ -1286,9 +1379,15 @@ finish_continue(void *ctx)
     s = output_sink(t->out);
     /* A stream's last record may lack its terminator: it is still data. */
     if (t->rec_on && !t->finishing_tail_written) {
-        t->finishing_tail_written = true;
         if (t->rec.len > 0 && s != NULL) {
-            if (sink_write(s, t->rec.tail, t->rec.len) == SINK_FAIL) {
+            if (!sink_reserve(s, t->rec.len)) {
+                /* No room yet: on_flushed brings us back once the queue
+                 * is written out. */
+                if (!sink_flush(s))
+                    return;
+            }
+            t->finishing_tail_written = true;
+            if (sink_write(s, t->rec.tail, t->rec.len) != SINK_OK) {
                 fail(t, HAUL_EXIT_WRITE, "%s: %s", output_part_path(t->out),
                      strerror(sink_error(s)));
                 return;
@@ -1297,11 +1396,14 @@ finish_continue(void *ctx)
             t->stats->bytes_written += t->rec.len;
             records_discard(&t->rec);
         }
+        t->finishing_tail_written = true;
     }
     if (s == NULL) {
         /* An empty body never opened its output: open it now, so that
          * -o FILE makes FILE even for zero bytes. */
-        int err = output_open(t->out, 0, 0, &code);
+        /* Never below what is held: a 416 "done" may come for a complete
+         * FILE.part that this run has not opened yet. */
+        int err = output_open(t->out, t->have, t->nsegs > 0 ? t->total : t->have, &code);
         if (err != 0) {
             fail(t, code, "%s: cannot write %s: %s", t->display_url, output_part_path(t->out),
                  strerror(err));
@@ -1335,6 +1437,14 @@ finish_continue(void *ctx)
                  t->display_url, i ? "sha512" : "sha256", hex[i], output_part_path(t->out));
             return;
         }
+    }
+    /* The last line of defence against a splice or a cut: a file of known
+     * length is only committed whole. */
+    if (t->total_known && !t->stream && !t->encoded && held_bytes(t) != t->total) {
+        fail(t, HAUL_EXIT_INTERNAL, "%s: internal error: %" PRIu64 " of %" PRIu64
+             " bytes at the end; kept %s", t->display_url, held_bytes(t), t->total,
+             output_part_path(t->out));
+        return;
     }
     int err = output_commit(t->out, &code);
     if (err != 0) {
@@ -1531,12 +1641,18 @@ transfer_tick(struct transfer *t, uint64_t now)
         if (due < next)
             next = due;
     }
-    if (t->rate_limit > 0 && t->state != XS_DONE) {
+    if (t->rate_limit > 0 &&
+        (t->state == XS_ACTIVE || t->state == XS_WAITING || t->state == XS_SEGWAIT)) {
         bool resumed = false;
         rate_fill(t, now);
         resumed |= rate_resume(t, t->att, now);
-        for (unsigned i = 0; i < t->nsegs; i++)
+        /* An attempt ended by unpause() may fail the transfer or free its
+         * parts: check before each one. */
+        for (unsigned i = 0; i < t->nsegs; i++) {
+            if (t->state != XS_ACTIVE && t->state != XS_WAITING && t->state != XS_SEGWAIT)
+                break;
             resumed |= rate_resume(t, t->segs[i].att, now);
+        }
         if (resumed)
             curluv_kick(run_curluv(t->run));
     }
@@ -1626,6 +1742,7 @@ transfer_free(struct transfer *t)
     }
     segments_free(t);
     output_free(t->out);
+    xfree(t->tail);
     if (t->rec_on)
         records_free(&t->rec);
     for (int i = 0; i < 2; i++)

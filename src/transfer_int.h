@@ -71,9 +71,10 @@ struct attempt {
     bool used_final;               /* asked the URL redirects led to last time */
 
     uint64_t received;             /* body bytes of this response */
-    uint64_t skip_left;            /* RESP_SKIP: bytes still to drop */
-    char *verify;                  /* -c overlap: the bytes on disk */
-    size_t verify_len, verify_pos;
+    uint64_t body_off;             /* resource offset of the next body byte */
+    char *verify;                  /* overlap check: the bytes held just
+                                    * before the resume point */
+    size_t verify_len;
     bool paused;                   /* the write callback returned PAUSE */
     bool rate_paused;              /* ... because of --limit-rate */
     uint64_t started_ms;
@@ -138,8 +139,19 @@ struct transfer {
     bool lm_safe;                     /* Last-Modified is old enough for If-Range */
     bool accept_ranges;
     bool encoded;                     /* Content-Encoding: no byte ranges */
-    bool verify_pending;              /* -c without journal: check an overlap first */
-    uint64_t verify_size;             /* size of the partial file */
+    /*
+     * Overlap check: before bytes past verify_size are written, the
+     * verify_len bytes before it must come back equal.  Set for -c without
+     * a usable journal (verify_size: the partial file's length), and for a
+     * resume within a run when no validator can be sent with the range.
+     */
+    bool verify_pending;
+    uint64_t verify_size;
+    /* Without a validator, stdout and other outputs that can't be read back
+     * keep a copy of the last bytes written, for that check. */
+    bool keep_tail;
+    char *tail;                       /* ring of TAIL_KEEP bytes */
+    size_t tail_fill, tail_head;
     bool probe_pending;               /* close-delimited end: ask if there is more */
 
     /* --stream */
@@ -196,6 +208,10 @@ void attempt_collect(struct attempt *a);
 /* transfer.c, called by attempt.c's callbacks */
 bool transfer_on_response(struct transfer *t, struct attempt *a);
 size_t transfer_on_body(struct transfer *t, struct attempt *a, const char *data, size_t len);
+
+/* transfer.c: copies the last `len` bytes written (keep_tail) into buf;
+ * false when fewer were kept. */
+bool transfer_tail_copy(const struct transfer *t, char *buf, size_t len);
 
 /* transfer.c: --limit-rate pacing, shared by the transfer's connections.
  * False when the attempt must pause now (it is resumed from the tick). */

@@ -76,7 +76,7 @@ load helpers
 		"--stall-timeout 1x|--stall-timeout: bad value '1x': unknown unit (use ms, s, m or h)"
 		"--connect-timeout 0|--connect-timeout: bad value '0': must be more than 0"
 		"--max-time -5|-m/--max-time: bad value '-5': negative"
-		"--buffer-size 1K|--buffer-size: bad value '1K': at least 16384 bytes"
+		"--buffer-size 1K|--buffer-size: bad value '1K': at least 65536 bytes"
 		"--buffer-size 2G|--buffer-size: bad value '2G': at most 1G"
 		"--limit-rate 10Q|--limit-rate: bad value '10Q': unknown unit (use K, M, G or T)"
 		"--progress fancy|--progress: bad value 'fancy': expected bar, dots or none"

@@ -651,3 +651,10 @@ tmux_pane() {
 	run -0 --separate-stderr haul --progress=dots -o dots2.bin "$TESTSRV_URL/rep/tty/dots-fast?size=3M"
 	assert_equal "$stderr" "..."
 }
+
+@test "--sha256 hashes what is written to /dev/null and to stdout, not a read-back" {
+	run -0 --separate-stderr haul --sha256 -o /dev/null "$TESTSRV_URL/rep/sha-null?size=300K&seed=9"
+	assert_equal "$stderr" "haul: $(gen_sha 300K 9)  /dev/null"
+	run -0 --separate-stderr bash -c "\"\$HAUL\" --sha256 '$TESTSRV_URL/rep/sha-out?size=200K&seed=8' > out.bin"
+	assert_equal "$stderr" "haul: $(gen_sha 200K 8)  -"
+}

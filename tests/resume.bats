@@ -658,3 +658,40 @@ nginx_partial() {
 	assert_equal "$(sha256_of nn.bin)" "$(gen_sha 4M 52 2)"
 	assert_regex "$stderr" "differs from the server's copy; starting over"
 }
+
+@test "-c over a complete FILE.part (a checksum failed): kept whole, not emptied" {
+	local url="$TESTSRV_URL/rs/complete-part?size=1M&seed=53"
+	run -14 --separate-stderr haul --checksum "sha256:$(printf '0%.0s' {1..64})" -o cp.bin "$url"
+	assert_file_exists cp.bin.part
+	run -0 --separate-stderr haul -c -o cp.bin "$url"
+	assert_equal "$(stat -c %s cp.bin)" 1048576
+	assert_equal "$(sha256_of cp.bin)" "$(gen_sha 1M 53)"
+}
+
+@test "no validator, a new version after a drop, within one run: a file starts over" {
+	local url="$TESTSRV_URL/rs/nv-run?size=1M&seed=54&etag=none&lm=0&fin=512K&newv_at=2"
+	run -0 --separate-stderr haul --retry-delay 0 -o nvr.bin "$url"
+	assert_equal "$(sha256_of nvr.bin)" "$(gen_sha 1M 54 2)"
+	assert_regex "$stderr" "differs from the server's copy; starting over"
+	# The resume asked for the 64 KiB before the cut, to compare them.
+	run -0 ranges_of /rs/nv-run
+	assert_line "bytes=$((524288 - 65536))-|-"
+}
+
+@test "no validator, a new version after a drop, on stdout: exit 12, never spliced" {
+	local url="$TESTSRV_URL/rs/nv-stdout?size=1M&seed=55&etag=none&lm=0&fin=512K&newv_at=2"
+	run --separate-stderr bash -c "set -o pipefail; \"\$HAUL\" --retry-delay 0 '$url' > out.bin"
+	assert_equal "$status" 12
+	assert_regex "$stderr" "the bytes before the resume point differ from the server's"
+	# What was written is the old version's first half, nothing else.
+	assert_equal "$(stat -c %s out.bin)" 524288
+	assert_equal "$(sha256_of out.bin)" "$("$TESTSRV" --gen --size 512K --seed 55 | sha256sum | cut -d' ' -f1)"
+}
+
+@test "no validator, same version, on stdout: the overlap matches and the output is exact" {
+	local url="$TESTSRV_URL/rs/nv-same?size=1M&seed=56&etag=none&lm=0&fin=512K"
+	run -0 --separate-stderr bash -c "\"\$HAUL\" --retry-delay 0 '$url' | sha256sum"
+	assert_equal "${output%% *}" "$(gen_sha 1M 56)"
+	run -0 ranges_of /rs/nv-same
+	assert_line "bytes=$((524288 - 65536))-|-"
+}

@@ -102,3 +102,29 @@ bytes=6291456-8388607|"s41-v1-8388608"|206'
 	assert_equal "${output%% *}" "$(gen_sha 8M 46)"
 	assert_equal "$(testsrv_requests /sg/stdout | wc -l)" 1
 }
+
+@test "a new version after a drop, with -x: the whole file is the new version, never parts of two" {
+	run -0 --separate-stderr haul -x 4 --retry-delay 0 -o nv2.bin \
+		"$TESTSRV_URL/sg/newv-drop?size=8M&seed=47&rate=16M&fin=1M&newv_at=5"
+	assert_equal "$(stat -c %s nv2.bin)" 8388608
+	assert_equal "$(sha256_of nv2.bin)" "$(gen_sha 8M 47 2)"
+}
+
+@test "kill -9 during -x, a new version, then -c: the new version, never spliced" {
+	local url="$TESTSRV_URL/sg/kill-newv?size=16M&seed=48&rate=4M&newv_at=5"
+	"$HAUL" -x 4 -o kn.bin "$url" 2>/dev/null 3>&- &
+	BG_PID=$!
+	wait_until "[ -s kn.bin.part.haul ]" 15
+	kill -KILL "$BG_PID"
+	wait "$BG_PID" 2>/dev/null || true
+	BG_PID=
+	run -0 --separate-stderr haul -x 4 -c --retry-delay 0 -o kn.bin "$url"
+	assert_equal "$(stat -c %s kn.bin)" 16777216
+	assert_equal "$(sha256_of kn.bin)" "$(gen_sha 16M 48 2)"
+}
+
+@test "-x with --limit-rate finishes, byte-exact (a paused part resumes)" {
+	run -0 --separate-stderr timeout 30 "$HAUL" -x 4 --limit-rate 4M -o lr.bin \
+		"$TESTSRV_URL/sg/rate?size=8M&seed=49"
+	assert_equal "$(sha256_of lr.bin)" "$(gen_sha 8M 49)"
+}

@@ -254,3 +254,9 @@ req_fields() {
 	run -0 jq -sr '[.[] | select(.ev == "req" and (.path | startswith("/stream/many")))] | length' "$TESTSRV_LOG"
 	assert_output 200
 }
+
+@test "--stream with the smallest --buffer-size into a slow reader: every byte arrives" {
+	local url="$TESTSRV_URL/st/small-buffer?size=4M&lines=1&seed=3"
+	run -0 bash -c "set -o pipefail; \"\$HAUL\" --stream=lines --buffer-size 64K '$url' | pv -q -L 2M | sha256sum"
+	assert_equal "${output%% *}" "$("$TESTSRV" --gen --size 4M --lines --seed 3 | sha256sum | cut -d' ' -f1)"
+}

@@ -64,7 +64,18 @@ main(void)
     /* Save and load through a file. */
     CHECK(mkdtemp(dir) != NULL);
     char *path = xasprintf("%s/f.part.haul", dir);
-    CHECK(journal_save(path, &j, -1) == 0);
+    CHECK(journal_save(path, &j, -1, NULL) == 0);
+    /* An obsolete save does not land, and leaves no temporary file. */
+    uv_mutex_t m;
+    bool obsolete = true;
+    uv_mutex_init(&m);
+    struct journal_gate gate = { &m, &obsolete };
+    unlink(path);
+    CHECK(journal_save(path, &j, -1, &gate) == ECANCELED);
+    CHECK(access(path, F_OK) != 0);
+    obsolete = false;
+    CHECK(journal_save(path, &j, -1, &gate) == 0);
+    uv_mutex_destroy(&m);
     CHECK(journal_load(path, &k) == 0);
     CHECK(k.seg[0].next == j.seg[0].next);
     journal_clear(&k);

@@ -83,6 +83,19 @@ main(void)
     strcpy(g.etag, "\"v2\"");
     CHECK(decide(&a, &g, &d) == RESP_PROTOCOL);
     strcpy(g.etag, "\"v1\"");
+    /* A different Last-Modified, with If-Range sent: refused too... */
+    strcpy(a.last_modified, "Sun, 06 Nov 1994 08:49:37 GMT");
+    strcpy(g.last_modified, "Mon, 07 Nov 1994 08:49:37 GMT");
+    CHECK(decide(&a, &g, &d) == RESP_PROTOCOL);
+    /* ...and without If-Range (nothing protected the range): a new version. */
+    a.if_range = false;
+    CHECK(decide(&a, &g, &d) == RESP_RESTART && d.refetch && d.new_version);
+    a.can_restart = false;
+    CHECK(decide(&a, &g, &d) == RESP_CHANGED);
+    a.can_restart = true;
+    a.if_range = true;
+    a.last_modified[0] = '\0';
+    g.last_modified[0] = '\0';
 
     /* Content-Length disagreeing with Content-Range: refused. */
     g.length = 10;
