@@ -76,6 +76,20 @@ decide(struct response_decision *out, enum response_action a, const char *why)
     out->why = why;
 }
 
+/* A 206 of another version: a file asks again from 0; stdout can't take
+ * bytes back; a --stream reports a gap. */
+static void
+new_version(const struct response_ask *ask, struct response_decision *out, const char *why)
+{
+    out->new_version = true;
+    if (ask->can_restart) {
+        out->refetch = true;
+        decide(out, RESP_RESTART, why);
+        return;
+    }
+    decide(out, ask->stream ? RESP_GAP : RESP_CHANGED, why);
+}
+
 void
 response_decide(const struct response_ask *ask, const struct response_got *got,
                 struct response_decision *out)
@@ -126,40 +140,25 @@ response_decide(const struct response_ask *ask, const struct response_got *got,
             decide(out, RESP_PROTOCOL, "Content-Length does not match Content-Range");
             return;
         }
-        /* The validators must be the ones the range was asked against. */
+        /* The validators and the total must be the ones the range was
+         * asked against: with If-Range sent, anything else is a lie; with
+         * nothing sent to protect the range (a weak ETag, a Last-Modified
+         * too recent), it is another version. */
         bool differs = (ask->etag[0] != '\0' && got->etag[0] != '\0' &&
                         strcmp(ask->etag, got->etag) != 0) ||
                        (ask->last_modified[0] != '\0' && got->last_modified[0] != '\0' &&
                         strcmp(ask->last_modified, got->last_modified) != 0);
-        if (differs && ask->if_range) {
-            decide(out, RESP_PROTOCOL, "206 for another version than If-Range asked for");
+        bool resized = ask->total_known && got->range.total_known &&
+                      got->range.total != ask->total;
+        if ((differs || resized) && ask->if_range) {
+            decide(out, RESP_PROTOCOL, differs
+                   ? "206 for another version than If-Range asked for"
+                   : "206 with a different total length than before");
             return;
         }
-        if (differs) {
-            /* Nothing was asked to protect the range (a weak ETag, a
-             * Last-Modified too recent): another version, not a lie. */
-            out->new_version = true;
-            if (ask->can_restart) {
-                out->refetch = true;
-                decide(out, RESP_RESTART, "the resource changed: a new version");
-                return;
-            }
-            decide(out, ask->stream ? RESP_GAP : RESP_CHANGED, "the resource changed: a new version");
-            return;
-        }
-        if (ask->total_known && got->range.total_known && got->range.total != ask->total) {
-            if (ask->if_range) {
-                decide(out, RESP_PROTOCOL, "206 with a different total length than before");
-                return;
-            }
-            /* No validator to compare: a new length means a new version. */
-            out->new_version = true;
-            if (ask->can_restart) {
-                out->refetch = true;
-                decide(out, RESP_RESTART, "the length changed: a new version");
-                return;
-            }
-            decide(out, ask->stream ? RESP_GAP : RESP_CHANGED, "the length changed: a new version");
+        if (differs || resized) {
+            new_version(ask, out, differs ? "the resource changed: a new version"
+                                          : "the length changed: a new version");
             return;
         }
         if (ask->total_known && !got->range.total_known && !ask->stream) {
