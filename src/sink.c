@@ -63,6 +63,8 @@ static void on_check_closed(uv_handle_t *h) { xfree(h); }
  * (attempt.c's RECV_BUFFER); bigger buys nothing measurable and costs RSS
  * per running transfer. */
 #define WBUF_SIZE (128 * 1024)
+/* The most libcurl hands the write callback at once (CURL_MAX_WRITE_SIZE). */
+#define CHUNK_SIZE (16 * 1024)
 
 static struct sink *
 sink_alloc(uv_loop_t *loop, struct mem_account *acct, size_t cap,
@@ -318,6 +320,11 @@ on_iteration_end(uv_check_t *h)
 static enum sink_result
 gather(struct sink *s, const char *data, size_t len)
 {
+    /* A piece shorter than libcurl's 16 KiB chunk, with nothing gathered
+     * before it, is a whole recv: a slow transfer.  Written at once, it
+     * needs no buffer (1,000 slow streams would each touch one). */
+    if (s->wlen == 0 && len < CHUNK_SIZE)
+        return write_now(s, data, len) ? SINK_OK : SINK_FAIL;
     if (s->wlen > 0 && s->wlen + len > WBUF_SIZE && !flush_gathered(s))
         return SINK_FAIL;
     if (len >= WBUF_SIZE)

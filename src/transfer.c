@@ -718,9 +718,10 @@ transfer_on_response(struct transfer *t, struct attempt *a)
     if (d->offset == 0 && segments_wanted(t, a))
         segments_split(t);
     if (t->sse && a->sent_last_event_id) {
-        /* The server continues after the last complete event. */
-        size_t dropped = t->rec_on ? records_discard(&t->rec) : 0;
-        (void)dropped;
+        /* The server continues after the last complete event: the
+         * incomplete one held back comes again whole. */
+        if (t->rec_on)
+            records_discard(&t->rec);
         t->stats->resumes++;
         events_resume(ev, t->stats->id, t->display_url, 0, "last-event-id");
         msg_verbose("%s: resumed after event id %s", t->display_url, t->rec.last_id);
