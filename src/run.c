@@ -28,6 +28,7 @@
 #include "msg.h"
 #include "progress.h"
 #include "run.h"
+#include "sink.h"
 #include "transfer.h"
 
 #define TICK_MS 100
@@ -413,6 +414,7 @@ out_loop:
             curluv_free(r->cu);
         uv_run(&r->loop, UV_RUN_DEFAULT);
     }
+    sink_cleanup();
     if (uv_loop_close(&r->loop) != 0) {
         uv_walk(&r->loop, on_walk_report, NULL);
         code = HAUL_EXIT_INTERNAL;

@@ -38,8 +38,7 @@ struct sink {
      */
     bool coalesce;
     bool discard;                 /* /dev/null: counted, never written */
-    char *wbuf;
-    size_t wlen;
+    size_t wlen;                  /* bytes of shared_buf that are this sink's */
     uv_check_t *check;            /* separate allocation, freed when closed */
 
     /* Bytes waiting for a non-blocking descriptor. */
@@ -296,6 +295,16 @@ write_now(struct sink *s, const char *data, size_t len)
     return true;
 }
 
+/*
+ * One gather buffer for the whole process.  libcurl delivers one recv of
+ * one transfer at a time (its chunks come one after another), so when a
+ * second sink starts gathering, the first one's bytes are written out:
+ * sixteen fast downloads share one 128 KiB buffer instead of holding one
+ * each.  The loop is single-threaded; sink_cleanup() frees it.
+ */
+static char *shared_buf;
+static struct sink *shared_owner;
+
 /* Writes the gathered bytes; false (and s->error) on failure. */
 static bool
 flush_gathered(struct sink *s)
@@ -306,7 +315,16 @@ flush_gathered(struct sink *s)
         return s->error == 0;
     size_t n = s->wlen;
     s->wlen = 0;
-    return write_now(s, s->wbuf, n);
+    shared_owner = NULL;
+    return write_now(s, shared_buf, n);
+}
+
+void
+sink_cleanup(void)
+{
+    xfree(shared_buf);
+    shared_buf = NULL;
+    shared_owner = NULL;
 }
 
 static void
@@ -325,18 +343,26 @@ gather(struct sink *s, const char *data, size_t len)
      * needs no buffer (1,000 slow streams would each touch one). */
     if (s->wlen == 0 && len < CHUNK_SIZE)
         return write_now(s, data, len) ? SINK_OK : SINK_FAIL;
+    if (shared_owner != NULL && shared_owner != s) {
+        struct sink *prev = shared_owner;
+        /* A failure is the previous sink's: it hears of it from its own
+         * check callback, outside this transfer's write path. */
+        if (!flush_gathered(prev))
+            uv_check_start(prev->check, on_iteration_end);
+    }
     if (s->wlen > 0 && s->wlen + len > WBUF_SIZE && !flush_gathered(s))
         return SINK_FAIL;
     if (len >= WBUF_SIZE)
         return write_now(s, data, len) ? SINK_OK : SINK_FAIL;
-    if (s->wbuf == NULL)
-        s->wbuf = xmalloc_in(s->acct, WBUF_SIZE);
+    if (shared_buf == NULL)
+        shared_buf = xmalloc(WBUF_SIZE);    /* the run's, not a transfer's */
     if (s->check == NULL) {
         s->check = xcalloc(1, sizeof *s->check);
         uv_check_init(s->loop, s->check);
         s->check->data = s;
     }
-    memcpy(s->wbuf + s->wlen, data, len);
+    memcpy(shared_buf + s->wlen, data, len);
+    shared_owner = s;
     if (s->wlen == 0)
         uv_check_start(s->check, on_iteration_end);
     s->wlen += len;
@@ -524,7 +550,10 @@ sink_seek(struct sink *s, uint64_t pos)
 int
 sink_truncate(struct sink *s, uint64_t size)
 {
-    s->wlen = 0;    /* bytes past the cut are not wanted */
+    if (s->wlen > 0) {
+        s->wlen = 0;    /* bytes past the cut are not wanted */
+        shared_owner = NULL;
+    }
     if (s->check != NULL)
         uv_check_stop(s->check);
     if (!s->positional)
@@ -551,7 +580,8 @@ sink_free(struct sink *s)
         s->check->data = NULL;
         uv_close((uv_handle_t *)s->check, on_check_closed);
     }
-    xfree(s->wbuf);
+    if (shared_owner == s)
+        shared_owner = NULL;
     if (s->restore_flags >= 0)
         fcntl(STDOUT_FILENO, F_SETFL, s->restore_flags);
     if (s->owns_fd && s->fd >= 0)

@@ -101,6 +101,8 @@ const char *sink_name(const struct sink *s);
 int sink_flush_now(struct sink *s);
 /* Asks for on_flushed once nothing waits; true if already flushed. */
 bool sink_flush(struct sink *s);
+/* Frees what all sinks shared (the gather buffer); at the end of a run. */
+void sink_cleanup(void);
 /* Closes the descriptor if owned, stops watching; NULL is fine.  Bytes still
  * queued are dropped: flush first when they matter. */
 void sink_free(struct sink *s);

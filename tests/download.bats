@@ -254,3 +254,14 @@ teardown() {
 	wait "$pid"
 	assert_equal "$(sha256_of twice.bin)" "$(gen_sha 2M)"
 }
+
+@test "fast downloads at the same time, each written through the gather buffer they share: byte-exact" {
+	local i args=()
+	for i in 1 2 3 4 5 6; do
+		args+=(-o "fast$i" "$TESTSRV_URL/dl/fast$i?size=24M&seed=$((60 + i))")
+	done
+	run -0 haul -P 6 "${args[@]}"
+	for i in 1 2 3 4 5 6; do
+		assert_equal "$(sha256_of "fast$i")" "$(gen_sha 24M $((60 + i)))"
+	done
+}
