@@ -1,0 +1,2 @@
+#!/usr/bin/env bats
+# tests/load.bats - (being written)

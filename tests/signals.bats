@@ -1,0 +1,2 @@
+#!/usr/bin/env bats
+# tests/signals.bats - (being written)
