@@ -2,8 +2,9 @@
  * attempt.c - one HTTP request of a transfer: the easy handle it is made
  * with, and the callbacks that read its response.
  *
- * The header callback parses the headers haul needs and, at the end of the
- * final response's headers (not those of redirects or 1xx), asks
+ * The header callback hands each line to head_line() (head.c, pure and
+ * fuzzed) and, at the end of the final response's headers (not those of
+ * redirects or 1xx), asks
  * response_decide() what to do before a single body byte is written.  The
  * write callback hands body bytes to transfer_on_body().
  */
@@ -26,106 +27,21 @@
 /* -c without a journal: bytes compared before trusting a partial file. */
 #define VERIFY_OVERLAP (64 * 1024)
 
-static void
-reset_response(struct attempt *a, int status)
-{
-    memset(&a->got, 0, sizeof a->got);
-    a->got.status = status;
-    a->chunked = false;
-    a->encoded = false;
-    a->accept_ranges = false;
-    a->retry_after_ms = -1;
-    a->date = -1;
-    a->content_type[0] = '\0';
-    a->has_location = false;
-}
-
-/* A validator too long to keep is no validator: a truncated ETag could
- * match another version's. */
-static void
-copy_validator(char *dst, size_t cap, const char *v, size_t len)
-{
-    if (len >= cap)
-        len = 0;
-    memcpy(dst, v, len);
-    dst[len] = '\0';
-}
-
-static void
-copy_value(char *dst, size_t cap, const char *v, size_t len)
-{
-    if (len >= cap)
-        len = cap - 1;
-    memcpy(dst, v, len);
-    dst[len] = '\0';
-}
-
 static size_t
 on_header(char *buf, size_t size, size_t nitems, void *userp)
 {
     struct attempt *a = userp;
     size_t len = size * nitems;
-    const char *v;
-    size_t vlen;
-    char tmp[VALIDATOR_MAX];
 
     if (a->decided)
         return len;    /* trailers */
-    int status = http_status_line(buf, len);
-    if (status >= 0) {
-        reset_response(a, status);
+    if (head_line(&a->head, buf, len, time(NULL)) != HEAD_END || !head_final(&a->head))
         return len;
-    }
-    if (len <= 2 && (buf[0] == '\r' || buf[0] == '\n')) {
-        int st = a->got.status;
-        /* Not the final response: 1xx, or a redirect libcurl will follow. */
-        if (st < 200 || ((st == 301 || st == 302 || st == 303 || st == 307 || st == 308) &&
-                         a->has_location))
-            return len;
-        a->decided = true;
-        if (a->encoded) {
-            /* Content-Length counts encoded bytes; haul counts decoded ones. */
-            a->got.has_length = false;
-            if (a->got.has_range)
-                a->got.range.total_known = false;
-        }
-        response_decide(&a->ask, &a->got, &a->dec);
-        if (a->seg != NULL)
-            return segment_on_response(a->seg, a) ? len : 0;
-        return transfer_on_response(a->t, a) ? len : 0;
-    }
-
-    if (http_header_is(buf, len, "location", &v, &vlen)) {
-        a->has_location = true;
-    } else if (http_header_is(buf, len, "content-range", &v, &vlen)) {
-        a->got.has_range = http_content_range(v, vlen, &a->got.range);
-    } else if (http_header_is(buf, len, "content-length", &v, &vlen)) {
-        a->got.has_length = http_content_length(v, vlen, &a->got.length);
-    } else if (http_header_is(buf, len, "etag", &v, &vlen)) {
-        copy_validator(a->got.etag, sizeof a->got.etag, v, vlen);
-    } else if (http_header_is(buf, len, "last-modified", &v, &vlen)) {
-        copy_validator(a->got.last_modified, sizeof a->got.last_modified, v, vlen);
-    } else if (http_header_is(buf, len, "transfer-encoding", &v, &vlen)) {
-        copy_value(tmp, sizeof tmp, v, vlen);
-        if (strcasestr(tmp, "chunked") != NULL)
-            a->chunked = true;
-    } else if (http_header_is(buf, len, "content-encoding", &v, &vlen)) {
-        copy_value(tmp, sizeof tmp, v, vlen);
-        if (strcasecmp(tmp, "identity") != 0 && tmp[0] != '\0')
-            a->encoded = true;
-    } else if (http_header_is(buf, len, "accept-ranges", &v, &vlen)) {
-        copy_value(tmp, sizeof tmp, v, vlen);
-        a->accept_ranges = strcasecmp(tmp, "bytes") == 0;
-    } else if (http_header_is(buf, len, "retry-after", &v, &vlen)) {
-        copy_value(tmp, sizeof tmp, v, vlen);
-        a->retry_after_ms = http_retry_after_ms(tmp, time(NULL));
-    } else if (http_header_is(buf, len, "date", &v, &vlen)) {
-        copy_value(tmp, sizeof tmp, v, vlen);
-        a->date = http_date(tmp);
-    } else if (http_header_is(buf, len, "content-type", &v, &vlen)) {
-        copy_value(a->content_type, sizeof a->content_type, v, vlen);
-    }
-    return len;
+    a->decided = true;
+    response_decide(&a->ask, &a->head.got, &a->dec);
+    if (a->seg != NULL)
+        return segment_on_response(a->seg, a) ? len : 0;
+    return transfer_on_response(a->t, a) ? len : 0;
 }
 
 static size_t
@@ -137,7 +53,7 @@ on_body(char *data, size_t size, size_t nmemb, void *userp)
     if (!a->decided) {
         /* A body without final headers: decide on what there is. */
         a->decided = true;
-        response_decide(&a->ask, &a->got, &a->dec);
+        response_decide(&a->ask, &a->head.got, &a->dec);
         if (!(a->seg != NULL ? segment_on_response(a->seg, a) : transfer_on_response(a->t, a)))
             return 0;
     }
@@ -314,8 +230,7 @@ attempt_new(struct transfer *t, struct segment *seg, uint64_t now_ms, int *code)
     a->t = t;
     a->seg = seg;
     a->acct = acct;
-    a->retry_after_ms = -1;
-    a->date = -1;
+    head_reset(&a->head, 0);
     a->started_ms = a->last_byte_ms = now_ms;
     a->url = xstrdup_in(acct, t->final_url ? t->final_url : t->url);
     a->used_final = t->final_url != NULL;

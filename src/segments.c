@@ -34,7 +34,7 @@ bool
 segments_wanted(const struct transfer *t, const struct attempt *a)
 {
     return t->cfg->segments > 1 && t->nsegs == 0 && output_kind(t->out) == OUTPUT_PARTFILE &&
-           !t->stream && !t->encoded && t->total_known && a->accept_ranges &&
+           !t->stream && !t->encoded && t->total_known && a->head.accept_ranges &&
            t->total >= 2 * (uint64_t)SEGMENT_MIN;
 }
 
@@ -230,10 +230,10 @@ segment_on_response(struct segment *g, struct attempt *a)
     struct transfer *t = g->t;
     const struct response_decision *d = &a->dec;
 
-    events_response(run_events(t->run), t->stats->id, t->display_url, a->got.status,
-                    a->got.has_length, a->got.length,
-                    a->got.has_range && a->got.range.total_known, a->got.range.total,
-                    a->got.etag, a->got.last_modified, response_action_name(d->action),
+    events_response(run_events(t->run), t->stats->id, t->display_url, a->head.got.status,
+                    a->head.got.has_length, a->head.got.length,
+                    a->head.got.has_range && a->head.got.range.total_known, a->head.got.range.total,
+                    a->head.got.etag, a->head.got.last_modified, response_action_name(d->action),
                     d->action == RESP_WRITE ? d->offset : 0);
     switch (d->action) {
     case RESP_WRITE:
@@ -290,8 +290,8 @@ segment_ended(struct segment *g, CURLcode result)
     enum abort_reason abort = a->abort;
     int abort_code = a->abort_code;
     struct response_decision dec = a->dec;
-    int status = a->got.status;
-    int64_t retry_after = a->retry_after_ms;
+    int status = a->head.got.status;
+    int64_t retry_after = a->head.retry_after_ms;
 
     curl_easy_getinfo(a->easy, CURLINFO_OS_ERRNO, &os_errno);
     snprintf(what, sizeof what, "%s", a->errbuf[0] ? a->errbuf : curl_easy_strerror(result));

@@ -506,7 +506,7 @@ validated_by(const struct attempt *a)
 static void
 adopt_version(struct transfer *t, const struct attempt *a)
 {
-    const struct response_got *g = &a->got;
+    const struct response_got *g = &a->head.got;
 
     memcpy(t->etag, g->etag, sizeof t->etag);
     memcpy(t->last_modified, g->last_modified, sizeof t->last_modified);
@@ -515,7 +515,7 @@ adopt_version(struct transfer *t, const struct attempt *a)
     t->lm_safe = false;
     if (g->last_modified[0] != '\0') {
         time_t lm = http_date(g->last_modified);
-        time_t date = a->date != -1 ? a->date : time(NULL);
+        time_t date = a->head.date != -1 ? a->head.date : time(NULL);
         t->lm_safe = lm != -1 && lm + 1 <= date;
     }
     t->total_known = false;
@@ -572,7 +572,7 @@ setup_records(struct transfer *t, const struct attempt *a)
     if (!t->stream || t->rec_on)
         return;
     bool sse = m == STREAM_EVENTS ||
-               (m != STREAM_LINES && strncasecmp(a->content_type, "text/event-stream", 17) == 0);
+               (m != STREAM_LINES && strncasecmp(a->head.content_type, "text/event-stream", 17) == 0);
     t->sse = sse;
     /* raw: no record boundaries, and so no event id to resume from. */
     if (m == STREAM_RAW)
@@ -610,26 +610,26 @@ transfer_on_response(struct transfer *t, struct attempt *a)
     struct response_decision *d = &a->dec;
     struct events *ev = run_events(t->run);
 
-    t->stats->http_status = a->got.status;
-    if (a->encoded)
+    t->stats->http_status = a->head.got.status;
+    if (a->head.encoded)
         t->encoded = true;
 
     /* The end-of-body check: 416 means there is nothing more, whatever
      * its Content-Range says. */
-    if (t->probe_pending && a->got.status == 416)
+    if (t->probe_pending && a->head.got.status == 416)
         d->action = RESP_DONE;
-    events_response(ev, t->stats->id, t->display_url, a->got.status, a->got.has_length,
-                    a->got.length,
-                    a->got.has_range ? a->got.range.total_known : a->got.has_length,
-                    a->got.has_range ? a->got.range.total : a->got.length, a->got.etag,
-                    a->got.last_modified,
-                    t->verify_pending && a->got.status == 416 ? "mismatch"
+    events_response(ev, t->stats->id, t->display_url, a->head.got.status, a->head.got.has_length,
+                    a->head.got.length,
+                    a->head.got.has_range ? a->head.got.range.total_known : a->head.got.has_length,
+                    a->head.got.has_range ? a->head.got.range.total : a->head.got.length, a->head.got.etag,
+                    a->head.got.last_modified,
+                    t->verify_pending && a->head.got.status == 416 ? "mismatch"
                                                                : response_action_name(d->action),
                     d->action == RESP_WRITE ? d->offset : 0);
 
     /* -c without journal: a 416 to the overlap request means the file is
      * longer than the resource: not its prefix. */
-    if (t->verify_pending && a->got.status == 416) {
+    if (t->verify_pending && a->head.got.status == 416) {
         a->abort = ABORT_MISMATCH;
         return false;
     }
@@ -685,17 +685,17 @@ transfer_on_response(struct transfer *t, struct attempt *a)
     if (t->verify_pending) {
         /* Bytes from range_first on: compare the overlap, then write. */
         if (d->offset != a->ask.range_first ||
-            (a->got.has_range && a->got.range.total_known &&
-             a->got.range.total < t->verify_size)) {
+            (a->head.got.has_range && a->head.got.range.total_known &&
+             a->head.got.range.total < t->verify_size)) {
             a->abort = ABORT_MISMATCH;
             return false;
         }
         a->body_off = d->offset;
         if (d->new_version)
             adopt_version(t, a);
-        else if (!t->total_known && a->got.has_range && a->got.range.total_known) {
+        else if (!t->total_known && a->head.got.has_range && a->head.got.range.total_known) {
             t->total_known = true;
-            t->total = a->got.range.total;
+            t->total = a->head.got.range.total;
         }
         setup_records(t, a);
         return true;
@@ -711,9 +711,9 @@ transfer_on_response(struct transfer *t, struct attempt *a)
     a->body_off = d->offset;
     if (d->new_version)
         adopt_version(t, a);
-    else if (!t->total_known && a->got.has_range && a->got.range.total_known) {
+    else if (!t->total_known && a->head.got.has_range && a->head.got.range.total_known) {
         t->total_known = true;
-        t->total = a->got.range.total;
+        t->total = a->head.got.range.total;
     }
     if (d->offset == 0 && segments_wanted(t, a))
         segments_split(t);
@@ -1073,15 +1073,15 @@ attempt_ended(struct transfer *t, CURLcode result)
     struct failure_class cls;
     char what[CURL_ERROR_SIZE + 64];
     long os_errno = 0;
-    int64_t retry_after = a->retry_after_ms;
+    int64_t retry_after = a->head.retry_after_ms;
     bool progress = a->received > 0;
-    int status = a->got.status;
+    int status = a->head.got.status;
     struct response_decision dec = a->dec;
     enum abort_reason abort = a->abort;
     int abort_code = a->abort_code;
     bool decided = a->decided;
-    bool body_unframed = decided && !a->chunked && !a->got.has_length && !a->encoded;
-    bool accept_ranges = a->accept_ranges;
+    bool body_unframed = decided && !a->head.chunked && !a->head.got.has_length && !a->head.encoded;
+    bool accept_ranges = a->head.accept_ranges;
     bool used_final = a->used_final;
     bool bounded = a->ask.range_last_set;
     bool verify_open = t->verify_pending;

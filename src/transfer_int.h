@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 
 #include "classify.h"
+#include "head.h"
 #include "options.h"
 #include "output.h"
 #include "records.h"
@@ -57,16 +58,9 @@ struct attempt {
     char *url;                     /* the URL asked */
 
     struct response_ask ask;
-    struct response_got got;       /* the response being read */
-    bool has_location;             /* the response being read has a Location */
+    struct head head;              /* the response being read */
     bool decided;
     struct response_decision dec;
-    bool chunked;                  /* Transfer-Encoding: chunked */
-    bool encoded;                  /* a Content-Encoding other than identity */
-    bool accept_ranges;
-    int64_t retry_after_ms;        /* -1: none */
-    time_t date;                   /* Date header, -1 if none */
-    char content_type[128];
     bool sent_last_event_id;
     bool used_final;               /* asked the URL redirects led to last time */
 
