@@ -418,18 +418,13 @@ add_job(struct config *cfg, const char *url, const char *output, unsigned line, 
  * '#' are skipped.  A line that is not of that form becomes a job marked
  * !input_ok, reported when the run starts, so the other lines still run.
  */
-static int
-read_input_file(struct config *cfg, const char *path)
+int
+options_read_input(struct config *cfg, FILE *f, const char *name)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
     char *line = NULL;
     size_t cap = 0;
     unsigned lineno = 0;
 
-    if (f == NULL) {
-        msg_usage_error("--input-file %s: %s", path, strerror(errno));
-        return HAUL_EXIT_USAGE;
-    }
     for (;;) {
         errno = 0;
         if (getline(&line, &cap, f) == -1)
@@ -454,20 +449,29 @@ read_input_file(struct config *cfg, const char *path)
     free(line);    /* getline allocates with libc malloc */
     if (errno == ENOMEM) {
         /* Not the end of the list: never run half of it silently. */
-        msg_error("out of memory reading --input-file %s at line %u", path, lineno + 1);
-        if (f != stdin)
-            fclose(f);
+        msg_error("out of memory reading --input-file %s at line %u", name, lineno + 1);
         return HAUL_EXIT_INTERNAL;
     }
     if (ferror(f)) {
-        msg_usage_error("--input-file %s: read error", path);
-        if (f != stdin)
-            fclose(f);
+        msg_usage_error("--input-file %s: read error", name);
         return HAUL_EXIT_USAGE;
     }
+    return 0;
+}
+
+static int
+read_input_file(struct config *cfg, const char *path)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
+
+    if (f == NULL) {
+        msg_usage_error("--input-file %s: %s", path, strerror(errno));
+        return HAUL_EXIT_USAGE;
+    }
+    int rc = options_read_input(cfg, f, path);
     if (f != stdin)
         fclose(f);
-    return 0;
+    return rc;
 }
 
 int

@@ -100,6 +100,13 @@ struct config {
 int options_parse(int argc, char **argv, struct config *out);
 void config_free(struct config *cfg);
 
+/*
+ * Reads --input-file lines from f (not closed) and appends their jobs to
+ * cfg->jobs; `name` is for messages.  0, or an exit code after a message.
+ * options_parse() calls it; exported for the fuzzer.
+ */
+int options_read_input(struct config *cfg, FILE *f, const char *name);
+
 /* True when argv asks for --memstats or --memstats-interval (checked before
  * anything is allocated, to decide whether allocations are counted). */
 bool options_want_memstats(int argc, char **argv);
