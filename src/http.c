@@ -215,12 +215,17 @@ url_redacted(const char *url)
             out = xstrdup(s);
     }
     if (out == NULL) {
-        /* Not a URL libcurl understands: cut any "user:pass@" by hand. */
+        /* Not a URL libcurl understands: cut any "user:pass@" by hand, up
+         * to the last '@' of the authority: a password may hold an '@'
+         * (found by tests/fuzz/fuzz_fields). */
         const char *scheme_end = strstr(url, "://");
         const char *auth_start = scheme_end ? scheme_end + 3 : url;
-        const char *at = strchr(auth_start, '@');
-        const char *slash = strchr(auth_start, '/');
-        if (at != NULL && (slash == NULL || at < slash))
+        const char *auth_end = auth_start + strcspn(auth_start, "/?#");
+        const char *at = NULL;
+        for (const char *p = auth_start; p < auth_end; p++)
+            if (*p == '@')
+                at = p;
+        if (at != NULL)
             out = xasprintf("%.*s%s", (int)(auth_start - url), url, at + 1);
         else
             out = xstrdup(url);

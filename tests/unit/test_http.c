@@ -87,6 +87,14 @@ main(void)
     s = url_redacted("weird://u:p@host/x");
     CHECK(s != NULL && strstr(s, "u:p") == NULL);
     xfree(s);
+    /* Not a URL for libcurl (a space), and an '@' in the password: the
+     * whole "user:pass@" goes, not what precedes the first '@'. */
+    s = url_redacted("http://user:p@ss word@example.org/f");
+    CHECK_STR(s, "http://example.org/f");
+    xfree(s);
+    s = url_redacted("http://\x1aseet@exa]ple.o%g:1eet@e8");
+    CHECK_STR(s, "http://e8");
+    xfree(s);
 
     s = url_remote_name("http://h/dir/file.iso?x=1");
     CHECK_STR(s, "file.iso");
