@@ -61,6 +61,17 @@ http_header_is(const char *line, size_t len, const char *name,
     return true;
 }
 
+bool
+http_value_is_clean(const char *value, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)value[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
+            return false;
+    }
+    return true;
+}
+
 /* Reads a decimal uint64 at *p (not past end); false on none or overflow. */
 static bool
 read_u64(const char **p, const char *end, uint64_t *out)

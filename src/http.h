@@ -25,6 +25,10 @@ int http_status_line(const char *line, size_t len);
 bool http_header_is(const char *line, size_t len, const char *name,
                     const char **value, size_t *vlen);
 
+/* True when value[0..len) holds no control character (CTL but HTAB, as
+ * RFC 9110 5.5 allows in a field value): no NUL, CR, LF or DEL. */
+bool http_value_is_clean(const char *value, size_t len);
+
 /* Content-Range: "bytes A-B/T", "bytes A-B/(asterisk)" or "bytes (asterisk)/T". */
 struct content_range {
     bool unsatisfied;     /* "bytes * /T" form, as sent with 416 */

@@ -16,6 +16,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "http.h"
 #include "journal.h"
 #include "mem.h"
 
@@ -95,11 +96,13 @@ get_u64(const cJSON *obj, const char *name, bool *known, uint64_t *v)
     return true;
 }
 
+/* As a response's (head.c): too long, or with a control character, and
+ * it is not one haul could have written; it would go back in If-Range. */
 static bool
 copy_validator(char *dst, const char *src)
 {
     size_t n = strlen(src);
-    if (n >= VALIDATOR_MAX)
+    if (n >= VALIDATOR_MAX || !http_value_is_clean(src, n))
         return false;
     memcpy(dst, src, n + 1);
     return true;

@@ -60,6 +60,12 @@ main(void)
     CHECK(!journal_decode("{\"schema\":1,\"url\":\"u\",\"final_url\":\"\",\"etag\":\"\","
                           "\"last_modified\":\"\",\"total\":\"\",\"segments\":[{\"start\":\"0\","
                           "\"end\":\"\",\"next\":\"-5\"}]}", &k));
+    /* A validator with a control character: haul never writes one, and it
+     * would go back to the server in If-Range. */
+    CHECK(!journal_decode("{\"schema\":1,\"url\":\"u\",\"final_url\":\"\",\"etag\":\"\","
+                          "\"last_modified\":\"Sun, 06 Nov 1994 08:49:37 GMT\\rX-A: b\","
+                          "\"total\":\"\",\"segments\":[{\"start\":\"0\","
+                          "\"end\":\"\",\"next\":\"5\"}]}", &k));
 
     /* Save and load through a file. */
     CHECK(mkdtemp(dir) != NULL);
