@@ -227,19 +227,31 @@ url_redacted(const char *url)
     }
     if (out == NULL) {
         /* Not a URL libcurl understands: cut any "user:pass@" by hand, up
-         * to the last '@' of the authority: a password may hold an '@'
-         * (found by tests/fuzz/fuzz_fields). */
-        const char *scheme_end = strstr(url, "://");
-        const char *auth_start = scheme_end ? scheme_end + 3 : url;
-        const char *auth_end = auth_start + strcspn(auth_start, "/?#");
-        const char *at = NULL;
-        for (const char *p = auth_start; p < auth_end; p++)
-            if (*p == '@')
-                at = p;
-        if (at != NULL)
-            out = xasprintf("%.*s%s", (int)(auth_start - url), url, at + 1);
-        else
-            out = xstrdup(url);
+         * to the last '@' of the authority: a password may hold an '@'.
+         * The authority starts after "scheme:" and any slashes (libcurl
+         * takes "http:///u:p@h"), and ends at '/', '\\', '?' or '#'.  What
+         * follows a cut may start with slashes and read as an authority
+         * of its own, so cut again until none is left (all found by
+         * tests/fuzz/fuzz_fields). */
+        out = xstrdup(url);
+        for (;;) {
+            char *auth_start = out;
+            size_t scheme_len = strspn(out, "abcdefghijklmnopqrstuvwxyz"
+                                            "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
+            if (scheme_len > 0 && out[scheme_len] == ':' &&
+                (out[scheme_len + 1] == '/' || out[scheme_len + 1] == '\\'))
+                auth_start = out + scheme_len + 1;
+            while (*auth_start == '/' || *auth_start == '\\')
+                auth_start++;
+            const char *auth_end = auth_start + strcspn(auth_start, "/\\?#");
+            const char *at = NULL;
+            for (const char *p = auth_start; p < auth_end; p++)
+                if (*p == '@')
+                    at = p;
+            if (at == NULL)
+                break;
+            memmove(auth_start, at + 1, strlen(at + 1) + 1);
+        }
     }
     curl_free(s);
     curl_url_cleanup(u);

@@ -95,6 +95,14 @@ main(void)
     s = url_redacted("http://\x1aseet@exa]ple.o%g:1eet@e8");
     CHECK_STR(s, "http://e8");
     xfree(s);
+    /* libcurl reads "http:///u:p@h" as user u, password p, host h: what
+     * is left after a cut is cut again. */
+    s = url_redacted("http://\x1aseet@exa:@/g:1eet@e8");
+    CHECK_STR(s, "http:///e8");
+    xfree(s);
+    s = url_redacted("http:\\\\u:p@h x/f");
+    CHECK_STR(s, "http:\\\\h x/f");
+    xfree(s);
 
     s = url_remote_name("http://h/dir/file.iso?x=1");
     CHECK_STR(s, "file.iso");
