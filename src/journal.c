@@ -143,7 +143,10 @@ journal_decode(const char *text, struct journal *j)
             (j->total_known && g->end_known && g->end > j->total))
             goto out;
     }
-    if (j->nsegments == 0)
+    /* haul's first part always starts at 0, and -c takes bytes [0, next)
+     * of it as held: a first part starting further on is not a journal
+     * haul wrote, and trusting it would keep unfetched bytes. */
+    if (j->nsegments == 0 || j->seg[0].start != 0)
         goto out;
     j->url = xstrdup(url);
     j->final_url = final_url[0] ? xstrdup(final_url) : NULL;

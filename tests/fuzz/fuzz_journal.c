@@ -49,6 +49,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(j.url != NULL);
         FUZZ_ASSERT(j.final_url == NULL || j.final_url[0] != '\0');
         FUZZ_ASSERT(j.nsegments >= 1 && j.nsegments <= JOURNAL_MAX_SEGMENTS);
+        /* -c takes bytes [0, seg[0].next) as held. */
+        FUZZ_ASSERT(j.seg[0].start == 0);
         for (unsigned i = 0; i < j.nsegments; i++) {
             const struct journal_segment *g = &j.seg[i];
             FUZZ_ASSERT(g->start <= g->next);

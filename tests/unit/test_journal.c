@@ -60,6 +60,10 @@ main(void)
     CHECK(!journal_decode("{\"schema\":1,\"url\":\"u\",\"final_url\":\"\",\"etag\":\"\","
                           "\"last_modified\":\"\",\"total\":\"\",\"segments\":[{\"start\":\"0\","
                           "\"end\":\"\",\"next\":\"-5\"}]}", &k));
+    /* A first part that does not start at 0: -c would take [0, 100) as held. */
+    CHECK(!journal_decode("{\"schema\":1,\"url\":\"u\",\"final_url\":\"\",\"etag\":\"\\\"e\\\"\","
+                          "\"last_modified\":\"\",\"total\":\"\",\"segments\":[{\"start\":\"100\","
+                          "\"end\":\"\",\"next\":\"200\"}]}", &k));
     /* A validator with a control character: haul never writes one, and it
      * would go back to the server in If-Range. */
     CHECK(!journal_decode("{\"schema\":1,\"url\":\"u\",\"final_url\":\"\",\"etag\":\"\","
