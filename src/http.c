@@ -173,7 +173,13 @@ http_retry_after_ms(const char *value, time_t now)
     time_t when = curl_getdate(value, NULL);
     if (when == -1)
         return -1;
-    return when <= now ? 0 : (int64_t)(when - now) * 1000;
+    if (when <= now)
+        return 0;
+    /* At most a year, as for delay-seconds: a date in a billion years
+     * overflowed the multiplication (found by tests/fuzz/fuzz_head). */
+    if (when - now > 366 * 24 * 3600)
+        return (int64_t)366 * 24 * 3600 * 1000;
+    return (int64_t)(when - now) * 1000;
 }
 
 const char *
@@ -229,7 +235,8 @@ url_redacted(const char *url)
         /* Not a URL libcurl understands: cut any "user:pass@" by hand, up
          * to the last '@' of the authority: a password may hold an '@'.
          * The authority starts after "scheme:" and any slashes (libcurl
-         * takes "http:///u:p@h"), and ends at '/', '\\', '?' or '#'.  What
+         * takes "http:///u:p@h"), and ends at '/', '?' or '#' (not at a
+         * backslash: libcurl reads on).  What
          * follows a cut may start with slashes and read as an authority
          * of its own, so cut again until none is left (all found by
          * tests/fuzz/fuzz_fields). */
@@ -243,7 +250,7 @@ url_redacted(const char *url)
                 auth_start = out + scheme_len + 1;
             while (*auth_start == '/' || *auth_start == '\\')
                 auth_start++;
-            const char *auth_end = auth_start + strcspn(auth_start, "/\\?#");
+            const char *auth_end = auth_start + strcspn(auth_start, "/?#");
             const char *at = NULL;
             for (const char *p = auth_start; p < auth_end; p++)
                 if (*p == '@')

@@ -66,6 +66,10 @@ main(void)
     CHECK(http_retry_after_ms(" 3", 0) == 3000);
     CHECK(http_retry_after_ms("Sun, 06 Nov 1994 08:49:37 GMT", 784111770) == 7000);
     CHECK(http_retry_after_ms("Sun, 06 Nov 1994 08:49:37 GMT", 784111800) == 0);
+    /* A date in a billion years: at most a year, no overflow (fuzz_head). */
+    CHECK(http_retry_after_ms("Wed, 14 Nov 2023555550", 1700000000) ==
+          (int64_t)366 * 24 * 3600 * 1000);
+    CHECK(http_retry_after_ms("Wed, 15 Nov 2023 00:00:00 GMT", 1700000000) == 6400000);
     CHECK(http_retry_after_ms("soon", 0) == -1);
     CHECK(http_retry_after_ms("3 s", 0) == -1);
 
@@ -99,6 +103,10 @@ main(void)
      * is left after a cut is cut again. */
     s = url_redacted("http://\x1aseet@exa:@/g:1eet@e8");
     CHECK_STR(s, "http:///e8");
+    xfree(s);
+    /* A backslash does not end libcurl's authority. */
+    s = url_redacted("http://\x1aseet@exa\\ple.o%g:e1et@e");
+    CHECK_STR(s, "http://e");
     xfree(s);
     s = url_redacted("http:\\\\u:p@h x/f");
     CHECK_STR(s, "http:\\\\h x/f");
