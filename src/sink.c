@@ -479,6 +479,7 @@ drain(struct sink *s)
         int cnt = 1;
         iov[0].iov_base = s->ring + s->head;
         iov[0].iov_len = first;
+        /* cppcheck-suppress knownConditionTrueFalse ; true when the ring wraps */
         if (first < s->len) {
             iov[1].iov_base = s->ring;
             iov[1].iov_len = s->len - first;
