@@ -475,8 +475,6 @@ transfer_start(struct transfer *t)
 }
 
 /* Ends the in-flight attempt from outside libcurl's callbacks. */
-static void attempt_ended(struct transfer *t, CURLcode result);
-
 static void
 abort_attempt(struct transfer *t, enum abort_reason why, int code)
 {
@@ -904,13 +902,15 @@ retry_or_fail(struct transfer *t, const struct failure_class *cls, bool progress
 
     /* " at 1.0 MiB of 4.0 MiB", or nothing before the first byte. */
     if (t->have > 0 || t->total_known) {
-        char h[32], tot[32];
+        char h[32];
         human_bytes(t->have, h, sizeof h);
-        if (t->total_known)
+        if (t->total_known) {
+            char tot[32];
             snprintf(held, sizeof held, " at %s of %s", h,
                      human_bytes(t->total, tot, sizeof tot));
-        else
+        } else {
             snprintf(held, sizeof held, " at %s", h);
+        }
     } else {
         held[0] = '\0';
     }

@@ -310,12 +310,14 @@ void switches_free(struct switches *sw)
 int faults_resource_key(const char *path, char **key, uint64_t *hops)
 {
 	static const char prefix[] = "/redirect/";
-	const char *p = path, *rest;
-	char digits[24];
-	size_t nd = 0;
+	const char *p = path;
 
 	*hops = 0;
 	if (strncmp(p, prefix, sizeof(prefix) - 1) == 0) {
+		const char *rest;
+		char digits[24];
+		size_t nd = 0;
+
 		p += sizeof(prefix) - 1;
 		while (p[nd] >= '0' && p[nd] <= '9' && nd < sizeof(digits) - 1) {
 			digits[nd] = p[nd];
@@ -597,7 +599,7 @@ static int plan_body(struct plan *p, struct strbuf *sb,
 
 		p->status = 206;
 		p->first = a;
-		p->end = open || b + 1 == 0 ? PLAN_ENDLESS : b + 1;
+		p->end = open ? PLAN_ENDLESS : b + 1;    /* b < RANGE_OPEN */
 		if (open)
 			snprintf(last_str, sizeof(last_str), INF_LAST);
 		else
