@@ -1,2 +1,233 @@
 #!/usr/bin/env bats
-# tests/signals.bats - (being written)
+# signals.bats - SIGINT, SIGTERM and SIGKILL at random points of a run of
+# many transfers, round after round (each round a `haul -c` of the same
+# list, slowed by --limit-rate so that the signal lands mid-transfer), then
+# a last `haul -c` at full speed: every file byte-exact, no .part left, the
+# documented exit statuses (130, 143; 137 is the shell's for SIGKILL), and
+# every -c run continues each file where the previous run left it: from
+# the journal's offset, or after checking the tail of a file without one,
+# never from byte 0 again.
+#
+# The order of the signals and the delays come from one seed, printed as
+# "# signals seed N"; SIGNALS_SEED=N reproduces them.
+
+load helpers
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+	BG_PID=
+	SIG_SEED=${SIGNALS_SEED:-$(((RANDOM << 15) | RANDOM))}
+	echo "# signals seed $SIG_SEED (SIGNALS_SEED=$SIG_SEED reproduces it)" >&3
+	echo "signals seed $SIG_SEED"
+	testsrv_start "$BATS_TEST_TMPDIR"
+	mkdir out
+}
+
+teardown() {
+	if [ -n "${BG_PID:-}" ]; then
+		kill -KILL "$BG_PID" 2>/dev/null || true
+		wait "$BG_PID" 2>/dev/null || true
+	fi
+	testsrv_stop
+}
+
+# make_list N BIG BIGSIZE CHUNKED: in.txt ("URL NAME") and manifest.txt
+# ("NAME SIZE SEED KEY"): N files log-uniform in 64 KiB .. 3 MiB, a
+# fraction CHUNKED of them chunked, and BIG more of BIGSIZE bytes that
+# outlast every slowed round.
+make_list() {
+	awk -v seed="$SIG_SEED" -v n="$1" -v big="$2" -v bigsize="$3" -v chunked="$4" \
+		-v url="$TESTSRV_URL" '
+	BEGIN {
+		srand(seed)
+		for (i = 1; i <= n + big; i++) {
+			size = i <= n ? int(exp(log(65536) + rand() * (log(3145728) - log(65536)))) : bigsize
+			q = "size=" size "&seed=" (200 + i)
+			if (i <= n && rand() < chunked)
+				q = q "&chunked=1"
+			name = sprintf("s%02d.bin", i)
+			print url "/sig/" i "?" q " " name > "in.txt"
+			print name " " size " " (200 + i) " /sig/" i > "manifest.txt"
+		}
+	}'
+}
+
+# The signals of the rounds, shuffled by the seed, one a line with a delay
+# in seconds (0.3 .. 1.5) after the round's first request.
+plan_rounds() {
+	printf '%s\n' "$@" | awk -v seed="$SIG_SEED" '
+		BEGIN { srand(seed + 1) }
+		{ s[NR] = $1 }
+		END {
+			for (i = NR; i > 1; i--) { j = 1 + int(rand() * i); t = s[i]; s[i] = s[j]; s[j] = t }
+			for (i = 1; i <= NR; i++) printf "%s %.2f\n", s[i], 0.3 + rand() * 1.2
+		}'
+}
+
+# snapshot: what each file holds before a run, as "KEY WANT NO200" lines
+# in expect.txt: WANT is the Range the next run must ask first for KEY (a
+# list for the parts of -x, "*" when nothing is held), NO200 is 1 when the
+# run must not fetch KEY in full.
+snapshot() {
+	local name size seed key want no200 part
+	: >expect.txt
+	while read -r name size seed key; do
+		want='*'
+		no200=0
+		if [ -e "out/$name" ] && [ ! -e "out/$name.part" ]; then
+			# Done: -c checks its last 64 KiB (all of a smaller file).
+			want="bytes=$((size > 65536 ? size - 65536 : 0))-"
+			no200=1
+		elif [ -e "out/$name.part.haul" ]; then
+			want=$(jq -r '
+				if (.segments | length) == 1 then
+					.segments[0] | if .next == "0" then "*" else "bytes=\(.next)-" end
+				else
+					[.segments[] | select(.next != .end)
+						| "bytes=\(.next)-\((.end | tonumber) - 1)"] | join(",")
+					| if . == "" then "*" else . end
+				end' "out/$name.part.haul")
+			[ "$want" = '*' ] || no200=1
+		elif part=$(stat -c %s "out/$name.part" 2>/dev/null) && [ "$part" -gt 0 ]; then
+			# No journal (kill -9 before the first save): the tail check.
+			want="bytes=$((part > 65536 ? part - 65536 : 0))-"
+			no200=1
+		fi
+		echo "$key $want $no200" >>expect.txt
+	done <manifest.txt
+}
+
+# check_round R: the requests haul made in round R (header X-Round: R)
+# against expect.txt.  A key the run never asked for is fine (it was
+# stopped first); one it asked for must start where the file stood.
+# Counts the resumes checked (keys that held bytes) in CHECKED.
+check_round() {
+	jq -rs --arg r "$1" '
+		map(select(.ev == "req" and .headers["x-round"] == $r))
+		| group_by(.path)[]
+		| "\(.[0].path) \([.[] | .headers.range // "none"] | join(",")) \(map(select(.status == 200)) | length)"
+	' "$TESTSRV_LOG" >got.txt
+	local key want no200 ranges full w
+	while read -r key want no200; do
+		read -r ranges full < <(awk -v k="$key" '$1 == k { print $2, $3 }' got.txt)
+		[ -n "${ranges:-}" ] || continue
+		[ "$want" = '*' ] || CHECKED=$((CHECKED + 1))
+		if [ "$no200" = 1 ] && [ "$full" != 0 ]; then
+			fail "round $1: $key fetched in full again (ranges $ranges; held: $want)"
+		fi
+		[ "$want" = '*' ] && continue
+		if [[ $want == *,* ]] || [[ $want == *-[0-9]* ]]; then
+			# -x parts: each asked for, in any order.
+			for w in ${want//,/ }; do
+				[[ ,$ranges, == *,$w,* ]] || fail "round $1: $key: no request for $w (asked: $ranges)"
+			done
+		else
+			[ "${ranges%%,*}" = "$want" ] ||
+				fail "round $1: $key first asked ${ranges%%,*}, wanted $want (asked: $ranges)"
+		fi
+	done <expect.txt
+}
+
+# run_rounds OPTS...: round 1 without -c, then -c; each stopped by the
+# signal of plan.txt after its delay.  Checks the exit status, the journals
+# and messages after SIGINT/SIGTERM, and the resume requests.
+run_rounds() {
+	local r=0 sig delay rc want nparts nlines prev=none
+	CHECKED=0
+	SIGS_SENT=""
+	while read -r sig delay; do
+		r=$((r + 1))
+		snapshot
+		local before
+		before=$(wc -l <"$TESTSRV_LOG")
+		local cont=()
+		[ "$r" -gt 1 ] && cont=(-c)
+		(
+			# shellcheck disable=SC2086 # the wrapper is a word list
+			cd out &&
+				exec ${HAUL_WRAPPER:-} "$HAUL" "${cont[@]}" "$@" -H "X-Round: $r" \
+					-i ../in.txt 2>"../err.$r" 3>&-
+		) &
+		BG_PID=$!
+		wait_until "[ \$(wc -l <'$TESTSRV_LOG') -gt $before ] || ! kill -0 $BG_PID 2>/dev/null" 60
+		sleep "$delay"
+		kill -0 "$BG_PID" 2>/dev/null || fail "round $r: haul ended before SIG$sig: $(cat "err.$r")"
+		kill -"$sig" "$BG_PID"
+		rc=0
+		wait "$BG_PID" || rc=$?
+		BG_PID=
+		SIGS_SENT="$SIGS_SENT $sig:$rc"
+		case $sig in
+		INT) want=130 ;;
+		TERM) want=143 ;;
+		KILL) want=137 ;;
+		esac
+		[ "$rc" = "$want" ] || fail "round $r: SIG$sig after ${delay}s: exit $rc, wanted $want: $(cat "err.$r")"
+		if [ "$sig" != KILL ]; then
+			# Every partial file has its journal, saved to the byte (one
+			# part; after a kill -9 the file may still hold unsaved bytes
+			# past it that this run did not reach), and a line saying to
+			# continue it with -c.
+			local p next psize
+			for p in out/*.part; do
+				[ -e "$p" ] || continue
+				[ -e "$p.haul" ] || fail "round $r: $p has no journal after SIG$sig"
+				[ "$(jq '.segments | length' "$p.haul")" = 1 ] || continue
+				next=$(jq -r '.segments[0].next' "$p.haul")
+				psize=$(stat -c %s "$p")
+				if [ "$prev" = KILL ]; then
+					[ "$next" -le "$psize" ] || fail "round $r: $p.haul names $next bytes, $p has $psize"
+				else
+					[ "$next" = "$psize" ] || fail "round $r: $p.haul names $next bytes, $p has $psize"
+				fi
+			done
+			nparts=$(find out -name '*.part' | wc -l)
+			nlines=$(grep -c 'run the same command with -c to continue$' "err.$r" || true)
+			assert_equal "$nlines" "$nparts"
+		fi
+		check_round "$r"
+		prev=$sig
+	done <plan.txt
+	ROUNDS=$r
+}
+
+# finish OPTS...: the last -c, at full speed: exit 0, every file exact.
+finish() {
+	snapshot
+	local r=$((ROUNDS + 1))
+	cd out
+	# shellcheck disable=SC2086 # the wrapper is a word list
+	run --separate-stderr ${HAUL_WRAPPER:-} "$HAUL" -c "$@" -H "X-Round: $r" -i ../in.txt
+	cd ..
+	[ "$status" -eq 0 ] || fail "the last -c exited $status: $stderr"
+	check_round "$r"
+	local name size seed key
+	while read -r name size seed key; do
+		assert_file_not_exists "out/$name.part"
+		assert_file_not_exists "out/$name.part.haul"
+		[ "$(sha256_of "out/$name")" = "$(gen_sha "$size" "$seed")" ] ||
+			fail "out/$name differs from the server's body (size $(stat -c %s "out/$name") of $size)"
+	done <manifest.txt
+	assert_equal "$(find out -type f | wc -l)" "$(wc -l <manifest.txt)"
+	echo "# $ROUNDS rounds, signals and exit statuses:$SIGS_SENT; $CHECKED resumes checked" >&3
+}
+
+@test "SIGINT, SIGTERM, SIGKILL at random points of 30 transfers, -c after each: all byte-exact" {
+	make_list 27 3 8M 0.1
+	plan_rounds INT TERM KILL INT TERM KILL >plan.txt
+	run_rounds -P 30 --parallel-host 30 --limit-rate 256K
+	finish -P 30 --parallel-host 30
+	[ "$CHECKED" -gt 30 ] || fail "only $CHECKED resumes were checked"
+}
+
+@test "-x 4: SIGINT, SIGTERM, SIGKILL mid-transfer, -c after each: every part continues, byte-exact" {
+	make_list 4 3 12M 0
+	plan_rounds INT TERM KILL >plan.txt
+	run_rounds -x 4 -P 8 --parallel-host 20 --limit-rate 1M
+	finish -x 4 -P 8 --parallel-host 20
+	[ "$CHECKED" -gt 6 ] || fail "only $CHECKED resumes were checked"
+	# The big files were fetched in parts: some request asked for a range
+	# with an end.
+	testsrv_requests /sig/5 | jq -r '.headers.range // "-"' | grep -q '^bytes=[0-9]*-[0-9]' ||
+		fail "/sig/5 was never fetched in parts"
+}
