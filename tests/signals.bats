@@ -53,14 +53,15 @@ make_list() {
 }
 
 # The signals of the rounds, shuffled by the seed, one a line with a delay
-# in seconds (0.3 .. 1.5) after the round's first request.
+# in seconds (0.3 .. 1.5) after the round's first request, and the gap
+# (0 .. 20 ms) before the second signal of INT2 and TERM2.
 plan_rounds() {
 	printf '%s\n' "$@" | awk -v seed="$SIG_SEED" '
 		BEGIN { srand(seed + 1) }
 		{ s[NR] = $1 }
 		END {
 			for (i = NR; i > 1; i--) { j = 1 + int(rand() * i); t = s[i]; s[i] = s[j]; s[j] = t }
-			for (i = 1; i <= NR; i++) printf "%s %.2f\n", s[i], 0.3 + rand() * 1.2
+			for (i = 1; i <= NR; i++) printf "%s %.2f %.3f\n", s[i], 0.3 + rand() * 1.2, rand() * 0.02
 		}'
 }
 
@@ -132,10 +133,10 @@ check_round() {
 # signal of plan.txt after its delay.  Checks the exit status, the journals
 # and messages after SIGINT/SIGTERM, and the resume requests.
 run_rounds() {
-	local r=0 sig delay rc want nparts nlines prev=none
+	local r=0 sig delay gap rc want nparts nlines prev=none
 	CHECKED=0
 	SIGS_SENT=""
-	while read -r sig delay; do
+	while read -r sig delay gap; do
 		r=$((r + 1))
 		snapshot
 		local before
@@ -152,22 +153,28 @@ run_rounds() {
 		wait_until "[ \$(wc -l <'$TESTSRV_LOG') -gt $before ] || ! kill -0 $BG_PID 2>/dev/null" 60
 		sleep "$delay"
 		kill -0 "$BG_PID" 2>/dev/null || fail "round $r: haul ended before SIG$sig: $(cat "err.$r")"
-		kill -"$sig" "$BG_PID"
+		# INT2, TERM2: the signal twice; when the second comes while haul
+		# is still stopping, it stops at once (documented: the same status).
+		kill -"${sig%2}" "$BG_PID"
+		if [ "$sig" != "${sig%2}" ]; then
+			sleep "$gap"
+			kill -"${sig%2}" "$BG_PID" 2>/dev/null || true
+		fi
 		rc=0
 		wait "$BG_PID" || rc=$?
 		BG_PID=
 		SIGS_SENT="$SIGS_SENT $sig:$rc"
 		case $sig in
-		INT) want=130 ;;
-		TERM) want=143 ;;
+		INT | INT2) want=130 ;;
+		TERM | TERM2) want=143 ;;
 		KILL) want=137 ;;
 		esac
 		[ "$rc" = "$want" ] || fail "round $r: SIG$sig after ${delay}s: exit $rc, wanted $want: $(cat "err.$r")"
-		if [ "$sig" != KILL ]; then
+		if [ "$sig" = INT ] || [ "$sig" = TERM ]; then
 			# Every partial file has its journal, saved to the byte (one
-			# part; after a kill -9 the file may still hold unsaved bytes
-			# past it that this run did not reach), and a line saying to
-			# continue it with -c.
+			# part; after a kill -9 or a second signal the file may still
+			# hold unsaved bytes past it that this run did not reach), and
+			# a line saying to continue it with -c.
 			local p next psize
 			for p in out/*.part; do
 				[ -e "$p" ] || continue
@@ -175,7 +182,7 @@ run_rounds() {
 				[ "$(jq '.segments | length' "$p.haul")" = 1 ] || continue
 				next=$(jq -r '.segments[0].next' "$p.haul")
 				psize=$(stat -c %s "$p")
-				if [ "$prev" = KILL ]; then
+				if [ "$prev" != INT ] && [ "$prev" != TERM ]; then
 					[ "$next" -le "$psize" ] || fail "round $r: $p.haul names $next bytes, $p has $psize"
 				else
 					[ "$next" = "$psize" ] || fail "round $r: $p.haul names $next bytes, $p has $psize"
@@ -209,12 +216,14 @@ finish() {
 			fail "out/$name differs from the server's body (size $(stat -c %s "out/$name") of $size)"
 	done <manifest.txt
 	assert_equal "$(find out -type f | wc -l)" "$(wc -l <manifest.txt)"
-	echo "# $ROUNDS rounds, signals and exit statuses:$SIGS_SENT; $CHECKED resumes checked" >&3
+	echo "# $ROUNDS rounds, signals and exit statuses:$SIGS_SENT;" \
+		"$(cat err.* | grep -c 'stopped at once$' || true) stopped at once by a second signal;" \
+		"$CHECKED resumes checked" >&3
 }
 
-@test "SIGINT, SIGTERM, SIGKILL at random points of 30 transfers, -c after each: all byte-exact" {
+@test "SIGINT, SIGTERM, SIGKILL, doubled signals at random points of 30 transfers, -c after each: all byte-exact" {
 	make_list 27 3 8M 0.1
-	plan_rounds INT TERM KILL INT TERM KILL >plan.txt
+	plan_rounds INT TERM KILL INT TERM KILL INT2 TERM2 >plan.txt
 	run_rounds -P 30 --parallel-host 30 --limit-rate 256K
 	finish -P 30 --parallel-host 30
 	[ "$CHECKED" -gt 30 ] || fail "only $CHECKED resumes were checked"
@@ -230,4 +239,42 @@ finish() {
 	# with an end.
 	testsrv_requests /sig/5 | jq -r '.headers.range // "-"' | grep -q '^bytes=[0-9]*-[0-9]' ||
 		fail "/sig/5 was never fetched in parts"
+}
+
+@test "a second SIGINT while haul still delivers to a stalled pipe: stopped at once, 130, no summary; -c finishes the file" {
+	local purl="$TESTSRV_URL/sig/pipe?size=64M&seed=301" furl="$TESTSRV_URL/sig/file?size=8M&seed=302"
+	# The pipe's reader reads nothing: haul's first stop waits to deliver
+	# the bytes the pipe was given.
+	(
+		rc=0
+		# shellcheck disable=SC2086 # the wrapper is a word list
+		sh -c 'echo $$ >haul.pid; exec "$@"' sh ${HAUL_WRAPPER:-} "$HAUL" --limit-rate 1M \
+			--summary=sum.json -o - "$purl" -o out/f.bin "$furl" 2>err.txt 3>&- || rc=$?
+		echo "$rc" >rc.txt
+	) | sleep 120 &
+	BG_PID=$!
+	wait_until "[ -s haul.pid ] && [ \$(stat -c %s out/f.bin.part 2>/dev/null || echo 0) -gt 65536 ]" 30
+	local pid
+	pid=$(cat haul.pid)
+	kill -INT "$pid"
+	# The file's transfer stops and says so; the pipe holds haul back.
+	wait_until "grep -q 'f.bin.part; run the same command with -c to continue' err.txt" 30
+	kill -0 "$pid" || fail "haul did not wait for the pipe: $(cat err.txt)"
+	kill -INT "$pid"
+	wait_until "[ -s rc.txt ]" 30
+	kill "$BG_PID" 2>/dev/null || true
+	wait "$BG_PID" 2>/dev/null || true
+	BG_PID=
+	assert_equal "$(cat rc.txt)" 130
+	run -0 tail -n 1 err.txt
+	assert_output "haul: stopped at once"
+	assert_file_not_exists sum.json
+	local next
+	next=$(jq -r '.segments[0].next' out/f.bin.part.haul)
+	assert_equal "$next" "$(stat -c %s out/f.bin.part)"
+	run -0 --separate-stderr haul -c -o out/f.bin "$furl"
+	assert_equal "$(sha256_of out/f.bin)" "$(gen_sha 8M 302)"
+	assert_file_not_exists out/f.bin.part.haul
+	testsrv_requests /sig/file | jq -r '.headers.range // "-"' | grep -qx "bytes=$next-" ||
+		fail "-c did not ask for bytes=$next-"
 }
