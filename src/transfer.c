@@ -1517,8 +1517,12 @@ fail(struct transfer *t, int code, const char *fmt, ...)
     segments_cancel(t);
     bool partfile = output_is_open(t->out) && output_kind(t->out) == OUTPUT_PARTFILE;
     bool saved = partfile && held_bytes(t) > 0;
+    /* -c stopped before its first response: FILE.part still holds what
+     * the journal names, and the same command continues it. */
+    bool kept = !output_is_open(t->out) && output_kind(t->out) == OUTPUT_PARTFILE &&
+                !t->verify_pending && held_bytes(t) > 0;
     if (code == HAUL_EXIT_INTERRUPTED || code == HAUL_EXIT_TERMINATED) {
-        if (saved) {
+        if (saved || kept) {
             char n[32];
             msg_error("%s: stopped with %s in %s; run the same command with -c to continue",
                       t->display_url, human_bytes(held_bytes(t), n, sizeof n),
@@ -1527,7 +1531,7 @@ fail(struct transfer *t, int code, const char *fmt, ...)
     } else if (code != HAUL_EXIT_PIPE) {
         if (!t->said)
             msg_error("%s", message);
-        if (saved && code != HAUL_EXIT_DISKFULL && code != HAUL_EXIT_CHECKSUM)
+        if ((saved || kept) && code != HAUL_EXIT_DISKFULL && code != HAUL_EXIT_CHECKSUM)
             msg_note("%s: kept %s; run again with -c to continue", t->display_url,
                      output_part_path(t->out));
     }
