@@ -278,3 +278,33 @@ finish() {
 	testsrv_requests /sig/file | jq -r '.headers.range // "-"' | grep -qx "bytes=$next-" ||
 		fail "-c did not ask for bytes=$next-"
 }
+
+@test "SIGINT while -c waits for its first response: the line to continue, the journal unchanged" {
+	# Every response head comes 2 s late.
+	local url="$TESTSRV_URL/sig/early?size=4M&seed=303&hdr_stall_ms=2000"
+	${HAUL_WRAPPER:-} "$HAUL" --limit-rate 1M -o f.bin "$url" 2>err1.txt 3>&- &
+	BG_PID=$!
+	wait_until "[ \$(stat -c %s f.bin.part 2>/dev/null || echo 0) -ge 262144 ]" 30
+	kill -INT "$BG_PID"
+	local rc=0
+	wait "$BG_PID" || rc=$?
+	assert_equal "$rc" 130
+	local next
+	next=$(jq -r '.segments[0].next' f.bin.part.haul)
+	[ "$next" -gt 0 ] || fail "journal next is $next"
+	${HAUL_WRAPPER:-} "$HAUL" -c --limit-rate 1M -o f.bin "$url" 2>err2.txt 3>&- &
+	BG_PID=$!
+	# The -c request is out; its answer is still held back.
+	wait_until "[ \$(testsrv_requests /sig/early | wc -l) -ge 2 ]" 30
+	kill -INT "$BG_PID"
+	rc=0
+	wait "$BG_PID" || rc=$?
+	BG_PID=
+	assert_equal "$rc" 130
+	run -0 cat err2.txt
+	assert_output --regexp "^haul: [^ ]*/sig/early[^ ]*: stopped with [0-9.]+ [KMG]iB in f\.bin\.part; run the same command with -c to continue$"
+	assert_equal "$(jq -r '.segments[0].next' f.bin.part.haul)" "$next"
+	assert_equal "$(stat -c %s f.bin.part)" "$next"
+	run -0 --separate-stderr haul -c -o f.bin "$url"
+	assert_equal "$(sha256_of f.bin)" "$(gen_sha 4M 303)"
+}
