@@ -144,8 +144,11 @@ output_find_resume(struct output *o, const char *url, struct output_resume *r)
     uint64_t prefix = UINT64_MAX; /* bytes of FILE.part known contiguous */
     if (rc == 0) {
         bool usable = strcmp(r->journal.url, url) == 0 && file_size(o->part, &size);
+        /* A part that got no byte yet (next == start, e.g. -x stopped
+         * before its last part began) needs nothing of the file. */
         for (unsigned i = 0; usable && i < r->journal.nsegments; i++)
-            if (r->journal.seg[i].next > size)
+            if (r->journal.seg[i].next > r->journal.seg[i].start &&
+                r->journal.seg[i].next > size)
                 usable = false;
         if (usable && (r->journal.etag[0] != '\0' || r->journal.last_modified[0] != '\0')) {
             r->how = RESUME_JOURNAL;

@@ -1085,6 +1085,7 @@ attempt_ended(struct transfer *t, CURLcode result)
     bool used_final = a->used_final;
     bool bounded = a->ask.range_last_set;
     bool verify_open = t->verify_pending;
+    uint64_t body_end = a->body_off;
     long http_version = 0;
 
     attempt_collect(a);
@@ -1209,6 +1210,26 @@ attempt_ended(struct transfer *t, CURLcode result)
     if (result == CURLE_OK) {
         if (!decided) {
             fail(t, HAUL_EXIT_PROTOCOL, "%s: no response", t->display_url);
+            return;
+        }
+        if (verify_open && body_end == t->verify_size && t->total_known &&
+            t->total == t->verify_size) {
+            /* The whole overlap came back equal and the resource ends where
+             * the file does (-c on a complete file): nothing is missing. */
+            int err = output_adopt_partial(t->out);
+            if (err != 0) {
+                fail(t, HAUL_EXIT_WRITE, "%s: cannot continue %s: %s", t->display_url,
+                     output_part_path(t->out), strerror(err));
+                return;
+            }
+            t->verify_pending = false;
+            t->have = t->verify_size;
+            t->stats->resumes++;
+            events_resume(run_events(t->run), t->stats->id, t->display_url, t->have,
+                          "overlap");
+            msg_verbose("%s: %s matches the server's copy to its end", t->display_url,
+                        output_part_path(t->out));
+            finish_ok(t);
             return;
         }
         if (verify_open) {
@@ -1496,8 +1517,12 @@ fail(struct transfer *t, int code, const char *fmt, ...)
     segments_cancel(t);
     bool partfile = output_is_open(t->out) && output_kind(t->out) == OUTPUT_PARTFILE;
     bool saved = partfile && held_bytes(t) > 0;
+    /* -c stopped before its first response: FILE.part still holds what
+     * the journal names, and the same command continues it. */
+    bool kept = !output_is_open(t->out) && output_kind(t->out) == OUTPUT_PARTFILE &&
+                !t->verify_pending && held_bytes(t) > 0;
     if (code == HAUL_EXIT_INTERRUPTED || code == HAUL_EXIT_TERMINATED) {
-        if (saved) {
+        if (saved || kept) {
             char n[32];
             msg_error("%s: stopped with %s in %s; run the same command with -c to continue",
                       t->display_url, human_bytes(held_bytes(t), n, sizeof n),
@@ -1506,7 +1531,7 @@ fail(struct transfer *t, int code, const char *fmt, ...)
     } else if (code != HAUL_EXIT_PIPE) {
         if (!t->said)
             msg_error("%s", message);
-        if (saved && code != HAUL_EXIT_DISKFULL && code != HAUL_EXIT_CHECKSUM)
+        if ((saved || kept) && code != HAUL_EXIT_DISKFULL && code != HAUL_EXIT_CHECKSUM)
             msg_note("%s: kept %s; run again with -c to continue", t->display_url,
                      output_part_path(t->out));
     }
