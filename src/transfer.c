@@ -1263,6 +1263,11 @@ attempt_ended(struct transfer *t, CURLcode result)
     }
 
     classify_curl((int)result, (int)os_errno, &cls);
+    const char *server_limit = classify_server_limit((int)result, what, !decided && status > 0);
+    if (server_limit != NULL) {
+        fail(t, HAUL_EXIT_PROTOCOL, "%s: %s", t->display_url, server_limit);
+        return;
+    }
     if (result == CURLE_PARTIAL_FILE || result == CURLE_GOT_NOTHING)
         cls.kind = DISC_FIN;
     if (cls.exit_code == HAUL_EXIT_TLS && !cls.retryable) {
