@@ -1110,6 +1110,16 @@ attempt_ended(struct transfer *t, CURLcode result)
         snprintf(what, sizeof what, "%s", a->errbuf);
     else
         snprintf(what, sizeof what, "%s", curl_easy_strerror(result));
+    char *eff = NULL;
+    if (result == CURLE_UNSUPPORTED_PROTOCOL &&
+        curl_easy_getinfo(a->easy, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff != NULL &&
+        strcmp(eff, a->url) != 0) {
+        /* libcurl's "Protocol "file" not supported or disabled" hides that
+         * it was a redirect haul refused to follow. */
+        char *shown = url_redacted(eff);
+        snprintf(what, sizeof what, "redirected to %s; haul follows only http and https", shown);
+        xfree(shown);
+    }
     if (accept_ranges)
         t->accept_ranges = true;
 
