@@ -100,7 +100,13 @@ on_header(char *buf, size_t size, size_t nitems, void *userp)
     } else if (http_header_is(buf, len, "content-range", &v, &vlen)) {
         a->got.has_range = http_content_range(v, vlen, &a->got.range);
     } else if (http_header_is(buf, len, "content-length", &v, &vlen)) {
-        a->got.has_length = http_content_length(v, vlen, &a->got.length);
+        /* libcurl reads "1e3" as 1 and ignores lengths over 2^63-1. */
+        uint64_t n = 0;
+        if (!http_content_length(v, vlen, &n) || n > INT64_MAX ||
+            (a->got.has_length && n != a->got.length))
+            a->got.bad_length = true;
+        a->got.has_length = !a->got.bad_length;
+        a->got.length = n;
     } else if (http_header_is(buf, len, "etag", &v, &vlen)) {
         copy_validator(a->got.etag, sizeof a->got.etag, v, vlen);
     } else if (http_header_is(buf, len, "last-modified", &v, &vlen)) {

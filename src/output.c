@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -100,6 +101,17 @@ output_new(uv_loop_t *loop, struct mem_account *acct, const char *path, bool app
         o->kind = OUTPUT_INPLACE;
         o->part = xstrdup_in(acct, path);
         return o;
+    }
+    /* FILE.part.haul must fit in a directory entry too: refuse before
+     * anything is created rather than leave a FILE.part without journal. */
+    const char *base = strrchr(path, '/');
+    base = base != NULL ? base + 1 : path;
+    if (strlen(base) + strlen(".part.haul") > NAME_MAX) {
+        msg_error("%.40s...: file name too long (%zu bytes; at most %d, so that "
+                  "FILE.part.haul fits)", base, strlen(base), NAME_MAX - 10);
+        *code = HAUL_EXIT_WRITE;
+        output_free(o);
+        return NULL;
     }
     o->kind = OUTPUT_PARTFILE;
     o->part = xasprintf("%s.part", path);

@@ -1066,6 +1066,22 @@ transfer_fail_write(struct transfer *t, int abort_code)
     }
 }
 
+/*
+ * Did the attempt bring new bytes?  After a 416 said the resource is
+ * shorter than what was held, bytes up to that point came before: a server
+ * that claims a length it never sends, then answers the resume with 416,
+ * would otherwise make each cycle look like progress and never run out of
+ * retries.  Unless the resource now says it is that short indeed.
+ */
+static bool
+attempt_progress(const struct transfer *t, const struct attempt *a)
+{
+    if (a->received == 0)
+        return false;
+    return t->shorter_mark == 0 || t->have > t->shorter_mark ||
+           (t->total_known && t->total <= t->shorter_mark);
+}
+
 static void
 attempt_ended(struct transfer *t, CURLcode result)
 {
@@ -1074,7 +1090,7 @@ attempt_ended(struct transfer *t, CURLcode result)
     char what[CURL_ERROR_SIZE + 64];
     long os_errno = 0;
     int64_t retry_after = a->retry_after_ms;
-    bool progress = a->received > 0;
+    bool progress = attempt_progress(t, a);
     int status = a->got.status;
     struct response_decision dec = a->dec;
     enum abort_reason abort = a->abort;
@@ -1095,6 +1111,16 @@ attempt_ended(struct transfer *t, CURLcode result)
         snprintf(what, sizeof what, "%s", a->errbuf);
     else
         snprintf(what, sizeof what, "%s", curl_easy_strerror(result));
+    char *eff = NULL;
+    if (result == CURLE_UNSUPPORTED_PROTOCOL &&
+        curl_easy_getinfo(a->easy, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff != NULL &&
+        strcmp(eff, a->url) != 0) {
+        /* libcurl's "Protocol "file" not supported or disabled" hides that
+         * it was a redirect haul refused to follow. */
+        char *shown = url_redacted(eff);
+        snprintf(what, sizeof what, "redirected to %s; haul follows only http and https", shown);
+        xfree(shown);
+    }
     if (accept_ranges)
         t->accept_ranges = true;
 
@@ -1133,6 +1159,8 @@ attempt_ended(struct transfer *t, CURLcode result)
                      t->display_url, dec.why);
                 return;
             }
+            if (status == 416 && t->have > t->shorter_mark)
+                t->shorter_mark = t->have;
             msg_note("%s: %s; starting over", t->display_url, dec.why);
             start_over(t);
             again_now(t);
@@ -1284,6 +1312,11 @@ attempt_ended(struct transfer *t, CURLcode result)
     }
 
     classify_curl((int)result, (int)os_errno, &cls);
+    const char *server_limit = classify_server_limit((int)result, what, !decided && status > 0);
+    if (server_limit != NULL) {
+        fail(t, HAUL_EXIT_PROTOCOL, "%s: %s", t->display_url, server_limit);
+        return;
+    }
     if (result == CURLE_PARTIAL_FILE || result == CURLE_GOT_NOTHING)
         cls.kind = DISC_FIN;
     if (cls.exit_code == HAUL_EXIT_TLS && !cls.retryable) {
