@@ -90,6 +90,19 @@ classify_curl(int curl_code, int os_errno, struct failure_class *out)
     }
 }
 
+const char *
+classify_server_limit(int curl_code, const char *what, bool in_head)
+{
+    if (curl_code == CURLE_OUT_OF_MEMORY && in_head)
+        return "a response header line is too long (libcurl takes 100 KiB at most)";
+    /* CURLE_RECV_ERROR also means a failed recv() or TLS read: only the
+     * messages of the header and chunk parsers are the server's. */
+    if (curl_code == CURLE_RECV_ERROR && what != NULL &&
+        (strcasestr(what, "header") != NULL || strcasestr(what, "chunk") != NULL))
+        return what;
+    return NULL;
+}
+
 void
 classify_http(int status, struct failure_class *out)
 {

@@ -27,6 +27,17 @@ struct failure_class {
 
 /* A libcurl result code (CURLcode as int), with the OS errno curl saw. */
 void classify_curl(int curl_code, int os_errno, struct failure_class *out);
+/*
+ * libcurl's own limits on what a server may send come back as codes that
+ * otherwise mean something else: a header line over 100 KiB as
+ * CURLE_OUT_OF_MEMORY (no message), headers over 300 KiB and broken chunked
+ * framing as CURLE_RECV_ERROR (with a message).  They are the server's
+ * fault and a retry gets the same answer.  Returns the message to show
+ * (what, or a static text) when result is one of these, else NULL; the
+ * class is then HAUL_EXIT_PROTOCOL, not retryable.  in_head: the attempt
+ * failed after a status line and before the end of the headers.
+ */
+const char *classify_server_limit(int curl_code, const char *what, bool in_head);
 /* An HTTP error status. */
 void classify_http(int status, struct failure_class *out);
 

@@ -163,7 +163,8 @@ on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socket
         w->events |= UV_READABLE;
     if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
         w->events |= UV_WRITABLE;
-    uv_poll_start(&w->poll, w->events, on_poll);
+    if (uv_poll_start(&w->poll, w->events, on_poll) != 0)
+        return -1;    /* never woken up: libcurl fails the transfer */
     return 0;
 }
 

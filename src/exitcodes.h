@@ -37,7 +37,7 @@
     X(TERMINATED,  143, "terminated by SIGTERM")
 
 enum haul_exit {
-#define X(name, num, text) HAUL_EXIT_##name = num,
+#define X(name, num, text) HAUL_EXIT_##name = (num),
     HAUL_EXIT_CODES(X)
 #undef X
 };

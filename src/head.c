@@ -63,7 +63,13 @@ head_line(struct head *h, const char *line, size_t len, time_t now)
     } else if (http_header_is(line, len, "content-range", &v, &vlen)) {
         h->got.has_range = http_content_range(v, vlen, &h->got.range);
     } else if (http_header_is(line, len, "content-length", &v, &vlen)) {
-        h->got.has_length = http_content_length(v, vlen, &h->got.length);
+        /* libcurl reads "1e3" as 1 and ignores lengths over 2^63-1. */
+        uint64_t n = 0;
+        if (!http_content_length(v, vlen, &n) || n > INT64_MAX ||
+            (h->got.has_length && n != h->got.length))
+            h->got.bad_length = true;
+        h->got.has_length = !h->got.bad_length;
+        h->got.length = n;
     } else if (http_header_is(line, len, "etag", &v, &vlen)) {
         copy_validator(h->got.etag, sizeof h->got.etag, v, vlen);
     } else if (http_header_is(line, len, "last-modified", &v, &vlen)) {

@@ -282,7 +282,7 @@ url_remote_name(const char *url)
         goto out;
     if (outlen > 0 && memchr(decoded, '\0', (size_t)outlen) == NULL &&
         strchr(decoded, '/') == NULL && strcmp(decoded, ".") != 0 &&
-        strcmp(decoded, "..") != 0)
+        strcmp(decoded, "..") != 0 && strcmp(decoded, "-") != 0)
         name = xstrdup(decoded);
     curl_free(decoded);
 out:

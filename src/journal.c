@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,10 +192,14 @@ write_all(int fd, const char *p, size_t len)
 static int
 sync_dir_of(const char *path)
 {
-    char *copy = xstrdup(path);
-    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    /* Not dirname(): POSIX lets it be thread-unsafe, and this runs on
+     * libuv's thread pool (output.c's save_work). */
+    const char *slash = strrchr(path, '/');
+    char *dir = slash == NULL ? xstrdup(".") :
+                slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     int rc = 0;
-    xfree(copy);
+    xfree(dir);
     if (fd < 0)
         return errno;
     if (fsync(fd) != 0 && errno != EINVAL)

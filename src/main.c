@@ -151,7 +151,9 @@ main(int argc, char **argv)
     }
 
     if (code == HAUL_EXIT_PIPE) {
-        fflush(stdout);
+        /* The reader is gone: this flush fails with EPIPE, and that is why
+         * haul now ends as its SIGPIPE. */
+        (void)fflush(stdout);
         signal(SIGPIPE, SIG_DFL);
         raise(SIGPIPE);
     }

@@ -152,7 +152,6 @@ remainder_cause(enum mem_owner owner, int64_t live)
 static const char *
 compact(int64_t n, char *buf, size_t len)
 {
-    const char *units = "KMGT";
     double v = (double)(n < 0 ? -n : n);
     int u = -1;
     while (v >= 1024 && u < 3) {
@@ -162,7 +161,7 @@ compact(int64_t n, char *buf, size_t len)
     if (u < 0)
         snprintf(buf, len, "%" PRId64, n);
     else
-        snprintf(buf, len, "%s%.1f%c", n < 0 ? "-" : "", v, units[u]);
+        snprintf(buf, len, "%s%.1f%c", n < 0 ? "-" : "", v, "KMGT"[u]);
     return buf;
 }
 

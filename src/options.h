@@ -93,11 +93,11 @@ struct config {
 };
 
 /*
- * Parses argv into *out.  On a usage error prints one line and returns
- * HAUL_EXIT_USAGE (*out is then empty); otherwise returns 0.  --input-file is
+ * Parses argv into *cfg.  On a usage error prints one line and returns
+ * HAUL_EXIT_USAGE (*cfg is then empty); otherwise returns 0.  --input-file is
  * read here too: its unreadable lines become jobs with input_ok false.
  */
-int options_parse(int argc, char **argv, struct config *out);
+int options_parse(int argc, char **argv, struct config *cfg);
 void config_free(struct config *cfg);
 
 /*

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -101,6 +102,17 @@ output_new(uv_loop_t *loop, struct mem_account *acct, const char *path, bool app
         o->part = xstrdup_in(acct, path);
         return o;
     }
+    /* FILE.part.haul must fit in a directory entry too: refuse before
+     * anything is created rather than leave a FILE.part without journal. */
+    const char *base = strrchr(path, '/');
+    base = base != NULL ? base + 1 : path;
+    if (strlen(base) + strlen(".part.haul") > NAME_MAX) {
+        msg_error("%.40s...: file name too long (%zu bytes; at most %d, so that "
+                  "FILE.part.haul fits)", base, strlen(base), NAME_MAX - 10);
+        *code = HAUL_EXIT_WRITE;
+        output_free(o);
+        return NULL;
+    }
     o->kind = OUTPUT_PARTFILE;
     o->part = xasprintf("%s.part", path);
     o->journal = xasprintf("%s.part.haul", path);
@@ -144,8 +156,11 @@ output_find_resume(struct output *o, const char *url, struct output_resume *r)
     uint64_t prefix = UINT64_MAX; /* bytes of FILE.part known contiguous */
     if (rc == 0) {
         bool usable = strcmp(r->journal.url, url) == 0 && file_size(o->part, &size);
+        /* A part that got no byte yet (next == start, e.g. -x stopped
+         * before its last part began) needs nothing of the file. */
         for (unsigned i = 0; usable && i < r->journal.nsegments; i++)
-            if (r->journal.seg[i].next > size)
+            if (r->journal.seg[i].next > r->journal.seg[i].start &&
+                r->journal.seg[i].next > size)
                 usable = false;
         if (usable && (r->journal.etag[0] != '\0' || r->journal.last_modified[0] != '\0')) {
             r->how = RESUME_JOURNAL;

@@ -83,13 +83,11 @@ last_boundary(struct records *r, const char *buf, size_t len, bool parse)
     size_t start = 0, last = 0;
     for (size_t i = 0; i < len; i++) {
         size_t end = 0;
-        if (buf[i] == '\n' && i + 1 < len && buf[i + 1] == '\n')
-            end = i + 2;
-        else if (buf[i] == '\r' && i + 3 < len && buf[i + 1] == '\n' &&
-                 buf[i + 2] == '\r' && buf[i + 3] == '\n')
+        if (buf[i] == '\r' && i + 3 < len && buf[i + 1] == '\n' &&
+            buf[i + 2] == '\r' && buf[i + 3] == '\n')
             end = i + 4;
-        else if (buf[i] == '\r' && i + 1 < len && buf[i + 1] == '\r')
-            end = i + 2;
+        else if ((buf[i] == '\n' || buf[i] == '\r') && i + 1 < len && buf[i + 1] == buf[i])
+            end = i + 2;    /* "\n\n" or "\r\r" */
         if (end != 0) {
             if (parse)
                 parse_event(r, buf + start, end - start);

@@ -103,6 +103,15 @@ response_decide(const struct response_ask *ask, const struct response_got *got,
             decide(out, RESP_DONE, "the server says every byte is already here");
             return;
         }
+        /* The same strong ETag that came with another total: the server
+         * contradicts itself, and starting over would loop (a length it
+         * claims but never sends, then a 416 with the real one). */
+        if (ask->ranged && got->has_range && got->range.total_known && ask->total_known &&
+            got->range.total != ask->total && http_etag_is_strong(ask->etag) &&
+            strcmp(ask->etag, got->etag) == 0) {
+            decide(out, RESP_PROTOCOL, "416 gives another length than before for the same ETag");
+            return;
+        }
         if (ask->ranged && ask->can_restart) {
             out->new_version = true;
             out->refetch = true;
@@ -115,6 +124,10 @@ response_decide(const struct response_ask *ask, const struct response_got *got,
     }
     if (got->status >= 400 || got->status < 200 || (got->status >= 300 && got->status < 400)) {
         decide(out, RESP_HTTP_ERROR, "HTTP error");
+        return;
+    }
+    if (got->bad_length) {
+        decide(out, RESP_PROTOCOL, "invalid or conflicting Content-Length");
         return;
     }
 

@@ -41,6 +41,8 @@ struct response_got {
     struct content_range range;
     bool has_length;
     uint64_t length;
+    bool bad_length;            /* Content-Length not a number, over 2^63-1, or
+                                 * two different ones (RFC 9112 6.3) */
     char etag[VALIDATOR_MAX];
     char last_modified[VALIDATOR_MAX];
 };

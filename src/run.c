@@ -41,7 +41,6 @@ struct host_slot {
 struct run {
     uv_loop_t loop;
     const struct config *cfg;
-    struct run_result *result;
     struct curluv *cu;
     uv_timer_t *timer;
     uv_signal_t *sig_int;
@@ -374,6 +373,7 @@ run_main(const struct config *cfg, struct memstats *ms, struct events *ev,
      * queue would look stalled. */
     curl_multi_setopt(curluv_multi(r->cu), CURLMOPT_MAX_HOST_CONNECTIONS,
                       (long)cfg->parallel_host * (long)cfg->segments);
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
     r->xfers = xcalloc(r->n, sizeof *r->xfers);
     r->stats = xcalloc(r->n, sizeof *r->stats);
     for (size_t i = 0; i < r->n; i++) {

@@ -291,6 +291,7 @@ segment_ended(struct segment *g, CURLcode result)
     int abort_code = a->abort_code;
     struct response_decision dec = a->dec;
     int status = a->head.got.status;
+    bool in_head = !a->decided && status > 0;
     int64_t retry_after = a->head.retry_after_ms;
 
     curl_easy_getinfo(a->easy, CURLINFO_OS_ERRNO, &os_errno);
@@ -337,6 +338,11 @@ segment_ended(struct segment *g, CURLcode result)
             snprintf(what, sizeof what, "response ended early");
         } else {
             classify_curl((int)result, (int)os_errno, &cls);
+            const char *server_limit = classify_server_limit((int)result, what, in_head);
+            if (server_limit != NULL) {
+                transfer_fail_from_segment(t, HAUL_EXIT_PROTOCOL, server_limit);
+                return;
+            }
             if (result == CURLE_PARTIAL_FILE || result == CURLE_GOT_NOTHING)
                 cls.kind = DISC_FIN;
             if (cls.kind == DISC_RST)

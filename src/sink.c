@@ -266,16 +266,23 @@ ring_release(struct sink *s)
 
 static void on_writable(uv_poll_t *h, int status, int events);
 
-static void
+/* Returns false, with s->error set, when the poll cannot start. */
+static bool
 watch(struct sink *s, bool on)
 {
     if (s->poll == NULL || s->polling == on)
-        return;
-    s->polling = on;
-    if (on)
-        uv_poll_start(s->poll, UV_WRITABLE, on_writable);
-    else
+        return true;
+    if (on) {
+        int rc = uv_poll_start(s->poll, UV_WRITABLE, on_writable);
+        if (rc != 0) {
+            s->error = -rc;
+            return false;
+        }
+    } else {
         uv_poll_stop(s->poll);
+    }
+    s->polling = on;
+    return true;
 }
 
 /* Writes len bytes now, completing short writes; false on failure. */
@@ -427,8 +434,8 @@ sink_write(struct sink *s, const char *data, size_t len)
             return SINK_OK;
         assert(len <= s->cap);
         ring_append(s, data, len);
-        watch(s, true);
-        return SINK_OK;
+        /* Unwatched, the queued bytes would never be written. */
+        return watch(s, true) ? SINK_OK : SINK_FAIL;
     }
     if (s->cap - s->len < len) {
         s->want_drain = true;
@@ -472,6 +479,7 @@ drain(struct sink *s)
         int cnt = 1;
         iov[0].iov_base = s->ring + s->head;
         iov[0].iov_len = first;
+        /* cppcheck-suppress knownConditionTrueFalse ; true when the ring wraps */
         if (first < s->len) {
             iov[1].iov_base = s->ring;
             iov[1].iov_len = s->len - first;

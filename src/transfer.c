@@ -475,8 +475,6 @@ transfer_start(struct transfer *t)
 }
 
 /* Ends the in-flight attempt from outside libcurl's callbacks. */
-static void attempt_ended(struct transfer *t, CURLcode result);
-
 static void
 abort_attempt(struct transfer *t, enum abort_reason why, int code)
 {
@@ -904,13 +902,15 @@ retry_or_fail(struct transfer *t, const struct failure_class *cls, bool progress
 
     /* " at 1.0 MiB of 4.0 MiB", or nothing before the first byte. */
     if (t->have > 0 || t->total_known) {
-        char h[32], tot[32];
+        char h[32];
         human_bytes(t->have, h, sizeof h);
-        if (t->total_known)
+        if (t->total_known) {
+            char tot[32];
             snprintf(held, sizeof held, " at %s of %s", h,
                      human_bytes(t->total, tot, sizeof tot));
-        else
+        } else {
             snprintf(held, sizeof held, " at %s", h);
+        }
     } else {
         held[0] = '\0';
     }
@@ -1066,6 +1066,22 @@ transfer_fail_write(struct transfer *t, int abort_code)
     }
 }
 
+/*
+ * Did the attempt bring new bytes?  After a 416 said the resource is
+ * shorter than what was held, bytes up to that point came before: a server
+ * that claims a length it never sends, then answers the resume with 416,
+ * would otherwise make each cycle look like progress and never run out of
+ * retries.  Unless the resource now says it is that short indeed.
+ */
+static bool
+attempt_progress(const struct transfer *t, const struct attempt *a)
+{
+    if (a->received == 0)
+        return false;
+    return t->shorter_mark == 0 || t->have > t->shorter_mark ||
+           (t->total_known && t->total <= t->shorter_mark);
+}
+
 static void
 attempt_ended(struct transfer *t, CURLcode result)
 {
@@ -1074,7 +1090,7 @@ attempt_ended(struct transfer *t, CURLcode result)
     char what[CURL_ERROR_SIZE + 64];
     long os_errno = 0;
     int64_t retry_after = a->head.retry_after_ms;
-    bool progress = a->received > 0;
+    bool progress = attempt_progress(t, a);
     int status = a->head.got.status;
     struct response_decision dec = a->dec;
     enum abort_reason abort = a->abort;
@@ -1085,6 +1101,7 @@ attempt_ended(struct transfer *t, CURLcode result)
     bool used_final = a->used_final;
     bool bounded = a->ask.range_last_set;
     bool verify_open = t->verify_pending;
+    uint64_t body_end = a->body_off;
     long http_version = 0;
 
     attempt_collect(a);
@@ -1094,6 +1111,16 @@ attempt_ended(struct transfer *t, CURLcode result)
         snprintf(what, sizeof what, "%s", a->errbuf);
     else
         snprintf(what, sizeof what, "%s", curl_easy_strerror(result));
+    char *eff = NULL;
+    if (result == CURLE_UNSUPPORTED_PROTOCOL &&
+        curl_easy_getinfo(a->easy, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff != NULL &&
+        strcmp(eff, a->url) != 0) {
+        /* libcurl's "Protocol "file" not supported or disabled" hides that
+         * it was a redirect haul refused to follow. */
+        char *shown = url_redacted(eff);
+        snprintf(what, sizeof what, "redirected to %s; haul follows only http and https", shown);
+        xfree(shown);
+    }
     if (accept_ranges)
         t->accept_ranges = true;
 
@@ -1132,6 +1159,8 @@ attempt_ended(struct transfer *t, CURLcode result)
                      t->display_url, dec.why);
                 return;
             }
+            if (status == 416 && t->have > t->shorter_mark)
+                t->shorter_mark = t->have;
             msg_note("%s: %s; starting over", t->display_url, dec.why);
             start_over(t);
             again_now(t);
@@ -1211,6 +1240,26 @@ attempt_ended(struct transfer *t, CURLcode result)
             fail(t, HAUL_EXIT_PROTOCOL, "%s: no response", t->display_url);
             return;
         }
+        if (verify_open && body_end == t->verify_size && t->total_known &&
+            t->total == t->verify_size) {
+            /* The whole overlap came back equal and the resource ends where
+             * the file does (-c on a complete file): nothing is missing. */
+            int err = output_adopt_partial(t->out);
+            if (err != 0) {
+                fail(t, HAUL_EXIT_WRITE, "%s: cannot continue %s: %s", t->display_url,
+                     output_part_path(t->out), strerror(err));
+                return;
+            }
+            t->verify_pending = false;
+            t->have = t->verify_size;
+            t->stats->resumes++;
+            events_resume(run_events(t->run), t->stats->id, t->display_url, t->have,
+                          "overlap");
+            msg_verbose("%s: %s matches the server's copy to its end", t->display_url,
+                        output_part_path(t->out));
+            finish_ok(t);
+            return;
+        }
         if (verify_open) {
             /* The body ended inside the overlap: the partial file is longer
              * than the resource, so it is not this resource's prefix. */
@@ -1263,6 +1312,11 @@ attempt_ended(struct transfer *t, CURLcode result)
     }
 
     classify_curl((int)result, (int)os_errno, &cls);
+    const char *server_limit = classify_server_limit((int)result, what, !decided && status > 0);
+    if (server_limit != NULL) {
+        fail(t, HAUL_EXIT_PROTOCOL, "%s: %s", t->display_url, server_limit);
+        return;
+    }
     if (result == CURLE_PARTIAL_FILE || result == CURLE_GOT_NOTHING)
         cls.kind = DISC_FIN;
     if (cls.exit_code == HAUL_EXIT_TLS && !cls.retryable) {
@@ -1496,8 +1550,12 @@ fail(struct transfer *t, int code, const char *fmt, ...)
     segments_cancel(t);
     bool partfile = output_is_open(t->out) && output_kind(t->out) == OUTPUT_PARTFILE;
     bool saved = partfile && held_bytes(t) > 0;
+    /* -c stopped before its first response: FILE.part still holds what
+     * the journal names, and the same command continues it. */
+    bool kept = !output_is_open(t->out) && output_kind(t->out) == OUTPUT_PARTFILE &&
+                !t->verify_pending && held_bytes(t) > 0;
     if (code == HAUL_EXIT_INTERRUPTED || code == HAUL_EXIT_TERMINATED) {
-        if (saved) {
+        if (saved || kept) {
             char n[32];
             msg_error("%s: stopped with %s in %s; run the same command with -c to continue",
                       t->display_url, human_bytes(held_bytes(t), n, sizeof n),
@@ -1506,7 +1564,7 @@ fail(struct transfer *t, int code, const char *fmt, ...)
     } else if (code != HAUL_EXIT_PIPE) {
         if (!t->said)
             msg_error("%s", message);
-        if (saved && code != HAUL_EXIT_DISKFULL && code != HAUL_EXIT_CHECKSUM)
+        if ((saved || kept) && code != HAUL_EXIT_DISKFULL && code != HAUL_EXIT_CHECKSUM)
             msg_note("%s: kept %s; run again with -c to continue", t->display_url,
                      output_part_path(t->out));
     }

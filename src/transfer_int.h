@@ -156,6 +156,8 @@ struct transfer {
 
     /* Retries */
     uint32_t failures;                /* consecutive attempts without progress */
+    uint64_t shorter_mark;            /* bytes held when a 416 said the resource is
+                                       * shorter: see attempt_progress() */
     uint32_t limited_failures;        /* of the DNS/TLS kind */
     uint64_t retry_at_ms;
     uint64_t deadline_ms;             /* --max-time, or UINT64_MAX */

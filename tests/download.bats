@@ -246,7 +246,9 @@ teardown() {
 }
 
 @test "two haul processes on one FILE: the second stops, the first is not disturbed" {
-	"$HAUL" -o twice.bin "$TESTSRV_URL/dl/twice?size=2M&rate=2M" 2>first.err 3>&- &
+	# The first holds still at 1M for 3 s, so the second (perhaps slow to
+	# start, under valgrind) finds it at work.
+	"$HAUL" -o twice.bin "$TESTSRV_URL/dl/twice?size=2M&rate=2M&stall=1M&stall_ms=3000" 2>first.err 3>&- &
 	local pid=$!
 	wait_until "[ -s twice.bin.part ]"
 	run -4 --separate-stderr haul -o twice.bin "$TESTSRV_URL/dl/twice?size=2M"

@@ -378,6 +378,23 @@ bytes=512000-|$etag"
 	assert_file_not_exists f.bin.part.haul
 }
 
+@test "-c over a complete FILE (an earlier run finished it): checked, kept, not fetched again" {
+	local path=/rs/c-whole
+	"$TESTSRV" --gen --size 3M --seed 33 >f.bin
+	"$TESTSRV" --gen --size 5000 --seed 34 >s.bin
+	run -0 --separate-stderr haul -c -o f.bin "$TESTSRV_URL$path?size=3M&seed=33" \
+		-o s.bin "$TESTSRV_URL$path-small?size=5000&seed=34"
+	refute_regex "$stderr" "start(ing|ed) over"
+	assert_equal "$(sha256_of f.bin)" "$(gen_sha 3M 33)"
+	assert_equal "$(sha256_of s.bin)" "$(gen_sha 5000 34)"
+	assert_file_not_exists f.bin.part
+	# One request each: the last 64 KiB (all of the small one), no full 200.
+	run -0 ranges_of "$path"
+	assert_output --regexp "^bytes=$((3145728 - 65536))-\|[^|]*$"
+	run -0 ranges_of "$path-small"
+	assert_output --regexp "^bytes=0-\|[^|]*$"
+}
+
 @test "kill -9 at about half, then -c: continues at the journal's offset with If-Range, byte-exact" {
 	local path=/rs/kill9 size=8388608
 	local url="$TESTSRV_URL$path?size=8M&seed=33&rate=4M"

@@ -82,6 +82,31 @@ bytes=6291456-8388607|"s41-v1-8388608"|206'
 	done
 }
 
+@test "SIGTERM before the last part got a byte: -c continues every part from the journal" {
+	# The last part stalls at its first byte until haul closes it.
+	local url="$TESTSRV_URL/sg/term-early?size=12M&seed=50&rate=4M&stall=9437184"
+	"$HAUL" -x 4 -o te.bin "$url" 2>/dev/null 3>&- &
+	BG_PID=$!
+	wait_until "[ \$(stat -c %s te.bin.part 2>/dev/null || echo 0) -gt 6291456 ]" 15
+	kill -TERM "$BG_PID"
+	local rc=0
+	wait "$BG_PID" || rc=$?
+	BG_PID=
+	assert_equal "$rc" 143
+	run -0 jq -r '.segments[3] | .next == .start' te.bin.part.haul
+	assert_output true
+	local nexts
+	nexts=$(jq -r '[.segments[] | .next + "-" + ((.end | tonumber) - 1 | tostring)] | join(" ")' te.bin.part.haul)
+	run -0 --separate-stderr haul -x 4 -c -o te.bin "$url"
+	refute_regex "$stderr" "checking the file instead"
+	assert_equal "$(sha256_of te.bin)" "$(gen_sha 12M 50)"
+	local r
+	for r in $nexts; do
+		testsrv_requests /sg/term-early | jq -r '.headers.range // "-"' | grep -qx "bytes=$r" ||
+			fail "no request for bytes=$r after -c"
+	done
+}
+
 @test "a server that answers a part with the whole file: one connection from then on, byte-exact" {
 	run -0 --separate-stderr haul -x 4 -o fb.bin "$TESTSRV_URL/sg/fallback?size=8M&seed=44&rate=16M&ignore_range_at=3"
 	assert_equal "$(sha256_of fb.bin)" "$(gen_sha 8M 44)"

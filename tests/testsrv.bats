@@ -831,9 +831,89 @@ last_end() {
 	fetch '/v6?size=10K&stall=1K' --max-time 1
 	fetch '/v7?size=1K&auth=a:b' -u a:b -H 'X-A: 1' -H 'X-A: 2'
 	fetch '/v8?size=abc'
+	fetch '/v10?gzip=1M&hdrline=1K&nhdr=10' --compressed
+	fetch '/v11?hdr_endless=1'
+	fetch '/v12?badchunk=zz&cl=1'
+	fetch '/v13?loop=1&crange=x' -r 1-
 	curl -sS -o /dev/null --max-time 20 "$TESTSRV_URL/v9?size=inf&rate=1K" 3>&- &
 	wait_log '.ev == "req" and .path == "/v9"'
 	testsrv_stop
 	run cat "$BATS_TEST_TMPDIR/testsrv.err"
 	assert_output ''
+}
+
+# ---- hostile answers (tests/hostile.bats) ----------------------------------
+
+@test "hdrline= and nhdr= make one long header or many" {
+	fetch '/h1?hdrline=50K'
+	assert_equal "$CURL_RC" 0
+	assert_equal "$(hdr X-Long | tr -d '\n' | wc -c)" 51200
+	fetch '/h2?nhdr=1000'
+	assert_equal "$CURL_RC" 0
+	assert_equal "$(tr -d '\r' <"$H" | grep -c '^X-Many: ')" 1000
+	assert_equal "$(body_size)" 1024
+}
+
+@test "cl= sends a raw Content-Length, the real bytes, then closes" {
+	fetch '/cl1?cl=1e3&size=10' --http0.9
+	assert_equal "$(hdr Content-Length)" 1e3
+	assert_equal "$(hdr Connection)" close
+	fetch '/cl2?cl=abc&size=10'
+	assert_equal "$CURL_RC" 8
+}
+
+@test "crange= lies in the Content-Range of a 206 only" {
+	fetch '/cr?crange=bytes%20500-2047%2F1024&size=1K' -r 500-
+	assert_equal "$(status)" 206
+	assert_equal "$(hdr Content-Range)" 'bytes 500-2047/1024'
+	assert_equal "$(body_sha)" "$(testsrv_sha256 --size 1K --offset 500)"
+	fetch '/cr?crange=bytes%20500-2047%2F1024&size=1K'
+	assert_equal "$(status)" 200
+	refute has_hdr Content-Range
+}
+
+@test "gzip= is a valid gzip stream that inflates to N zero bytes" {
+	fetch '/gz?gzip=10M'
+	assert_equal "$(hdr Content-Encoding)" gzip
+	[ "$(body_size)" -lt $((10 * 1024 * 1024 / 150)) ]
+	run -0 bash -c "gzip -dc <'$B' | cmp - <(head -c 10485760 /dev/zero) && echo same"
+	assert_output same
+	fetch '/gz1?gzip=259'
+	run -0 bash -c "gzip -dc <'$B' | wc -c"
+	assert_output 259
+}
+
+@test "badchunk= sends a raw chunk-size line" {
+	fetch '/bc?badchunk=zz'
+	assert_equal "$CURL_RC" 56
+	assert_equal "$(hdr Transfer-Encoding)" chunked
+	fetch '/bc?badchunk=zz' --raw
+	run cat "$B"
+	assert_line --index 0 $'zz\r'
+}
+
+@test "hdr_endless=1 sends header lines for ever" {
+	fetch '/he?hdr_endless=1'
+	assert_equal "$CURL_RC" 56
+	assert_equal "$(status)" 200
+	[ "$(tr -d '\r' <"$H" | grep -c '^X-Endless: h*$')" -gt 1000 ]
+}
+
+@test "loop=1 redirects to the request target itself" {
+	fetch '/lp?loop=1&size=10'
+	assert_equal "$(status)" 302
+	assert_equal "$(hdr Location)" '/lp?loop=1&size=10'
+	fetch '/lp?loop=1&size=10' -L --max-redirs 5
+	assert_equal "$CURL_RC" 47
+}
+
+@test "a TLS ClientHello on the plain port is reset" {
+	CURL_RC=0
+	curl -sS --insecure --max-time 30 -o "$B" "https://127.0.0.1:$TESTSRV_PORT/tls" 2>"$E" ||
+		CURL_RC=$?
+	assert_equal "$CURL_RC" 35
+	run cat "$E"
+	assert_output --partial 'reset by peer'
+	fetch '/after?size=10'
+	assert_equal "$(body_size)" 10
 }

@@ -6,7 +6,7 @@
  *
  * The -O name is the one a server (through a redirect) or a user controls
  * that becomes a path: it must never be empty, ".", ".." or hold a '/', or
- * the file would land outside the output directory.  A redacted URL must
+ * the file would land outside the output directory, nor "-" (stdout).  A redacted URL must
  * hold no password: it goes to messages, events and the journal.
  */
 #include "config.h"
@@ -78,6 +78,7 @@ fuzz_url(const char *s)
     if (name != NULL) {
         FUZZ_ASSERT(name[0] != '\0');
         FUZZ_ASSERT(strcmp(name, ".") != 0 && strcmp(name, "..") != 0);
+        FUZZ_ASSERT(strcmp(name, "-") != 0);    /* "-" would be stdout */
         FUZZ_ASSERT(strchr(name, '/') == NULL);
         xfree(name);
     }

@@ -37,6 +37,8 @@ check_head(const struct head *h)
     if (g->has_range && g->range.unsatisfied)
         FUZZ_ASSERT(g->range.total_known);
     FUZZ_ASSERT(h->retry_after_ms >= -1);
+    FUZZ_ASSERT(!(g->bad_length && g->has_length));
+    FUZZ_ASSERT(!g->has_length || g->length <= INT64_MAX);
     /* A stored validator goes back in If-Range: no control character
      * (no CR to split the request), trimmed of white space at its end. */
     FUZZ_ASSERT(http_value_is_clean(g->etag, strlen(g->etag)));
@@ -94,7 +96,7 @@ check_decision(const struct response_ask *ask, const struct response_got *g,
     FUZZ_ASSERT(strcmp(response_action_name(d->action), "?") != 0);
     switch (d->action) {
     case RESP_WRITE:
-        FUZZ_ASSERT(g->status >= 200 && g->status < 300);
+        FUZZ_ASSERT(g->status >= 200 && g->status < 300 && !g->bad_length);
         if (g->status == 206) {
             /* The bytes offered start exactly where the output stands... */
             FUZZ_ASSERT(ask->ranged && g->has_range && !g->range.unsatisfied);
@@ -115,7 +117,7 @@ check_decision(const struct response_ask *ask, const struct response_got *g,
         }
         break;
     case RESP_SKIP:
-        FUZZ_ASSERT(g->status >= 200 && g->status < 300 && g->status != 206);
+        FUZZ_ASSERT(g->status >= 200 && g->status < 300 && g->status != 206 && !g->bad_length);
         FUZZ_ASSERT(!ask->stream && ask->held > 0 && d->skip == ask->held);
         break;
     case RESP_RESTART:
@@ -134,7 +136,9 @@ check_decision(const struct response_ask *ask, const struct response_got *g,
         FUZZ_ASSERT(g->status < 200 || g->status >= 300);
         break;
     case RESP_PROTOCOL:
-        FUZZ_ASSERT(g->status == 206);
+        /* A 206 that contradicts the request, a 416 that contradicts the
+         * ETag, or a Content-Length that is no length. */
+        FUZZ_ASSERT(g->status == 206 || g->status == 416 || g->bad_length);
         break;
     }
 }

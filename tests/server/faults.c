@@ -15,6 +15,8 @@
 
 #define LM_BASE 1609459200   /* 2021-01-01 00:00:00 GMT */
 #define INF_LAST "9223372036854775806"   /* last-pos we claim for endless */
+#define HOSTILE_HEAD_MAX (64u << 20)   /* hdrline=, nhdr= * 16: 64 MiB */
+#define GZIP_MAX (64ull << 30)         /* gzip=: 64 GiB inflated, ~400 MB sent */
 
 /* ---- switches ---------------------------------------------------------- */
 
@@ -241,6 +243,27 @@ static int apply(struct switches *sw, const char *name, const char *v)
 		sw->has_events = 1;
 		return util_parse_u64(v, &sw->events);
 	}
+	if (strcmp(name, "hdrline") == 0)
+		return util_parse_size(v, &sw->hdrline) < 0 ||
+		       sw->hdrline > HOSTILE_HEAD_MAX ? -1 : 0;
+	if (strcmp(name, "nhdr") == 0)
+		return util_parse_u64(v, &sw->nhdr) < 0 ||
+		       sw->nhdr > HOSTILE_HEAD_MAX / 16 ? -1 : 0;
+	if (strcmp(name, "cl") == 0)
+		return set_string(&sw->cl, v);
+	if (strcmp(name, "crange") == 0)
+		return set_string(&sw->crange, v);
+	if (strcmp(name, "gzip") == 0) {
+		sw->has_gzip = 1;
+		return util_parse_size(v, &sw->gzip) < 0 || sw->gzip == 0 ||
+		       sw->gzip > GZIP_MAX ? -1 : 0;
+	}
+	if (strcmp(name, "badchunk") == 0)
+		return *v ? set_string(&sw->badchunk, v) : -1;
+	if (strcmp(name, "hdr_endless") == 0)
+		return parse_bool(v, &sw->hdr_endless);
+	if (strcmp(name, "loop") == 0)
+		return parse_bool(v, &sw->loop);
 	return 0;   /* unknown switches belong to someone else: ignore */
 }
 
@@ -301,6 +324,9 @@ void switches_free(struct switches *sw)
 	free(sw->loc);
 	free(sw->auth);
 	free(sw->ctype);
+	free(sw->cl);
+	free(sw->crange);
+	free(sw->badchunk);
 	for (i = 0; i < sw->nhdrs; i++)
 		free(sw->hdrs[i]);
 	free(sw->hdrs);
@@ -310,12 +336,14 @@ void switches_free(struct switches *sw)
 int faults_resource_key(const char *path, char **key, uint64_t *hops)
 {
 	static const char prefix[] = "/redirect/";
-	const char *p = path, *rest;
-	char digits[24];
-	size_t nd = 0;
+	const char *p = path;
 
 	*hops = 0;
 	if (strncmp(p, prefix, sizeof(prefix) - 1) == 0) {
+		const char *rest;
+		char digits[24];
+		size_t nd = 0;
+
 		p += sizeof(prefix) - 1;
 		while (p[nd] >= '0' && p[nd] <= '9' && nd < sizeof(digits) - 1) {
 			digits[nd] = p[nd];
@@ -384,11 +412,24 @@ static int head_finish(struct strbuf *sb, struct plan *p,
 {
 	size_t i;
 
+	if (sw && sw->hdrline) {
+		char *v = malloc(sw->hdrline + 1);
+
+		if (!v)
+			return -1;
+		memset(v, 'a', sw->hdrline);
+		v[sw->hdrline] = '\0';
+		sb_addf(sb, "X-Long: %s\r\n", v);
+		free(v);
+	}
+	for (i = 0; sw && i < sw->nhdr; i++)
+		sb_addf(sb, "X-Many: %zu\r\n", i);
 	for (i = 0; sw && i < sw->nhdrs; i++)
 		sb_addf(sb, "%s\r\n", sw->hdrs[i]);
 	if (p->close_after)
 		sb_addf(sb, "Connection: close\r\n");
-	sb_addf(sb, "\r\n");
+	if (p->body != PLAN_HDRS)   /* endless heads never end */
+		sb_addf(sb, "\r\n");
 	if (sb->oom)
 		return -1;
 	p->head = sb->s;
@@ -539,6 +580,148 @@ static int plan_sse(struct plan *p, struct strbuf *sb,
 	return 0;
 }
 
+/* ---- hostile bodies ---------------------------------------------------- */
+
+/* GF(2) helpers of zlib's crc32_combine: the CRC register is linear, so
+ * running it over n zero bytes is a 32x32 matrix power. */
+static uint32_t gf2_times(const uint32_t *mat, uint32_t vec)
+{
+	uint32_t sum = 0;
+
+	for (; vec; vec >>= 1, mat++)
+		if (vec & 1)
+			sum ^= *mat;
+	return sum;
+}
+
+static void gf2_square(uint32_t *sq, const uint32_t *mat)
+{
+	int n;
+
+	for (n = 0; n < 32; n++)
+		sq[n] = gf2_times(mat, mat[n]);
+}
+
+/* CRC-32 (gzip's) of n zero bytes, in O(log n). */
+static uint32_t crc32_zeros(uint64_t n)
+{
+	uint32_t odd[32], even[32], row = 1, crc = 0xffffffffu;
+	int i;
+
+	odd[0] = 0xedb88320u;   /* one zero bit */
+	for (i = 1; i < 32; i++, row <<= 1)
+		odd[i] = row;
+	gf2_square(even, odd);  /* two bits */
+	gf2_square(odd, even);  /* four bits */
+	while (n) {
+		gf2_square(even, odd);
+		if (n & 1)
+			crc = gf2_times(even, crc);
+		n >>= 1;
+		if (!n)
+			break;
+		gf2_square(odd, even);
+		if (n & 1)
+			crc = gf2_times(odd, crc);
+		n >>= 1;
+	}
+	return ~crc;
+}
+
+struct bitw {
+	uint8_t *buf;
+	size_t len;
+	uint32_t acc;
+	int nacc;
+};
+
+/* Appends the low n bits of v, least significant first (deflate order
+ * for header fields; Huffman codes are passed bit-reversed). */
+static void bits_put(struct bitw *w, uint32_t v, int n)
+{
+	w->acc |= v << w->nacc;
+	w->nacc += n;
+	while (w->nacc >= 8) {
+		w->buf[w->len++] = (uint8_t)w->acc;
+		w->acc >>= 8;
+		w->nacc -= 8;
+	}
+}
+
+static uint32_t bit_reverse(uint32_t code, int n)
+{
+	uint32_t r = 0;
+
+	while (n--) {
+		r = r << 1 | (code & 1);
+		code >>= 1;
+	}
+	return r;
+}
+
+/*
+ * gzip=N: a gzip member whose one fixed-Huffman deflate block inflates to
+ * N zero bytes: a literal 0, then matches of length 258 at distance 1 (13
+ * bits each, so about 159 times smaller than what it inflates to), the
+ * rest as literals.  Built by hand, so testsrv needs no zlib.
+ */
+static int plan_gzip(struct plan *p, struct strbuf *sb, uint64_t n)
+{
+	uint64_t matches = (n - 1) / 258, lits = 1 + (n - 1) % 258, i;
+	size_t cap = 10 + (size_t)((matches * 13 + lits * 8 + 7 + 3 + 7) / 8) + 8;
+	uint32_t crc = crc32_zeros(n);
+	struct bitw w = { 0 };
+	static const uint8_t hdr[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3 };
+
+	w.buf = malloc(cap);
+	if (!w.buf)
+		return -1;
+	memcpy(w.buf, hdr, sizeof(hdr));
+	w.len = sizeof(hdr);
+	bits_put(&w, 1, 1);   /* BFINAL */
+	bits_put(&w, 1, 2);   /* BTYPE 01: fixed Huffman */
+	for (i = 0; i < lits; i++)   /* literal 0: 8-bit code 0x30 */
+		bits_put(&w, bit_reverse(0x30, 8), 8);
+	for (i = 0; i < matches; i++) {
+		bits_put(&w, bit_reverse(0xc5, 8), 8);   /* length 258: code 285 */
+		bits_put(&w, 0, 5);                      /* distance 1: code 0 */
+	}
+	bits_put(&w, 0, 7);   /* end of block: code 256 */
+	if (w.nacc)
+		bits_put(&w, 0, 8 - w.nacc);
+	for (i = 0; i < 4; i++)
+		w.buf[w.len++] = (uint8_t)(crc >> (8 * i));
+	for (i = 0; i < 4; i++)
+		w.buf[w.len++] = (uint8_t)(n >> (8 * i));   /* ISIZE: n mod 2^32 */
+	p->text = (char *)w.buf;
+	p->text_len = w.len;
+	p->body = PLAN_TEXT;
+	p->first = 0;
+	p->end = w.len;
+	sb_addf(sb, "Content-Type: application/octet-stream\r\n"
+	        "Content-Encoding: gzip\r\nContent-Length: %zu\r\n", w.len);
+	return 0;
+}
+
+/* badchunk=S: chunked, and the first chunk-size line is S, followed by 64
+ * bytes and the end of the connection. */
+static int plan_badchunk(struct plan *p, struct strbuf *sb, const char *size)
+{
+	size_t n = strlen(size) + 2 + 64 + 2;
+
+	p->text = malloc(n + 1);
+	if (!p->text)
+		return -1;
+	snprintf(p->text, n + 1, "%s\r\n%064d\r\n", size, 0);
+	p->text_len = n;
+	p->body = PLAN_TEXT;
+	p->first = 0;
+	p->end = n;
+	sb_addf(sb, "Content-Type: application/octet-stream\r\n"
+	        "Transfer-Encoding: chunked\r\n");
+	return 0;
+}
+
 static int plan_body(struct plan *p, struct strbuf *sb,
                      const struct request *req, const struct switches *sw,
                      int ignore_range)
@@ -588,6 +771,8 @@ static int plan_body(struct plan *p, struct strbuf *sb,
 	}
 
 	p->body = PLAN_GEN;
+	if (sw->crange && rr == RANGE_OK)   /* raw claim, the bytes asked for */
+		sb_addf(sb, "Content-Range: %s\r\n", sw->crange);
 	sb_addf(sb, "Content-Type: %s\r\n", sw->ctype ? sw->ctype :
 	        sw->lines ? "text/plain" : "application/octet-stream");
 	if (rr == RANGE_OK) {
@@ -597,7 +782,7 @@ static int plan_body(struct plan *p, struct strbuf *sb,
 
 		p->status = 206;
 		p->first = a;
-		p->end = open || b + 1 == 0 ? PLAN_ENDLESS : b + 1;
+		p->end = open ? PLAN_ENDLESS : b + 1;    /* b < RANGE_OPEN */
 		if (open)
 			snprintf(last_str, sizeof(last_str), INF_LAST);
 		else
@@ -607,8 +792,10 @@ static int plan_body(struct plan *p, struct strbuf *sb,
 		else
 			snprintf(total_str, sizeof(total_str), "%" PRIu64, total);
 
-		switch (sw->badrange) {
+		switch (sw->crange ? BADRANGE_NONE : sw->badrange) {
 		case BADRANGE_NONE:
+			if (sw->crange)
+				break;
 			sb_addf(sb, "Content-Range: bytes %" PRIu64 "-%s/%s\r\n",
 			        a, last_str, total_str);
 			break;
@@ -648,7 +835,12 @@ static int plan_body(struct plan *p, struct strbuf *sb,
 		p->end = sw->size_inf ? PLAN_ENDLESS : total;
 	}
 
-	if (sw->nolen) {
+	if (sw->cl) {
+		/* A raw claim: send the real bytes, then close, so that a client
+		 * that believed a larger length sees the end. */
+		sb_addf(sb, "Content-Length: %s\r\n", sw->cl);
+		p->close_after = 1;
+	} else if (sw->nolen) {
 		p->close_after = 1;
 	} else if (sw->chunked || p->end == PLAN_ENDLESS) {
 		p->chunked = 1;
@@ -732,6 +924,35 @@ int plan_build(struct plan *p, const struct request *req,
 	if (sw->loc && (sw->loc_n == 0 || ctx->reqno <= sw->loc_n)) {
 		head_start(&sb, sw->redir_code, ctx->now);
 		rc = plan_redirect(p, &sb, sw->redir_code, sw->loc);
+		goto finish;
+	}
+
+	if (sw->loop) {
+		struct strbuf loc = { 0 };
+
+		sb_addf(&loc, "%s%s%s", req->path, *req->query ? "?" : "",
+		        req->query);
+		if (loc.oom)
+			goto out;
+		head_start(&sb, sw->redir_code, ctx->now);
+		rc = plan_redirect(p, &sb, sw->redir_code, loc.s);
+		free(loc.s);
+		goto finish;
+	}
+	if (sw->has_gzip || sw->badchunk || sw->hdr_endless) {
+		p->status = 200;
+		p->close_after = 1;
+		head_start(&sb, 200, ctx->now);
+		if (sw->hdr_endless) {
+			p->body = PLAN_HDRS;
+			p->first = 0;
+			p->end = PLAN_ENDLESS;
+			rc = 0;
+		} else if (sw->badchunk) {
+			rc = plan_badchunk(p, &sb, sw->badchunk);
+		} else {
+			rc = plan_gzip(p, &sb, sw->gzip);
+		}
 		goto finish;
 	}
 

@@ -83,6 +83,7 @@ struct conn {
 
 static void pump(struct conn *c);
 static void try_parse(struct conn *c);
+static void reset_now(struct conn *c);
 static void graceful_close(struct conn *c);
 static void on_timer(uv_timer_t *t);
 
@@ -259,6 +260,12 @@ static void try_parse(struct conn *c)
 
 	if (c->closing || c->resp_active || c->phase != PH_IDLE)
 		return;
+	if (c->rlen > 0 && (unsigned char)c->rbuf[0] == 0x16) {
+		/* A TLS handshake record (ClientHello) on this plain port:
+		 * reset, so https:// URLs here test a reset during TLS. */
+		reset_now(c);
+		return;
+	}
 	rr = request_parse(c->rbuf, c->rlen, &req);
 	if (rr == REQ_INCOMPLETE)
 		goto out;
@@ -345,6 +352,14 @@ static size_t fill(struct conn *c, size_t limit, const char **data)
 	*data = (const char *)c->obuf;
 	if (p->body == PLAN_GEN) {
 		body_fill(&p->id, c->pos, c->obuf, limit);
+		return limit;
+	}
+	if (p->body == PLAN_HDRS) {
+		static const char line[] = "X-Endless: "
+			"hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh\r\n";
+
+		for (n = 0; n < limit; n++)
+			c->obuf[n] = (uint8_t)line[(c->pos + n) % (sizeof(line) - 1)];
 		return limit;
 	}
 	while (n < limit) {   /* PLAN_SSE */

@@ -6,6 +6,7 @@
  *
  * Exit status: 0 clean stop, 1 runtime error, 2 bad arguments.
  */
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -388,6 +389,9 @@ int main(int argc, char **argv)
 	rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
+	/* For the analyzer, which cannot see that usage_error() (variadic, so
+	 * never inlined) returns EXIT_USAGE: a server run has its port file. */
+	assert(o.gen || o.port_file != NULL);
 	msg_set_quiet(o.quiet);
 	if (o.gen)
 		return run_gen(&o);

@@ -184,12 +184,12 @@ int util_strncaseeq(const char *a, const char *b, size_t n)
 void sb_addf(struct strbuf *sb, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	if (sb->oom)
 		return;
 	for (;;) {
 		size_t room = sb->cap - sb->len;
+		int n;
 
 		va_start(ap, fmt);
 		n = vsnprintf(sb->s ? sb->s + sb->len : NULL, room, fmt, ap);

@@ -73,6 +73,18 @@ main(void)
     head_line(&h, longline, (size_t)n, 0);
     CHECK_STR(h.got.etag, "");
 
+    /* A Content-Length that is no length, or two that differ (RFC 9112
+     * 6.3): no length, and response_decide() calls it a protocol error. */
+    head_reset(&h, 200);
+    head_line(&h, LIT("Content-Length: 1e3\r\n"), 0);
+    CHECK(h.got.bad_length && !h.got.has_length);
+    head_reset(&h, 200);
+    head_line(&h, LIT("Content-Length: 10\r\n"), 0);
+    head_line(&h, LIT("Content-Length: 10\r\n"), 0);
+    CHECK(h.got.has_length && !h.got.bad_length && h.got.length == 10);
+    head_line(&h, LIT("Content-Length: 11\r\n"), 0);
+    CHECK(h.got.bad_length && !h.got.has_length);
+
     /* Lines that end the block, and lines that are nothing. */
     head_reset(&h, 200);
     CHECK(head_line(&h, LIT(""), 0) == HEAD_FIELD);

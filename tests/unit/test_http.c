@@ -125,6 +125,10 @@ main(void)
     CHECK(url_remote_name("http://h/x/%2e%2e") == NULL);
     CHECK(url_remote_name("http://h/x/a%2Fb") == NULL);
     CHECK(url_remote_name("http://h/x/%00") == NULL);
+    CHECK(url_remote_name("http://h/x/-") == NULL);    /* "-" would be stdout */
+    s = url_remote_name("http://h/x/a%5Cb");          /* a name on POSIX */
+    CHECK_STR(s, "a\\b");
+    xfree(s);
 
     s = url_host_key("http://Example.ORG/x");
     CHECK_STR(s, "example.org:80");

@@ -59,6 +59,10 @@ main(void)
     CHECK_STR(feed(&r, "id: 3\ndata: partial"), "");
     CHECK(records_discard(&r) == strlen("id: 3\ndata: partial"));
     CHECK_STR(r.last_id, "2");
+    /* CR alone ends lines too: "\r\r" is a blank line, "\r\n" is not. */
+    CHECK_STR(feed(&r, "id: 4\rdata: d\r\ndata: e\r\rid: 5\r"), "id: 4\rdata: d\r\ndata: e\r\r");
+    CHECK_STR(r.last_id, "4");
+    CHECK(records_discard(&r) == strlen("id: 5\r"));
     records_free(&r);
     return check_done("test_records");
 }

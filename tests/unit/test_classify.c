@@ -1,0 +1,51 @@
+/*
+ * Unit tests of src/classify.c: what a failed attempt means, and libcurl's
+ * limits on what a server sends (tests/hostile.bats drives the same cases
+ * end to end).
+ */
+#include "config.h"
+
+#include <errno.h>
+
+#include <curl/curl.h>
+
+#include "check.h"
+#include "classify.h"
+#include "exitcodes.h"
+
+int
+main(void)
+{
+    struct failure_class c;
+    char what[] = "Too large response headers: 307201 > 307200";
+
+    /* A dropped connection is retried, a protocol error is not. */
+    classify_curl(CURLE_RECV_ERROR, ECONNRESET, &c);
+    CHECK(c.exit_code == HAUL_EXIT_PARTIAL && c.retryable && c.kind == DISC_RST);
+    classify_curl(CURLE_WEIRD_SERVER_REPLY, 0, &c);
+    CHECK(c.exit_code == HAUL_EXIT_PROTOCOL && !c.retryable);
+    classify_curl(CURLE_TOO_MANY_REDIRECTS, 0, &c);
+    CHECK(c.exit_code == HAUL_EXIT_REDIRECTS && !c.retryable);
+    classify_curl(CURLE_UNSUPPORTED_PROTOCOL, 0, &c);
+    CHECK(c.exit_code == HAUL_EXIT_URL && !c.retryable);
+    classify_curl(CURLE_SSL_CONNECT_ERROR, ECONNRESET, &c);
+    CHECK(c.exit_code == HAUL_EXIT_TLS && c.retryable && c.limited);
+
+    /* libcurl's limits: the server's fault, whatever the code says. */
+    CHECK(classify_server_limit(CURLE_OUT_OF_MEMORY, "Out of memory", true) != NULL);
+    CHECK(classify_server_limit(CURLE_RECV_ERROR, what, true) == what);
+    CHECK(classify_server_limit(CURLE_RECV_ERROR,
+                                "Illegal or missing hexadecimal sequence in chunked-encoding",
+                                false) != NULL);
+    /* A real out-of-memory outside the head, and real receive failures,
+     * are not. */
+    CHECK(classify_server_limit(CURLE_OUT_OF_MEMORY, "Out of memory", false) == NULL);
+    CHECK(classify_server_limit(CURLE_RECV_ERROR, "Recv failure: Connection reset by peer",
+                                true) == NULL);
+    CHECK(classify_server_limit(CURLE_RECV_ERROR,
+                                "OpenSSL SSL_read: error:0A000126:SSL routines::unexpected eof "
+                                "while reading, errno 0", false) == NULL);
+    CHECK(classify_server_limit(CURLE_RECV_ERROR, NULL, true) == NULL);
+    CHECK(classify_server_limit(CURLE_PARTIAL_FILE, what, true) == NULL);
+    return check_done("test_classify");
+}
