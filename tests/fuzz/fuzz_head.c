@@ -50,7 +50,7 @@ check_head(const struct head *h)
 static uint64_t
 shifted(uint64_t v, uint8_t b)
 {
-    int d = (int8_t)b;
+    int d = b < 128 ? (int)b : (int)b - 256;    /* the byte as a signed delta */
     if (d < 0 && (uint64_t)-d > v)
         return 0;
     return d < 0 ? v - (uint64_t)-d : v + (uint64_t)d;
