@@ -1067,10 +1067,11 @@ transfer_fail_write(struct transfer *t, int abort_code)
 }
 
 /*
- * Did the attempt bring new bytes?  After a 416 said the resource is
- * shorter than what was held, bytes up to that point came before: a server
- * that claims a length it never sends, then answers the resume with 416,
- * would otherwise make each cycle look like progress and never run out of
+ * Did the attempt bring new bytes?  After a 416 or a 206 said the resource
+ * is no longer than what was held, bytes up to that point came before: a server
+ * that claims a length it never sends, then answers the resume with 416
+ * (or, with no validator to send, with a 206 of the real total), would
+ * otherwise make each cycle look like progress and never run out of
  * retries.  Unless the resource now says it is that short indeed.
  */
 static bool
@@ -1102,6 +1103,10 @@ attempt_ended(struct transfer *t, CURLcode result)
     bool bounded = a->ask.range_last_set;
     bool verify_open = t->verify_pending;
     uint64_t body_end = a->body_off;
+    /* The answer says the resource is no longer than what is held. */
+    bool shrank = status == 416 ||
+                  (a->head.got.has_range && a->head.got.range.total_known &&
+                   a->head.got.range.total <= t->have);
     long http_version = 0;
 
     attempt_collect(a);
@@ -1159,7 +1164,7 @@ attempt_ended(struct transfer *t, CURLcode result)
                      t->display_url, dec.why);
                 return;
             }
-            if (status == 416 && t->have > t->shorter_mark)
+            if (shrank && t->have > t->shorter_mark)
                 t->shorter_mark = t->have;
             msg_note("%s: %s; starting over", t->display_url, dec.why);
             start_over(t);

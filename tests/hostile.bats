@@ -174,6 +174,17 @@ requests() {
 	only_files out.part out.part.haul
 }
 
+@test "the liar with no validator, whose 206 tells the real total: exit 12 within --retry" {
+	# No If-Range can be sent (weak ETag, no Last-Modified), so haul checks
+	# an overlap; the 206 says the resource is 10 bytes: a new version each
+	# time, which must run out of retries instead of looping for ever.
+	hostile 12 "$TESTSRV_URL/bign?cl=9223372036854775807&cl_200=1&size=10&etag=weak&lm=0" -o out
+	run -0 grep -c 'the length changed: a new version, again and again; giving up' <<<"$stderr"
+	[ "$(requests /bign)" -le 6 ]
+	[ "$ELAPSED" -le 10 ]
+	only_files out.part out.part.haul
+}
+
 @test "a Content-Range beyond its total on resume: exit 10, no byte of it written" {
 	hostile 10 "$TESTSRV_URL/cr1?size=1K&fin=500&crange=bytes%20500-2047%2F1024" -o out
 	run -0 grep -c '206 Partial Content without a usable Content-Range; refused' <<<"$stderr"

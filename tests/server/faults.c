@@ -264,6 +264,8 @@ static int apply(struct switches *sw, const char *name, const char *v)
 		return parse_bool(v, &sw->hdr_endless);
 	if (strcmp(name, "loop") == 0)
 		return parse_bool(v, &sw->loop);
+	if (strcmp(name, "cl_200") == 0)
+		return parse_bool(v, &sw->cl_200);
 	return 0;   /* unknown switches belong to someone else: ignore */
 }
 
@@ -835,7 +837,7 @@ static int plan_body(struct plan *p, struct strbuf *sb,
 		p->end = sw->size_inf ? PLAN_ENDLESS : total;
 	}
 
-	if (sw->cl) {
+	if (sw->cl && (!sw->cl_200 || p->status == 200)) {
 		/* A raw claim: send the real bytes, then close, so that a client
 		 * that believed a larger length sees the end. */
 		sb_addf(sb, "Content-Length: %s\r\n", sw->cl);

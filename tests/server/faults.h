@@ -78,6 +78,7 @@ struct switches {
 	char *badchunk;           /* owned raw chunk-size line; NULL: off */
 	int hdr_endless;          /* header lines for ever, no empty line */
 	int loop;                 /* redirect to the request target itself */
+	int cl_200;               /* cl= on 200 answers only, 206 tells the truth */
 };
 
 /*
