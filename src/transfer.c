@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "backoff.h"
 #include "digest.h"
@@ -1119,9 +1120,11 @@ attempt_ended(struct transfer *t, CURLcode result)
     char *eff = NULL;
     if (result == CURLE_UNSUPPORTED_PROTOCOL &&
         curl_easy_getinfo(a->easy, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff != NULL &&
-        strcmp(eff, a->url) != 0) {
+        strcmp(eff, a->url) != 0 && strncasecmp(eff, "http://", 7) != 0 &&
+        strncasecmp(eff, "https://", 8) != 0) {
         /* libcurl's "Protocol "file" not supported or disabled" hides that
-         * it was a redirect haul refused to follow. */
+         * it was a redirect haul refused to follow.  (The same code comes
+         * for an HTTP/0.9 answer: an http(s) target keeps libcurl's text.) */
         char *shown = url_redacted(eff);
         snprintf(what, sizeof what, "redirected to %s; haul follows only http and https", shown);
         xfree(shown);
