@@ -355,6 +355,17 @@ attempt_collect(struct attempt *a)
     }
 }
 
+bool
+attempt_in_head(const struct attempt *a)
+{
+    long sent = 0;
+    if (a->decided)
+        return false;
+    if (a->head.got.status > 0)
+        return true;
+    return curl_easy_getinfo(a->easy, CURLINFO_REQUEST_SIZE, &sent) == CURLE_OK && sent > 0;
+}
+
 void
 attempt_free(struct attempt *a)
 {

@@ -28,6 +28,14 @@ struct sock_watch {
 
 static void on_watch_closed_fwd(uv_handle_t *h);
 
+/* A transfer whose socket could not be watched: failed from drain_done(),
+ * outside libcurl's callbacks (an error returned from the socket callback
+ * would abort every transfer of the multi handle). */
+struct unwatched {
+    CURL *easy;
+    struct unwatched *next;
+};
+
 struct curluv {
     uv_loop_t *loop;
     CURLM *multi;
@@ -36,6 +44,7 @@ struct curluv {
     void *ctx;
     bool in_action;      /* inside curl_multi_socket_action: no re-entry */
     struct sock_watch *watches;       /* open watchers */
+    struct unwatched *unwatched;      /* to fail at the next drain_done() */
 };
 
 static void
@@ -61,7 +70,38 @@ watch_close(struct curluv *cu, struct sock_watch *w)
 static void on_watch_closed_fwd(uv_handle_t *h) { xfree(h->data); }
 static void on_timer_closed(uv_handle_t *h) { xfree(h); }
 
-/* Reports every finished transfer; the message is copied before removal. */
+/* Takes `easy` off the unwatched list; true if it was there. */
+static bool
+unwatched_take(struct curluv *cu, CURL *easy)
+{
+    for (struct unwatched **p = &cu->unwatched; *p != NULL; p = &(*p)->next) {
+        if ((*p)->easy == easy) {
+            struct unwatched *u = *p;
+            *p = u->next;
+            xfree(u);
+            return true;
+        }
+    }
+    return false;
+}
+
+static void
+unwatched_add(struct curluv *cu, CURL *easy)
+{
+    if (easy == NULL)
+        return;
+    for (const struct unwatched *u = cu->unwatched; u != NULL; u = u->next)
+        if (u->easy == easy)
+            return;
+    struct unwatched *u = xmalloc(sizeof *u);
+    u->easy = easy;
+    u->next = cu->unwatched;
+    cu->unwatched = u;
+}
+
+/* Reports every finished transfer; the message is copied before removal.
+ * Then fails the transfers whose sockets could not be watched: they would
+ * never be woken up.  (A receive error, so that they are retried.) */
 static void
 drain_done(struct curluv *cu)
 {
@@ -73,8 +113,15 @@ drain_done(struct curluv *cu)
             continue;
         CURL *easy = m->easy_handle;
         CURLcode result = m->data.result;
+        unwatched_take(cu, easy);
         curl_multi_remove_handle(cu->multi, easy);
         cu->on_done(cu->ctx, easy, result);
+    }
+    while (cu->unwatched != NULL) {
+        CURL *easy = cu->unwatched->easy;
+        unwatched_take(cu, easy);
+        curl_multi_remove_handle(cu->multi, easy);
+        cu->on_done(cu->ctx, easy, CURLE_RECV_ERROR);
     }
 }
 
@@ -134,7 +181,6 @@ on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socket
 {
     struct curluv *cu = userp;
     struct sock_watch *w = socketp;
-    (void)easy;
 
     if (what == CURL_POLL_REMOVE) {
         if (w != NULL) {
@@ -149,7 +195,8 @@ on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socket
         w->fd = fd;
         if (uv_poll_init_socket(cu->loop, &w->poll, fd) != 0) {
             xfree(w);
-            return -1;    /* libcurl fails the transfer */
+            unwatched_add(cu, easy);
+            return 0;
         }
         w->poll.data = w;
         w->next = cu->watches;
@@ -164,7 +211,7 @@ on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socket
     if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
         w->events |= UV_WRITABLE;
     if (uv_poll_start(&w->poll, w->events, on_poll) != 0)
-        return -1;    /* never woken up: libcurl fails the transfer */
+        unwatched_add(cu, easy);
     return 0;
 }
 
@@ -203,6 +250,7 @@ curluv_add(struct curluv *cu, CURL *easy)
 void
 curluv_remove(struct curluv *cu, CURL *easy)
 {
+    unwatched_take(cu, easy);
     curl_multi_remove_handle(cu->multi, easy);
 }
 
@@ -220,6 +268,8 @@ curluv_free(struct curluv *cu)
         return;
     /* May call on_curl_socket(REMOVE) for sockets still open. */
     curl_multi_cleanup(cu->multi);
+    while (cu->unwatched != NULL)
+        unwatched_take(cu, cu->unwatched->easy);
     while (cu->watches != NULL)
         watch_close(cu, cu->watches);
     uv_timer_stop(cu->timer);

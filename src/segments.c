@@ -291,7 +291,7 @@ segment_ended(struct segment *g, CURLcode result)
     int abort_code = a->abort_code;
     struct response_decision dec = a->dec;
     int status = a->head.got.status;
-    bool in_head = !a->decided && status > 0;
+    bool in_head = attempt_in_head(a);
     int64_t retry_after = a->head.retry_after_ms;
 
     curl_easy_getinfo(a->easy, CURLINFO_OS_ERRNO, &os_errno);

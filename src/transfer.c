@@ -1103,6 +1103,7 @@ attempt_ended(struct transfer *t, CURLcode result)
     bool used_final = a->used_final;
     bool bounded = a->ask.range_last_set;
     bool verify_open = t->verify_pending;
+    bool in_head = attempt_in_head(a);
     uint64_t body_end = a->body_off;
     /* The answer says the resource is no longer than what is held. */
     bool shrank = status == 416 ||
@@ -1320,7 +1321,7 @@ attempt_ended(struct transfer *t, CURLcode result)
     }
 
     classify_curl((int)result, (int)os_errno, &cls);
-    const char *server_limit = classify_server_limit((int)result, what, !decided && status > 0);
+    const char *server_limit = classify_server_limit((int)result, what, in_head);
     if (server_limit != NULL) {
         fail(t, HAUL_EXIT_PROTOCOL, "%s: %s", t->display_url, server_limit);
         return;

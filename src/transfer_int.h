@@ -200,6 +200,10 @@ struct attempt *attempt_new(struct transfer *t, struct segment *seg, uint64_t no
 void attempt_free(struct attempt *a);
 /* Reads response figures libcurl keeps (final URL, status) into t. */
 void attempt_collect(struct attempt *a);
+/* Whether the attempt ended while reading the response head: the request
+ * was sent and no final response was decided (a status line may not have
+ * come: libcurl refuses one over its line limit before haul sees it). */
+bool attempt_in_head(const struct attempt *a);
 
 /* transfer.c, called by attempt.c's callbacks */
 bool transfer_on_response(struct transfer *t, struct attempt *a);
