@@ -18,17 +18,12 @@ head_reset(struct head *h, int status)
     h->date = -1;
 }
 
-/*
- * A validator too long to keep is no validator: a truncated ETag could
- * match another version's.  Nor is one with a control character (RFC 9110
- * 5.5 allows none in a field value): a NUL would truncate it the same way,
- * and a bare CR would go back to the server inside If-Range, a header of
- * its own for some (found by tests/fuzz/fuzz_head).
- */
+/* An unusable validator is none (http_validator_usable; control
+ * characters found by tests/fuzz/fuzz_head). */
 static void
 copy_validator(char *dst, size_t cap, const char *v, size_t len)
 {
-    if (len >= cap || !http_value_is_clean(v, len))
+    if (!http_validator_usable(v, len, cap))
         len = 0;
     memcpy(dst, v, len);
     dst[len] = '\0';

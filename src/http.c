@@ -15,6 +15,7 @@
 
 #include "http.h"
 #include "mem.h"
+#include "parse.h"
 
 int
 http_status_line(const char *line, size_t len)
@@ -70,6 +71,12 @@ http_value_is_clean(const char *value, size_t len)
             return false;
     }
     return true;
+}
+
+bool
+http_validator_usable(const char *value, size_t len, size_t cap)
+{
+    return len < cap && http_value_is_clean(value, len);
 }
 
 /* Reads a decimal uint64 at *p (not past end); false on none or overflow. */
@@ -166,8 +173,8 @@ http_retry_after_ms(const char *value, time_t now)
             p++;
         if (*p != '\0')
             return -1;
-        if (secs > 366 * 24 * 3600)
-            secs = 366 * 24 * 3600;
+        if (secs > DURATION_MAX_S)
+            secs = DURATION_MAX_S;
         return (int64_t)secs * 1000;
     }
     time_t when = curl_getdate(value, NULL);
@@ -177,8 +184,8 @@ http_retry_after_ms(const char *value, time_t now)
         return 0;
     /* At most a year, as for delay-seconds: a date in a billion years
      * overflowed the multiplication (found by tests/fuzz/fuzz_head). */
-    if (when - now > 366 * 24 * 3600)
-        return (int64_t)366 * 24 * 3600 * 1000;
+    if (when - now > DURATION_MAX_S)
+        return (int64_t)DURATION_MAX_S * 1000;
     return (int64_t)(when - now) * 1000;
 }
 

@@ -28,6 +28,11 @@ bool http_header_is(const char *line, size_t len, const char *name,
 /* True when value[0..len) holds no control character (CTL but HTAB, as
  * RFC 9110 5.5 allows in a field value): no NUL, CR, LF or DEL. */
 bool http_value_is_clean(const char *value, size_t len);
+/* Whether an ETag or Last-Modified value can be kept in `cap` bytes (its
+ * NUL included) and sent back in If-Range: one too long to keep whole, or
+ * with a control character, is no validator (a truncated or cut ETag could
+ * match another version's; a bare CR would start a header of its own). */
+bool http_validator_usable(const char *value, size_t len, size_t cap);
 
 /* Content-Range: "bytes A-B/T", "bytes A-B/(asterisk)" or "bytes (asterisk)/T". */
 struct content_range {

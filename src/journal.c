@@ -95,13 +95,13 @@ get_u64(const cJSON *obj, const char *name, bool *known, uint64_t *v)
     return true;
 }
 
-/* As a response's (head.c): too long, or with a control character, and
- * it is not one haul could have written; it would go back in If-Range. */
+/* The rule of a response's (head.c): an unusable one is not one haul
+ * could have written, and it would go back in If-Range. */
 static bool
 copy_validator(char *dst, const char *src)
 {
     size_t n = strlen(src);
-    if (n >= VALIDATOR_MAX || !http_value_is_clean(src, n))
+    if (!http_validator_usable(src, n, VALIDATOR_MAX))
         return false;
     memcpy(dst, src, n + 1);
     return true;
@@ -139,8 +139,15 @@ journal_decode(const char *text, struct journal *j)
             !get_u64(s, "next", &known, &g->next) || !known)
             goto out;
         if (g->next < g->start || (g->end_known && g->next > g->end) ||
-            (j->total_known && g->end_known && g->end > j->total))
+            (j->total_known && (g->next > j->total || (g->end_known && g->end > j->total))))
             goto out;
+        /* Parts as haul writes them: in order, each after the one before
+         * ends (only the last may have no end). */
+        if (j->nsegments > 1) {
+            const struct journal_segment *prev = g - 1;
+            if (!prev->end_known || g->start < prev->end)
+                goto out;
+        }
     }
     /* haul's first part always starts at 0, and -c takes bytes [0, next)
      * of it as held: a first part starting further on is not a journal

@@ -100,7 +100,7 @@ bool
 parse_duration_ms(const char *s, uint64_t *out_ms, const char **why)
 {
     uint64_t whole, nano, unit_ms = 1000;
-    const uint64_t max_ms = UINT64_C(366) * 24 * 3600 * 1000;
+    const uint64_t max_ms = (uint64_t)DURATION_MAX_S * 1000;
 
     if (s == NULL || *s == '\0') {
         *why = "empty";

@@ -16,6 +16,9 @@
 bool parse_size(const char *s, uint64_t *out, const char **why);
 /* Seconds with fractions: "30", "0.5", "1.25"; optional unit ms, s, m, h.
  * At most a year; result in milliseconds. */
+/* The longest duration haul takes (option values) or waits (Retry-After). */
+#define DURATION_MAX_S (366 * 24 * 3600)
+
 bool parse_duration_ms(const char *s, uint64_t *out_ms, const char **why);
 /* Decimal integer in [min, max]. */
 bool parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out, const char **why);

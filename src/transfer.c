@@ -784,6 +784,21 @@ emit(struct transfer *t, struct attempt *a, const char *data, size_t len)
     return true;
 }
 
+/* -c without a journal: the overlap came back equal, so what FILE.part
+ * holds is this resource's prefix.  Adopts it; 0 or an errno. */
+static int
+verify_passed(struct transfer *t)
+{
+    int err = output_adopt_partial(t->out);
+    if (err != 0)
+        return err;
+    t->verify_pending = false;
+    t->have = t->verify_size;
+    t->stats->resumes++;
+    events_resume(run_events(t->run), t->stats->id, t->display_url, t->have, "overlap");
+    return 0;
+}
+
 size_t
 transfer_on_body(struct transfer *t, struct attempt *a, const char *data, size_t len)
 {
@@ -829,7 +844,7 @@ transfer_on_body(struct transfer *t, struct attempt *a, const char *data, size_t
     if (len > 0 && t->verify_pending) {
         /* The whole overlap came back equal: what is held is this
          * resource's prefix. */
-        int err = output_adopt_partial(t->out);
+        int err = verify_passed(t);
         if (err != 0) {
             msg_error("%s: cannot continue %s: %s", t->display_url, output_part_path(t->out),
                       strerror(err));
@@ -837,10 +852,6 @@ transfer_on_body(struct transfer *t, struct attempt *a, const char *data, size_t
             a->abort_code = -HAUL_EXIT_WRITE;
             return 0;
         }
-        t->verify_pending = false;
-        t->have = t->verify_size;
-        t->stats->resumes++;
-        events_resume(run_events(t->run), t->stats->id, t->display_url, t->have, "overlap");
         msg_verbose("%s: the last %zu bytes of %s match the server's; continuing at byte %"
                     PRIu64, t->display_url, a->verify_len, output_part_path(t->out), t->have);
         xfree(a->verify);
@@ -1253,17 +1264,12 @@ attempt_ended(struct transfer *t, CURLcode result)
             t->total == t->verify_size) {
             /* The whole overlap came back equal and the resource ends where
              * the file does (-c on a complete file): nothing is missing. */
-            int err = output_adopt_partial(t->out);
+            int err = verify_passed(t);
             if (err != 0) {
                 fail(t, HAUL_EXIT_WRITE, "%s: cannot continue %s: %s", t->display_url,
                      output_part_path(t->out), strerror(err));
                 return;
             }
-            t->verify_pending = false;
-            t->have = t->verify_size;
-            t->stats->resumes++;
-            events_resume(run_events(t->run), t->stats->id, t->display_url, t->have,
-                          "overlap");
             msg_verbose("%s: %s matches the server's copy to its end", t->display_url,
                         output_part_path(t->out));
             finish_ok(t);

@@ -296,8 +296,9 @@ finish() {
 }
 
 @test "SIGINT while -c waits for its first response: the line to continue, the journal unchanged" {
-	# Every response head comes 2 s late.
-	local url="$TESTSRV_URL/sig/early?size=4M&seed=303&hdr_stall_ms=2000"
+	# Every response head comes 5 s late: time enough, on a loaded machine
+	# under ASan, for the kill to land while the -c request waits.
+	local url="$TESTSRV_URL/sig/early?size=4M&seed=303&hdr_stall_ms=5000"
 	${HAUL_WRAPPER:-} "$HAUL" --limit-rate 1M -o f.bin "$url" 2>err1.txt 3>&- &
 	BG_PID=$!
 	wait_until "[ \$(stat -c %s f.bin.part 2>/dev/null || echo 0) -ge 262144 ]" 30

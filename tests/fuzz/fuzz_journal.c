@@ -56,6 +56,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_ASSERT(g->start <= g->next);
             FUZZ_ASSERT(!g->end_known || g->next <= g->end);
             FUZZ_ASSERT(!j.total_known || !g->end_known || g->end <= j.total);
+            FUZZ_ASSERT(!j.total_known || g->next <= j.total);
+            /* In order, no overlap: each part starts where one ended. */
+            FUZZ_ASSERT(i == 0 || (j.seg[i - 1].end_known && g->start >= j.seg[i - 1].end));
         }
         char *enc = journal_encode(&j);
         FUZZ_ASSERT(enc != NULL);

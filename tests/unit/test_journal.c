@@ -66,6 +66,23 @@ main(void)
     CHECK(!journal_decode("{\"schema\":1,\"url\":\"u\",\"final_url\":\"\",\"etag\":\"\\\"e\\\"\","
                           "\"last_modified\":\"\",\"total\":\"\",\"segments\":[{\"start\":\"100\","
                           "\"end\":\"\",\"next\":\"200\"}]}", &k));
+    /* next beyond the total; parts that overlap or come out of order. */
+    CHECK(!journal_decode("{\"schema\":1,\"url\":\"u\",\"final_url\":\"\",\"etag\":\"\","
+                          "\"last_modified\":\"\",\"total\":\"10\",\"segments\":[{\"start\":\"0\","
+                          "\"end\":\"\",\"next\":\"11\"}]}", &k));
+    CHECK(!journal_decode("{\"schema\":1,\"url\":\"u\",\"final_url\":\"\",\"etag\":\"\","
+                          "\"last_modified\":\"\",\"total\":\"100\",\"segments\":["
+                          "{\"start\":\"0\",\"end\":\"50\",\"next\":\"10\"},"
+                          "{\"start\":\"40\",\"end\":\"100\",\"next\":\"60\"}]}", &k));
+    CHECK(!journal_decode("{\"schema\":1,\"url\":\"u\",\"final_url\":\"\",\"etag\":\"\","
+                          "\"last_modified\":\"\",\"total\":\"100\",\"segments\":["
+                          "{\"start\":\"0\",\"end\":\"\",\"next\":\"10\"},"
+                          "{\"start\":\"50\",\"end\":\"100\",\"next\":\"60\"}]}", &k));
+    CHECK(journal_decode("{\"schema\":1,\"url\":\"u\",\"final_url\":\"\",\"etag\":\"\","
+                         "\"last_modified\":\"\",\"total\":\"100\",\"segments\":["
+                         "{\"start\":\"0\",\"end\":\"50\",\"next\":\"10\"},"
+                         "{\"start\":\"50\",\"end\":\"100\",\"next\":\"60\"}]}", &k));
+    journal_clear(&k);
     /* A validator with a control character: haul never writes one, and it
      * would go back to the server in If-Range. */
     CHECK(!journal_decode("{\"schema\":1,\"url\":\"u\",\"final_url\":\"\",\"etag\":\"\","
