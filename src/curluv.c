@@ -72,7 +72,7 @@ static void on_timer_closed(uv_handle_t *h) { xfree(h); }
 
 /* Takes `easy` off the unwatched list; true if it was there. */
 static bool
-unwatched_take(struct curluv *cu, CURL *easy)
+unwatched_take(struct curluv *cu, const CURL *easy)
 {
     for (struct unwatched **p = &cu->unwatched; *p != NULL; p = &(*p)->next) {
         if ((*p)->easy == easy) {
