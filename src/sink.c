@@ -400,23 +400,8 @@ sink_write(struct sink *s, const char *data, size_t len)
     }
     if (s->coalesce)
         return gather(s, data, len);
-    if (s->mode == SINK_DIRECT) {
-        while (len > 0) {
-            struct iovec iov = { (void *)data, len };
-            ssize_t n = write_some(s, &iov, 1);
-            if (n < 0) {
-                s->error = errno;
-                return SINK_FAIL;
-            }
-            if (n == 0) {
-                s->error = EIO;
-                return SINK_FAIL;
-            }
-            data += n;
-            len -= (size_t)n;
-        }
-        return SINK_OK;
-    }
+    if (s->mode == SINK_DIRECT)
+        return write_now(s, data, len) ? SINK_OK : SINK_FAIL;
 
     if (s->len == 0) {
         struct iovec iov = { (void *)data, len };
