@@ -109,18 +109,18 @@ setup_cafile_problem(const char *path, char *why, size_t len)
 /*
  * The proxy variable libcurl 7.88 reads for a URL scheme (url.c,
  * detect_proxy): scheme_proxy, then SCHEME_PROXY (never HTTP_PROXY), then
- * all_proxy, ALL_PROXY.  Returns the name of the one set, or NULL.
+ * all_proxy, ALL_PROXY.  Returns the name of the one set and its value in
+ * *value, or NULL.
  */
 static const char *
-proxy_variable(const char *scheme)
+proxy_variable(bool is_https, const char **value)
 {
     static const char *const https[] = { "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY" };
     static const char *const http[] = { "http_proxy", "all_proxy", "ALL_PROXY" };
-    bool is_https = strcasecmp(scheme, "https") == 0;
     const char *const *names = is_https ? https : http;
     size_t n = is_https ? 4 : 3;
     for (size_t i = 0; i < n; i++)
-        if (getenv(names[i]) != NULL)
+        if ((*value = getenv(names[i])) != NULL)
             return names[i];
     return NULL;
 }
@@ -142,10 +142,11 @@ check_env_proxies(const struct config *cfg, bool https_ok)
         if (checked[is_https])
             continue;
         checked[is_https] = true;
-        const char *var = proxy_variable(is_https ? "https" : "http");
-        const char *why = var != NULL ? setup_proxy_problem(getenv(var), https_ok) : NULL;
+        const char *value = NULL;
+        const char *var = proxy_variable(is_https, &value);
+        const char *why = var != NULL ? setup_proxy_problem(value, https_ok) : NULL;
         if (why != NULL) {
-            char *shown = url_redacted(getenv(var));    /* a proxy password stays out */
+            char *shown = url_redacted(value);    /* a proxy password stays out */
             msg_usage_error("environment variable %s='%s': %s", var, shown, why);
             xfree(shown);
             return HAUL_EXIT_USAGE;
