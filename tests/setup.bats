@@ -114,7 +114,9 @@ now_ms() {
 	t0=$(now_ms)
 	run -7 --separate-stderr timeout 60 ${HAUL_WRAPPER:-} "$HAUL" --events ev.json -o f.bin "http://127.0.0.1:$FREE_PORT/su/refused"
 	t1=$(now_ms)
-	[ $((t1 - t0)) -lt 5000 ] || fail "took $((t1 - t0)) ms"
+	# Without the rule it took 123 s (ten retries); the bound leaves room
+	# for valgrind on a loaded machine.  The events below are exact.
+	[ $((t1 - t0)) -lt 15000 ] || fail "took $((t1 - t0)) ms"
 	assert_regex "$stderr" "^haul: http://127\.0\.0\.1:$FREE_PORT/su/refused: connection refused \(.*\); not retried at first contact: --retry-connrefused retries it\$"
 	run -0 jq -r 'select(.event == "disconnect") | .kind' ev.json
 	assert_output refused
