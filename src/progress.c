@@ -64,7 +64,7 @@ clear_hook(void)
 static bool
 body_on_our_terminal(const struct config *cfg)
 {
-    struct stat out, err;
+    struct stat so, se;
     bool body = false;
 
     for (size_t i = 0; i < cfg->njobs && !body; i++) {
@@ -72,8 +72,8 @@ body_on_our_terminal(const struct config *cfg)
         body = o != NULL ? strcmp(o, "-") == 0 : !cfg->remote_name;
     }
     return body && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO) &&
-           fstat(STDOUT_FILENO, &out) == 0 && fstat(STDERR_FILENO, &err) == 0 &&
-           out.st_rdev == err.st_rdev;
+           fstat(STDOUT_FILENO, &so) == 0 && fstat(STDERR_FILENO, &se) == 0 &&
+           so.st_rdev == se.st_rdev;
 }
 
 struct progress *
@@ -165,15 +165,15 @@ shown_name(const char *name, char *buf, size_t cap)
 /* Fits a shown name in exactly `cols` columns: padded, or shortened to
  * "..." and its end (the end of a file name says most). */
 static void
-fit_name(const char *name, char *buf, size_t cap, size_t cols)
+fit_name(const char *shown, char *buf, size_t cap, size_t cols)
 {
-    size_t w = text_width(name);
+    size_t w = text_width(shown);
     if (w <= cols) {
-        snprintf(buf, cap, "%s%*s", name, (int)(cols - w), "");
+        snprintf(buf, cap, "%s%*s", shown, (int)(cols - w), "");
         return;
     }
-    size_t skip = prefix_bytes(name, w - (cols - 3));
-    snprintf(buf, cap, "...%s", name + skip);
+    size_t skip = prefix_bytes(shown, w - (cols - 3));
+    snprintf(buf, cap, "...%s", shown + skip);
 }
 
 /* The columns after a bar: " 45% 1023.9 KiB/1023.9 KiB 1023.9 KiB/s ETA
@@ -202,7 +202,7 @@ static void
 format_line(struct progress *p, const struct transfer_progress *tp, int width, char *line,
             size_t cap)
 {
-    char have[24], total[24], rate[24], eta[16], shown[1024], name[1100];
+    char have[24], total[24], rate[24], eta[16], shown[8192], name[8300];
 
     shown_name(tp->name, shown, sizeof shown);
     if (text_width(shown) > p->name_cols)
@@ -356,10 +356,11 @@ progress_finished(struct progress *p, const struct transfer *t, const struct xfe
     if (p->kind != PROGRESS_BAR)
         return;
     progress_clear(p);
-    char have[24], rate[24], took[400], line[2048], shown[1024];
+    char have[24], took[400], line[2048], shown[1024];
     uint64_t ms = s->end_ms > s->start_ms ? s->end_ms - s->start_ms : 0;
     human((double)s->bytes_written, have, sizeof have);
     if (ms >= RATE_MIN_MS) {
+        char rate[24];
         human((double)s->bytes_received * 1000.0 / (double)ms, rate, sizeof rate);
         snprintf(took, sizeof took, "%.1fs (%s/s)", (double)ms / 1000.0, rate);
     } else {

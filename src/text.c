@@ -155,6 +155,8 @@ text_shorten_words(char *s, size_t len)
             else
                 break;
         }
+        /* s is counted by len, never read as a string:
+         * NOLINTNEXTLINE(bugprone-not-null-terminated-result) */
         memcpy(s + head, "...", 3);
         memmove(s + head + 3, s + tail, len - tail);
         size_t cut = tail - head - 3;

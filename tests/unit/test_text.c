@@ -92,10 +92,10 @@ main(void)
     CHECK_STR(term("abc", 1), "");
 
     /* Long words shortened in the middle; the words around them stay. */
-    char url[1100];
-    memcpy(url, "http://h/", 9);
-    memset(url + 9, 'a', 1000);
-    memcpy(url + 1009, "z:", 3);
+    char as[1001], url[1100];
+    memset(as, 'a', 1000);
+    as[1000] = '\0';
+    snprintf(url, sizeof url, "http://h/%sz:", as);
     char msg[1200];
     snprintf(msg, sizeof msg, "%s server answered HTTP 404", url);
     const char *sh = shorten(msg);
@@ -109,9 +109,10 @@ main(void)
     edge[160] = '\0';
     CHECK_STR(shorten(edge), edge);            /* 160 characters: kept */
     /* Characters, not bytes: 161 e-acutes become 100 + "..." + 50. */
-    char wide[400] = "";
+    char wide[400];
     for (int i = 0; i < 161; i++)
-        strcat(wide, "\xC3\xA9");
+        memcpy(wide + 2 * i, "\xC3\xA9", 2);
+    wide[322] = '\0';
     sh = shorten(wide);
     CHECK(text_width(sh) == 153);
     CHECK(strlen(sh) == 2 * 150 + 3);
