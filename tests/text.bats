@@ -205,7 +205,7 @@ c.close()' "$1" </dev/null >/dev/null 2>raw.err 3>&- &
 
 @test "-u: the password is blanked in the process list" {
 	# haul itself, not a wrapper: its own argv is what ps shows.
-	"$HAUL" -u bob:s3cretpw -o slow.bin "$TESTSRV_URL/txt/u?size=200K&rate=100K" 2>err &
+	"$HAUL" -u bob:s3cretpw -o slow.bin "$TESTSRV_URL/txt/u?size=400K&rate=100K" 2>err &
 	local pid=$!
 	BG_PIDS+=("$pid")
 	# Once the download runs, the options were read long ago.
@@ -216,7 +216,8 @@ c.close()' "$1" </dev/null >/dev/null 2>raw.err 3>&- &
 	BG_PIDS=()
 	[[ $cmdline == *"|-u|bob:        |"* ]] || fail "cmdline: $cmdline"
 	[[ $cmdline != *s3cret* ]] || fail "the password shows: $cmdline"
-	assert_equal "$(sha256_of slow.bin)" "$(gen_sha 200K)"
+	assert_equal "$(sha256_of slow.bin)" "$(gen_sha 400K)"
+	assert_equal "$(cat err)" ""
 	# It was still sent.
 	run -0 jq -r '.headers.authorization' <<<"$(testsrv_requests /txt/u)"
 	assert_output "Basic $(printf %s bob:s3cretpw | base64)"
