@@ -13,12 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "exitcodes.h"
 #include "mem.h"
 #include "msg.h"
 #include "options.h"
 #include "parse.h"
+#include "secret.h"
 
 enum arg_kind { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
 enum opt_group { GROUP_OUTPUT, GROUP_REQUEST, GROUP_RETRY, GROUP_REPORT };
@@ -178,7 +180,8 @@ value_size(enum opt_id id, const char *value, uint64_t min, uint64_t *out)
         return bad_value(id, value, why);
     if (*out < min) {
         char buf[64];
-        snprintf(buf, sizeof buf, "at least %llu bytes", (unsigned long long)min);
+        snprintf(buf, sizeof buf, "at least %llu byte%s", (unsigned long long)min,
+                 min == 1 ? "" : "s");
         return bad_value(id, value, buf);
     }
     return 0;
@@ -204,7 +207,21 @@ struct parse_state {
     char *input_file;
     bool retry_delay_set;
     bool retry_max_delay_set;
+    const char *after_help;      /* the argument after --help, if any */
 };
+
+/* `haul --help TOPIC`: the word after --help names a topic when it looks
+ * like one (letters, digits, '-'); a URL there, or anywhere else on the
+ * line, does not turn --help into an error. */
+static void
+help_topic(struct parse_state *st)
+{
+    const char *w = st->after_help;
+    if (st->cfg->help_topic != NULL || w == NULL || w[0] == '-' || w[0] == '\0' ||
+        w[strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")] != '\0')
+        return;
+    st->cfg->help_topic = xstrdup(w);
+}
 
 static int
 apply(struct parse_state *st, enum opt_id id, const char *value)
@@ -285,6 +302,8 @@ apply(struct parse_state *st, enum opt_id id, const char *value)
         if (strchr(value, ':') == NULL)
             return bad_value(id, value, "expected USER:PASS");
         set_string(&cfg->user, value);
+        /* value points into argv: hide the password from ps. */
+        secret_blank_password((char *)value);
         break;
     case OPT_REFERER: set_string(&cfg->referer, value); break;
     case OPT_COMPRESSED: cfg->compressed = true; break;
@@ -418,8 +437,11 @@ add_job(struct config *cfg, const char *url, const char *output, unsigned line, 
 
 /*
  * --input-file: "URL [OUTPUT]" per line; blank lines and lines starting with
- * '#' are skipped.  A line that is not of that form becomes a job marked
- * !input_ok, reported when the run starts, so the other lines still run.
+ * '#' are skipped, and a '#' after white space starts a comment to the end
+ * of the line (a URL's own #fragment has none before it).  A UTF-8 byte
+ * order mark before the first line is skipped.  A line that is not of that
+ * form becomes a job marked !input_ok, reported when the run starts, so the
+ * other lines still run.
  */
 int
 options_read_input(struct config *cfg, FILE *f, const char *name)
@@ -433,8 +455,17 @@ options_read_input(struct config *cfg, FILE *f, const char *name)
         if (getline(&line, &cap, f) == -1)
             break;
         lineno++;
-        char *s = trim(line);
-        if (*s == '\0' || *s == '#')
+        char *s = line;
+        if (lineno == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
+            s += 3;
+        for (char *c = s; (c = strchr(c, '#')) != NULL; c++) {
+            if (c == s || isspace((unsigned char)c[-1])) {
+                *c = '\0';
+                break;
+            }
+        }
+        s = trim(s);
+        if (*s == '\0')
             continue;
         char *url = s;
         char *rest = s;
@@ -456,7 +487,8 @@ options_read_input(struct config *cfg, FILE *f, const char *name)
         return HAUL_EXIT_INTERNAL;
     }
     if (ferror(f)) {
-        msg_usage_error("--input-file %s: read error", name);
+        msg_usage_error("--input-file %s: %s", name,
+                        errno != 0 ? strerror(errno) : "read error");
         return HAUL_EXIT_USAGE;
     }
     return 0;
@@ -466,9 +498,17 @@ static int
 read_input_file(struct config *cfg, const char *path)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
+    struct stat st;
 
     if (f == NULL) {
         msg_usage_error("--input-file %s: %s", path, strerror(errno));
+        return HAUL_EXIT_USAGE;
+    }
+    /* fopen() takes a directory; say so rather than "read error". */
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        msg_usage_error("--input-file %s: is a directory, not a list of URLs", path);
+        if (f != stdin)
+            fclose(f);
         return HAUL_EXIT_USAGE;
     }
     int rc = options_read_input(cfg, f, path);
@@ -505,6 +545,14 @@ options_parse(int argc, char **argv, struct config *cfg)
             if (id < 0) {
                 msg_usage_error("unknown option --%.*s", (int)len, name);
                 goto out;
+            }
+            if (id == OPT_HELP) {
+                /* --help=TOPIC is --help TOPIC. */
+                cfg->help = true;
+                if (eq != NULL)
+                    set_string(&cfg->help_topic, eq + 1);
+                st.after_help = i + 1 < argc ? argv[i + 1] : NULL;
+                continue;
             }
             const char *value = NULL;
             switch (opts[id].kind) {
@@ -559,12 +607,13 @@ options_parse(int argc, char **argv, struct config *cfg)
             }
             if (apply(&st, (enum opt_id)id, NULL) != 0)
                 goto out;
+            if (id == OPT_HELP && p[1] == '\0')
+                st.after_help = i + 1 < argc ? argv[i + 1] : NULL;
         }
     }
 
     if (cfg->help) {
-        if (st.urls.n > 0)
-            cfg->help_topic = xstrdup(st.urls.v[0]);
+        help_topic(&st);
         rc = 0;
         goto out;
     }
@@ -578,6 +627,11 @@ options_parse(int argc, char **argv, struct config *cfg)
     }
     if (st.retry_delay_set && !st.retry_max_delay_set)
         cfg->retry_fixed = true;
+    /* --retry-max-delay alone, below the default base delay: the base
+     * comes down to it (the user never gave one to contradict). */
+    if (st.retry_max_delay_set && !st.retry_delay_set &&
+        cfg->retry_max_delay_ms < cfg->retry_delay_ms)
+        cfg->retry_delay_ms = cfg->retry_max_delay_ms;
     if (!cfg->retry_fixed && cfg->retry_max_delay_ms < cfg->retry_delay_ms) {
         msg_usage_error("--retry-max-delay is shorter than --retry-delay");
         goto out;
