@@ -39,6 +39,14 @@
 #define JOURNAL_INTERVAL_MS 1000
 #define JOURNAL_MIN_BYTES (1024 * 1024)
 #define JOURNAL_MAX_WAIT_MS 30000
+/*
+ * Between saves, how far the file is written is noted in the journal in
+ * place (20 bytes, no sync) after every 256 KiB, and at least every 200 ms
+ * while bytes arrive: after kill -9, -c fetches again at most about that
+ * much plus one gather buffer (128 KiB), 0.6% of a 64 MiB file.
+ */
+#define NOTE_BYTES (256 * 1024)
+#define NOTE_MAX_WAIT_MS 200
 /* Bytes kept for the overlap check when an output can't be read back. */
 #define TAIL_KEEP (64 * 1024)
 /* How often a "progress" event is written. */
@@ -167,6 +175,8 @@ journal_of(struct transfer *t, struct journal *j)
     j->seg[0].end = t->total;
     j->seg[0].next = t->have;
     segments_journal(t, j);
+    for (unsigned i = 0; i < j->nsegments; i++)
+        j->seg[i].written = j->seg[i].next;
     return j;
 }
 
@@ -201,6 +211,30 @@ checkpoint(struct transfer *t)
     t->journal_have = held_bytes(t);
     t->journal_ms = now_ms(t);
     t->journal_dirty = false;
+}
+
+static void
+note_written(struct transfer *t)
+{
+    struct journal j;
+    if (!journaled(t) || t->stats->bytes_written == t->noted_bytes)
+        return;
+    journal_of(t, &j);
+    /* The transfer's own part: only what reached the file, not what is
+     * gathered in memory. */
+    uint64_t pos = sink_written_position(output_sink(t->out));
+    if (pos < j.seg[0].written)
+        j.seg[0].written = pos;
+    output_note_written(t->out, &j);
+    t->noted_bytes = t->stats->bytes_written;
+    t->noted_ms = now_ms(t);
+}
+
+void
+transfer_note_written(struct transfer *t)
+{
+    if (t->stats->bytes_written - t->noted_bytes >= NOTE_BYTES)
+        note_written(t);
 }
 
 static void
@@ -385,6 +419,11 @@ transfer_new(struct run *run, const struct config *cfg, const struct job *job,
     }
     t->to_stdout = output_kind(t->out) == OUTPUT_STDOUT;
     stats->output = xstrdup(output_path(t->out));
+    if (!output_check(t->out, t->display_url, cfg->cont, &code)) {
+        message = xasprintf("%s: %s", t->display_url, output_problem(t->out));
+        fail_early(t, code, message);
+        goto out;
+    }
 
     t->md_want[0] = cfg->sha256 || cfg->checksum_algo == CHECKSUM_SHA256;
     t->md_want[1] = cfg->checksum_algo == CHECKSUM_SHA512;
@@ -585,15 +624,15 @@ static bool
 open_output(struct transfer *t, struct attempt *a, uint64_t at)
 {
     int code = HAUL_EXIT_WRITE;
-    int err = output_open(t->out, at, t->nsegs > 0 ? t->total : at, &code);
+    struct journal j;
+    int err = output_open(t->out, at, t->nsegs > 0 ? t->total : at, journal_of(t, &j), &code);
     if (err != 0) {
         a->abort = ABORT_WRITE;
         a->abort_code = code;
         if (code == HAUL_EXIT_PIPE)
             return false;
-        if (err == EBUSY)
-            msg_error("%s: %s is being written by another process; not touching it",
-                      t->display_url, output_part_path(t->out));
+        if (output_problem(t->out) != NULL)
+            msg_error("%s: %s", t->display_url, output_problem(t->out));
         else
             msg_error("%s: cannot write %s: %s", t->display_url, output_part_path(t->out),
                       strerror(err));
@@ -892,6 +931,7 @@ transfer_on_body(struct transfer *t, struct attempt *a, const char *data, size_t
     a->received += len;
     t->stats->bytes_received += len;
     t->journal_dirty = true;
+    transfer_note_written(t);
     return total;
 }
 
@@ -1473,10 +1513,15 @@ finish_continue(void *ctx)
          * -o FILE makes FILE even for zero bytes. */
         /* Never below what is held: a 416 "done" may come for a complete
          * FILE.part that this run has not opened yet. */
-        int err = output_open(t->out, t->have, t->nsegs > 0 ? t->total : t->have, &code);
+        struct journal j;
+        int err = output_open(t->out, t->have, t->nsegs > 0 ? t->total : t->have,
+                              journal_of(t, &j), &code);
         if (err != 0) {
-            fail(t, code, "%s: cannot write %s: %s", t->display_url, output_part_path(t->out),
-                 strerror(err));
+            if (output_problem(t->out) != NULL)
+                fail(t, code, "%s: %s", t->display_url, output_problem(t->out));
+            else
+                fail(t, code, "%s: cannot write %s: %s", t->display_url,
+                     output_part_path(t->out), strerror(err));
             return;
         }
         s = output_sink(t->out);
@@ -1676,6 +1721,8 @@ transfer_tick(struct transfer *t, uint64_t now)
         }
         if (t->journal_dirty && journal_due(t, now))
             checkpoint(t);
+        else if (now - t->noted_ms >= NOTE_MAX_WAIT_MS)
+            note_written(t);
         if (now - t->rate_ms >= 500) {
             double inst = (double)(t->stats->bytes_received - t->rate_bytes) * 1000.0 /
                           (double)(now - t->rate_ms);
