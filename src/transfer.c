@@ -25,6 +25,7 @@
 #include "http.h"
 #include "mem.h"
 #include "msg.h"
+#include "outputs.h"
 #include "run.h"
 #include "transfer_int.h"
 
@@ -329,18 +330,6 @@ static const struct sink_callbacks sink_cb = {
 
 /* ---- creation --------------------------------------------------------- */
 
-static char *
-join_path(struct mem_account *acct, const char *dir, const char *name)
-{
-    if (dir == NULL || name[0] == '/')
-        return xstrdup_in(acct, name);
-    size_t n = strlen(dir);
-    char *tmp = xasprintf("%s%s%s", dir, n > 0 && dir[n - 1] == '/' ? "" : "/", name);
-    char *out = xstrdup_in(acct, tmp);
-    xfree(tmp);
-    return out;
-}
-
 /* Marks a transfer that could not even start as failed. */
 static void
 fail_early(struct transfer *t, int code, const char *message)
@@ -392,18 +381,17 @@ transfer_new(struct run *run, const struct config *cfg, const struct job *job,
     }
     t->host_key = url_host_key(job->url);
 
-    if (job->output != NULL && strcmp(job->output, "-") != 0) {
-        path = join_path(acct, cfg->output_dir, job->output);
-    } else if (job->output == NULL && cfg->remote_name) {
-        char *name = url_remote_name(job->url);
-        if (name == NULL) {
-            message = xasprintf("%s: no file name in the URL path for -O; name one with -o FILE",
-                                t->display_url);
-            fail_early(t, HAUL_EXIT_USAGE, message);
-            goto out;
-        }
-        path = join_path(acct, cfg->output_dir, name);
-        xfree(name);
+    bool no_name = false;
+    char *named = outputs_path(cfg, job, &no_name);
+    if (no_name) {
+        message = xasprintf("%s: no file name in the URL path for -O; name one with -o FILE",
+                            t->display_url);
+        fail_early(t, HAUL_EXIT_USAGE, message);
+        goto out;
+    }
+    if (named != NULL) {
+        path = xstrdup_in(acct, named);    /* in the transfer's account */
+        xfree(named);
     }
     t->stream = cfg->stream != STREAM_OFF;
     t->out = output_new(run_loop(run), acct, path, t->stream && path != NULL,
