@@ -177,7 +177,7 @@ journal_decode(const char *text, struct journal *j)
         if (!cJSON_IsString(boot) || strlen(boot->valuestring) >= sizeof j->boot_id ||
             strspn(boot->valuestring, "0123456789abcdef-") != strlen(boot->valuestring))
             goto out;
-        strcpy(j->boot_id, boot->valuestring);
+        memcpy(j->boot_id, boot->valuestring, strlen(boot->valuestring) + 1);
     }
     segs = cJSON_GetObjectItemCaseSensitive(root, "segments");
     if (!cJSON_IsArray(segs))
@@ -317,7 +317,7 @@ journal_save(const char *path, const struct journal *j, int data_fd,
              const struct journal_gate *gate, bool sync, struct journal_file *jf)
 {
     char *text = NULL, *tmp = NULL;
-    size_t at[JOURNAL_MAX_SEGMENTS];
+    size_t at[JOURNAL_MAX_SEGMENTS] = { 0 };
     int fd = -1, rc = 0;
     bool published = false;
 

@@ -96,18 +96,18 @@ lexical(const char *path)
     return out;
 }
 
-/* Adds the entry `path` names, shown as `shown`.  A name that can only be
- * a directory (empty last component, "." or "..") is left out: writing it
- * fails on its own. */
+/* Adds the directory entry `entry` names, shown as `shown`.  A name that
+ * can only be a directory (empty last component, "." or "..") is left out:
+ * writing it fails on its own. */
 static void
-add_as(struct names *ns, const char *path, const char *shown, size_t job, enum role role)
+add_as(struct names *ns, const char *entry, const char *shown, size_t job, enum role role)
 {
-    const char *slash = strrchr(path, '/');
-    const char *base = slash != NULL ? slash + 1 : path;
+    const char *slash = strrchr(entry, '/');
+    const char *base = slash != NULL ? slash + 1 : entry;
     if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
         return;
-    char *dir = slash == NULL ? xstrdup(".") : slash == path ? xstrdup("/")
-                                                             : xstrndup(path, (size_t)(slash - path));
+    char *dir = slash == NULL ? xstrdup(".") : slash == entry ? xstrdup("/")
+                                                              : xstrndup(entry, (size_t)(slash - entry));
     if (ns->last_dir == NULL || strcmp(ns->last_dir, dir) != 0) {
         xfree(ns->last_dir);
         ns->last_dir = dir;
@@ -127,7 +127,7 @@ add_as(struct names *ns, const char *path, const char *shown, size_t job, enum r
         n->ino = ns->last_st.st_ino;
         n->key = xstrdup(base);
     } else {
-        n->key = lexical(path);
+        n->key = lexical(entry);
     }
     n->shown = xstrdup(shown);
     n->job = job;

@@ -218,10 +218,12 @@ main(void)
     char *victim = xasprintf("%s/victim", dir);
     int vfd = open(victim, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     CHECK(vfd >= 0 && write(vfd, "victim\n", 7) == 7);
-    close(vfd);
+    if (vfd >= 0)
+        close(vfd);
     vfd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     CHECK(vfd >= 0 && write(vfd, "stale", 5) == 5);
-    close(vfd);
+    if (vfd >= 0)
+        close(vfd);
     CHECK(journal_save(path, &j, -1, NULL, true, NULL) == 0);
     CHECK(access(tmp, F_OK) != 0);
     CHECK(symlink(victim, tmp) == 0);
