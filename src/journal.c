@@ -31,8 +31,40 @@ add_u64(cJSON *obj, const char *name, bool known, uint64_t v)
     return cJSON_AddStringToObject(obj, name, buf) != NULL;
 }
 
+/* "written": zero-padded to a fixed width, so it can be patched in place. */
+static bool
+add_written(cJSON *obj, uint64_t v)
+{
+    char buf[JOURNAL_WRITTEN_DIGITS + 1];
+    snprintf(buf, sizeof buf, "%0*" PRIu64, JOURNAL_WRITTEN_DIGITS, v);
+    return cJSON_AddStringToObject(obj, "written", buf) != NULL;
+}
+
+/*
+ * Finds each segment's "written" digits in the printed text: the key
+ * "written" can only appear as a key there (in a string value its quotes
+ * would be escaped), and the segments are printed last, in order.
+ */
+static bool
+find_written(const char *text, unsigned n, size_t *at)
+{
+    const char *p = strstr(text, "\"segments\":");
+    for (unsigned i = 0; i < n; i++) {
+        p = p != NULL ? strstr(p, "\"written\":") : NULL;
+        if (p == NULL)
+            return false;
+        p = strchr(p + 10, '"');
+        if (p == NULL || strspn(p + 1, "0123456789") != JOURNAL_WRITTEN_DIGITS)
+            return false;
+        p++;
+        at[i] = (size_t)(p - text);
+        p += JOURNAL_WRITTEN_DIGITS;
+    }
+    return true;
+}
+
 char *
-journal_encode(const struct journal *j)
+journal_encode_at(const struct journal *j, size_t *written_at)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON *segs = NULL;
@@ -45,7 +77,8 @@ journal_encode(const struct journal *j)
         text_json_add(root, "final_url", j->final_url ? j->final_url : "") == NULL ||
         text_json_add(root, "etag", j->etag) == NULL ||
         text_json_add(root, "last_modified", j->last_modified) == NULL ||
-        !add_u64(root, "total", j->total_known, j->total))
+        !add_u64(root, "total", j->total_known, j->total) ||
+        text_json_add(root, "boot_id", j->boot_id) == NULL)
         goto out;
     segs = cJSON_AddArrayToObject(root, "segments");
     if (segs == NULL)
@@ -55,18 +88,29 @@ journal_encode(const struct journal *j)
         if (s == NULL)
             goto out;
         cJSON_AddItemToArray(segs, s);
+        uint64_t written = j->seg[i].written > j->seg[i].next ? j->seg[i].written
+                                                              : j->seg[i].next;
         if (!add_u64(s, "start", true, j->seg[i].start) ||
             !add_u64(s, "end", j->seg[i].end_known, j->seg[i].end) ||
-            !add_u64(s, "next", true, j->seg[i].next))
+            !add_u64(s, "next", true, j->seg[i].next) || !add_written(s, written))
             goto out;
     }
     text = cJSON_Print(root);
-    if (text != NULL)
-        out = xstrdup(text);
+    if (text == NULL)
+        goto out;
+    if (written_at != NULL && !find_written(text, j->nsegments, written_at))
+        goto out;
+    out = xstrdup(text);
 out:
     cJSON_free(text);
     cJSON_Delete(root);
     return out;
+}
+
+char *
+journal_encode(const struct journal *j)
+{
+    return journal_encode_at(j, NULL);
 }
 
 static bool
@@ -131,6 +175,14 @@ journal_decode(const char *text, struct journal *j)
         goto out;
     if (!copy_validator(j->etag, etag) || !copy_validator(j->last_modified, lm))
         goto out;
+    /* Absent in journals of older haul versions. */
+    const cJSON *boot = cJSON_GetObjectItemCaseSensitive(root, "boot_id");
+    if (boot != NULL) {
+        if (!cJSON_IsString(boot) || strlen(boot->valuestring) >= sizeof j->boot_id ||
+            strspn(boot->valuestring, "0123456789abcdef-") != strlen(boot->valuestring))
+            goto out;
+        memcpy(j->boot_id, boot->valuestring, strlen(boot->valuestring) + 1);
+    }
     segs = cJSON_GetObjectItemCaseSensitive(root, "segments");
     if (!cJSON_IsArray(segs))
         goto out;
@@ -144,6 +196,13 @@ journal_decode(const char *text, struct journal *j)
             goto out;
         if (g->next < g->start || (g->end_known && g->next > g->end) ||
             (j->total_known && (g->next > j->total || (g->end_known && g->end > j->total))))
+            goto out;
+        /* Optional: older journals have none (then it is next). */
+        g->written = g->next;
+        if (cJSON_GetObjectItemCaseSensitive(s, "written") != NULL &&
+            (!get_u64(s, "written", &known, &g->written) || !known ||
+             g->written < g->next || (g->end_known && g->written > g->end) ||
+             (j->total_known && g->written > j->total)))
             goto out;
         /* Parts as haul writes them: in order, each after the one before
          * ends (only the last may have no end). */
@@ -224,42 +283,75 @@ sync_dir_of(const char *path)
     return rc;
 }
 
+/*
+ * Creates the temporary file afresh: O_EXCL | O_NOFOLLOW never opens what
+ * is there already.  A stale regular file (a save cut short by a crash) is
+ * removed and the create tried once more; a symbolic link or anything else
+ * is left alone and refused.
+ */
+static int
+create_tmp(const char *tmp, int *fd)
+{
+    for (int tries = 0; tries < 2; tries++) {
+        *fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0666);
+        if (*fd >= 0)
+            return 0;
+        if (errno != EEXIST)
+            return errno;
+        struct stat st;
+        if (lstat(tmp, &st) != 0)
+            continue;    /* gone meanwhile: try again */
+        if (S_ISLNK(st.st_mode))
+            return ELOOP;
+        if (!S_ISREG(st.st_mode) || st.st_nlink > 1)
+            return EEXIST;
+        if (unlink(tmp) != 0 && errno != ENOENT)
+            return errno;
+    }
+    return EEXIST;
+}
+
+/* Removes the temporary file of a failed save, if the name is still ours. */
+static void
+unlink_own(const char *tmp, int fd)
+{
+    struct stat mine, there;
+    if (fd >= 0 && fstat(fd, &mine) == 0 && lstat(tmp, &there) == 0 &&
+        mine.st_dev == there.st_dev && mine.st_ino == there.st_ino)
+        unlink(tmp);
+}
+
 int
 journal_save(const char *path, const struct journal *j, int data_fd,
-             const struct journal_gate *gate)
+             const struct journal_gate *gate, bool sync, struct journal_file *jf)
 {
     char *text = NULL, *tmp = NULL;
+    size_t at[JOURNAL_MAX_SEGMENTS] = { 0 };
     int fd = -1, rc = 0;
+    bool published = false;
 
+    if (jf != NULL)
+        jf->fd = -1;
     /* The data the journal will name must be on disk first. */
-    if (data_fd >= 0 && fdatasync(data_fd) != 0 && errno != EINVAL) {
+    if (sync && data_fd >= 0 && fdatasync(data_fd) != 0 && errno != EINVAL) {
         rc = errno;
         goto out;
     }
-    text = journal_encode(j);
+    text = journal_encode_at(j, at);
     if (text == NULL) {
         rc = ENOMEM;
         goto out;
     }
     tmp = xasprintf("%s.tmp", path);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0) {
-        rc = errno;
+    if ((rc = create_tmp(tmp, &fd)) != 0)
         goto out;
-    }
     if ((rc = write_all(fd, text, strlen(text))) != 0 ||
         (rc = write_all(fd, "\n", 1)) != 0)
         goto out;
-    if (fsync(fd) != 0) {
+    if (sync && fsync(fd) != 0) {
         rc = errno;
         goto out;
     }
-    if (close(fd) != 0) {
-        fd = -1;
-        rc = errno;
-        goto out;
-    }
-    fd = -1;
     if (gate != NULL) {
         uv_mutex_lock(gate->lock);
         if (*gate->obsolete) {
@@ -273,32 +365,126 @@ journal_save(const char *path, const struct journal *j, int data_fd,
         uv_mutex_unlock(gate->lock);
     if (rc != 0)
         goto out;
-    rc = sync_dir_of(path);
+    published = true;
+    if (sync)
+        rc = sync_dir_of(path);
 out:
-    if (fd >= 0)
-        close(fd);
-    if (rc != 0 && tmp != NULL)
-        unlink(tmp);
+    if (rc != 0 && !published)
+        unlink_own(tmp, fd);
+    if (rc == 0 && jf != NULL) {
+        jf->fd = fd;
+        fd = -1;
+        jf->nsegments = j->nsegments;
+        for (unsigned i = 0; i < j->nsegments; i++) {
+            const struct journal_segment *g = &j->seg[i];
+            jf->start[i] = g->start;
+            jf->end[i] = g->end_known ? g->end : UINT64_MAX;
+            jf->next[i] = g->next;
+            jf->written[i] = g->written > g->next ? g->written : g->next;
+            jf->written_at[i] = at[i];
+        }
+    }
+    if (fd >= 0 && close(fd) != 0 && rc == 0)
+        rc = errno;
     xfree(tmp);
     xfree(text);
     return rc;
 }
 
 int
+journal_patch_written(struct journal_file *jf, const struct journal *j)
+{
+    if (jf->fd < 0)
+        return EBADF;
+    if (j->nsegments != jf->nsegments)
+        return ESTALE;
+    for (unsigned i = 0; i < j->nsegments; i++)
+        if (j->seg[i].start != jf->start[i])
+            return ESTALE;
+    for (unsigned i = 0; i < j->nsegments; i++) {
+        uint64_t w = j->seg[i].written;
+        /* Never below the file's "next" (the document would be refused),
+         * never past the segment, never backwards. */
+        if (w <= jf->written[i] || w < jf->next[i] || w > jf->end[i])
+            continue;
+        char digits[JOURNAL_WRITTEN_DIGITS + 1];
+        snprintf(digits, sizeof digits, "%0*" PRIu64, JOURNAL_WRITTEN_DIGITS, w);
+        ssize_t n;
+        do
+            n = pwrite(jf->fd, digits, JOURNAL_WRITTEN_DIGITS, (off_t)jf->written_at[i]);
+        while (n < 0 && errno == EINTR);
+        if (n != JOURNAL_WRITTEN_DIGITS)
+            return n < 0 ? errno : EIO;
+        jf->written[i] = w;
+    }
+    return 0;
+}
+
+void
+journal_file_close(struct journal_file *jf)
+{
+    if (jf->fd >= 0)
+        close(jf->fd);
+    jf->fd = -1;
+}
+
+int
 journal_load(const char *path, struct journal *j)
 {
-    FILE *f = fopen(path, "re");
     char buf[16384];
-    size_t n;
+    size_t n = 0;
+    struct stat st;
 
     memset(j, 0, sizeof *j);
-    if (f == NULL)
+    /* O_NONBLOCK: a FIFO planted there must not hang the open. */
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
         return errno;
-    n = fread(buf, 1, sizeof buf - 1, f);
-    bool too_long = !feof(f);
-    fclose(f);
-    if (too_long)
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
         return EINVAL;
+    }
+    while (n < sizeof buf) {
+        ssize_t got = read(fd, buf + n, sizeof buf - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            break;
+        n += (size_t)got;
+    }
+    close(fd);
+    if (n == sizeof buf)
+        return EINVAL;    /* too long to be one of haul's */
     buf[n] = '\0';
     return journal_decode(buf, j) ? 0 : EINVAL;
+}
+
+void
+journal_boot_id(char buf[JOURNAL_BOOT_ID_MAX])
+{
+    buf[0] = '\0';
+    int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    ssize_t n = read(fd, buf, JOURNAL_BOOT_ID_MAX - 1);
+    close(fd);
+    if (n <= 0) {
+        buf[0] = '\0';
+        return;
+    }
+    buf[n] = '\0';
+    buf[strcspn(buf, "\n")] = '\0';
+    /* Only what journal_decode accepts back. */
+    if (strspn(buf, "0123456789abcdef-") != strlen(buf))
+        buf[0] = '\0';
+}
+
+uint64_t
+journal_resume_at(const struct journal *j, unsigned i, const char *boot_now, uint64_t file_size)
+{
+    const struct journal_segment *g = &j->seg[i];
+    bool same_boot = j->boot_id[0] != '\0' && boot_now != NULL && strcmp(j->boot_id, boot_now) == 0;
+    if (same_boot && g->written > g->next && g->written <= file_size)
+        return g->written;
+    return g->next;
 }

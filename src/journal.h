@@ -12,15 +12,26 @@
  *     "final_url": "https://cdn.example.org/f.iso",  after redirects, or ""
  *     "etag": "\"abc\"", "last_modified": "Tue, ...",  "" when absent
  *     "total": "1234",                        "" when unknown
- *     "segments": [ { "start": "0", "end": "1234", "next": "600" } ]
+ *     "boot_id": "0c3f...",                   the kernel's boot id, or ""
+ *     "segments": [ { "start": "0", "end": "1234", "next": "600",
+ *                     "written": "00000000000000000900" } ]
  *   }
  *
  * Bytes [start, next) of each segment are on disk and were fdatasync'ed
  * before the journal naming them was written; "end" is exclusive ("" when
- * unknown).
+ * unknown).  Bytes [start, written) were written to FILE.part by the
+ * process that wrote the journal, not necessarily synced: they survive a
+ * kill -9 of it, not a power cut, so -c trusts them only on the boot that
+ * wrote them (same boot_id).  "written" has 20 digits, so that it can be
+ * overwritten in place between saves (journal_patch_written) without the
+ * document changing shape; a torn overwrite still leaves digits.  Journals
+ * without "boot_id" and "written" (older haul) are read with written ==
+ * next.
  *
  * journal_save() is crash-safe: fdatasync(data), write FILE.part.haul.tmp,
- * fsync it, rename it over FILE.part.haul, fsync the directory.
+ * fsync it, rename it over FILE.part.haul, fsync the directory.  The
+ * temporary file is created with O_EXCL | O_NOFOLLOW: a symbolic link or
+ * anything but a stale regular file of that name is never written through.
  */
 #ifndef HAUL_JOURNAL_H
 #define HAUL_JOURNAL_H
@@ -37,8 +48,14 @@
 
 struct journal_segment {
     uint64_t start, end, next;
+    uint64_t written;     /* >= next; == next when not known */
     bool end_known;
 };
+
+/* /proc/sys/kernel/random/boot_id: 36 characters. */
+#define JOURNAL_BOOT_ID_MAX 40
+/* Width of the zero-padded "written" offsets. */
+#define JOURNAL_WRITTEN_DIGITS 20
 
 struct journal {
     char *url;            /* redacted */
@@ -47,12 +64,30 @@ struct journal {
     char last_modified[VALIDATOR_MAX];
     bool total_known;
     uint64_t total;
+    char boot_id[JOURNAL_BOOT_ID_MAX];    /* "" when unknown */
     unsigned nsegments;
     struct journal_segment seg[JOURNAL_MAX_SEGMENTS];
 };
 
+/*
+ * A saved journal kept open, so that its "written" offsets can be updated
+ * in place.  `fd` is -1 when there is none.
+ */
+struct journal_file {
+    int fd;
+    unsigned nsegments;
+    uint64_t start[JOURNAL_MAX_SEGMENTS];       /* the layout it was saved with */
+    uint64_t end[JOURNAL_MAX_SEGMENTS];         /* UINT64_MAX: unknown */
+    uint64_t next[JOURNAL_MAX_SEGMENTS];
+    uint64_t written[JOURNAL_MAX_SEGMENTS];     /* as the file says now */
+    size_t written_at[JOURNAL_MAX_SEGMENTS];    /* offsets of their digits */
+};
+
 /* JSON text of a journal (xmalloc'ed), or NULL on failure. */
 char *journal_encode(const struct journal *j);
+/* The same, and where each segment's "written" digits are in the text
+ * (written_at[nsegments]). */
+char *journal_encode_at(const struct journal *j, size_t *written_at);
 /* Parses JSON text; false (and *j empty) when it is not a valid journal. */
 bool journal_decode(const char *text, struct journal *j);
 /* Frees the strings of a journal (not the struct). */
@@ -71,13 +106,38 @@ struct journal_gate {
 };
 
 /*
- * Crash-safe save as described above; data_fd may be -1 (nothing to sync).
- * Returns 0, ECANCELED when the gate says the journal is obsolete, or an
- * errno.  Blocking: call from the thread pool, or at exit.
+ * Saves as described above; data_fd may be -1 (nothing to sync).  With
+ * `sync` false nothing is synced (a journal naming no byte yet: nothing to
+ * lose).  With `jf`, the saved file stays open there (the caller closes
+ * jf->fd); jf->fd is -1 on failure.  Returns 0, ECANCELED when the gate
+ * says the journal is obsolete, ELOOP when the temporary file's name is a
+ * symbolic link, EEXIST when it is something else that is not a regular
+ * file, or an errno.  Blocking: call from the thread pool, or at exit.
  */
 int journal_save(const char *path, const struct journal *j, int data_fd,
-                 const struct journal_gate *gate);
-/* Reads and parses a journal file: 0, ENOENT, or EINVAL for a bad one. */
+                 const struct journal_gate *gate, bool sync, struct journal_file *jf);
+/*
+ * Overwrites, in place, the "written" offsets of the saved journal jf with
+ * j's seg[].written, where they grew and stay within the segment; nothing
+ * when j's layout is not jf's.  Nothing is synced.  0 or an errno.
+ */
+int journal_patch_written(struct journal_file *jf, const struct journal *j);
+/* Closes jf->fd (if open) and marks it closed. */
+void journal_file_close(struct journal_file *jf);
+/*
+ * Reads and parses a journal file: 0, ENOENT, EINVAL for a bad one or one
+ * that is not a regular file, ELOOP for a symbolic link (never followed).
+ */
 int journal_load(const char *path, struct journal *j);
+
+/* The kernel's boot id into buf, or "" when unknown. */
+void journal_boot_id(char buf[JOURNAL_BOOT_ID_MAX]);
+/*
+ * Where -c continues segment i: at "written" when the journal was written
+ * on this boot (its boot_id is boot_now, not "") and the file (file_size
+ * bytes) holds that much, else at "next".
+ */
+uint64_t journal_resume_at(const struct journal *j, unsigned i, const char *boot_now,
+                           uint64_t file_size);
 
 #endif

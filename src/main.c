@@ -8,7 +8,8 @@
  *  1. Decide whether allocations are counted and install the counting
  *     allocators before any library allocates.
  *  2. Parse the command line; --help and --version answer and leave.
- *  3. Initialise libcurl, run every transfer on one loop (run.c).
+ *  3. Initialise libcurl, refuse outputs that collide (outputs.c), run
+ *     every transfer on one loop (run.c).
  *  4. Write --summary, clean up every library, then report --memstats, so
  *     the report shows what each library really left behind.
  *  5. Exit with the status of exitcodes.h; for a closed output pipe, die
@@ -35,6 +36,7 @@
 #include "memstats.h"
 #include "msg.h"
 #include "options.h"
+#include "outputs.h"
 #include "run.h"
 #include "setup.h"
 #include "summary.h"
@@ -152,22 +154,30 @@ main(int argc, char **argv)
         config_free(&cfg);
         return code;
     }
-    /* Before libcurl and libuv open descriptors of their own, so that a
-     * number given to --events can only be one the caller opened. */
+    if (mem_curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        msg_error("cannot initialise libcurl");
+        config_free(&cfg);
+        return HAUL_EXIT_INTERNAL;
+    }
+    /* Before any file is opened: names from -O need libcurl's URL parser,
+     * so after its initialisation, which opens no descriptor. */
+    code = outputs_check(&cfg);
+    if (code != 0) {
+        config_free(&cfg);
+        curl_global_cleanup();
+        return code;
+    }
+    /* Before libuv and the transfers open descriptors of their own, so
+     * that a number given to --events can only be one the caller opened. */
     if (cfg.events != NULL) {
         int err = 0;
         ev = events_open(cfg.events, &err);
         if (ev == NULL) {
             msg_error("--events %s: %s", cfg.events, strerror(err));
             config_free(&cfg);
+            curl_global_cleanup();
             return HAUL_EXIT_WRITE;
         }
-    }
-    if (mem_curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        msg_error("cannot initialise libcurl");
-        events_free(ev);
-        config_free(&cfg);
-        return HAUL_EXIT_INTERNAL;
     }
 
     ms = memstats_new(&cfg);

@@ -232,6 +232,8 @@ apply(struct parse_state *st, enum opt_id id, const char *value)
 
     switch (id) {
     case OPT_OUTPUT:
+        if (*value == '\0')
+            return bad_value(id, value, "empty (-o - is standard output)");
         strlist_push(&st->outputs, value);
         break;
     case OPT_REMOTE_NAME: cfg->remote_name = true; break;

@@ -6,7 +6,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -41,6 +43,15 @@ struct output {
     void (*idle_cb)(void *);
     void *idle_ctx;
     uint64_t last_save_ms;
+    /* PARTFILE: */
+    bool part_ours;        /* an existing FILE.part may be written: -c, or
+                            * its journal is this URL's */
+    struct journal_file jf;    /* the journal on disk, open for in-place
+                                * updates of "written"; fd -1: none */
+    struct journal *pending;   /* the first journal, waiting for an
+                                * obsolete save to end */
+    char boot_id[JOURNAL_BOOT_ID_MAX];
+    char *problem;         /* why the output was refused, for messages */
 };
 
 struct save_job {
@@ -50,6 +61,7 @@ struct save_job {
     struct journal j;
     int fd;
     int rc;
+    struct journal_file jf;    /* the saved journal, kept open */
     uint64_t took_ms;
     /* Set (under lock) when the output starts over: this save names bytes
      * of a version that is gone, and must not be published. */
@@ -85,6 +97,7 @@ output_new(uv_loop_t *loop, struct mem_account *acct, const char *path, bool app
     o->buffer = buffer;
     o->cb = *cb;
     o->cb_ctx = cb_ctx;
+    o->jf.fd = -1;
     if (path == NULL || strcmp(path, "-") == 0) {
         o->kind = OUTPUT_STDOUT;
         o->path = xstrdup_in(acct, "-");
@@ -102,18 +115,20 @@ output_new(uv_loop_t *loop, struct mem_account *acct, const char *path, bool app
         o->part = xstrdup_in(acct, path);
         return o;
     }
-    /* FILE.part.haul must fit in a directory entry too: refuse before
-     * anything is created rather than leave a FILE.part without journal. */
+    /* The journal's temporary file FILE.part.haul.tmp must fit in a
+     * directory entry too: refuse before anything is created rather than
+     * leave a FILE.part without journal. */
     const char *base = strrchr(path, '/');
     base = base != NULL ? base + 1 : path;
-    if (strlen(base) + strlen(".part.haul") > NAME_MAX) {
+    if (strlen(base) + strlen(".part.haul.tmp") > NAME_MAX) {
         msg_error("%.40s...: file name too long (%zu bytes; at most %d, so that "
-                  "FILE.part.haul fits)", base, strlen(base), NAME_MAX - 10);
+                  "FILE.part.haul.tmp fits)", base, strlen(base), NAME_MAX - 14);
         *code = HAUL_EXIT_WRITE;
         output_free(o);
         return NULL;
     }
     o->kind = OUTPUT_PARTFILE;
+    journal_boot_id(o->boot_id);
     o->part = xasprintf("%s.part", path);
     o->journal = xasprintf("%s.part.haul", path);
     /* xasprintf charges the root account; move them to this transfer's. */
@@ -131,13 +146,110 @@ const char *output_part_path(const struct output *o) { return o->part ? o->part 
 bool output_is_open(const struct output *o) { return o->sink != NULL; }
 struct sink *output_sink(struct output *o) { return o->sink; }
 
+const char *output_problem(const struct output *o) { return o->problem; }
+
+static void set_problem(struct output *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+set_problem(struct output *o, const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    xfree(o->problem);
+    o->problem = xstrdup_in(o->acct, text);
+}
+
+/* A regular file of one link, not followed if a symbolic link: the only
+ * kind of file haul writes as its own (FILE.part, its journal). */
 static bool
 file_size(const char *path, uint64_t *size)
 {
     struct stat st;
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+    if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink > 1)
         return false;
     *size = (uint64_t)st.st_size;
+    return true;
+}
+
+/* Why haul must not write through what is at `path` (NULL: nothing there,
+ * or a regular file of one link). */
+static const char *
+not_own_kind(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return NULL;
+    if (S_ISLNK(st.st_mode))
+        return "is a symbolic link";
+    if (!S_ISREG(st.st_mode))
+        return "is not a regular file";
+    if (st.st_nlink > 1)
+        return "has other hard links";
+    return NULL;
+}
+
+static bool
+refuse_kind(struct output *o, const char *path)
+{
+    const char *why = not_own_kind(path);
+    if (why == NULL)
+        return false;
+    set_problem(o, "%s %s; haul does not write through it: remove it", path, why);
+    return true;
+}
+
+/* Does another process hold FILE.part's lock (another haul at work)? */
+static bool
+locked_by_other(const char *part)
+{
+    int fd = open(part, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    bool busy = false;
+    if (fd < 0)
+        return false;
+    if (flock(fd, LOCK_SH | LOCK_NB) != 0)
+        busy = errno == EWOULDBLOCK;
+    close(fd);    /* releases the probe */
+    return busy;
+}
+
+bool
+output_check(struct output *o, const char *url, bool cont, int *code)
+{
+    if (o->kind != OUTPUT_PARTFILE)
+        return true;
+    *code = HAUL_EXIT_WRITE;
+    char *tmp = xasprintf("%s.tmp", o->journal);
+    bool bad = refuse_kind(o, o->part) || refuse_kind(o, o->journal) || refuse_kind(o, tmp);
+    xfree(tmp);
+    if (bad)
+        return false;
+    o->part_ours = cont;
+    struct stat st;
+    if (lstat(o->part, &st) != 0)
+        return true;
+    if (locked_by_other(o->part)) {
+        set_problem(o, "%s %s", o->part, "is being written by another process; not touching it");
+        return false;
+    }
+    if (!cont) {
+        /* Only a FILE.part whose journal names this URL is haul's own to
+         * start over; anything else may be someone's data. */
+        struct journal j;
+        if (journal_load(o->journal, &j) == 0) {
+            o->part_ours = strcmp(j.url, url) == 0;
+            journal_clear(&j);
+        }
+        if (!o->part_ours) {
+            set_problem(o, "%s %s", o->part,
+                        "exists and is not haul's partial download of this URL; "
+                        "use -c to continue it, or remove it");
+            return false;
+        }
+    }
     return true;
 }
 
@@ -156,6 +268,18 @@ output_find_resume(struct output *o, const char *url, struct output_resume *r)
     uint64_t prefix = UINT64_MAX; /* bytes of FILE.part known contiguous */
     if (rc == 0) {
         bool usable = strcmp(r->journal.url, url) == 0 && file_size(o->part, &size);
+        /* Bytes written but not yet synced survive a kill -9 (the page
+         * cache has them), not a power cut: trusted on the same boot. */
+        uint64_t gained = 0;
+        for (unsigned i = 0; usable && i < r->journal.nsegments; i++) {
+            struct journal_segment *g = &r->journal.seg[i];
+            uint64_t at = journal_resume_at(&r->journal, i, o->boot_id, size);
+            gained += at - g->next;
+            g->next = at;
+        }
+        if (gained > 0)
+            msg_verbose("%s: %" PRIu64 " bytes written after the last sync are kept (same boot)",
+                        o->part, gained);
         /* A part that got no byte yet (next == start, e.g. -x stopped
          * before its last part began) needs nothing of the file. */
         for (unsigned i = 0; usable && i < r->journal.nsegments; i++)
@@ -213,7 +337,7 @@ output_read_tail(struct output *o, uint64_t end, char *buf, size_t len)
             return sink_error(o->sink);
         path = o->part;
     }
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     int rc = 0;
     if (fd < 0)
         return errno;
@@ -243,13 +367,132 @@ output_adopt_partial(struct output *o)
     return 0;
 }
 
+/* FILE.part's mode when created: never more open than an existing FILE
+ * (whose mode the result keeps, see output_commit), and always readable
+ * and writable by its owner, so that -c can continue it. */
+static mode_t
+part_mode(const struct output *o)
+{
+    struct stat st;
+    if (lstat(o->path, &st) == 0 && S_ISREG(st.st_mode))
+        return (st.st_mode & 0777) | 0600;
+    return 0666;
+}
+
+/*
+ * Opens FILE.part for writing.  Created fresh with O_EXCL when absent;
+ * otherwise opened without following a symbolic link and checked on the
+ * descriptor to be a regular file of one link, so nothing else is ever
+ * written through.  *fresh says it was created now.  -1 and *err (with
+ * o->problem for a refusal) on failure.
+ */
+static int
+open_part(struct output *o, bool *fresh, int *err)
+{
+    struct stat st;
+    int fd = open(o->part, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+                  part_mode(o));
+    *fresh = fd >= 0;
+    /* O_NONBLOCK: a FIFO planted there must not hang the open. */
+    if (fd < 0 && errno == EEXIST)
+        fd = open(o->part, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        *err = errno;
+        if (*err == ELOOP || *err == ENXIO || *err == EISDIR) {
+            if (!refuse_kind(o, o->part))
+                set_problem(o, "%s %s; haul does not write through it: remove it", o->part,
+                            "is not a regular file");
+            *err = EEXIST;
+        }
+        return -1;
+    }
+    if (fstat(fd, &st) != 0) {
+        *err = errno;
+        close(fd);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode) || st.st_nlink > 1) {
+        set_problem(o, "%s %s; haul does not write through it: remove it", o->part,
+                    !S_ISREG(st.st_mode) ? "is not a regular file" : "has other hard links");
+        close(fd);
+        *err = EEXIST;
+        return -1;
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0 && (fl & O_NONBLOCK))
+        (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    /* Two haul processes on one FILE.part would interleave their bytes:
+     * the second one stops instead. */
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        *err = errno == EWOULDBLOCK ? EBUSY : errno;
+        if (*err == EBUSY)
+            set_problem(o, "%s %s", o->part,
+                        "is being written by another process; not touching it");
+        close(fd);
+        return -1;
+    }
+    /* It appeared after output_check() found none, and is not ours. */
+    if (!*fresh && !o->part_ours) {
+        set_problem(o, "%s %s", o->part,
+                    "exists and is not haul's partial download of this URL; "
+                    "use -c to continue it, or remove it");
+        close(fd);
+        *err = EEXIST;
+        return -1;
+    }
+    return fd;
+}
+
+/*
+ * Saves the first journal of a FILE.part just opened (or started over), so
+ * that the file is provably haul's from its first byte and "written" has a
+ * place to be updated.  Naming no byte yet, it needs no sync; naming bytes
+ * (a -c), it is saved crash-safe.  After an obsolete save still in flight,
+ * it waits for it (save_done).
+ */
+static int
+begin_journal(struct output *o, const struct journal *j)
+{
+    if (o->kind != OUTPUT_PARTFILE || o->jf.fd >= 0 || j == NULL)
+        return 0;
+    if (o->saving != NULL) {
+        if (o->pending != NULL)
+            journal_clear(o->pending);
+        else
+            o->pending = xcalloc(1, sizeof *o->pending);
+        journal_copy(o->pending, j);
+        return 0;
+    }
+    struct journal c = *j;    /* shallow: only boot_id and written change */
+    bool held = false;
+    memcpy(c.boot_id, o->boot_id, sizeof c.boot_id);
+    for (unsigned i = 0; i < c.nsegments; i++) {
+        c.seg[i].written = c.seg[i].next;
+        held |= c.seg[i].next > c.seg[i].start;
+    }
+    int rc = sink_flush_now(o->sink);
+    if (rc == 0)
+        rc = journal_save(o->journal, &c, sink_fd(o->sink), NULL, held, &o->jf);
+    if (rc != 0) {
+        char *tmp = xasprintf("%s.tmp", o->journal);
+        if (!refuse_kind(o, tmp))
+            set_problem(o, "cannot save the resume journal %s: %s", o->journal, strerror(rc));
+        xfree(tmp);
+    }
+    return rc;
+}
+
 int
-output_open(struct output *o, uint64_t at, uint64_t keep, int *code)
+output_open(struct output *o, uint64_t at, uint64_t keep, const struct journal *j, int *code)
 {
     int fd = -1, err = 0;
+    bool fresh = false;
 
-    if (o->sink != NULL)
+    if (o->sink != NULL) {
+        if ((err = begin_journal(o, j)) != 0)
+            goto fail;
         return 0;
+    }
     switch (o->kind) {
     case OUTPUT_STDOUT:
         o->sink = sink_new_stdout(o->loop, o->acct, o->buffer, &o->cb, o->cb_ctx, &err);
@@ -265,18 +508,9 @@ output_open(struct output *o, uint64_t at, uint64_t keep, int *code)
         }
         break;
     case OUTPUT_PARTFILE:
-        fd = open(o->part, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
-        if (fd < 0) {
-            err = errno;
+        fd = open_part(o, &fresh, &err);
+        if (fd < 0)
             goto fail;
-        }
-        /* Two haul processes on one FILE.part would interleave their
-         * bytes: the second one stops instead. */
-        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-            err = errno == EWOULDBLOCK ? EBUSY : errno;
-            close(fd);
-            goto fail;
-        }
         /* Bytes past `keep` are not known good: a journal names fewer.
          * Only cut a file that is longer: on ext4, a truncate to 0 makes
          * close() write the whole file out (auto_da_alloc), half a second
@@ -290,19 +524,25 @@ output_open(struct output *o, uint64_t at, uint64_t keep, int *code)
         }
         /* Starting from nothing: an old journal must not outlive the bytes
          * it named until the first new save. */
-        if (keep == 0 && (err = drop_journal(o)) != 0) {
+        if (keep == 0 && !fresh && (err = drop_journal(o)) != 0) {
             close(fd);
             goto fail;
         }
         break;
     }
-    /* Regular files were opened blocking-mode-agnostic; drop O_NONBLOCK
-     * for them so writes are never short for no reason. */
     o->sink = sink_new_fd(o->loop, o->acct, o->buffer, fd, o->part, &o->cb, o->cb_ctx, &err);
     if (o->sink == NULL)
         goto fail;
-    if (o->kind == OUTPUT_PARTFILE)
+    if (o->kind == OUTPUT_PARTFILE) {
         sink_seek(o->sink, at);
+        if ((err = begin_journal(o, j)) != 0) {
+            sink_free(o->sink);
+            o->sink = NULL;
+            if (fresh)
+                unlink(o->part);
+            goto fail;
+        }
+    }
     return 0;
 fail:
     *code = code_for_errno(err);
@@ -323,6 +563,12 @@ drop_journal(struct output *o)
     int rc = unlink(o->journal) != 0 && errno != ENOENT ? errno : 0;
     if (o->saving != NULL)
         uv_mutex_unlock(&o->saving->lock);
+    journal_file_close(&o->jf);
+    if (o->pending != NULL) {
+        journal_clear(o->pending);
+        xfree(o->pending);
+        o->pending = NULL;
+    }
     return rc;
 }
 
@@ -341,7 +587,7 @@ save_work(uv_work_t *req)
     struct save_job *job = req->data;
     uint64_t start = uv_hrtime();
     struct journal_gate gate = { &job->lock, &job->obsolete };
-    job->rc = journal_save(job->path, &job->j, job->fd, &gate);
+    job->rc = journal_save(job->path, &job->j, job->fd, &gate, true, &job->jf);
     job->took_ms = (uv_hrtime() - start) / 1000000;
 }
 
@@ -360,7 +606,26 @@ save_done(uv_work_t *req, int status)
             o->save_warned = true;
             msg_warn("%s: cannot save the resume journal: %s", o->journal, strerror(job->rc));
         }
+        /* Published and still wanted (a start-over since would have
+         * removed it): the journal to update in place from now on. */
+        if (job->rc == 0 && !job->obsolete) {
+            journal_file_close(&o->jf);
+            o->jf = job->jf;
+            job->jf.fd = -1;
+        }
+        if (o->jf.fd < 0 && o->pending != NULL) {
+            struct journal *p = o->pending;
+            o->pending = NULL;
+            int rc = o->sink != NULL ? begin_journal(o, p) : 0;
+            if (rc != 0 && !o->save_warned) {
+                o->save_warned = true;
+                msg_warn("%s: cannot save the resume journal: %s", o->journal, strerror(rc));
+            }
+            journal_clear(p);
+            xfree(p);
+        }
     }
+    journal_file_close(&job->jf);
     (void)status;
     uv_mutex_destroy(&job->lock);
     journal_clear(&job->j);
@@ -386,6 +651,8 @@ output_checkpoint(struct output *o, const struct journal *j)
     job->owner = o;
     job->path = xstrdup(o->journal);
     journal_copy(&job->j, j);
+    memcpy(job->j.boot_id, o->boot_id, sizeof job->j.boot_id);
+    job->jf.fd = -1;
     job->fd = dup(sink_fd(o->sink));    /* the sink may close its own */
     job->req.data = job;
     uv_mutex_init(&job->lock);
@@ -413,7 +680,22 @@ output_checkpoint_now(struct output *o, const struct journal *j)
         if (rc != 0)
             return rc;
     }
-    return journal_save(o->journal, j, sink_fd(o->sink), NULL);
+    struct journal c = *j;    /* shallow: only boot_id changes */
+    struct journal_file jf;
+    memcpy(c.boot_id, o->boot_id, sizeof c.boot_id);
+    int rc = journal_save(o->journal, &c, sink_fd(o->sink), NULL, true, &jf);
+    if (rc == 0) {
+        journal_file_close(&o->jf);
+        o->jf = jf;
+    }
+    return rc;
+}
+
+void
+output_note_written(struct output *o, const struct journal *j)
+{
+    if (o->kind == OUTPUT_PARTFILE && o->jf.fd >= 0)
+        (void)journal_patch_written(&o->jf, j);    /* a hint only: saves say what is sure */
 }
 
 bool output_checkpoint_busy(const struct output *o) { return o->saving != NULL; }
@@ -429,10 +711,19 @@ output_on_checkpoint_idle(struct output *o, void (*cb)(void *), void *ctx)
 int
 output_commit(struct output *o, int *code)
 {
+    struct stat st;
+    /* An existing FILE is replaced, not written through: the result keeps
+     * its permission bits (not set-id bits), so a private file stays
+     * private.  A symbolic link is replaced by the file, its target left
+     * as it is. */
+    if (o->kind == OUTPUT_PARTFILE && o->sink != NULL && lstat(o->path, &st) == 0 &&
+        S_ISREG(st.st_mode) && fchmod(sink_fd(o->sink), st.st_mode & 0777) != 0)
+        msg_warn("%s: cannot give it the mode of %s: %s", o->part, o->path, strerror(errno));
     sink_free(o->sink);
     o->sink = NULL;
     if (o->kind != OUTPUT_PARTFILE)
         return 0;
+    journal_file_close(&o->jf);
     if (rename(o->part, o->path) != 0) {
         int err = errno;
         *code = HAUL_EXIT_WRITE;
@@ -450,6 +741,7 @@ output_discard(struct output *o)
     o->sink = NULL;
     if (o->kind != OUTPUT_PARTFILE)
         return;
+    journal_file_close(&o->jf);
     unlink(o->part);
     unlink(o->journal);
 }
@@ -462,6 +754,12 @@ output_free(struct output *o)
     if (o->saving != NULL)
         o->saving->owner = NULL;
     sink_free(o->sink);
+    journal_file_close(&o->jf);
+    if (o->pending != NULL) {
+        journal_clear(o->pending);
+        xfree(o->pending);
+    }
+    xfree(o->problem);
     xfree(o->path);
     xfree(o->part);
     xfree(o->journal);

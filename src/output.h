@@ -10,9 +10,15 @@
  *    in --stream mode: written in place (appended to, for --stream), no
  *    .part, no journal.
  *
- * The output owns its paths, the sink once opened, and the in-flight journal
- * save.  It is opened lazily, when the first response is accepted, so an
- * HTTP error leaves no file behind.
+ * The output owns its paths, the sink once opened, the journal on disk
+ * and the in-flight journal save.  It is opened lazily, when the first
+ * response is accepted, so an HTTP error leaves no file behind.
+ *
+ * haul writes only files that are its own: FILE.part is created with
+ * O_EXCL, or reopened with O_NOFOLLOW and checked on its descriptor to be a
+ * regular file of one link; its journal is written through a temporary
+ * file created the same way.  A FILE.part that haul cannot prove is its own
+ * (a journal for this URL) is only touched with -c.
  */
 #ifndef HAUL_OUTPUT_H
 #define HAUL_OUTPUT_H
@@ -53,8 +59,21 @@ const char *output_path(const struct output *o);     /* "-" for stdout */
 const char *output_part_path(const struct output *o);  /* file being written */
 
 /*
+ * Before the first request: false, with output_problem() set and *code
+ * the exit code, when FILE.part, its journal or the journal's temporary
+ * file is a symbolic link, not a regular file or has other hard links;
+ * when another haul process is writing FILE.part; or, without -c (`cont`),
+ * when FILE.part exists and its journal is not one for `url` (redacted).
+ */
+bool output_check(struct output *o, const char *url, bool cont, int *code);
+/* Why the output was refused (output_check, output_open), or NULL. */
+const char *output_problem(const struct output *o);
+
+/*
  * -c: looks at FILE.part, its journal and FILE.  Fills *r.  `url` (redacted)
- * must match the journal's for the journal to be used.
+ * must match the journal's for the journal to be used.  Each segment's
+ * offset (r->journal.seg[].next) is where to continue: the bytes written,
+ * when the journal is from this boot, else those synced.
  */
 void output_find_resume(struct output *o, const char *url, struct output_resume *r);
 /* Reads the `len` bytes before `end` of the partial file found by
@@ -68,10 +87,13 @@ int output_adopt_partial(struct output *o);
  * Opens the output for writing at byte `at`, creating the sink.  A file is
  * cut to `keep` bytes first: what lies past the bytes known good is not
  * kept (`keep` is `at` for one connection, the total for -x, whose parts
- * lie beyond `at`).  Returns 0 or an errno; *code is set to the exit code
- * to use on failure.
+ * lie beyond `at`).  A FILE.part without a journal on disk (just created,
+ * or started over) gets `j` as its first one.  Returns 0 or an errno; *code
+ * is set to the exit code to use on failure, output_problem() to the
+ * reason when haul refused the file.
  */
-int output_open(struct output *o, uint64_t at, uint64_t keep, int *code);
+int output_open(struct output *o, uint64_t at, uint64_t keep, const struct journal *j,
+                int *code);
 bool output_is_open(const struct output *o);
 struct sink *output_sink(struct output *o);
 /* Starts over: drops the journal (and any save of it in flight) and cuts
@@ -83,13 +105,21 @@ void output_checkpoint(struct output *o, const struct journal *j);
 /* Saves it now, blocking (shutdown, signals, errors).  0 or an errno. */
 int output_checkpoint_now(struct output *o, const struct journal *j);
 bool output_checkpoint_busy(const struct output *o);
+/*
+ * Between saves: records in the journal on disk, in place and without a
+ * sync, that the bytes up to j->seg[].written are written.  Cheap (a
+ * pwrite of 20 bytes per segment that moved); does nothing when the
+ * journal's layout differs (a save is due).
+ */
+void output_note_written(struct output *o, const struct journal *j);
 /* How long the last journal save took, sync included (ms). */
 uint64_t output_last_save_ms(const struct output *o);
 /* Called when the in-flight save ends (for a transfer waiting to finish). */
 void output_on_checkpoint_idle(struct output *o, void (*cb)(void *), void *ctx);
 
-/* Completes a file: closes it, renames FILE.part over FILE, removes the
- * journal.  0 or an errno (with *code). */
+/* Completes a file: closes it, renames FILE.part over FILE (keeping an
+ * existing FILE's permission bits), removes the journal.  0 or an errno
+ * (with *code). */
 int output_commit(struct output *o, int *code);
 /* Removes FILE.part and its journal (nothing was written worth keeping). */
 void output_discard(struct output *o);

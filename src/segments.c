@@ -275,6 +275,7 @@ segment_on_body(struct segment *g, struct attempt *a, const char *data, size_t l
     t->stats->bytes_received += len;
     t->stats->bytes_written += len;
     t->journal_dirty = true;
+    transfer_note_written(t);
     return len == total ? total : 0;
 }
 

@@ -180,6 +180,8 @@ struct transfer {
     uint64_t journal_have;            /* offset in the last saved journal */
     uint64_t journal_ms;              /* when it was saved */
     bool journal_dirty;
+    uint64_t noted_bytes;             /* bytes_written when "written" was last noted */
+    uint64_t noted_ms;                /* and when */
 
     /* Finishing */
     bool finishing_tail_written;
@@ -222,6 +224,9 @@ bool transfer_tail_copy(const struct transfer *t, char *buf, size_t len);
 bool transfer_rate_take(struct transfer *t, struct attempt *a, size_t len);
 
 /* transfer.c, called by segments.c */
+/* Notes in the journal on disk how far the file is written, once enough
+ * was written since the last note (cheap; see output_note_written). */
+void transfer_note_written(struct transfer *t);
 void transfer_segment_done(struct transfer *t);
 void transfer_segments_fallback(struct transfer *t, const char *why);
 void transfer_restart_all(struct transfer *t, const char *why);

@@ -286,20 +286,20 @@ requests() {
 	only_files d 'd/..\..\y' 'a\b'
 }
 
-@test "-O names too long for FILE.part.haul: exit 4 before anything is created" {
-	local n245 n246 n300
-	n245=$(printf 'n%.0s' {1..245})
-	n246=$(printf 'n%.0s' {1..246})
+@test "-O names too long for FILE.part.haul.tmp: exit 4 before anything is created" {
+	local n241 n242 n300
+	n241=$(printf 'n%.0s' {1..241})
+	n242=$(printf 'n%.0s' {1..242})
 	n300=$(printf 'n%.0s' {1..300})
-	hostile 4 "$TESTSRV_URL/$n246?size=10" -O
-	one_error 'file name too long (246 bytes; at most 245, so that FILE.part.haul fits)'
+	hostile 4 "$TESTSRV_URL/$n242?size=10" -O
+	one_error 'file name too long (242 bytes; at most 241, so that FILE.part.haul.tmp fits)'
 	only_files
 	hostile 4 "$TESTSRV_URL/$n300?size=10" -O
 	one_error 'file name too long (300 bytes'
 	mkdir d
 	hostile 4 "$TESTSRV_URL/$n300?size=10" -O --output-dir d
 	only_files d
-	hostile 0 "$TESTSRV_URL/$n245?size=10" -O --output-dir d
-	assert_equal "$(sha256_of "d/$n245")" "$(gen_sha 10)"
-	only_files d "d/$n245"
+	hostile 0 "$TESTSRV_URL/$n241?size=10" -O --output-dir d
+	assert_equal "$(sha256_of "d/$n241")" "$(gen_sha 10)"
+	only_files d "d/$n241"
 }

@@ -76,6 +76,12 @@ journal_next() {
 	jq -r '.segments[0].next | tonumber' "$1" 2>/dev/null || echo 0
 }
 
+# Where -c continues on this boot: segments[0].written (bytes written, not
+# necessarily synced; journals of older haul versions have only next).
+journal_written() {
+	jq -r '.segments[0] | .written // .next | tonumber' "$1" 2>/dev/null || echo 0
+}
+
 # check_drops fin|rst SEED OFFSET...: a 1 MiB body cut at each OFFSET (whole
 # KiB, below 1 MiB) comes out byte-exact; every resumed request asks for
 # exactly the byte of the cut before it with If-Range: the ETag; stderr has
@@ -410,7 +416,7 @@ bytes=512000-|$etag"
 	assert_file_exists k.bin.part.haul
 	assert_file_not_exists k.bin
 	local next n0
-	next=$(journal_next k.bin.part.haul)
+	next=$(journal_written k.bin.part.haul)
 	[ "$next" -gt 0 ] && [ "$next" -le "$(size_of k.bin.part)" ] ||
 		fail "journal next $next, .part $(size_of k.bin.part) bytes"
 	run -0 jq -r '.url' k.bin.part.haul
@@ -439,7 +445,7 @@ bytes=$next-|$(etag_of 33 1 $size)"
 	wait "$BG_PID" || true
 	BG_PID=
 	local next
-	next=$(journal_next k.bin.part.haul)
+	next=$(journal_written k.bin.part.haul)
 	[ "$next" -gt 0 ] || fail "no journal"
 
 	run -0 --separate-stderr haul -c -o k.bin "$url"
@@ -604,7 +610,7 @@ nginx_partial() {
 	kill -KILL "$BG_PID"
 	wait "$BG_PID" || true
 	BG_PID=
-	NEXT=$(journal_next "$name.part.haul")
+	NEXT=$(journal_written "$name.part.haul")
 	[ "$NEXT" -gt 0 ] && [ "$NEXT" -lt 8388608 ] || fail "journal next is $NEXT"
 }
 

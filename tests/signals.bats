@@ -82,8 +82,10 @@ snapshot() {
 			want="bytes=$((size > 65536 ? size - 65536 : 0))-"
 			no200=1
 		elif [ -e "out/$name.part.haul" ]; then
+			# On the same boot -c continues where each part was written.
 			want=$(jq -r '
-				if (.segments | length) == 1 then
+				.segments |= map(.next = (.written // .next | tonumber | tostring))
+				| if (.segments | length) == 1 then
 					.segments[0] | if .next == "0" then "*" else "bytes=\(.next)-" end
 				else
 					[.segments[] | select(.next != .end)
@@ -92,7 +94,7 @@ snapshot() {
 				end' "out/$name.part.haul")
 			[ "$want" = '*' ] || no200=1
 			# Bytes past the journal's offset (kill -9 before a save).
-			part=$(jq -r '.segments | if length == 1 then .[0].next else "" end' "out/$name.part.haul")
+			part=$(jq -r '.segments | if length == 1 then (.[0].written // .[0].next | tonumber) else "" end' "out/$name.part.haul")
 			if [ -n "$part" ] && [ "$part" != "$(stat -c %s "out/$name.part")" ]; then
 				echo "out/$name.part" >>stale.txt
 			fi

@@ -1,0 +1,33 @@
+/*
+ * outputs.h - the files one run writes, named once, and the check that no
+ * two of them are the same file.
+ *
+ * Each URL's output (from -o, the input file or -O, inside --output-dir),
+ * the FILE.part, FILE.part.haul and FILE.part.haul.tmp haul writes beside
+ * it, and the --events, --summary and --memstats files are all named before
+ * anything starts.  Two of them naming one file would make one overwrite
+ * the other (and haul report both as written), so that is a usage error.
+ */
+#ifndef HAUL_OUTPUTS_H
+#define HAUL_OUTPUTS_H
+
+#include <stdbool.h>
+
+#include "options.h"
+
+/*
+ * The file a job's body goes to, xmalloc'ed (the caller frees it), or NULL
+ * for standard output.  For a -O URL whose path gives no usable name, NULL
+ * is returned and *no_name says why (a static string).
+ */
+char *outputs_path(const struct config *cfg, const struct job *job, const char **no_name);
+
+/*
+ * 0 when every file the run writes is named once; otherwise prints one
+ * usage error naming both and returns HAUL_EXIT_USAGE.  Jobs that fail on
+ * their own (a bad URL, no name for -O) and outputs written in place that
+ * are not regular files (/dev/null, a FIFO, a terminal) are not counted.
+ */
+int outputs_check(const struct config *cfg);
+
+#endif
