@@ -21,6 +21,13 @@
 #   testsrv_sha256 GEN-ARGS...
 #       sha256 (hex) of `testsrv --gen GEN-ARGS...`, e.g.
 #       testsrv_sha256 --size 64M --seed 3 --version 2
+#   testsrv_release NAME
+#       Releases the hold= holds named NAME (GET /_release?name=NAME);
+#       prints the server's answer, "released K".
+#   testsrv_wait_log FILTER [N [SECS]]
+#       Waits until at least N (default 1) records of the log match the
+#       jq FILTER (e.g. '.ev == "hold" and .name == "x"'), at most SECS
+#       (default 30) seconds; waits on the log's content, not on a clock.
 
 testsrv_bin() {
 	if [ -n "${TESTSRV:-}" ]; then
@@ -121,4 +128,19 @@ testsrv_sha256() {
 	bin=$(testsrv_bin)
 	out=$(set -o pipefail; "$bin" --gen "$@" | sha256sum) || return 1
 	printf '%s\n' "${out%% *}"
+}
+
+testsrv_release() {
+	curl -sS --fail --max-time 30 -G --data-urlencode "name=$1" "$TESTSRV_URL/_release"
+}
+
+testsrv_wait_log() {
+	local filter=$1 want=${2:-1} secs=${3:-30} i n=0
+	for ((i = 0; i < secs * 50; i++)); do
+		n=$(jq -n "[inputs | select($filter)] | length" "$TESTSRV_LOG") || return 1
+		[ "$n" -ge "$want" ] && return 0
+		sleep 0.02
+	done
+	echo "testsrv_wait_log: $n of $want records match $filter after ${secs}s" >&2
+	return 1
 }
