@@ -15,9 +15,16 @@ teardown_file() {
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"
+	BG_PIDS=()
 }
 
 teardown() {
+	show_stderr_files
+	local pid
+	for pid in "${BG_PIDS[@]}"; do
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
 	nginx_stop
 }
 
@@ -266,4 +273,73 @@ teardown() {
 	for i in 1 2 3 4 5 6; do
 		assert_equal "$(sha256_of "fast$i")" "$(gen_sha 24M $((60 + i)))"
 	done
+}
+
+# The processes whose command line holds TEXT, one "PID EXE" a line (EXE:
+# what /proc/PID/exe points to, so a script shows its interpreter).
+procs_with() {
+	local f pid
+	for f in $(grep -las -- "$1" /proc/[0-9]*/cmdline); do
+		pid=${f#/proc/}
+		pid=${pid%/cmdline}
+		printf '%s %s\n' "$pid" "$(readlink "/proc/$pid/exe" 2>/dev/null)"
+	done
+}
+
+@test "haul runs under HAUL_WRAPPER in every way the tests start it (the guard of make check-valgrind)" {
+	# Each way a test here starts haul, on a URL held at 1 KiB: while it
+	# waits, the haul process is the binary itself in a plain run, and
+	# valgrind (never the binary) under `make check-valgrind`, whose
+	# tests/check-wrapped then checks that every test ran haul this way.
+	local real form k=0 pids exe bad=()
+	real=$(readlink -f "$HAUL_BIN") # guard
+	local -a forms=(
+		'haul -o "$O" "$U"'
+		'"$HAUL" -o "$O" "$U"'
+		'bash -c '"'"'"$HAUL" -o "$O" "$U"'"'"
+		'bash -c '"'"'haul -o "$O" "$U"'"'"
+		'run_with_rss rss "$HAUL" -o "$O" "$U"'
+		'env X=1 "$HAUL" -o "$O" "$U"'
+		'timeout 60 "$HAUL" -o "$O" "$U"'
+		'sh -c '"'"'exec "$@"'"'"' sh "$HAUL" -o "$O" "$U"'
+	)
+	for form in "${forms[@]}"; do
+		k=$((k + 1))
+		export O=g$k.bin U="$TESTSRV_URL/dl/guard$k?size=64K&hold=1K&marker=guard$k"
+		eval "$form" >/dev/null 2>"guard$k.stderr" 3>&- &
+		BG_PIDS+=($!)
+		testsrv_wait_log ".ev == \"hold\" and .name == \"/dl/guard$k\""
+		pids=$(procs_with "marker=guard$k")
+		# The launchers (bash, sh, time, timeout) hold the URL too.
+		exe=$(awk '{ print $2 }' <<<"$pids" | grep -vE '/(bash|sh|dash|time|timeout)$' || true)
+		if [ -n "${HAUL_WRAPPER:-}" ]; then # guard
+			{ [ -n "$exe" ] && ! grep -qxF "$real" <<<"$exe"; } || bad+=("$form: $exe")
+			case $HAUL_WRAPPER in # guard
+			valgrind*) grep -q '/valgrind/' <<<"$exe" || bad+=("$form: not valgrind: $exe") ;;
+			esac
+		else
+			[ "$exe" = "$real" ] || bad+=("$form: $exe")
+		fi
+		run -0 testsrv_release "/dl/guard$k"
+	done
+	local pid rc
+	for pid in "${BG_PIDS[@]}"; do
+		rc=0
+		wait "$pid" || rc=$?
+		[ "$rc" = 0 ] || bad+=("exit $rc")
+	done
+	BG_PIDS=()
+	[ "${#bad[@]}" = 0 ] || fail "haul ran as:$(printf '\n  %s' "${bad[@]}")"
+	for ((k = 1; k <= ${#forms[@]}; k++)); do
+		assert_equal "$(sha256_of "g$k.bin")" "$(gen_sha 64K)"
+	done
+	# And no test of the files make check-valgrind runs starts the binary
+	# by its own name (HAUL_BIN is for nm and ldd; valgrind_haul is
+	# valgrind) or puts HAUL_WRAPPER in front of haul again.
+	local files
+	files=$(sed -n '/^VALGRIND_TESTS = /,/^[^\t]/p' "$HAUL_SRCDIR/Makefile.am" | grep -oE 'tests/[a-z]+\.bats')
+	[ -n "$files" ] || fail "no VALGRIND_TESTS in Makefile.am"
+	local v=HAUL   # (so that this line does not match itself)
+	run -1 bash -c "set -o pipefail; cd '$HAUL_SRCDIR' && grep -nE '[$][{]?${v}_(BIN|WRAPPER)' $(echo $files) | grep -v '# guard\$'"
+	assert_output ""
 }

@@ -39,9 +39,8 @@ hostile() {
 	local code=$1 url=$2 start
 	shift 2
 	start=$SECONDS
-	# shellcheck disable=SC2086 # the wrapper is a word list
 	run -"$code" --separate-stderr /usr/bin/time -f '%M' -o "$BATS_TEST_TMPDIR/rss" \
-		timeout 60 ${HAUL_WRAPPER:-} "$HAUL" --retry 2 --retry-delay 0.1 --stall-timeout 2 \
+		timeout 60 "$HAUL" --retry 2 --retry-delay 0.1 --stall-timeout 2 \
 		"$@" "$url"
 	ELAPSED=$((SECONDS - start))
 	RSS_KIB=$(tail -n 1 "$BATS_TEST_TMPDIR/rss")

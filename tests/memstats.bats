@@ -140,12 +140,8 @@ fig() {
 
 @test "valgrind: 100 disconnects, no error, no leak, totals agree with --memstats" {
 	command -v valgrind >/dev/null || skip "valgrind is not installed"
-	if nm -D "$HAUL" 2>/dev/null | grep -q __asan_init || ldd "$HAUL" 2>/dev/null | grep -q libasan; then
-		skip "haul is built with AddressSanitizer; valgrind cannot run it"
-	fi
-	run -0 --separate-stderr valgrind --leak-check=full --show-leak-kinds=all \
-		--errors-for-leak-kinds=all --error-exitcode=99 --log-file=vg.log \
-		"$HAUL" -q --retry-delay 0 --memstats=vg.json -o vg.bin \
+	! haul_sanitized || skip "haul is built with AddressSanitizer; valgrind cannot run it"
+	run -0 --separate-stderr valgrind_haul vg.log -q --retry-delay 0 --memstats=vg.json -o vg.bin \
 		"$TESTSRV_URL/ms/vg?size=$((101 * 4096))&every=4K&kind=mix&cuts=100"
 	assert_equal "$(sha256_of vg.bin)" "$(gen_sha $((101 * 4096)))"
 	run -0 grep -E "ERROR SUMMARY: 0 errors" vg.log

@@ -398,7 +398,7 @@ bytes=512000-|$etag"
 @test "kill -9 at about half, then -c: continues at the journal's offset with If-Range, byte-exact" {
 	local path=/rs/kill9 size=8388608
 	local url="$TESTSRV_URL$path?size=8M&seed=33&rate=4M"
-	${HAUL_WRAPPER:-} "$HAUL" -o k.bin "$url" 2>/dev/null 3>&- &
+	"$HAUL" -o k.bin "$url" 2>/dev/null 3>&- &
 	BG_PID=$!
 	# Half the file on disk, and a journal saved since the first second.
 	wait_until "{ [ \$(size_of k.bin.part) -ge $((size / 2)) ] && [ \$(journal_next k.bin.part.haul) -ge $((size / 4)) ]; } || ! kill -0 $BG_PID 2>/dev/null"
@@ -431,7 +431,7 @@ bytes=$next-|$(etag_of 33 1 $size)"
 @test "kill -9, the resource changes, then -c: the result is the new version, never spliced" {
 	local path=/rs/kill9-newv
 	local url="$TESTSRV_URL$path?size=4M&seed=34&rate=8M&newv_at=2"
-	${HAUL_WRAPPER:-} "$HAUL" -o k.bin "$url" 2>/dev/null 3>&- &
+	"$HAUL" -o k.bin "$url" 2>/dev/null 3>&- &
 	BG_PID=$!
 	wait_until "[ \$(journal_next k.bin.part.haul) -gt 0 ] || ! kill -0 $BG_PID 2>/dev/null"
 	kill -0 "$BG_PID" || fail "haul ended before it could be killed"
@@ -460,7 +460,7 @@ bytes=$next-|$(etag_of 34 1 4194304)"
 check_signal() {
 	local sig=$1 status=$2 seed=$3 path=/rs/sig-$1
 	local url="$TESTSRV_URL$path?size=2M&seed=$seed&rate=4M"
-	${HAUL_WRAPPER:-} "$HAUL" -o g.bin "$url" 2>err.txt 3>&- &
+	"$HAUL" -o g.bin "$url" 2>err.txt 3>&- &
 	BG_PID=$!
 	wait_until "[ \$(size_of g.bin.part) -ge 262144 ] || ! kill -0 $BG_PID 2>/dev/null"
 	kill -0 "$BG_PID" || fail "haul ended before the signal"
@@ -597,7 +597,7 @@ nginx_partial() {
 	local name=$1 seed=$2
 	"$TESTSRV" --gen --size 8M --seed "$seed" >"$NGINX_WWW/$name"
 	touch -d '2024-01-01 00:00:00' "$NGINX_WWW/$name"
-	${HAUL_WRAPPER:-} "$HAUL" -o "$name" "$NGINX_URL/$name" 2>/dev/null 3>&- &
+	"$HAUL" -o "$name" "$NGINX_URL/$name" 2>/dev/null 3>&- &
 	BG_PID=$!
 	wait_until "[ \$(journal_next $name.part.haul) -gt 0 ] || ! kill -0 $BG_PID 2>/dev/null"
 	kill -0 "$BG_PID" || fail "haul ended before it could be killed"

@@ -154,9 +154,8 @@ run_rounds() {
 		local cont=()
 		[ "$r" -gt 1 ] && cont=(-c)
 		(
-			# shellcheck disable=SC2086 # the wrapper is a word list
 			cd out &&
-				exec ${HAUL_WRAPPER:-} "$HAUL" "${cont[@]}" "$@" -H "X-Round: $r" \
+				exec "$HAUL" "${cont[@]}" "$@" -H "X-Round: $r" \
 					-i ../in.txt 2>"../err.$r" 3>&-
 		) &
 		BG_PID=$!
@@ -219,8 +218,7 @@ finish() {
 	snapshot
 	local r=$((ROUNDS + 1))
 	cd out
-	# shellcheck disable=SC2086 # the wrapper is a word list
-	run --separate-stderr ${HAUL_WRAPPER:-} "$HAUL" -c "$@" -H "X-Round: $r" -i ../in.txt
+	run --separate-stderr "$HAUL" -c "$@" -H "X-Round: $r" -i ../in.txt
 	cd ..
 	[ "$status" -eq 0 ] || fail "the last -c exited $status: $stderr"
 	check_round "$r"
@@ -263,8 +261,7 @@ finish() {
 	# the bytes the pipe was given.
 	(
 		rc=0
-		# shellcheck disable=SC2086 # the wrapper is a word list
-		sh -c 'echo $$ >haul.pid; exec "$@"' sh ${HAUL_WRAPPER:-} "$HAUL" --limit-rate 1M \
+		sh -c 'echo $$ >haul.pid; exec "$@"' sh "$HAUL" --limit-rate 1M \
 			--summary=sum.json -o - "$purl" -o out/f.bin "$furl" 2>err.txt 3>&- || rc=$?
 		echo "$rc" >rc.txt
 	) | sleep 120 &
@@ -299,7 +296,7 @@ finish() {
 	# Every response head comes 5 s late: time enough, on a loaded machine
 	# under ASan, for the kill to land while the -c request waits.
 	local url="$TESTSRV_URL/sig/early?size=4M&seed=303&hdr_stall_ms=5000"
-	${HAUL_WRAPPER:-} "$HAUL" --limit-rate 1M -o f.bin "$url" 2>err1.txt 3>&- &
+	"$HAUL" --limit-rate 1M -o f.bin "$url" 2>err1.txt 3>&- &
 	BG_PID=$!
 	wait_until "[ \$(stat -c %s f.bin.part 2>/dev/null || echo 0) -ge 262144 ]" 30
 	kill -INT "$BG_PID"
@@ -309,7 +306,7 @@ finish() {
 	local next
 	next=$(jq -r '.segments[0].next' f.bin.part.haul)
 	[ "$next" -gt 0 ] || fail "journal next is $next"
-	${HAUL_WRAPPER:-} "$HAUL" -c --limit-rate 1M -o f.bin "$url" 2>err2.txt 3>&- &
+	"$HAUL" -c --limit-rate 1M -o f.bin "$url" 2>err2.txt 3>&- &
 	BG_PID=$!
 	# The -c request is out; its answer is still held back.
 	wait_until "[ \$(testsrv_requests /sig/early | wc -l) -ge 2 ]" 30

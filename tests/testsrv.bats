@@ -6,6 +6,7 @@
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 load 'lib/testsrv'
+load 'lib/skips'
 
 bats_require_minimum_version 1.5.0
 

@@ -221,7 +221,7 @@ get_many() {
 @test "a download over HTTPS killed with kill -9 is resumed exactly with -c" {
 	local url="$TLS_URL/slow/f.bin?t=resume"
 	# The binary itself, not the haul function: kill must reach haul.
-	${HAUL_WRAPPER:-} "$HAUL" --cacert "$TLS_DIR/ca.pem" -o r.bin "$url" 2>first.err 3>&- &
+	"$HAUL" --cacert "$TLS_DIR/ca.pem" -o r.bin "$url" 2>first.err 3>&- &
 	BG_PIDS+=($!)
 	# The journal names some bytes on disk (written about once a second).
 	wait_until "[ -s r.bin.part.haul ] && [ \"\$(jq -r '.segments[0].next' r.bin.part.haul 2>/dev/null || echo 0)\" -gt 0 ]" 10
