@@ -22,6 +22,7 @@ setup() {
 }
 
 teardown() {
+	show_stderr_files
 	local pid dir
 	for pid in "${BG_PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null || true
@@ -44,18 +45,21 @@ nonblock_of() {
 	if (((8#$flags & 8#4000) != 0)); then echo yes; else echo no; fi
 }
 
-# Mounts a tmpfs of SIZE on DIR (root only; skips otherwise).
+# Mounts a tmpfs of SIZE on DIR.  Needs root (CAP_SYS_ADMIN); without it
+# the skip (which tests/skips.list does not allow) says why, with mount's
+# own message.
 mount_tmpfs() {
 	[ "$(id -u)" = 0 ] || skip "mounting a small tmpfs needs root"
 	mkdir -p "$1"
-	mount -t tmpfs -o "size=$2" tmpfs "$1" 2>/dev/null ||
-		skip "cannot mount a tmpfs here (no CAP_SYS_ADMIN?)"
+	local err
+	err=$(mount -t tmpfs -o "size=$2" tmpfs "$1" 2>&1) ||
+		skip "cannot mount a tmpfs here: $err"
 	MOUNTED+=("$1")
 }
 
 @test "a slow reader gets a 256 MiB body byte-exact and haul's memory stays bounded" {
 	# Idle baseline: a 1-byte body to a pipe.
-	run -0 bash -c "/usr/bin/time -f %M -o rss.small \"\$HAUL\" '$TESTSRV_URL/sink/rss-small?size=1' | cat >/dev/null"
+	run -0 bash -c "set -o pipefail; /usr/bin/time -f %M -o rss.small \"\$HAUL\" '$TESTSRV_URL/sink/rss-small?size=1' | cat >/dev/null"
 	# 256 MiB as fast as loopback gives it, read at 32 MiB/s: haul must
 	# pause the transfer instead of holding the body.
 	run -0 --separate-stderr bash -c "set -o pipefail; /usr/bin/time -f %M -o rss.big \"\$HAUL\" '$TESTSRV_URL/sink/rss-big?size=256M&seed=7' | pv -q -L 32M | sha256sum"
@@ -85,8 +89,10 @@ mount_tmpfs() {
 
 @test "a fast file finishes while a slow pipe transfer of the same run is still going" {
 	# The stdout body is read at 100 KiB/s; the file must not wait for it.
+	# The server holds the stdout body at 480 KiB until the file is
+	# checked, so the pipe is still going then, however slow the machine.
 	{
-		bash -c "echo \$\$ >haul.pid; exec \"\$HAUL\" -P 2 -o - '$TESTSRV_URL/sink/slow-pipe?size=512K&seed=2' -o fast.bin '$TESTSRV_URL/sink/fast-file?size=4M&seed=3'" 2>haul.err
+		bash -c "echo \$\$ >haul.pid; exec \"\$HAUL\" -P 2 -o - '$TESTSRV_URL/sink/slow-pipe?size=512K&seed=2&hold=480K' -o fast.bin '$TESTSRV_URL/sink/fast-file?size=4M&seed=3'" 2>haul.stderr
 		echo $? >haul.rc
 	} 3>&- | pv -q -L 100k >slow.out 3>&- &
 	BG_PIDS+=("$!")
@@ -101,13 +107,14 @@ mount_tmpfs() {
 	local got
 	got=$(stat -c %s slow.out)
 	[ "$got" -lt 524288 ] || fail "the slow pipe already had all $got bytes"
+	run -0 testsrv_release /sink/slow-pipe
 	# pv ends when haul closes the pipe.
 	wait "${BG_PIDS[0]}"
 	BG_PIDS=()
 	wait_until "[ -s haul.rc ]"
 	assert_equal "$(cat haul.rc)" 0
 	assert_equal "$(sha256_of slow.out)" "$(gen_sha 512K 2)"
-	assert_equal "$(cat haul.err)" ""
+	assert_equal "$(cat haul.stderr)" ""
 }
 
 @test "stdout redirected to a file (>), appended to (>>), shared with the shell, and /dev/null" {
@@ -141,14 +148,16 @@ mount_tmpfs() {
 	exec 7> >(exec pv -q -L 1M >pipe.out 2>/dev/null 3>&-)
 	local me=$BASHPID
 	assert_equal "$(nonblock_of "$me" 7)" no
-	haul "$TESTSRV_URL/sink/flags-pipe?size=3M&seed=8" >&7 2>haul.err 3>&- &
+	"$HAUL" "$TESTSRV_URL/sink/flags-pipe?size=3M&seed=8&hold=2M" >&7 2>haul.stderr 3>&- &
 	local hpid=$!
 	BG_PIDS+=("$hpid")
-	# While haul is writing (and pausing for the reader), the description
-	# the shell shares is untouched.
+	# While haul is writing (and pausing for the reader; the server holds
+	# the rest of the body until the check), the description the shell
+	# shares is untouched.
 	wait_until "[ -s pipe.out ]"
 	kill -0 "$hpid" 2>/dev/null || fail "haul ended before the check"
 	assert_equal "$(nonblock_of "$me" 7)" no
+	run -0 testsrv_release /sink/flags-pipe
 	local rc=0
 	wait "$hpid" || rc=$?
 	BG_PIDS=()
@@ -157,7 +166,7 @@ mount_tmpfs() {
 	exec 7>&-
 	wait_until "[ \"\$(stat -c %s pipe.out)\" = 3145728 ]"
 	assert_equal "$(sha256_of pipe.out)" "$(gen_sha 3M 8)"
-	assert_equal "$(cat haul.err)" ""
+	assert_equal "$(cat haul.stderr)" ""
 }
 
 @test "a terminal inherited on stdout is not left non-blocking" {
@@ -167,7 +176,7 @@ mount_tmpfs() {
 	cat >term.sh <<-EOF
 		grep '^flags:' /proc/\$\$/fdinfo/1 >'$dir/before'
 		readlink /proc/\$\$/fd/1 >'$dir/tty'
-		'$HAUL' '$TESTSRV_URL/sink/flags-tty?size=100K&lines=1' 2>'$dir/haul.err'
+		'$HAUL' '$TESTSRV_URL/sink/flags-tty?size=100K&lines=1' 2>'$dir/haul.stderr'
 		echo \$? >'$dir/rc.tmp'
 		grep '^flags:' /proc/\$\$/fdinfo/1 >'$dir/after'
 		mv '$dir/rc.tmp' '$dir/rc'
@@ -177,7 +186,7 @@ mount_tmpfs() {
 	wait_until "[ -s rc ]" 20
 	assert_regex "$(cat tty)" '^/dev/(pts/[0-9]+|tty)'
 	assert_equal "$(cat rc)" 0
-	assert_equal "$(cat haul.err)" ""
+	assert_equal "$(cat haul.stderr)" ""
 	local before after
 	before=$(awk '{ print $2 }' before)
 	after=$(awk '{ print $2 }' after)
