@@ -182,7 +182,7 @@ load helpers
 	local src=$HAUL_SRCDIR/src/exitcodes.h
 	local from_src from_help
 	from_src=$(sed -n 's/^ *X([A-Z]*, *\([0-9]*\), .*/\1/p' "$src" | sort -n | tr '\n' ' ')
-	from_help=$(haul --help exit-codes | sed -n 's/^ *\([0-9][0-9]*\)  .*/\1/p' | sort -n | tr '\n' ' ')
+	from_help=$(set -o pipefail; haul --help exit-codes | sed -n 's/^ *\([0-9][0-9]*\)  .*/\1/p' | sort -n | tr '\n' ' ')
 	assert_equal "$from_help" "$from_src"
 	[ -n "$from_src" ]
 }

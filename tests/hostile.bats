@@ -88,7 +88,7 @@ only_files() {
 
 # Number of requests testsrv saw for PATH.
 requests() {
-	testsrv_requests "$1" | wc -l
+	testsrv_count "$1"
 }
 
 # ---- headers -----------------------------------------------------------------

@@ -33,22 +33,24 @@ teardown() {
 
 # "range|if-range" of each request for PATH, in order ("-" when absent).
 ranges_of() {
-	testsrv_requests "$1" | jq -r '"\(.headers.range // "-")|\(.headers["if-range"] // "-")"'
+	testsrv_req_values "$1" '"\(.headers.range // "-")|\(.headers["if-range"] // "-")"'
 }
 
 # "status version" of each request for PATH.
 statuses_of() {
-	testsrv_requests "$1" | jq -r '"\(.status) \(.version)"'
+	testsrv_req_values "$1" '"\(.status) \(.version)"'
 }
 
 # How each response for PATH ended, one word a line.
 ends_of() {
-	testsrv_ends "$1" | jq -r '.how'
+	testsrv_end_values "$1" .how
 }
 
 # Body bytes the server sent for PATH in requests numbered above $2 (0: all).
 sent_after() {
-	testsrv_ends "$1" | jq -s --argjson n "${2:-0}" '[.[] | select(.n > $n) | .sent] | add // 0'
+	local sent
+	sent=$(testsrv_end_array "$1" "select(.n > ${2:-0}) | .sent") || return 1
+	jq -n --argjson s "$sent" '$s | add // 0'
 }
 
 # The highest request number in the log so far (0 when empty).
@@ -180,7 +182,7 @@ check_drops() {
 	run -0 ranges_of "$path"
 	assert_output "-|-
 bytes=307200-|$(etag_of 17 1 1048576)"
-	wait_until "[ \$(testsrv_ends $path | wc -l) -ge 2 ]"
+	wait_until "[ \$(testsrv_count $path) -ge 2 ] && [ \"\$(testsrv_end_array $path .how)\" = '[\"stall-closed\",\"complete\"]' ]"
 	run -0 ends_of "$path"
 	assert_output "stall-closed
 complete"
@@ -385,8 +387,8 @@ bytes=512000-|$etag"
 	run -0 jq -r '"\(.headers.range // "-") \(.status) \(.first) \(.last)"' < <(testsrv_requests "$path")
 	assert_output "bytes=$((9437184 - 65536))- 416 null null
 - 200 0 8388607"
-	run -0 jq -r '"\(.sent) \(.how)"' < <(testsrv_ends "$path" | tail -n 1)
-	assert_output "8388608 complete"
+	run -0 testsrv_end_values "$path" '"\(.sent) \(.how)"'
+	assert_equal "${lines[${#lines[@]} - 1]}" "8388608 complete"
 }
 
 @test "-c over a complete FILE (an earlier run finished it): checked, kept, not fetched again" {
@@ -718,7 +720,7 @@ nginx_partial() {
 	assert_equal "$(sha256_of cp.bin)" "$(gen_sha 1M 53)"
 	# Kept, not fetched again: the one request asked for what lies past
 	# the end (416), and the server sent no byte of the body.
-	run -0 jq -r --argjson n "$n0" 'select(.n > $n) | "\(.headers.range // "-")|\(.headers["if-range"] // "-")|\(.status)|\(.first)"' < <(testsrv_requests "$path")
+	run -0 testsrv_req_values "$path" "select(.n > $n0) | \"\\(.headers.range // \"-\")|\\(.headers[\"if-range\"] // \"-\")|\\(.status)|\\(.first)\""
 	assert_output "bytes=1048576-|$(etag_of 53 1 1048576)|416|null"
 }
 

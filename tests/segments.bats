@@ -34,12 +34,14 @@ journal_ranges() {
 
 # Body bytes the server sent for PATH over all its requests.
 sent_total() {
-	testsrv_ends "$1" | jq -s '[.[].sent] | add // 0'
+	local sent
+	sent=$(testsrv_end_array "$1" .sent) || return 1
+	jq -n --argjson s "$sent" '$s | add // 0'
 }
 
 # "range|if-range|status" of each request for a path, in order.
 requests_of() {
-	testsrv_requests "$1" | jq -r '"\(.headers.range // "-")|\(.headers["if-range"] // "-")|\(.status)"'
+	testsrv_req_values "$1" '"\(.headers.range // "-")|\(.headers["if-range"] // "-")|\(.status)"'
 }
 
 @test "-x 4: four connections, each for its part with If-Range, byte-exact" {
@@ -107,7 +109,7 @@ bytes=6291456-8388607|"s41-v1-8388608"|206'
 	assert_file_not_exists k.bin.part.haul
 	# The second run asked each part for exactly what the journal lacked,
 	# with If-Range, and no byte was fetched twice: 16 MiB, then 16 MiB.
-	run -0 jq -r --argjson n "$n0" 'select(.n > $n) | "\(.headers.range)|\(.headers["if-range"])|\(.status)"' < <(testsrv_requests /sg/kill)
+	run -0 testsrv_req_values /sg/kill "select(.n > $n0) | \"\\(.headers.range)|\\(.headers[\"if-range\"])|\\(.status)\""
 	assert_equal "$(sort <<<"$output")" "bytes=12582912-16777215|\"s43-v1-33554432\"|206
 bytes=20971520-25165823|\"s43-v1-33554432\"|206
 bytes=29360128-33554431|\"s43-v1-33554432\"|206
@@ -132,7 +134,7 @@ bytes=4194304-8388607|\"s43-v1-33554432\"|206"
 	run -0 --separate-stderr haul -x 4 -c -o te.bin "$url"
 	refute_regex "$stderr" "checking the file instead"
 	assert_equal "$(sha256_of te.bin)" "$(gen_sha 12M 50)"
-	run -0 jq -r --argjson n "$n0" 'select(.n > $n) | .headers.range' < <(testsrv_requests /sg/term-early)
+	run -0 testsrv_req_values /sg/term-early "select(.n > $n0) | .headers.range"
 	assert_equal "$(sort -t= -k2 -n <<<"$output")" "bytes=1048576-3145727
 bytes=4194304-6291455
 bytes=7340032-9437183

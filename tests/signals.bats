@@ -205,7 +205,7 @@ run_rounds() {
 					[ "$next" = "$psize" ] || fail "round $r: $p.haul names $next bytes, $p has $psize"
 				fi
 			done
-			nlines=$(grep -c 'run the same command with -c to continue$' "err.$r" || true)
+			nlines=$(count_lines 'run the same command with -c to continue$' "err.$r")
 			assert_equal "$nlines" "$nparts"
 		fi
 		check_round "$r"
@@ -231,7 +231,7 @@ finish() {
 	done <manifest.txt
 	assert_equal "$(find out -type f | wc -l)" "$(wc -l <manifest.txt)"
 	echo "# $ROUNDS rounds, signals and exit statuses:$SIGS_SENT;" \
-		"$(cat err.* | grep -c 'stopped at once$' || true) stopped at once by a second signal;" \
+		"$(awk '/stopped at once$/ { n++ } END { print n + 0 }' err.*) stopped at once by a second signal;" \
 		"$CHECKED resumes checked; $STALE times a file held bytes past its journal" >&3
 }
 
@@ -251,8 +251,9 @@ finish() {
 	[ "$CHECKED" -gt 6 ] || fail "only $CHECKED resumes were checked"
 	# The big files were fetched in parts: some request asked for a range
 	# with an end.
-	testsrv_requests /sig/5 | jq -r '.headers.range // "-"' | grep -q '^bytes=[0-9]*-[0-9]' ||
-		fail "/sig/5 was never fetched in parts"
+	local ranges
+	ranges=$(testsrv_req_values /sig/5 '.headers.range // "-"')
+	grep -q '^bytes=[0-9]*-[0-9]' <<<"$ranges" || fail "/sig/5 was never fetched in parts: $ranges"
 }
 
 @test "a second SIGINT while haul still delivers to a stalled pipe: stopped at once, 130, no summary; -c finishes the file" {
@@ -288,7 +289,9 @@ finish() {
 	run -0 --separate-stderr haul -c -o out/f.bin "$furl"
 	assert_equal "$(sha256_of out/f.bin)" "$(gen_sha 8M 302)"
 	assert_file_not_exists out/f.bin.part.haul
-	testsrv_requests /sig/file | jq -r '.headers.range // "-"' | grep -qx "bytes=$next-" ||
+	local ranges
+	ranges=$(testsrv_req_values /sig/file '.headers.range // "-"')
+	grep -qx "bytes=$next-" <<<"$ranges" ||
 		fail "-c did not ask for bytes=$next-"
 }
 
@@ -309,7 +312,7 @@ finish() {
 	"$HAUL" -c --limit-rate 1M -o f.bin "$url" 2>err2.txt 3>&- &
 	BG_PID=$!
 	# The -c request is out; its answer is still held back.
-	wait_until "[ \$(testsrv_requests /sig/early | wc -l) -ge 2 ]" 30
+	wait_until "[ \$(testsrv_count /sig/early) -ge 2 ]" 30
 	kill -INT "$BG_PID"
 	rc=0
 	wait "$BG_PID" || rc=$?

@@ -84,6 +84,10 @@ wait_log() {
 	return 1
 }
 
+count_data_events() {
+	awk '/^data: event/ { n++ } END { print n + 0 }' "$1"
+}
+
 # wait_size FILE N: waits (30 s at most) until FILE holds N bytes.
 wait_size() {
 	local i
@@ -95,9 +99,12 @@ wait_size() {
 	return 1
 }
 
-# The end record of the last request for PATH.
+# last_end PATH FILTER: FILTER over the end record of the last request
+# for PATH, compact JSON.
 last_end() {
-	testsrv_ends "$1" | tail -n 1
+	local ends
+	ends=$(testsrv_end_array "$1" "$2") || return 1
+	jq -nc --argjson e "$ends" '$e[-1]'
 }
 
 # ---- command line and --gen ----------------------------------------------
@@ -329,23 +336,34 @@ last_end() {
 		"$(testsrv_sha256 --lines --size 6G --offset 6442450000)"
 }
 
+# endless URL N [CURL-ARGS...]: the first N bytes of an endless body in $B
+# (headers in $H); curl must end with 23, its write cut by head.
+endless() {
+	local url=$1 n=$2
+	shift 2
+	run -0 env N="$n" B="$B" E="$E" bash -c \
+		'curl -sS "$@" 2>"$E" | head -c "$N" >"$B"; echo "${PIPESTATUS[*]}"' _ -D "$H" "$@" "$url"
+	assert_output "23 0"
+	assert_equal "$(body_size)" "$n"
+}
+
 @test "size=inf: endless chunked body, Range A- gives open 206" {
 	local url=$TESTSRV_URL/inf?size=inf
-	run bash -c "curl -sS -D '$H' '$url' | head -c 300000 | sha256sum"
-	assert_output --partial "$(testsrv_sha256 --size 300000)"
+	endless "$url" 300000
+	assert_equal "$(body_sha)" "$(testsrv_sha256 --size 300000)"
 	assert_equal "$(status)" 200
 	assert_equal "$(hdr Transfer-Encoding)" chunked
 	assert_equal "$(hdr ETag)" '"s1-v1-inf"'
 	run has_hdr Content-Length
 	assert_failure
-	run bash -c "curl -sS -r 1000000- -D '$H' '$url' | head -c 5000 | sha256sum"
-	assert_output --partial "$(testsrv_sha256 --size 1005000 --offset 1000000)"
+	endless "$url" 5000 -r 1000000-
+	assert_equal "$(body_sha)" "$(testsrv_sha256 --size 1005000 --offset 1000000)"
 	assert_equal "$(status)" 206
 	assert_equal "$(hdr Content-Range)" 'bytes 1000000-9223372036854775806/*'
 	run has_hdr Content-Length
 	assert_failure
-	run bash -c "curl -sS -D '$H' '$url&nolen=1' | head -c 5000 | sha256sum"
-	assert_output --partial "$(testsrv_sha256 --size 5000)"
+	endless "$url&nolen=1" 5000
+	assert_equal "$(body_sha)" "$(testsrv_sha256 --size 5000)"
 	run has_hdr Transfer-Encoding
 	assert_failure
 	assert_equal "$(hdr Connection)" close
@@ -392,8 +410,9 @@ last_end() {
 	run has_hdr Content-Length
 	assert_failure
 	assert_equal "$(body_sha)" "$(testsrv_sha256 --size 1M)"
-	run bash -c "curl -sS --raw '$TESTSRV_URL/chunkraw?size=10&chunked=1' | od -c | head -n 2"
-	assert_output --partial 'a  \r  \n'
+	run -0 curl -sS --raw -o "$B" "$TESTSRV_URL/chunkraw?size=10&chunked=1"
+	run -0 od -c "$B"
+	assert_line --index 0 --partial 'a  \r  \n'
 }
 
 @test "nolen=1 ends the body by closing the connection" {
@@ -414,11 +433,13 @@ last_end() {
 	assert_equal "$CURL_RC" 18
 	assert_equal "$(body_size)" 30000
 	assert_equal "$(body_sha)" "$(testsrv_sha256 --size 30000)"
-	assert_equal "$(last_end /fin1 | jq -c '[.sent, .how]')" '[30000,"fin"]'
+	run -0 last_end /fin1 '[.sent, .how]'
+	assert_output '[30000,"fin"]'
 	fetch '/fin1?size=100K&fin=30000'
 	assert_equal "$CURL_RC" 0
 	assert_equal "$(body_sha)" "$(testsrv_sha256 --size 100K)"
-	assert_equal "$(last_end /fin1 | jq -c '[.sent, .how]')" '[102400,"complete"]'
+	run -0 last_end /fin1 '[.sent, .how]'
+	assert_output '[102400,"complete"]'
 }
 
 @test "fin with several offsets: resuming passes each one" {
@@ -452,7 +473,8 @@ last_end() {
 	assert_output --partial 'Connection reset by peer'
 	assert_equal "$(body_size)" 3000000
 	assert_equal "$(body_sha)" "$(testsrv_sha256 --size 3000000)"
-	assert_equal "$(last_end /rst1 | jq -c '[.sent, .how]')" '[3000000,"rst"]'
+	run -0 last_end /rst1 '[.sent, .how]'
+	assert_output '[3000000,"rst"]'
 	fetch '/rst1?size=4M&rst=3000000' -r 3000000-
 	assert_equal "$CURL_RC" 0
 	assert_equal "$(body_sha)" "$(testsrv_sha256 --size 4M --offset 3000000)"
@@ -527,7 +549,7 @@ last_end() {
 	run -0 jq -sc '[.[] | select(.ev == "req" and .path == "/stall1") | .n] as $ns
 		| [.[] | select(.ev == "stall" and (.n as $n | $ns | index($n))) | [(.n == $ns[0]), .offset]]' "$TESTSRV_LOG"
 	assert_output '[[true,5000]]'
-	run -0 jq -sc '[.[] | .how]' < <(testsrv_ends /stall1)
+	run -0 testsrv_end_array /stall1 .how
 	assert_output '["complete","complete"]'
 }
 
@@ -562,7 +584,7 @@ last_end() {
 	assert_equal "$CURL_RC" 0
 	run -0 jq -sc '[.[] | select(.ev == "hold" and .name == "/hold1") | .offset]' "$TESTSRV_LOG"
 	assert_output '[10240]'
-	run -0 jq -sc '[.[] | .how]' < <(testsrv_ends /hold1)
+	run -0 testsrv_end_array /hold1 .how
 	assert_output '["complete","complete"]'
 }
 
@@ -806,9 +828,9 @@ arrivals() {
 }
 
 @test "sse=1 without events= is endless" {
-	run bash -c "curl -s '$TESTSRV_URL/sse4?sse=1' | head -c 100000 | grep -c '^data: event'"
-	assert_success
-	(( output > 2000 ))
+	endless "$TESTSRV_URL/sse4?sse=1" 100000
+	run -0 count_data_events "$B"
+	(( output > 2000 )) || fail "only $output events in 100000 bytes"
 }
 
 # ---- protocol --------------------------------------------------------------
@@ -817,23 +839,35 @@ arrivals() {
 	curl -sS -o /dev/null -o /dev/null "$TESTSRV_URL/ka1?size=100K" \
 		"$TESTSRV_URL/ka2?size=100K"
 	local c1 c2
-	c1=$(testsrv_requests /ka1 | jq .conn)
-	c2=$(testsrv_requests /ka2 | jq .conn)
+	c1=$(testsrv_req_values /ka1 .conn)
+	c2=$(testsrv_req_values /ka2 .conn)
+	[[ $c1 =~ ^[0-9]+$ ]] || fail "no connection for /ka1: '$c1'"
 	assert_equal "$c1" "$c2"
 	curl -sS -o /dev/null -o /dev/null "$TESTSRV_URL/ka3?size=100K&chunked=1" \
 		"$TESTSRV_URL/ka4?size=0"
-	assert_equal "$(testsrv_requests /ka3 | jq .conn)" "$(testsrv_requests /ka4 | jq .conn)"
+	c1=$(testsrv_req_values /ka3 .conn)
+	c2=$(testsrv_req_values /ka4 .conn)
+	[[ $c1 =~ ^[0-9]+$ ]] || fail "no connection for /ka3: '$c1'"
+	assert_equal "$c1" "$c2"
 }
 
 @test "Connection: close, HTTP/1.0 and nolen end the connection" {
 	curl -sS -o /dev/null -o /dev/null -H 'Connection: close' \
 		"$TESTSRV_URL/cc1" "$TESTSRV_URL/cc2"
-	assert_not_equal "$(testsrv_requests /cc1 | jq .conn)" "$(testsrv_requests /cc2 | jq .conn)"
+	local c1 c2
+	c1=$(testsrv_req_values /cc1 .conn)
+	c2=$(testsrv_req_values /cc2 .conn)
+	[[ $c1 =~ ^[0-9]+$ && $c2 =~ ^[0-9]+$ ]] || fail "connections '$c1' '$c2'"
+	assert_not_equal "$c1" "$c2"
 	fetch /cc3 -0
 	assert_equal "$(hdr Connection)" close
-	assert_equal "$(testsrv_requests /cc3 | jq -r .http)" 1.0
+	run -0 testsrv_req_values /cc3 .http
+	assert_output 1.0
 	curl -sS -o /dev/null -o /dev/null "$TESTSRV_URL/cc4?nolen=1" "$TESTSRV_URL/cc5"
-	assert_not_equal "$(testsrv_requests /cc4 | jq .conn)" "$(testsrv_requests /cc5 | jq .conn)"
+	c1=$(testsrv_req_values /cc4 .conn)
+	c2=$(testsrv_req_values /cc5 .conn)
+	[[ $c1 =~ ^[0-9]+$ && $c2 =~ ^[0-9]+$ ]] || fail "connections '$c1' '$c2'"
+	assert_not_equal "$c1" "$c2"
 }
 
 @test "HEAD sends the headers without a body" {
@@ -849,9 +883,15 @@ arrivals() {
 		printf 'HEAD /head2?size=50 HTTP/1.1\r\nHost: x\r\n\r\nGET /head3?size=10 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&5
 		cat <&5 | grep -a -o 'HTTP/1.1 200' | wc -l"
 	assert_output 2
-	assert_equal "$(testsrv_ends /head2 | jq -c '[.sent, .how]')" '[0,"complete"]'
-	assert_equal "$(testsrv_ends /head3 | jq -c '[.sent, .how]')" '[10,"complete"]'
-	assert_equal "$(testsrv_requests /head2 | jq .conn)" "$(testsrv_requests /head3 | jq .conn)"
+	run -0 testsrv_end_array /head2 '[.sent, .how]'
+	assert_output '[[0,"complete"]]'
+	run -0 testsrv_end_array /head3 '[.sent, .how]'
+	assert_output '[[10,"complete"]]'
+	local c1 c2
+	c1=$(testsrv_req_values /head2 .conn)
+	c2=$(testsrv_req_values /head3 .conn)
+	[[ $c1 =~ ^[0-9]+$ ]] || fail "no connection for /head2: '$c1'"
+	assert_equal "$c1" "$c2"
 }
 
 @test "other methods get 405" {
@@ -876,7 +916,11 @@ arrivals() {
 		printf 'GET /pipe1?size=3 HTTP/1.1\r\nHost: x\r\n\r\nGET /pipe2?size=4 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&5
 		cat <&5 | grep -a -o 'HTTP/1.1 200' | wc -l"
 	assert_output 2
-	assert_equal "$(testsrv_requests /pipe1 | jq .conn)" "$(testsrv_requests /pipe2 | jq .conn)"
+	local c1 c2
+	c1=$(testsrv_req_values /pipe1 .conn)
+	c2=$(testsrv_req_values /pipe2 .conn)
+	[[ $c1 =~ ^[0-9]+$ ]] || fail "no connection for /pipe1: '$c1'"
+	assert_equal "$c1" "$c2"
 }
 
 # ---- the log ---------------------------------------------------------------
@@ -921,7 +965,7 @@ arrivals() {
 }
 
 @test "a client that goes away mid-body is logged as client-closed" {
-	run bash -c "curl -sS '$TESTSRV_URL/gone?size=inf' | head -c 1000000 >/dev/null"
+	endless "$TESTSRV_URL/gone?size=inf" 1000000
 	wait_log '.ev == "end" and .how == "client-closed" and .sent >= 1000000'
 }
 
@@ -987,7 +1031,7 @@ arrivals() {
 
 @test "clean under valgrind after a mix of requests" {
 	command -v valgrind >/dev/null || skip "valgrind is not installed"
-	if ldd "$(testsrv_bin)" 2>/dev/null | grep -q libasan; then
+	if [[ $(ldd "$(testsrv_bin)" 2>&1) == *libasan* ]]; then
 		skip "testsrv is built with AddressSanitizer"
 	fi
 	TESTSRV_WRAPPER="valgrind -q --leak-check=full --errors-for-leak-kinds=all --show-leak-kinds=all --error-exitcode=99" \
