@@ -125,15 +125,14 @@ mount_tmpfs() {
 	# >> keeps what is there and writes after it.
 	printf 'existing content\n' >app.out
 	run -0 bash -c "\"\$HAUL\" '$TESTSRV_URL/sink/append?size=3M&seed=5' >>app.out"
-	local want
-	want=$( (printf 'existing content\n'; "$TESTSRV" --gen --size 3M --seed 5) | sha256sum)
-	assert_equal "$(sha256_of app.out)" "${want%% *}"
+	{ printf 'existing content\n'; "$TESTSRV" --gen --size 3M --seed 5; } >want.out
+	assert_equal "$(sha256_of app.out)" "$(sha256_of want.out)"
 
 	# A regular file on stdout is written at the shell's offset: what the
 	# shell writes before and after lands around the body.
 	run -0 bash -c "{ printf 'before\n'; \"\$HAUL\" '$TESTSRV_URL/sink/shared?size=1M&seed=6'; printf 'after\n'; } >shared.out"
-	want=$( (printf 'before\n'; "$TESTSRV" --gen --size 1M --seed 6; printf 'after\n') | sha256sum)
-	assert_equal "$(sha256_of shared.out)" "${want%% *}"
+	{ printf 'before\n'; "$TESTSRV" --gen --size 1M --seed 6; printf 'after\n'; } >want.out
+	assert_equal "$(sha256_of shared.out)" "$(sha256_of want.out)"
 
 	# /dev/null takes everything; the server sent the whole body.
 	run -0 --separate-stderr bash -c "\"\$HAUL\" '$TESTSRV_URL/sink/devnull?size=8M' >/dev/null"
@@ -198,27 +197,41 @@ mount_tmpfs() {
 	assert_output --partial "000000000000001599 s=1 v=1 "
 }
 
+# The body bytes testsrv sent for PATH before the client went away: little
+# past what the reader took means haul stopped at once (no clock needed:
+# an endless body would otherwise go on for ever).
+sent_until_gone() {
+	testsrv_end_values "$1" '"\(.how) \(.sent)"'
+}
+
 @test "the reader goes away: haul dies of SIGPIPE promptly and quietly" {
-	run -0 bash -c "timeout 10 \"\$HAUL\" '$TESTSRV_URL/sink/sigpipe?size=inf&seed=9' 2>err | head -c 1000 >head.out; echo \"\${PIPESTATUS[*]}\""
+	# (timeout: a haul that ignored the reader's end would never stop.)
+	run -0 bash -c "timeout 60 \"\$HAUL\" '$TESTSRV_URL/sink/sigpipe?size=inf&seed=9' 2>err | head -c 1000 >head.out; echo \"\${PIPESTATUS[*]}\""
 	assert_output "141 0"
 	assert_equal "$(cat err)" ""
-	local want
-	want=$("$TESTSRV" --gen --size 1000 --seed 9 | sha256sum)
-	assert_equal "$(sha256_of head.out)" "${want%% *}"
+	assert_equal "$(sha256_of head.out)" "$(gen_sha 1000 9)"
+	# Promptly: the server saw haul close with at most its buffer and the
+	# sockets' worth sent (under 64 MiB of an endless body).
+	wait_until "[ -n \"\$(testsrv_end_values /sink/sigpipe .how)\" ]"
+	run -0 sent_until_gone /sink/sigpipe
+	assert_regex "$output" '^client-closed [0-9]+$'
+	[ "${output#* }" -lt 67108864 ] || fail "the server sent ${output#* } bytes before haul stopped"
 }
 
 @test "the reader goes away: a file transfer of the same run still completes, exit 141" {
 	# The stdout URL comes first, so its status (141) is the run's.
-	run -0 bash -c "timeout 20 \"\$HAUL\" -o - '$TESTSRV_URL/sink/sigpipe2?size=inf&seed=10' -o f.bin '$TESTSRV_URL/sink/sigpipe-file?size=8M&seed=11&rate=8M' 2>err | head -c 1000 >head.out; echo \"\${PIPESTATUS[*]}\""
+	run -0 bash -c "timeout 60 \"\$HAUL\" -o - '$TESTSRV_URL/sink/sigpipe2?size=inf&seed=10' -o f.bin '$TESTSRV_URL/sink/sigpipe-file?size=8M&seed=11&rate=8M' 2>err | head -c 1000 >head.out; echo \"\${PIPESTATUS[*]}\""
 	assert_output "141 0"
 	assert_equal "$(cat err)" ""
 	assert_file_exists f.bin
 	assert_file_not_exists f.bin.part
 	assert_file_not_exists f.bin.part.haul
 	assert_equal "$(sha256_of f.bin)" "$(gen_sha 8M 11)"
-	local want
-	want=$("$TESTSRV" --gen --size 1000 --seed 10 | sha256sum)
-	assert_equal "$(sha256_of head.out)" "${want%% *}"
+	assert_equal "$(sha256_of head.out)" "$(gen_sha 1000 10)"
+	wait_until "[ -n \"\$(testsrv_end_values /sink/sigpipe2 .how)\" ]"
+	run -0 sent_until_gone /sink/sigpipe2
+	assert_regex "$output" '^client-closed [0-9]+$'
+	[ "${output#* }" -lt 67108864 ] || fail "the server sent ${output#* } bytes before haul stopped"
 }
 
 @test "disk full: exit 13, one line, a consistent .part and journal, not retried; -c finishes" {
