@@ -167,10 +167,12 @@ req_fields() {
 	run -0 jq -c '.[5:] | unique' <<<"$got"
 	assert_output '["200"]'
 	# The retry: time (300 ms) separates each request from the next.  The
-	# times are testsrv's loop clock, cached per loop iteration and cut to
-	# whole ms, so a gap can read a little short: 290 allows for that, and
-	# a reconnect that ignored retry: (0 to 100 ms) still fails.
-	run -0 jq -c '[.[:-1] as $a | .[1:] as $b | range($a | length) | $b[.] - $a[.] | select(. < 290)]' \
+	# times are when testsrv parsed each request, in whole ms; a server
+	# late with one request (a loaded machine) shortens the next gap, and
+	# under valgrind a gap of 280 ms was seen.  A reconnect that ignored
+	# retry: waits 0 to 100 ms (--retry-delay 0, --retry-max-delay 5 with
+	# jitter): 200 tells the two apart without measuring the machine.
+	run -0 jq -c '[.[:-1] as $a | .[1:] as $b | range($a | length) | $b[.] - $a[.] | select(. < 200)]' \
 		<<<"$(req_fields /stream/sse .t)"
 	assert_output '[]'
 }
@@ -244,7 +246,8 @@ req_fields() {
 	local rss
 	rss=$(tail -n 1 rss)
 	echo "# peak RSS of haul with 200 streams: $rss KiB" >&3
-	[ "$rss" -lt $((60 * 1024)) ] || fail "peak RSS $rss KiB for 200 slow streams"
+	# (Under valgrind or ASan the RSS is theirs, not haul's.)
+	! rss_meaningful || [ "$rss" -lt $((60 * 1024)) ] || fail "peak RSS $rss KiB for 200 slow streams"
 	# Each stream gave up at --max-time with its own message.
 	run -0 grep -c 'gave up after --max-time' <<<"$stderr"
 	assert_output 200
