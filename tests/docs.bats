@@ -294,7 +294,7 @@ need_list() {
 	done
 	# The strings that may be null go through add_str_or_null: read too.
 	local strnull summary
-	strnull=$(grep -oE 'add_str_or_null\([^,]+, *"[a-z_0-9]+"' "$HAUL_SRCDIR/src/summary.c" | cut -d'"' -f2)
+	strnull=$(set -o pipefail; grep -oE 'add_str_or_null\([^,]+, *"[a-z_0-9]+"' "$HAUL_SRCDIR/src/summary.c" | cut -d'"' -f2)
 	need_list "add_str_or_null fields in summary.c" "$strnull"
 	summary=$(code_keys "$HAUL_SRCDIR/src/summary.c")
 	for name in $strnull; do

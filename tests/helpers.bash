@@ -93,8 +93,7 @@ valgrind_haul() {
 # True when haul is built with AddressSanitizer: its shadow memory makes
 # RSS bounds and `ulimit -v` meaningless, so those checks are skipped.
 haul_sanitized() {
-	nm -D "$HAUL_BIN" 2>/dev/null | grep -q __asan_init ||
-		ldd "$HAUL_BIN" 2>/dev/null | grep -q libasan
+	[[ $(nm -D "$HAUL_BIN" 2>&1) == *__asan_init* || $(ldd "$HAUL_BIN" 2>&1) == *libasan* ]]
 }
 
 # True when haul's RSS says something about haul: not under a sanitizer,

@@ -41,9 +41,7 @@ req_fields() {
 	local url="$TESTSRV_URL/stream/exact?size=inf&lines=1&every=1000001"
 	# Read at 16 MiB/s, so pauses for the reader mix with the drops.
 	run -0 bash -c "timeout 120 \"\$HAUL\" --stream --retry-delay 0 '$url' 2>err | pv -q -L 16M | head -c 8M | sha256sum; echo \"\${PIPESTATUS[*]}\""
-	local want
-	want=$("$TESTSRV" --gen --size 8M --lines | sha256sum)
-	assert_equal "${lines[0]%% *}" "${want%% *}"
+	assert_equal "${lines[0]%% *}" "$(testsrv_sha256 --size 8M --lines)"
 	assert_equal "${lines[1]}" "141 0 0 0"
 	local n
 	n=$(count_lines "connection closed early" err)
@@ -59,9 +57,7 @@ req_fields() {
 @test "without --stream, an unknown-length 206 stream to stdout is resumed the same way" {
 	local url="$TESTSRV_URL/stream/exact-plain?size=inf&lines=1&every=1000001"
 	run -0 bash -c "timeout 120 \"\$HAUL\" --retry-delay 0 '$url' 2>err | head -c 8M | sha256sum; echo \"\${PIPESTATUS[*]}\""
-	local want
-	want=$("$TESTSRV" --gen --size 8M --lines | sha256sum)
-	assert_equal "${lines[0]%% *}" "${want%% *}"
+	assert_equal "${lines[0]%% *}" "$(testsrv_sha256 --size 8M --lines)"
 	assert_equal "${lines[1]}" "141 0 0"
 	local n
 	n=$(count_lines "connection closed early" err)
@@ -114,12 +110,11 @@ req_fields() {
 	assert_output "141 0"
 	# Raw: each connection's bytes as they came, torn line or not: three
 	# cut responses of 1000001 bytes, then the fourth one.
-	local want
-	want=$( ("$TESTSRV" --gen --size 1000001 --lines
+	{ "$TESTSRV" --gen --size 1000001 --lines
 		"$TESTSRV" --gen --size 1000001 --lines
 		"$TESTSRV" --gen --size 1000001 --lines
-		"$TESTSRV" --gen --size $((4000100 - 3 * 1000001)) --lines) | sha256sum)
-	assert_equal "$(sha256_of out)" "${want%% *}"
+		"$TESTSRV" --gen --size $((4000100 - 3 * 1000001)) --lines; } >want.out
+	assert_equal "$(sha256_of out)" "$(sha256_of want.out)"
 	local lost gaps
 	lost=$(count_lines "lost" err)
 	gaps=$(jq -s '[.[] | select(.event == "gap")] | length' ev.json)
@@ -199,10 +194,9 @@ req_fields() {
 	run -0 awk 'NR > 1 && $1 < prev { print "shrank from " prev " to " $1 } { prev = $1 } END { print NR }' sizes
 	[ "${#lines[@]}" = 1 ] || fail "the file shrank: $output"
 	[ "$output" -ge 6 ] || fail "only $output size samples"
-	local want
-	want=$( (printf 'existing line\n'; "$TESTSRV" --gen --size 300K --lines
-		"$TESTSRV" --gen --size 300K --lines --seed 2) | sha256sum)
-	assert_equal "$(sha256_of app.log)" "${want%% *}"
+	{ printf 'existing line\n'; "$TESTSRV" --gen --size 300K --lines
+		"$TESTSRV" --gen --size 300K --lines --seed 2; } >want.log
+	assert_equal "$(sha256_of app.log)" "$(sha256_of want.log)"
 	assert_file_not_exists app.log.part
 	assert_file_not_exists app.log.part.haul
 	# Both runs reconnected (4 requests each) and resumed with ranges.
@@ -216,7 +210,7 @@ req_fields() {
 
 @test "a stream that ends cleanly ends the transfer: known length, and chunked" {
 	local want
-	want=$("$TESTSRV" --gen --size 100K --lines | sha256sum)
+	want=$(testsrv_sha256 --size 100K --lines)
 	run -0 bash -c "timeout 120 \"\$HAUL\" --stream '$TESTSRV_URL/stream/end-len?size=100K&lines=1' | sha256sum; echo \"\${PIPESTATUS[*]}\""
 	assert_equal "${lines[0]%% *}" "${want%% *}"
 	assert_equal "${lines[1]}" "0 0"
@@ -269,5 +263,5 @@ req_fields() {
 @test "--stream with the smallest --buffer-size into a slow reader: every byte arrives" {
 	local url="$TESTSRV_URL/st/small-buffer?size=4M&lines=1&seed=3"
 	run -0 bash -c "set -o pipefail; \"\$HAUL\" --stream=lines --buffer-size 64K '$url' | pv -q -L 2M | sha256sum"
-	assert_equal "${output%% *}" "$("$TESTSRV" --gen --size 4M --lines --seed 3 | sha256sum | cut -d' ' -f1)"
+	assert_equal "${output%% *}" "$(testsrv_sha256 --size 4M --lines --seed 3)"
 }
