@@ -8,13 +8,37 @@ load helpers
 @test "--help lists every group and fits in 80 columns" {
 	run -0 haul --help
 	assert_line --partial "Usage: haul [OPTIONS] URL..."
-	assert_line "Output:"
-	assert_line "Request:"
-	assert_line "Retry and resume:"
-	assert_line "Reports and messages:"
-	local long
+	local help=$output long
 	long=$(printf '%s\n' "${lines[@]}" | awk 'length($0) > 80')
 	[ -z "$long" ] || fail "lines over 80 columns: $long"
+	# The groups come from the source ([GROUP_X] = "Title"), and each
+	# option of options.def is listed under the heading of its own group.
+	local groups
+	groups=$(sed -nE 's/^ *\[(GROUP_[A-Z]+)\] = "([^"]+)",?$/\1|\2/p' "$HAUL_SRCDIR"/src/*.c)
+	[ "$(wc -l <<<"$groups")" -ge 4 ] || fail "groups found in src/: '$groups'"
+	local id title
+	while IFS='|' read -r id title; do
+		grep -qxF "$title:" <<<"$help" || fail "no heading '$title:' in --help"
+	done <<<"$groups"
+	local rows bad
+	rows=$(sed -nE 's/^OPT\([A-Z0-9_]+, *"([^"]+)", *[^,]+, *[A-Z_]+, *[^,]+, *(GROUP_[A-Z]+),.*/\1 \2/p' "$HAUL_SRCDIR/src/options.def")
+	[ "$(wc -l <<<"$rows")" -ge 30 ] || fail "options found in options.def: '$rows'"
+	bad=$(awk -v groups="$groups" '
+		BEGIN {
+			n = split(groups, g, "\n")
+			for (i = 1; i <= n; i++) { split(g[i], f, "|"); title[f[2] ":"] = f[1] }
+		}
+		FNR == NR { want["--" $1] = $2; next }
+		$0 in title { cur = title[$0]; next }
+		/^  / {
+			for (i = 1; i <= NF; i++) {
+				w = $i; sub(/[=,\[].*$/, "", w)
+				if (w in want) { seen[w] = 1; if (want[w] != cur) print w " under " cur ", not " want[w] }
+			}
+		}
+		END { for (w in want) if (!(w in seen)) print w " not under any group" }
+	' <(printf '%s\n' "$rows") <(printf '%s\n' "$help"))
+	[ -z "$bad" ] || fail "$bad"
 }
 
 @test "-h is --help" {
@@ -137,8 +161,15 @@ load helpers
 @test "options may come after the URL, and short options cluster" {
 	testsrv_start "$BATS_TEST_TMPDIR"
 	cd "$BATS_TEST_TMPDIR"
-	run -0 haul "$TESTSRV_URL/cli/after?size=5K" -qo out.bin
+	# A drop makes haul say it retries ...
+	run -0 --separate-stderr haul "$TESTSRV_URL/cli/loud?size=5K&fin=2K" -o loud.bin --retry-delay 0
+	assert_regex "$stderr" "^haul: .*: connection closed early at 2\.0 KiB of 5\.0 KiB; retry 1 of 10"
+	# ... but not with the -q of -qo, whose o takes out.bin.
+	run -0 --separate-stderr haul "$TESTSRV_URL/cli/after?size=5K&fin=2K" -qo out.bin --retry-delay 0
+	assert_equal "$stderr" ""
 	assert_equal "$(sha256_of out.bin)" "$(gen_sha 5K)"
+	run -0 testsrv_requests /cli/after
+	assert_equal "${#lines[@]}" 2
 	testsrv_stop
 }
 
@@ -151,7 +182,7 @@ load helpers
 	local src=$HAUL_SRCDIR/src/exitcodes.h
 	local from_src from_help
 	from_src=$(sed -n 's/^ *X([A-Z]*, *\([0-9]*\), .*/\1/p' "$src" | sort -n | tr '\n' ' ')
-	from_help=$(haul --help exit-codes | sed -n 's/^ *\([0-9][0-9]*\)  .*/\1/p' | sort -n | tr '\n' ' ')
+	from_help=$(set -o pipefail; haul --help exit-codes | sed -n 's/^ *\([0-9][0-9]*\)  .*/\1/p' | sort -n | tr '\n' ' ')
 	assert_equal "$from_help" "$from_src"
 	[ -n "$from_src" ]
 }

@@ -31,11 +31,12 @@ def_options() {
 }
 
 # The same pairs, read from `haul --help`.
-help_options() {
+help_options() (
+	set -o pipefail
 	"$HAUL" --help | sed -nE \
 		-e 's/^  -([A-Za-z0-9]), --([A-Za-z0-9.-]+).*/\2 \1/p' \
 		-e 's/^ {6}--([A-Za-z0-9.-]+).*/\1 -/p' | sort
-}
+)
 
 # Every option word: -X and --long, one per line, sorted.
 def_option_words() {
@@ -43,9 +44,10 @@ def_option_words() {
 }
 
 # Exit statuses listed by `haul --help exit-codes`.
-help_codes() {
+help_codes() (
+	set -o pipefail
 	"$HAUL" --help exit-codes | sed -nE 's/^ *([0-9]+)  .*/\1/p' | sort -n
-}
+)
 
 # ---- what the manual says ----------------------------------------------
 
@@ -197,13 +199,76 @@ man_documents() {
 
 # ---- formats -------------------------------------------------------------------
 
-@test "docs: every event type and field of events.c is in EVENTS" {
-	local name missing=
-	for name in $(grep -oE 'begin\("[a-z_]+"' "$HAUL_SRCDIR/src/events.c" | cut -d'"' -f2) \
-		$(grep -oE '(cJSON_Add[A-Za-z]*ToObject|add_u64)\([a-z]+, *"[a-z_0-9]+"' \
-			"$HAUL_SRCDIR/src/events.c" | cut -d'"' -f2) \
-		$(grep -oE 'case (DISC|RESP)_[A-Z_]+: return "[a-z-]+"' \
-			"$HAUL_SRCDIR/src/classify.c" "$HAUL_SRCDIR/src/response.c" | cut -d'"' -f2); do
+# Each list below is read from the source; every one is checked to be
+# non-empty, so a pattern that stops matching fails instead of checking
+# nothing.  The helpers are subshells with pipefail: a failing step fails.
+
+# The JSON keys that FILE... write: the name argument of every
+# cJSON_Add*ToObject call and of the files' own add_* helpers (add_u64,
+# add_str_or_null, ...), one per line, sorted.
+code_keys() (
+	set -o pipefail
+	grep -ohE '\b(cJSON_Add[A-Za-z]*ToObject|add_[a-z0-9_]+)\([[:space:]]*[A-Za-z_][A-Za-z_0-9]*[[:space:]]*,[[:space:]]*"[a-z_0-9]+"' "$@" |
+		sed -E 's/.*"([a-z_0-9]+)"$/\1/' | sort -u
+)
+
+# Event types: begin("type", ...) in events.c.
+code_event_types() (
+	set -o pipefail
+	grep -oE '\bbegin\("[a-z_]+"' "$HAUL_SRCDIR/src/events.c" | cut -d'"' -f2 | sort -u
+)
+
+# Disconnect kinds and response actions: the names classify.c and
+# response.c give their enums ("case DISC_FIN: return "closed"").
+code_kind_names() (
+	set -o pipefail
+	grep -ohE 'case (DISC|RESP)_[A-Z_]+: return "[a-z-]+"' \
+		"$HAUL_SRCDIR/src/classify.c" "$HAUL_SRCDIR/src/response.c" | cut -d'"' -f2 | sort -u
+)
+
+# Allocator names: [MEM_X] = "name".
+code_allocators() (
+	set -o pipefail
+	grep -ohE '\[MEM_[A-Z]+\] = "[a-z]+"' "$HAUL_SRCDIR"/src/mem.c "$HAUL_SRCDIR"/src/memstats.c |
+		cut -d'"' -f2 | sort -u
+)
+
+# Every word of every string literal in src/*.c (what the program can
+# print or write), one per line.
+code_words() (
+	set -o pipefail
+	grep -ohE '"([^"\\]|\\.)*"' "$HAUL_SRCDIR"/src/*.c | tr -c 'A-Za-z0-9_\n-' '\n' | grep -v '^$' | sort -u
+)
+
+# The names section $1 documents: the first word of each .B, .BR, .BI or
+# .IR line that is a lowercase name (a JSON key or value, "\-" read as
+# "-"), except references to other pages (".BR fsync (2)") and commands
+# with options (".B kill \-9").
+man_names() (
+	set -o pipefail
+	man_section "$1" | awk '
+		$1 ~ /^\.(B|BR|BI|IR)$/ && $3 !~ /^(\([0-9]|\\-)/ {
+			w = $2; gsub(/"/, "", w)
+			if (w ~ /^[a-z][a-z0-9_]*(\\-[a-z0-9]+)*$/) { gsub(/\\-/, "-", w); print w }
+		}' | sort -u
+)
+
+# need_list NAME VALUE: fails unless VALUE (a list) has at least one line.
+need_list() {
+	[ -n "$2" ] || fail "found no $1 in the source or the page: the pattern that reads them is out of date"
+}
+
+@test "docs: every event type, field and value of events.c is in EVENTS" {
+	local types keys values name missing=
+	types=$(code_event_types)
+	keys=$(code_keys "$HAUL_SRCDIR/src/events.c")
+	values=$(code_kind_names)
+	need_list "event types" "$types"
+	need_list "event fields" "$keys"
+	need_list "disconnect kinds and response actions" "$values"
+	# The fields are many: a pattern that finds only a few is broken too.
+	[ "$(wc -l <<<"$keys")" -ge 20 ] || fail "only $(wc -l <<<"$keys") event fields found: $keys"
+	for name in $types $keys $values; do
 		man_documents EVENTS "$name" || missing+=" $name"
 	done
 	if [ -n "$missing" ]; then
@@ -213,18 +278,47 @@ man_documents() {
 }
 
 @test "docs: every field of summary.c, memstats.c and the journal is documented" {
-	local file section name missing=
-	for file in summary.c:SUMMARY memstats.c:MEMSTATS journal.c:"OUTPUT FILES" \
-		mem.c:MEMSTATS; do
+	local file section names name missing=
+	for file in summary.c:SUMMARY memstats.c:MEMSTATS journal.c:"OUTPUT FILES" mem.c:MEMSTATS; do
 		section=${file#*:}
 		file=$HAUL_SRCDIR/src/${file%%:*}
-		for name in $(grep -oE '(cJSON_Add[A-Za-z]*ToObject|add_u64)\([a-z]+, *"[a-z_0-9]+"' "$file" |
-			cut -d'"' -f2) $(grep -oE '\[MEM_[A-Z]+\] = "[a-z]+"' "$file" | cut -d'"' -f2); do
+		if [ "${file##*/}" = mem.c ]; then
+			names=$(code_allocators)
+		else
+			names=$(code_keys "$file")
+		fi
+		need_list "fields in ${file##*/}" "$names"
+		for name in $names; do
 			man_documents "$section" "$name" || missing+=" $section:$name"
 		done
 	done
+	# The strings that may be null go through add_str_or_null: read too.
+	local strnull summary
+	strnull=$(set -o pipefail; grep -oE 'add_str_or_null\([^,]+, *"[a-z_0-9]+"' "$HAUL_SRCDIR/src/summary.c" | cut -d'"' -f2)
+	need_list "add_str_or_null fields in summary.c" "$strnull"
+	summary=$(code_keys "$HAUL_SRCDIR/src/summary.c")
+	for name in $strnull; do
+		grep -qxF "$name" <<<"$summary" || fail "add_str_or_null field $name not read"
+	done
 	if [ -n "$missing" ]; then
 		echo "not documented:$missing"
+		return 1
+	fi
+}
+
+@test "docs: every name EVENTS, SUMMARY, MEMSTATS and the journal document is one the program writes" {
+	local words section names name extra=
+	words=$(code_words)
+	need_list "string literals in src/" "$words"
+	for section in EVENTS SUMMARY MEMSTATS "OUTPUT FILES"; do
+		names=$(man_names "$section")
+		need_list "names in $section" "$names"
+		for name in $names; do
+			grep -qxF -- "$name" <<<"$words" || extra+=" $section:$name"
+		done
+	done
+	if [ -n "$extra" ]; then
+		echo "documented, but written nowhere in src/*.c:$extra"
 		return 1
 	fi
 }

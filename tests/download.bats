@@ -15,16 +15,23 @@ teardown_file() {
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"
+	BG_PIDS=()
 }
 
 teardown() {
+	show_stderr_files
+	local pid
+	for pid in "${BG_PIDS[@]}"; do
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
 	nginx_stop
 }
 
 @test "stdout is byte-exact for 0, 1, 16 KiB and 64 MiB" {
 	local size
 	for size in 0 1 16K 64M; do
-		run -0 --separate-stderr bash -c "\"\$HAUL\" '$TESTSRV_URL/dl/stdout-$size?size=$size&seed=5' | sha256sum"
+		run -0 --separate-stderr bash -c "set -o pipefail; \"\$HAUL\" '$TESTSRV_URL/dl/stdout-$size?size=$size&seed=5' | sha256sum"
 		assert_equal "${output%% *}" "$(gen_sha "$size" 5)"
 		assert_equal "$stderr" ""
 	done
@@ -43,17 +50,26 @@ teardown() {
 }
 
 @test "-o - writes to stdout" {
-	run -0 bash -c "\"\$HAUL\" -o - '$TESTSRV_URL/dl/dash?size=10K' | sha256sum"
+	run -0 bash -c "set -o pipefail; \"\$HAUL\" -o - '$TESTSRV_URL/dl/dash?size=10K' | sha256sum"
 	assert_equal "${output%% *}" "$(gen_sha 10K)"
 }
 
 @test "the file is FILE.part until complete, then renamed" {
-	haul -o slow.bin "$TESTSRV_URL/dl/slow?size=2M&rate=2M" &
-	local pid=$!
-	wait_until "[ -s slow.bin.part ]"
+	# The server holds the body at 1 MiB until told: meanwhile there is a
+	# .part with exactly that and no FILE, however slow the machine.
+	"$HAUL" -o slow.bin "$TESTSRV_URL/dl/slow?size=2M&hold=1M" 2>slow.stderr 3>&- &
+	BG_PIDS=($!)
+	testsrv_wait_log '.ev == "hold" and .name == "/dl/slow"'
+	wait_until "[ \"\$(stat -c %s slow.bin.part 2>/dev/null)\" = 1048576 ]"
 	assert_file_not_exists slow.bin
-	wait "$pid"
+	run -0 testsrv_release /dl/slow
+	local rc=0
+	wait "${BG_PIDS[0]}" || rc=$?
+	BG_PIDS=()
+	assert_equal "$rc" 0
+	assert_equal "$(cat slow.stderr)" ""
 	assert_file_not_exists slow.bin.part
+	assert_file_not_exists slow.bin.part.haul
 	assert_equal "$(sha256_of slow.bin)" "$(gen_sha 2M)"
 }
 
@@ -82,11 +98,15 @@ teardown() {
 @test "every HTTP error status is a failure and nothing of its body is written" {
 	local st
 	for st in 400 401 403 404 405 410 500 501 502 503 504; do
-		run --separate-stderr bash -c "\"\$HAUL\" --retry 0 '$TESTSRV_URL/dl/err-$st?status=$st' | wc -c"
+		# pipefail: the status is haul's (5), not wc's.
+		run -5 --separate-stderr bash -c "set -o pipefail; \"\$HAUL\" --retry 0 '$TESTSRV_URL/dl/err-$st?status=$st' | wc -c"
 		assert_equal "$output" 0
-		assert_regex "$stderr" "HTTP $st"
+		# One line (4xx: "server answered HTTP N"; 5xx, retried but for
+		# --retry 0: "HTTP N").
+		assert_regex "$stderr" "^haul: $TESTSRV_URL/dl/err-$st\\?status=$st: (server answered )?HTTP $st\$"
+		run -0 testsrv_requests "/dl/err-$st"
+		assert_equal "${#lines[@]}" 1
 	done
-	run -5 haul --retry 0 "$TESTSRV_URL/dl/err-x?status=500"
 }
 
 @test "-O names the file after the URL path, --output-dir puts it elsewhere" {
@@ -107,23 +127,34 @@ teardown() {
 }
 
 @test "several URLs run at the same time" {
-	local i urls=()
+	# Each response holds at 256 KiB until all four hold at once: haul
+	# must have all four in flight, whatever the speed of the machine.
+	local i urls=() rc=0
 	for i in 1 2 3 4; do
-		urls+=(-o "c$i" "$TESTSRV_URL/dl/conc$i?size=512K&rate=1M&seed=$i")
+		urls+=(-o "c$i" "$TESTSRV_URL/dl/conc$i?size=512K&seed=$i&hold=256K&hold_name=dl-conc")
 	done
-	run -0 haul -P 4 "${urls[@]}"
+	"$HAUL" -P 4 "${urls[@]}" 2>conc.stderr 3>&- &
+	BG_PIDS=($!)
+	testsrv_wait_log '.ev == "hold" and .name == "dl-conc"' 4
+	run -0 testsrv_release dl-conc
+	assert_output "released 4"
+	wait "${BG_PIDS[0]}" || rc=$?
+	BG_PIDS=()
+	assert_equal "$rc" 0
+	assert_equal "$(cat conc.stderr)" ""
 	for i in 1 2 3 4; do
 		assert_equal "$(sha256_of "c$i")" "$(gen_sha 512K "$i")"
 	done
-	# Every request reached the server before the first response ended
-	# (the log is in the order things happened).
+	# Four requests, one each, every one of them held before the first
+	# response ended (the log is in the order things happened).
 	run -0 jq -rs '
 		to_entries as $log
 		| [$log[] | select(.value.ev == "req" and (.value.path | startswith("/dl/conc")))] as $reqs
+		| [$log[] | select(.value.ev == "hold" and .value.name == "dl-conc")] as $holds
 		| ($reqs | map(.value.n)) as $ns
 		| [$log[] | select(.value.ev == "end") | select(.value.n as $n | $ns | index($n))] as $ends
-		| "\($reqs | length) \($ends | length) \(($reqs | map(.key) | max) < ($ends | map(.key) | min))"' "$TESTSRV_LOG"
-	assert_output "4 4 true"
+		| "\($reqs | length) \($holds | length) \($ends | map(.value.how) | unique) \(($holds | map(.key) | max) < ($ends | map(.key) | min))"' "$TESTSRV_LOG"
+	assert_output '4 4 ["complete"] true'
 }
 
 @test "-P 1 runs them one after another" {
@@ -133,11 +164,10 @@ teardown() {
 }
 
 @test "several bodies to stdout come out whole and in URL order" {
-	run -0 bash -c "\"\$HAUL\" -P 4 '$TESTSRV_URL/dl/o1?size=300K&seed=1&rate=2M' '$TESTSRV_URL/dl/o2?size=10K&seed=2' '$TESTSRV_URL/dl/o3?size=200K&seed=3' | sha256sum"
-	local want
-	want=$( ("$TESTSRV" --gen --size 300K --seed 1; "$TESTSRV" --gen --size 10K --seed 2;
-		"$TESTSRV" --gen --size 200K --seed 3) | sha256sum)
-	assert_equal "${output%% *}" "${want%% *}"
+	run -0 bash -c "set -o pipefail; \"\$HAUL\" -P 4 '$TESTSRV_URL/dl/o1?size=300K&seed=1&rate=2M' '$TESTSRV_URL/dl/o2?size=10K&seed=2' '$TESTSRV_URL/dl/o3?size=200K&seed=3' | sha256sum"
+	{ "$TESTSRV" --gen --size 300K --seed 1; "$TESTSRV" --gen --size 10K --seed 2
+		"$TESTSRV" --gen --size 200K --seed 3; } >want.bin
+	assert_equal "${output%% *}" "$(sha256_of want.bin)"
 }
 
 @test "redirects are followed; the final URL is used" {
@@ -147,12 +177,34 @@ teardown() {
 	assert_output "302,302,302,200"
 }
 
+# "status" of each request for KEY (redirect hops included), one line.
+statuses_for_key() {
+	jq -sr --arg k "$1" '[.[] | select(.ev == "req" and .key == $k) | .status] | join(",")' "$TESTSRV_LOG"
+}
+
 @test "too many redirects: exit 15; --max-redirs 0 follows none" {
+	# The default: 10 followed, the 11th refused, nothing retried.
 	run -15 --separate-stderr haul -o r "$TESTSRV_URL/redirect/11/dl/r11?size=1K"
-	assert_regex "$stderr" "Maximum \(10\) redirects followed"
+	assert_equal "$stderr" "haul: $TESTSRV_URL/redirect/11/dl/r11?size=1K: Maximum (10) redirects followed"
 	assert_file_not_exists r
-	run -15 haul --max-redirs 0 -o r "$TESTSRV_URL/redirect/1/dl/r1?size=1K"
-	run -0 haul --max-redirs 2 -o r "$TESTSRV_URL/redirect/2/dl/r2?size=1K"
+	run -0 statuses_for_key /dl/r11
+	assert_output "302,302,302,302,302,302,302,302,302,302,302"
+	# --max-redirs 0: the first redirect is not followed.
+	run -15 --separate-stderr haul --max-redirs 0 -o r "$TESTSRV_URL/redirect/1/dl/r1?size=1K"
+	assert_equal "$stderr" "haul: $TESTSRV_URL/redirect/1/dl/r1?size=1K: Maximum (0) redirects followed"
+	assert_file_not_exists r
+	run -0 statuses_for_key /dl/r1
+	assert_output "302"
+	# --max-redirs 2 follows exactly two.
+	run -0 --separate-stderr haul --max-redirs 2 -o r "$TESTSRV_URL/redirect/2/dl/r2?size=1K"
+	assert_equal "$stderr" ""
+	assert_equal "$(sha256_of r)" "$(gen_sha 1K)"
+	run -0 statuses_for_key /dl/r2
+	assert_output "302,302,200"
+	run -15 --separate-stderr haul --max-redirs 2 -o r3 "$TESTSRV_URL/redirect/3/dl/r3?size=1K"
+	assert_equal "$stderr" "haul: $TESTSRV_URL/redirect/3/dl/r3?size=1K: Maximum (2) redirects followed"
+	run -0 statuses_for_key /dl/r3
+	assert_output "302,302,302"
 }
 
 @test "a redirect to another scheme is refused" {
@@ -171,15 +223,46 @@ teardown() {
 	run -4 haul -o /nonexistent/dir/x "$TESTSRV_URL/dl/nowrite?size=1K"
 }
 
-@test "a body past 4 GiB: byte counts and offsets do not wrap at 32 bits" {
-	run -9 --separate-stderr bash -c "set -o pipefail; \"\$HAUL\" -q --max-time 10 --summary summary.json '$TESTSRV_URL/dl/huge?size=inf&seed=4' | tail -c 1048576 > tail.bin"
-	local n
-	n=$(jq -r '.transfers[0].bytes' summary.json)
-	[ "$n" -gt 4294967296 ] || skip "only $n bytes in 10 s: this machine is too slow for the 4 GiB check"
-	assert_equal "$(stat -c %s tail.bin)" 1048576
-	local want
-	want=$("$TESTSRV" --gen --size "$n" --seed 4 --offset $((n - 1048576)) | sha256sum)
-	assert_equal "$(sha256_of tail.bin)" "${want%% *}"
+@test "a body past 4 GiB: offsets in requests, the journal, events and the file do not wrap at 32 bits" {
+	# Without moving 4 GiB (that is load.bats's job): -c over a sparse
+	# file of 4 GiB + 1 MiB whose last 64 KiB are the body's, of a body of
+	# 4 GiB + 5 MiB held at 4 GiB + 3 MiB; SIGTERM there, then -c again.
+	local have=$((4294967296 + 1048576)) size hold
+	size=$((have + 4194304))
+	hold=$((have + 2097152))
+	local url="$TESTSRV_URL/dl/huge?size=$size&seed=4&hold=$hold"
+	truncate -s $((have - 65536)) f.bin
+	"$TESTSRV" --gen --size "$have" --offset $((have - 65536)) --seed 4 >>f.bin
+	"$HAUL" -c --events ev.json -o f.bin "$url" 2>first.stderr 3>&- &
+	BG_PIDS=($!)
+	testsrv_wait_log '.ev == "hold" and .name == "/dl/huge"'
+	wait_until "[ \"\$(jq -r '.segments[0].next' f.bin.part.haul 2>/dev/null)\" = $hold ]" 30
+	kill -TERM "${BG_PIDS[0]}"
+	local rc=0
+	wait "${BG_PIDS[0]}" || rc=$?
+	BG_PIDS=()
+	assert_equal "$rc" 143
+	assert_regex "$(cat first.stderr)" "stopped with 4\.0 GiB in f\.bin\.part; run the same command with -c to continue"
+	# Every offset past 2^32, exact: the request, the events, the journal.
+	run -0 jq -r '.headers.range' < <(testsrv_requests /dl/huge)
+	assert_output "bytes=$((have - 65536))-"
+	run -0 jq -sc '[.[] | select(.event == "response" or .event == "resume") | [.event, .offset, .total]]' ev.json
+	assert_output "[[\"response\",$((have - 65536)),$size],[\"resume\",$have,null]]"
+	run -0 jq -r '"\(.total) \(.segments[0].next)"' f.bin.part.haul
+	assert_output "$size $hold"
+	assert_equal "$(stat -c %s f.bin.part)" "$hold"
+	# -c again: continues at the journal's offset (checked by If-Range or
+	# by the 64 KiB before it), to the exact end.
+	run -0 --separate-stderr haul -c --summary sum.json -o f.bin "$url"
+	run -0 testsrv_req_values /dl/huge .headers.range
+	assert_equal "${#lines[@]}" 2
+	assert_regex "${lines[1]}" "^bytes=($hold|$((hold - 65536)))-\$"
+	assert_equal "$(stat -c %s f.bin)" "$size"
+	assert_file_not_exists f.bin.part
+	tail -c $((size - have + 65536)) f.bin >tail.bin
+	assert_equal "$(sha256_of tail.bin)" "$(testsrv_sha256 --size "$size" --offset $((have - 65536)) --seed 4)"
+	run -0 jq -r '.transfers[0] | "\(.bytes) \(.exit_code)"' sum.json
+	assert_output "$((size - hold)) 0"
 }
 
 @test "a file from nginx is byte-exact" {
@@ -216,9 +299,17 @@ teardown() {
 	assert_output "http://no-such-host.invalid/dl/proxied?size=7K"
 	run -0 env http_proxy="$TESTSRV_URL" "$HAUL" -o e.bin "http://no-such-host.invalid/dl/envproxy?size=3K"
 	assert_equal "$(sha256_of e.bin)" "$(gen_sha 3K)"
-	run -0 env http_proxy="$TESTSRV_URL" no_proxy="no-such-host.invalid" "$HAUL" --retry 0 -o n.bin \
-		"http://no-such-host.invalid/dl/noproxy?size=3K" || true
+	run -0 jq -r '.target' < <(testsrv_requests /dl/envproxy)
+	assert_output "http://no-such-host.invalid/dl/envproxy?size=3K"
+	# no_proxy names the host: haul goes there directly, and a host that
+	# does not resolve is exit 6; nothing went through the proxy.
+	run -6 --separate-stderr env http_proxy="$TESTSRV_URL" no_proxy="no-such-host.invalid" "$HAUL" --retry 0 -o n.bin \
+		"http://no-such-host.invalid/dl/noproxy?size=3K"
+	assert_regex "$stderr" "no-such-host\.invalid"
+	assert_regex "$stderr" "[Rr]esolve"
 	assert_file_not_exists n.bin
+	run -0 testsrv_requests /dl/noproxy
+	assert_output ""
 }
 
 @test "--compressed: a gzip response from nginx is decompressed, byte-exact" {
@@ -246,15 +337,24 @@ teardown() {
 }
 
 @test "two haul processes on one FILE: the second stops, the first is not disturbed" {
-	# The first holds still at 1M for 3 s, so the second (perhaps slow to
-	# start, under valgrind) finds it at work.
-	"$HAUL" -o twice.bin "$TESTSRV_URL/dl/twice?size=2M&rate=2M&stall=1M&stall_ms=3000" 2>first.err 3>&- &
-	local pid=$!
-	wait_until "[ -s twice.bin.part ]"
+	# The server holds the first at 1 MiB until the second has been
+	# refused, however slow either is to start (under valgrind).
+	"$HAUL" -o twice.bin "$TESTSRV_URL/dl/twice?size=2M&hold=1M" 2>first.stderr 3>&- &
+	BG_PIDS=($!)
+	testsrv_wait_log '.ev == "hold" and .name == "/dl/twice"'
+	wait_until "[ \"\$(stat -c %s twice.bin.part 2>/dev/null)\" = 1048576 ]"
 	run -4 --separate-stderr haul -o twice.bin "$TESTSRV_URL/dl/twice?size=2M"
-	assert_regex "$stderr" "twice.bin.part is being written by another process; not touching it$"
-	wait "$pid"
+	assert_equal "$stderr" "haul: $TESTSRV_URL/dl/twice?size=2M: twice.bin.part is being written by another process; not touching it"
+	assert_equal "$(stat -c %s twice.bin.part)" 1048576
+	assert_equal "$(sha256_of twice.bin.part)" "$(gen_sha 1M)"
+	run -0 testsrv_release /dl/twice
+	local rc=0
+	wait "${BG_PIDS[0]}" || rc=$?
+	BG_PIDS=()
+	assert_equal "$rc" 0
+	assert_equal "$(cat first.stderr)" ""
 	assert_equal "$(sha256_of twice.bin)" "$(gen_sha 2M)"
+	assert_file_not_exists twice.bin.part
 }
 
 @test "fast downloads at the same time, each written through the gather buffer they share: byte-exact" {
@@ -266,4 +366,74 @@ teardown() {
 	for i in 1 2 3 4 5 6; do
 		assert_equal "$(sha256_of "fast$i")" "$(gen_sha 24M $((60 + i)))"
 	done
+}
+
+# The processes whose command line holds TEXT, one "PID EXE" a line (EXE:
+# what /proc/PID/exe points to, so a script shows its interpreter).
+procs_with() {
+	local f pid
+	for f in $(grep -las -- "$1" /proc/[0-9]*/cmdline); do
+		pid=${f#/proc/}
+		pid=${pid%/cmdline}
+		printf '%s %s\n' "$pid" "$(readlink "/proc/$pid/exe" 2>/dev/null)"
+	done
+}
+
+@test "haul runs under HAUL_WRAPPER in every way the tests start it (the guard of make check-valgrind)" {
+	# Each way a test here starts haul, on a URL held at 1 KiB: while it
+	# waits, the haul process is the binary itself in a plain run, and
+	# valgrind (never the binary) under `make check-valgrind`, whose
+	# tests/check-wrapped then checks that every test ran haul this way.
+	local real form k=0 pids exe bad=()
+	real=$(readlink -f "$HAUL_BIN") # guard
+	local -a forms=(
+		'haul -o "$O" "$U"'
+		'"$HAUL" -o "$O" "$U"'
+		'bash -c '"'"'"$HAUL" -o "$O" "$U"'"'"
+		'bash -c '"'"'haul -o "$O" "$U"'"'"
+		'run_with_rss rss "$HAUL" -o "$O" "$U"'
+		'env X=1 "$HAUL" -o "$O" "$U"'
+		'timeout 60 "$HAUL" -o "$O" "$U"'
+		'sh -c '"'"'exec "$@"'"'"' sh "$HAUL" -o "$O" "$U"'
+	)
+	for form in "${forms[@]}"; do
+		k=$((k + 1))
+		export O=g$k.bin U="$TESTSRV_URL/dl/guard$k?size=64K&hold=1K&marker=guard$k"
+		eval "$form" >/dev/null 2>"guard$k.stderr" 3>&- &
+		BG_PIDS+=($!)
+		testsrv_wait_log ".ev == \"hold\" and .name == \"/dl/guard$k\""
+		pids=$(procs_with "marker=guard$k")
+		# The launchers (bash, sh, time, timeout) hold the URL too.
+		exe=$(awk '$2 !~ /\/(bash|sh|dash|time|timeout)$/ { print $2 }' <<<"$pids")
+		if [ -n "${HAUL_WRAPPER:-}" ]; then # guard
+			{ [ -n "$exe" ] && ! grep -qxF "$real" <<<"$exe"; } || bad+=("$form: $exe")
+			case $HAUL_WRAPPER in # guard
+			valgrind*) grep -q '/valgrind/' <<<"$exe" || bad+=("$form: not valgrind: $exe") ;;
+			esac
+		else
+			[ "$exe" = "$real" ] || bad+=("$form: $exe")
+		fi
+		run -0 testsrv_release "/dl/guard$k"
+	done
+	local pid rc
+	for pid in "${BG_PIDS[@]}"; do
+		rc=0
+		wait "$pid" || rc=$?
+		[ "$rc" = 0 ] || bad+=("exit $rc")
+	done
+	BG_PIDS=()
+	[ "${#bad[@]}" = 0 ] || fail "haul ran as:$(printf '\n  %s' "${bad[@]}")"
+	for ((k = 1; k <= ${#forms[@]}; k++)); do
+		assert_equal "$(sha256_of "g$k.bin")" "$(gen_sha 64K)"
+	done
+	# And no test of the files make check-valgrind runs starts the binary
+	# by its own name (HAUL_BIN is for nm and ldd; valgrind_haul is
+	# valgrind) or puts HAUL_WRAPPER in front of haul again.
+	local files
+	files=$(awk '/^VALGRIND_TESTS = / { on = 1; next } on && !/^\t/ { on = 0 }
+		on { for (i = 1; i <= NF; i++) if ($i ~ /^tests\/[a-z]+\.bats$/) print $i }' "$HAUL_SRCDIR/Makefile.am")
+	[ -n "$files" ] || fail "no VALGRIND_TESTS in Makefile.am"
+	local v=HAUL   # (so that this line does not match itself)
+	run -1 bash -c "set -o pipefail; cd '$HAUL_SRCDIR' && grep -nE '[$][{]?${v}_(BIN|WRAPPER)' $(echo $files) | grep -v '# guard\$'"
+	assert_output ""
 }

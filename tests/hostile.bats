@@ -8,7 +8,9 @@
 # exit status (src/exitcodes.h), one final message naming the problem, no
 # crash or sanitizer report, the peak RSS (when it is haul's: not under
 # ASan or valgrind), a bounded run time (short --stall-timeout and
-# --retry), how many requests the server saw (what is not worth retrying is
+# --retry; a hang is cut by a 60 s timeout, whose status 124 fails the
+# test: no tighter limit, which would measure the machine, not haul;
+# the messages say which timeout ended it), how many requests the server saw (what is not worth retrying is
 # asked once), and that nothing but the output (or FILE.part and its
 # journal, when resumable) exists afterwards.
 
@@ -34,16 +36,13 @@ setup() {
 
 # hostile CODE URL [HAUL-ARGS...]: runs haul (short retries and stall
 # timeout, 60 s at most) in $W with GNU time; the exit status must be CODE.
-# Sets $stderr, $RSS_KIB and $ELAPSED (seconds).
+# Sets $stderr and $RSS_KIB.
 hostile() {
-	local code=$1 url=$2 start
+	local code=$1 url=$2
 	shift 2
-	start=$SECONDS
-	# shellcheck disable=SC2086 # the wrapper is a word list
 	run -"$code" --separate-stderr /usr/bin/time -f '%M' -o "$BATS_TEST_TMPDIR/rss" \
-		timeout 60 ${HAUL_WRAPPER:-} "$HAUL" --retry 2 --retry-delay 0.1 --stall-timeout 2 \
+		timeout 60 "$HAUL" --retry 2 --retry-delay 0.1 --stall-timeout 2 \
 		"$@" "$url"
-	ELAPSED=$((SECONDS - start))
 	RSS_KIB=$(tail -n 1 "$BATS_TEST_TMPDIR/rss")
 	no_crash
 	rss_bounded
@@ -89,7 +88,7 @@ only_files() {
 
 # Number of requests testsrv saw for PATH.
 requests() {
-	testsrv_requests "$1" | wc -l
+	testsrv_count "$1"
 }
 
 # ---- headers -----------------------------------------------------------------
@@ -119,20 +118,17 @@ requests() {
 	# Header bytes keep coming, but --stall-timeout waits for body bytes.
 	hostile 9 "$TESTSRV_URL/h4?hdr_endless=1&rate=2K" -o out --stall-timeout 1 --retry 1
 	last_error_has 'no data for 1.0s; gave up after 1 retries without progress'
-	[ "$ELAPSED" -le 10 ]
 	assert_equal "$(requests /h4)" 2
 	only_files
 	# -m ends it too.
 	hostile 9 "$TESTSRV_URL/h4m?hdr_endless=1&rate=2K" -o out -m 2 --stall-timeout 30
 	one_error 'gave up after --max-time (2.0s)'
-	[ "$ELAPSED" -le 10 ]
 	only_files
 }
 
 @test "a server that accepts and never answers: stall timeout, bounded retries (exit 9)" {
 	hostile 9 "$TESTSRV_URL/h5?hdr_stall_ms=600000" -o out --stall-timeout 1 --retry 1
 	last_error_has 'no data for 1.0s; gave up after 1 retries without progress'
-	[ "$ELAPSED" -le 15 ]
 	assert_equal "$(requests /h5)" 2
 	only_files
 }
@@ -170,7 +166,6 @@ requests() {
 	hostile 12 "$TESTSRV_URL/bigw?cl=9223372036854775807&size=10&etag=weak" -o out
 	run -0 grep -c 'the resource is shorter than the part already here, again and again; giving up' <<<"$stderr"
 	[ "$(requests /bigw)" -le 6 ]
-	[ "$ELAPSED" -le 10 ]
 	only_files out.part out.part.haul
 }
 
@@ -181,7 +176,6 @@ requests() {
 	hostile 12 "$TESTSRV_URL/bign?cl=9223372036854775807&cl_200=1&size=10&etag=weak&lm=0" -o out
 	run -0 grep -c 'the length changed: a new version, again and again; giving up' <<<"$stderr"
 	[ "$(requests /bign)" -le 6 ]
-	[ "$ELAPSED" -le 10 ]
 	only_files out.part out.part.haul
 }
 
@@ -257,7 +251,6 @@ requests() {
 @test "a reset during the TLS handshake: exit 8 after a few tries" {
 	hostile 8 "https://127.0.0.1:$TESTSRV_PORT/tls" -o out
 	last_error_has 'Connection reset by peer (gave up after 3 tries)'
-	[ "$ELAPSED" -le 10 ]
 	only_files
 }
 

@@ -137,7 +137,7 @@ max_in_flight() {
 	run -0 --separate-stderr haul --events - -o e1.bin "$TESTSRV_URL/rep/ev/stderr?size=2K"
 	assert_equal "$output" ""
 	local evlines
-	evlines=$(printf '%s\n' "${stderr_lines[@]}" | grep '^{' || true)
+	evlines=$(awk '/^\{/' <<<"$stderr")
 	printf '%s\n' "$evlines" >e1.ndjson
 	assert_ndjson e1.ndjson
 	run -0 jq -sr '[.[] | select(.event != "progress") | .event] | join(" ")' e1.ndjson
@@ -157,7 +157,8 @@ max_in_flight() {
 	for fd in 5 7 9 40; do
 		run -4 --separate-stderr bash -c "exec 3>/dev/null 4>/dev/null; exec \"\$HAUL\" --events $fd -o e$fd.bin '$TESTSRV_URL/rep/ev/fd$fd?size=1K' $fd>&-"
 		assert_regex "$stderr" "--events $fd"
-		assert_equal "$(testsrv_requests /rep/ev/fd$fd | wc -l)" 0
+		run -0 testsrv_count "/rep/ev/fd$fd"
+		assert_output 0
 		assert_file_not_exists "e$fd.bin"
 	done
 }
@@ -172,7 +173,11 @@ max_in_flight() {
 	assert_ndjson prog.ndjson
 	n=$(jq -s '[.[] | select(.event == "progress")] | length' prog.ndjson)
 	echo "# $n progress events in ${secs}s" >&3
-	[ "$n" -ge 1 ] && [ "$n" -le 4 ] || fail "$n progress events in ${secs}s (want 1 to 4)"
+	# At most one a second, give or take: no more than the run's length
+	# allows (a slow machine makes the run, and so the bound, longer).
+	local most
+	most=$(awk -v s="$secs" 'BEGIN { print int(s / 0.8) + 1 }')
+	[ "$n" -ge 1 ] && [ "$n" -le "$most" ] || fail "$n progress events in ${secs}s (want 1 to $most)"
 	# Each has bytes, total and a whole-number rate; they are spaced out.
 	run -0 jq -sr '[.[] | select(.event == "progress")
 		| select((.bytes | type) != "number" or (.total != null and .total != 614400)
@@ -237,9 +242,8 @@ max_in_flight() {
 
 	# A body to stdout comes first, whole; the summary follows it.
 	haul -q --summary - "$TESTSRV_URL/rep/sum/stdout-body?size=1K&lines=1" >both.out
-	local want
-	want=$("$TESTSRV" --gen --size 1K --lines | sha256sum)
-	assert_equal "$(head -c 1024 both.out | sha256sum)" "$want"
+	head -c 1024 both.out >body.out
+	assert_equal "$(sha256_of body.out)" "$(testsrv_sha256 --size 1K --lines)"
 	run -0 jq -r '"\(.schema) \(.transfers[0].output) \(.transfers[0].bytes)"' < <(tail -c +1025 both.out)
 	assert_output "1 - 1024"
 }
@@ -251,7 +255,7 @@ max_in_flight() {
 	assert_equal "$stderr" ""
 	assert_equal "$output" "$(gen_sha 20K 3)  k.bin"
 	assert_equal "$(sha256_of k.bin)" "$(gen_sha 20K 3)"
-	run -0 --separate-stderr bash -c "\"\$HAUL\" -q --sha256 '$TESTSRV_URL/rep/sha/stdout?size=5K&seed=4' | sha256sum"
+	run -0 --separate-stderr bash -c "set -o pipefail; \"\$HAUL\" -q --sha256 '$TESTSRV_URL/rep/sha/stdout?size=5K&seed=4' | sha256sum"
 	assert_equal "$stderr" "haul: $(gen_sha 5K 4)  -"
 	assert_equal "${output%% *}" "$(gen_sha 5K 4)"
 }
@@ -280,7 +284,8 @@ max_in_flight() {
 
 @test "--checksum sha512: right (in upper case) is exit 0, wrong is exit 14" {
 	local right wrong
-	right=$("$TESTSRV" --gen --size 30K --seed 5 | sha512sum)
+	"$TESTSRV" --gen --size 30K --seed 5 >want.bin
+	right=$(sha512sum want.bin)
 	right=${right%% *}
 	run -0 haul --checksum "sha512:${right^^}" -o d1.bin "$TESTSRV_URL/rep/ck/512ok?size=30K&seed=5"
 	assert_equal "$(sha256_of d1.bin)" "$(gen_sha 30K 5)"
@@ -324,11 +329,11 @@ run_cred() {
 	assert_regex "$stderr" "> Cookie: \[redacted\]"
 
 	# The server still got them (the auth switch answers 401 otherwise).
-	run -0 jq -sc '[.[] | [.status, .headers.authorization]]' < <(testsrv_requests /rep/cred/url)
+	run -0 testsrv_req_array /rep/cred/url '[.status, .headers.authorization]'
 	assert_output '[[200,"Basic dXNlcjpzZWNyZXQ="]]'
-	run -0 jq -sc '[.[] | [.status, .headers.authorization]]' < <(testsrv_requests /rep/cred/user)
+	run -0 testsrv_req_array /rep/cred/user '[.status, .headers.authorization]'
 	assert_output '[[200,"Basic dXNlcjpzZWNyZXQ="]]'
-	run -0 jq -sc '[.[] | [.headers.authorization, .headers.cookie]]' < <(testsrv_requests /rep/cred/hdr)
+	run -0 testsrv_req_array /rep/cred/hdr '[.headers.authorization, .headers.cookie]'
 	assert_output '[["Bearer secret","k=secret"]]'
 
 	# Failures name the URL without its credentials too.
@@ -351,9 +356,9 @@ run_cred() {
 			run -0 haul "${extra[@]}" "${creds[k]}" "${creds[k + 1]}" -o "r$trust$k" \
 				"$TESTSRV_URL$path-from?loc=http://localhost:$TESTSRV_PORT$path-to%3Fsize%3D1K"
 			# The first request, to 127.0.0.1, carries them.
-			run -0 jq -r '[.headers.authorization, .headers.cookie] | map(. != null) | any' < <(testsrv_requests "$path-from")
+			run -0 testsrv_req_values "$path-from" '[.headers.authorization, .headers.cookie] | map(. != null) | any'
 			assert_output true
-			run -0 jq -r '"\(.headers.host) \([.headers.authorization, .headers.cookie] | map(. != null) | any)"' < <(testsrv_requests "$path-to")
+			run -0 testsrv_req_values "$path-to" '"\(.headers.host) \([.headers.authorization, .headers.cookie] | map(. != null) | any)"'
 			if [ "$trust" = yes ]; then
 				assert_output "localhost:$TESTSRV_PORT true"
 			else
@@ -373,7 +378,7 @@ run_cred() {
 		assert_equal "$(sha256_of "rr$k")" "$(gen_sha 100K)"
 		# Two requests to localhost: the first and the resume; neither may
 		# carry what was meant for 127.0.0.1.
-		run -0 jq -sc '[.[] | [.headers.range, ([.headers.authorization, .headers.cookie] | map(. != null) | any)]]' < <(testsrv_requests "$path-to")
+		run -0 testsrv_req_array "$path-to" '[.headers.range, ([.headers.authorization, .headers.cookie] | map(. != null) | any)]'
 		assert_output '[[null,false],["bytes=51200-",false]]'
 	done
 }
@@ -406,7 +411,8 @@ big_lines() {
 	run -1 --separate-stderr bash -c '"$@" | (ulimit -v 100000 && exec "$HAUL" -q -i -)' _ \
 		big_lines "$TESTSRV_URL/rep/exit/oom" 200
 	assert_regex "$stderr" "out of memory"
-	assert_equal "$(testsrv_requests /rep/exit/oom | wc -l)" 0
+	run -0 testsrv_count /rep/exit/oom
+	assert_output 0
 }
 
 @test "exit 1: an input line too long for memory is an error, not the end of the list" {
@@ -473,7 +479,8 @@ big_lines() {
 	assert_regex "$stderr" "line 5"
 	assert_regex "$stderr" "line 6"
 	assert_file_not_exists three.bin
-	assert_equal "$(testsrv_requests /rep/in/three | wc -l)" 0
+	run -0 testsrv_count /rep/in/three
+	assert_output 0
 	refute_regex "$stderr" "line (1|2|3|4|7|8)\b"
 
 	mkdir viastdin
@@ -578,7 +585,7 @@ tmux_pane() {
 	command -v tmux >/dev/null || skip "tmux is not installed"
 	tmux_run bar "\"\$HAUL\" --retry-delay 1 -o tm.bin '$TESTSRV_URL/rep/tty/bar?size=1M&rate=400K&fin=300K'"
 	local i pane pct last=-1 pcts=() retry=0 done=0 captures=()
-	for ((i = 0; i < 400; i++)); do
+	for ((i = 0; i < 1200; i++)); do
 		pane=$(tmux_pane bar) || fail "tmux capture failed"
 		captures+=("$pane")
 		pct=$(printf '%s\n' "$pane" | grep -E '^tm\.bin +\[[=> ]+\] +[0-9]+%' | grep -oE '[0-9]+%' | head -n 1 | tr -d %)
@@ -626,7 +633,7 @@ tmux_pane() {
 	command -v tmux >/dev/null || skip "tmux is not installed"
 	tmux_run quiet "\"\$HAUL\" --progress=none -o n1.bin '$TESTSRV_URL/rep/tty/none?size=300K&rate=400K' && \"\$HAUL\" -q -o n2.bin '$TESTSRV_URL/rep/tty/q?size=300K&rate=400K'"
 	local i pane seen=""
-	for ((i = 0; i < 400; i++)); do
+	for ((i = 0; i < 1200; i++)); do
 		pane=$(tmux_pane quiet) || fail "tmux capture failed"
 		[ -n "$(printf '%s\n' "$pane" | grep -v '^$' | grep -v '^EXIT=')" ] && seen+="$pane"$'\n'
 		[[ $pane == *EXIT=* ]] && break

@@ -156,9 +156,8 @@ run_rounds() {
 		local cont=()
 		[ "$r" -gt 1 ] && cont=(-c)
 		(
-			# shellcheck disable=SC2086 # the wrapper is a word list
 			cd out &&
-				exec ${HAUL_WRAPPER:-} "$HAUL" "${cont[@]}" "$@" -H "X-Round: $r" \
+				exec "$HAUL" "${cont[@]}" "$@" -H "X-Round: $r" \
 					-i ../in.txt 2>"../err.$r" 3>&-
 		) &
 		BG_PID=$!
@@ -208,7 +207,7 @@ run_rounds() {
 					[ "$next" = "$psize" ] || fail "round $r: $p.haul names $next bytes, $p has $psize"
 				fi
 			done
-			nlines=$(grep -c 'run the same command with -c to continue$' "err.$r" || true)
+			nlines=$(count_lines 'run the same command with -c to continue$' "err.$r")
 			assert_equal "$nlines" "$nparts"
 		fi
 		check_round "$r"
@@ -221,8 +220,7 @@ finish() {
 	snapshot
 	local r=$((ROUNDS + 1))
 	cd out
-	# shellcheck disable=SC2086 # the wrapper is a word list
-	run --separate-stderr ${HAUL_WRAPPER:-} "$HAUL" -c "$@" -H "X-Round: $r" -i ../in.txt
+	run --separate-stderr "$HAUL" -c "$@" -H "X-Round: $r" -i ../in.txt
 	cd ..
 	[ "$status" -eq 0 ] || fail "the last -c exited $status: $stderr"
 	check_round "$r"
@@ -235,7 +233,7 @@ finish() {
 	done <manifest.txt
 	assert_equal "$(find out -type f | wc -l)" "$(wc -l <manifest.txt)"
 	echo "# $ROUNDS rounds, signals and exit statuses:$SIGS_SENT;" \
-		"$(cat err.* | grep -c 'stopped at once$' || true) stopped at once by a second signal;" \
+		"$(awk '/stopped at once$/ { n++ } END { print n + 0 }' err.*) stopped at once by a second signal;" \
 		"$CHECKED resumes checked; $STALE times a file held bytes past its journal" >&3
 }
 
@@ -255,8 +253,9 @@ finish() {
 	[ "$CHECKED" -gt 6 ] || fail "only $CHECKED resumes were checked"
 	# The big files were fetched in parts: some request asked for a range
 	# with an end.
-	testsrv_requests /sig/5 | jq -r '.headers.range // "-"' | grep -q '^bytes=[0-9]*-[0-9]' ||
-		fail "/sig/5 was never fetched in parts"
+	local ranges
+	ranges=$(testsrv_req_values /sig/5 '.headers.range // "-"')
+	grep -q '^bytes=[0-9]*-[0-9]' <<<"$ranges" || fail "/sig/5 was never fetched in parts: $ranges"
 }
 
 @test "a second SIGINT while haul still delivers to a stalled pipe: stopped at once, 130, no summary; -c finishes the file" {
@@ -265,8 +264,7 @@ finish() {
 	# the bytes the pipe was given.
 	(
 		rc=0
-		# shellcheck disable=SC2086 # the wrapper is a word list
-		sh -c 'echo $$ >haul.pid; exec "$@"' sh ${HAUL_WRAPPER:-} "$HAUL" --limit-rate 1M \
+		sh -c 'echo $$ >haul.pid; exec "$@"' sh "$HAUL" --limit-rate 1M \
 			--summary=sum.json -o - "$purl" -o out/f.bin "$furl" 2>err.txt 3>&- || rc=$?
 		echo "$rc" >rc.txt
 	) | sleep 120 &
@@ -293,7 +291,9 @@ finish() {
 	run -0 --separate-stderr haul -c -o out/f.bin "$furl"
 	assert_equal "$(sha256_of out/f.bin)" "$(gen_sha 8M 302)"
 	assert_file_not_exists out/f.bin.part.haul
-	testsrv_requests /sig/file | jq -r '.headers.range // "-"' | grep -qx "bytes=$next-" ||
+	local ranges
+	ranges=$(testsrv_req_values /sig/file '.headers.range // "-"')
+	grep -qx "bytes=$next-" <<<"$ranges" ||
 		fail "-c did not ask for bytes=$next-"
 }
 
@@ -301,7 +301,7 @@ finish() {
 	# Every response head comes 5 s late: time enough, on a loaded machine
 	# under ASan, for the kill to land while the -c request waits.
 	local url="$TESTSRV_URL/sig/early?size=4M&seed=303&hdr_stall_ms=5000"
-	${HAUL_WRAPPER:-} "$HAUL" --limit-rate 1M -o f.bin "$url" 2>err1.txt 3>&- &
+	"$HAUL" --limit-rate 1M -o f.bin "$url" 2>err1.txt 3>&- &
 	BG_PID=$!
 	wait_until "[ \$(stat -c %s f.bin.part 2>/dev/null || echo 0) -ge 262144 ]" 30
 	kill -INT "$BG_PID"
@@ -311,10 +311,10 @@ finish() {
 	local next
 	next=$(jq -r '.segments[0].next' f.bin.part.haul)
 	[ "$next" -gt 0 ] || fail "journal next is $next"
-	${HAUL_WRAPPER:-} "$HAUL" -c --limit-rate 1M -o f.bin "$url" 2>err2.txt 3>&- &
+	"$HAUL" -c --limit-rate 1M -o f.bin "$url" 2>err2.txt 3>&- &
 	BG_PID=$!
 	# The -c request is out; its answer is still held back.
-	wait_until "[ \$(testsrv_requests /sig/early | wc -l) -ge 2 ]" 30
+	wait_until "[ \$(testsrv_count /sig/early) -ge 2 ]" 30
 	kill -INT "$BG_PID"
 	rc=0
 	wait "$BG_PID" || rc=$?

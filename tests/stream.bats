@@ -20,6 +20,7 @@ setup() {
 }
 
 teardown() {
+	show_stderr_files
 	local pid
 	for pid in "${BG_PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null || true
@@ -39,39 +40,39 @@ req_fields() {
 @test "an endless line stream that drops every ~1 MiB is resumed at the exact byte (--stream)" {
 	local url="$TESTSRV_URL/stream/exact?size=inf&lines=1&every=1000001"
 	# Read at 16 MiB/s, so pauses for the reader mix with the drops.
-	run -0 bash -c "timeout 30 \"\$HAUL\" --stream --retry-delay 0 '$url' 2>err | pv -q -L 16M | head -c 8M | sha256sum; echo \"\${PIPESTATUS[*]}\""
-	local want
-	want=$("$TESTSRV" --gen --size 8M --lines | sha256sum)
-	assert_equal "${lines[0]%% *}" "${want%% *}"
+	run -0 bash -c "timeout 120 \"\$HAUL\" --stream --retry-delay 0 '$url' 2>err | pv -q -L 16M | head -c 8M | sha256sum; echo \"\${PIPESTATUS[*]}\""
+	assert_equal "${lines[0]%% *}" "$(testsrv_sha256 --size 8M --lines)"
 	assert_equal "${lines[1]}" "141 0 0 0"
 	local n
-	n=$(grep -c "connection closed early" err || true)
+	n=$(count_lines "connection closed early" err)
 	[ "$n" -ge 3 ] || fail "only $n reconnects reported:"$'\n'"$(cat err)"
 	# Every reconnection asked for exactly the next byte and got a 206.
 	run -0 jq -sr '[.[] | select(.ev == "req" and .path == "/stream/exact")]
-		| to_entries | map(select(.key > 0)
+		| [length > 3, (to_entries | map(select(.key > 0)
 			| select(.value.headers.range != "bytes=\(.key * 1000001)-" or .value.status != 206))
-		| length' "$TESTSRV_LOG"
-	assert_output 0
+			| length)] | join(" ")' "$TESTSRV_LOG"
+	assert_output "true 0"
 }
 
 @test "without --stream, an unknown-length 206 stream to stdout is resumed the same way" {
 	local url="$TESTSRV_URL/stream/exact-plain?size=inf&lines=1&every=1000001"
-	run -0 bash -c "timeout 30 \"\$HAUL\" --retry-delay 0 '$url' 2>err | head -c 8M | sha256sum; echo \"\${PIPESTATUS[*]}\""
-	local want
-	want=$("$TESTSRV" --gen --size 8M --lines | sha256sum)
-	assert_equal "${lines[0]%% *}" "${want%% *}"
+	run -0 bash -c "timeout 120 \"\$HAUL\" --retry-delay 0 '$url' 2>err | head -c 8M | sha256sum; echo \"\${PIPESTATUS[*]}\""
+	assert_equal "${lines[0]%% *}" "$(testsrv_sha256 --size 8M --lines)"
 	assert_equal "${lines[1]}" "141 0 0"
 	local n
-	n=$(grep -c "connection closed early" err || true)
+	n=$(count_lines "connection closed early" err)
 	[ "$n" -ge 3 ] || fail "only $n reconnects reported:"$'\n'"$(cat err)"
-	run -0 jq -sr '[.[] | select(.ev == "req" and .path == "/stream/exact-plain") | .status] | .[1:] | unique | join(",")' "$TESTSRV_LOG"
-	assert_output 206
+	# Every reconnection asked for exactly the next byte and got a 206.
+	run -0 jq -sr '[.[] | select(.ev == "req" and .path == "/stream/exact-plain")]
+		| [length > 3, (to_entries | map(select(.key > 0)
+			| select(.value.headers.range != "bytes=\(.key * 1000001)-" or .value.status != 206))
+			| length)] | join(" ")' "$TESTSRV_LOG"
+	assert_output "true 0"
 }
 
 @test "without range support, --stream writes whole lines only and reports each gap" {
 	local url="$TESTSRV_URL/stream/gaps?size=inf&lines=1&every=1000001&norange=1"
-	run -0 bash -c "timeout 30 \"\$HAUL\" --stream --retry-delay 0 --events ev.json --summary sum.json '$url' 2>err | head -n 80000 >out; echo \"\${PIPESTATUS[*]}\""
+	run -0 bash -c "timeout 120 \"\$HAUL\" --stream --retry-delay 0 --events ev.json --summary sum.json '$url' 2>err | head -n 80000 >out; echo \"\${PIPESTATUS[*]}\""
 	assert_output "141 0"
 	assert_equal "$(stat -c %s out)" $((80000 * 64))
 	# Each line is 63 characters and exactly the generator's line with its
@@ -93,7 +94,7 @@ req_fields() {
 	[ "$restarts" -ge 3 ] || fail "only $restarts drops survived"
 	# Every gap is on stderr ("lost") and in the events.
 	local lost gaps
-	lost=$(grep -c "lost" err || true)
+	lost=$(count_lines "lost" err)
 	gaps=$(jq -s '[.[] | select(.event == "gap")] | length' ev.json)
 	[ "$lost" -ge "$restarts" ] || fail "$restarts gaps in the output, $lost on stderr:"$'\n'"$(cat err)"
 	[ "$gaps" -ge "$restarts" ] || fail "$restarts gaps in the output, $gaps gap events"
@@ -105,18 +106,17 @@ req_fields() {
 
 @test "--stream=raw without range support still delivers every byte and reports gaps" {
 	local url="$TESTSRV_URL/stream/raw?size=inf&lines=1&every=1000001&norange=1&cuts=3"
-	run -0 bash -c "timeout 30 \"\$HAUL\" --stream=raw --retry-delay 0 --events ev.json '$url' 2>err | head -c 4000100 >out; echo \"\${PIPESTATUS[*]}\""
+	run -0 bash -c "timeout 120 \"\$HAUL\" --stream=raw --retry-delay 0 --events ev.json '$url' 2>err | head -c 4000100 >out; echo \"\${PIPESTATUS[*]}\""
 	assert_output "141 0"
 	# Raw: each connection's bytes as they came, torn line or not: three
 	# cut responses of 1000001 bytes, then the fourth one.
-	local want
-	want=$( ("$TESTSRV" --gen --size 1000001 --lines
+	{ "$TESTSRV" --gen --size 1000001 --lines
 		"$TESTSRV" --gen --size 1000001 --lines
 		"$TESTSRV" --gen --size 1000001 --lines
-		"$TESTSRV" --gen --size $((4000100 - 3 * 1000001)) --lines) | sha256sum)
-	assert_equal "$(sha256_of out)" "${want%% *}"
+		"$TESTSRV" --gen --size $((4000100 - 3 * 1000001)) --lines; } >want.out
+	assert_equal "$(sha256_of out)" "$(sha256_of want.out)"
 	local lost gaps
-	lost=$(grep -c "lost" err || true)
+	lost=$(count_lines "lost" err)
 	gaps=$(jq -s '[.[] | select(.event == "gap")] | length' ev.json)
 	assert_equal "$lost" 3
 	assert_equal "$gaps" 3
@@ -144,13 +144,13 @@ req_fields() {
 	# Last-Event-ID of each reconnection is the last complete event of the
 	# response before: what the server sends in its first 1000 bytes after
 	# that id (computed here with curl on another path).
-	local want=() last= body n
+	local want=() last= body n hdr
 	for n in 1 2 3 4; do
-		if [ -n "$last" ]; then
-			body=$(curl -s -H "Last-Event-ID: $last" "$TESTSRV_URL/stream/sse-ref?sse=1&sse_retry=300&events=200" | head -c 1000 | grep -c '^$' || true)
-		else
-			body=$(curl -s "$TESTSRV_URL/stream/sse-ref?sse=1&sse_retry=300&events=200" | head -c 1000 | grep -c '^$' || true)
-		fi
+		hdr=()
+		[ -n "$last" ] && hdr=(-H "Last-Event-ID: $last")
+		curl -sS --fail --max-time 30 "${hdr[@]}" -o ref.sse "$TESTSRV_URL/stream/sse-ref?sse=1&sse_retry=300&events=200"
+		# Events that end (an empty line) within the first 1000 bytes.
+		body=$(awk '{ used += length($0) + 1; if (used > 1000) exit; if ($0 == "") k++ } END { print k + 0 }' ref.sse)
 		last=$((${last:-0} + body))
 		want+=("\"$last\"")
 	done
@@ -162,10 +162,12 @@ req_fields() {
 	run -0 jq -c '.[5:] | unique' <<<"$got"
 	assert_output '["200"]'
 	# The retry: time (300 ms) separates each request from the next.  The
-	# times are testsrv's loop clock, cached per loop iteration and cut to
-	# whole ms, so a gap can read a little short: 290 allows for that, and
-	# a reconnect that ignored retry: (0 to 100 ms) still fails.
-	run -0 jq -c '[.[:-1] as $a | .[1:] as $b | range($a | length) | $b[.] - $a[.] | select(. < 290)]' \
+	# times are when testsrv parsed each request, in whole ms; a server
+	# late with one request (a loaded machine) shortens the next gap, and
+	# under valgrind a gap of 280 ms was seen.  A reconnect that ignored
+	# retry: waits 0 to 100 ms (--retry-delay 0, --retry-max-delay 5 with
+	# jitter): 200 tells the two apart without measuring the machine.
+	run -0 jq -c '[.[:-1] as $a | .[1:] as $b | range($a | length) | $b[.] - $a[.] | select(. < 200)]' \
 		<<<"$(req_fields /stream/sse .t)"
 	assert_output '[]'
 }
@@ -192,10 +194,9 @@ req_fields() {
 	run -0 awk 'NR > 1 && $1 < prev { print "shrank from " prev " to " $1 } { prev = $1 } END { print NR }' sizes
 	[ "${#lines[@]}" = 1 ] || fail "the file shrank: $output"
 	[ "$output" -ge 6 ] || fail "only $output size samples"
-	local want
-	want=$( (printf 'existing line\n'; "$TESTSRV" --gen --size 300K --lines
-		"$TESTSRV" --gen --size 300K --lines --seed 2) | sha256sum)
-	assert_equal "$(sha256_of app.log)" "${want%% *}"
+	{ printf 'existing line\n'; "$TESTSRV" --gen --size 300K --lines
+		"$TESTSRV" --gen --size 300K --lines --seed 2; } >want.log
+	assert_equal "$(sha256_of app.log)" "$(sha256_of want.log)"
 	assert_file_not_exists app.log.part
 	assert_file_not_exists app.log.part.haul
 	# Both runs reconnected (4 requests each) and resumed with ranges.
@@ -209,11 +210,11 @@ req_fields() {
 
 @test "a stream that ends cleanly ends the transfer: known length, and chunked" {
 	local want
-	want=$("$TESTSRV" --gen --size 100K --lines | sha256sum)
-	run -0 bash -c "timeout 10 \"\$HAUL\" --stream '$TESTSRV_URL/stream/end-len?size=100K&lines=1' | sha256sum; echo \"\${PIPESTATUS[*]}\""
+	want=$(testsrv_sha256 --size 100K --lines)
+	run -0 bash -c "timeout 120 \"\$HAUL\" --stream '$TESTSRV_URL/stream/end-len?size=100K&lines=1' | sha256sum; echo \"\${PIPESTATUS[*]}\""
 	assert_equal "${lines[0]%% *}" "${want%% *}"
 	assert_equal "${lines[1]}" "0 0"
-	run -0 bash -c "timeout 10 \"\$HAUL\" --stream '$TESTSRV_URL/stream/end-chunked?size=100K&lines=1&chunked=1' | sha256sum; echo \"\${PIPESTATUS[*]}\""
+	run -0 bash -c "timeout 120 \"\$HAUL\" --stream '$TESTSRV_URL/stream/end-chunked?size=100K&lines=1&chunked=1' | sha256sum; echo \"\${PIPESTATUS[*]}\""
 	assert_equal "${lines[0]%% *}" "${want%% *}"
 	assert_equal "${lines[1]}" "0 0"
 	# No reconnection after the end.
@@ -239,7 +240,8 @@ req_fields() {
 	local rss
 	rss=$(tail -n 1 rss)
 	echo "# peak RSS of haul with 200 streams: $rss KiB" >&3
-	[ "$rss" -lt $((60 * 1024)) ] || fail "peak RSS $rss KiB for 200 slow streams"
+	# (Under valgrind or ASan the RSS is theirs, not haul's.)
+	! rss_meaningful || [ "$rss" -lt $((60 * 1024)) ] || fail "peak RSS $rss KiB for 200 slow streams"
 	# Each stream gave up at --max-time with its own message.
 	run -0 grep -c 'gave up after --max-time' <<<"$stderr"
 	assert_output 200
@@ -261,5 +263,5 @@ req_fields() {
 @test "--stream with the smallest --buffer-size into a slow reader: every byte arrives" {
 	local url="$TESTSRV_URL/st/small-buffer?size=4M&lines=1&seed=3"
 	run -0 bash -c "set -o pipefail; \"\$HAUL\" --stream=lines --buffer-size 64K '$url' | pv -q -L 2M | sha256sum"
-	assert_equal "${output%% *}" "$("$TESTSRV" --gen --size 4M --lines --seed 3 | sha256sum | cut -d' ' -f1)"
+	assert_equal "${output%% *}" "$(testsrv_sha256 --size 4M --lines --seed 3)"
 }

@@ -18,9 +18,28 @@
 #       The "req" log records whose path is PATH, one JSON object a line.
 #   testsrv_ends PATH
 #       The "end" log records of the requests for PATH.
+#   testsrv_req_values PATH JQ-FILTER
+#       JQ-FILTER applied to each req record for PATH, raw output (jq -r):
+#       testsrv_req_values /x '.headers.range // "-"'
+#   testsrv_end_values PATH JQ-FILTER
+#       The same over the end records of the requests for PATH.
+#   testsrv_req_array PATH JQ-FILTER, testsrv_end_array PATH JQ-FILTER
+#       One line: the compact JSON array of JQ-FILTER over those records,
+#       e.g. testsrv_end_array /x .how gives ["fin","complete"].
+#   testsrv_count PATH
+#       The number of requests for PATH.
+#   Each is one jq run over the log, so its exit status is jq's (a test
+#   never pipes them: a missing log must fail, not read as "no request").
 #   testsrv_sha256 GEN-ARGS...
 #       sha256 (hex) of `testsrv --gen GEN-ARGS...`, e.g.
 #       testsrv_sha256 --size 64M --seed 3 --version 2
+#   testsrv_release NAME
+#       Releases the hold= holds named NAME (GET /_release?name=NAME);
+#       prints the server's answer, "released K".
+#   testsrv_wait_log FILTER [N [SECS]]
+#       Waits until at least N (default 1) records of the log match the
+#       jq FILTER (e.g. '.ev == "hold" and .name == "x"'), at most SECS
+#       (default 30) seconds; waits on the log's content, not on a clock.
 
 testsrv_bin() {
 	if [ -n "${TESTSRV:-}" ]; then
@@ -110,10 +129,33 @@ testsrv_requests() {
 }
 
 testsrv_ends() {
-	jq -sc --arg p "$1" '
-		[.[] | select(.ev == "req" and .path == $p) | .n] as $ns
-		| .[] | select(.ev == "end") | select(.n as $n | $ns | index($n))
-	' "$TESTSRV_LOG"
+	testsrv_end_values "$1" tojson
+}
+
+testsrv_req_values() {
+	jq -r --arg p "$1" "select(.ev == \"req\" and .path == \$p) | $2" "$TESTSRV_LOG"
+}
+
+testsrv_end_values() {
+	jq -sr --arg p "$1" "
+		[.[] | select(.ev == \"req\" and .path == \$p) | .n] as \$ns
+		| .[] | select(.ev == \"end\") | select(.n as \$n | \$ns | index(\$n)) | $2
+	" "$TESTSRV_LOG"
+}
+
+testsrv_req_array() {
+	jq -sc --arg p "$1" "[.[] | select(.ev == \"req\" and .path == \$p) | $2]" "$TESTSRV_LOG"
+}
+
+testsrv_end_array() {
+	jq -sc --arg p "$1" "
+		[.[] | select(.ev == \"req\" and .path == \$p) | .n] as \$ns
+		| [.[] | select(.ev == \"end\") | select(.n as \$n | \$ns | index(\$n)) | $2]
+	" "$TESTSRV_LOG"
+}
+
+testsrv_count() {
+	jq -n --arg p "$1" '[inputs | select(.ev == "req" and .path == $p)] | length' "$TESTSRV_LOG"
 }
 
 testsrv_sha256() {
@@ -121,4 +163,19 @@ testsrv_sha256() {
 	bin=$(testsrv_bin)
 	out=$(set -o pipefail; "$bin" --gen "$@" | sha256sum) || return 1
 	printf '%s\n' "${out%% *}"
+}
+
+testsrv_release() {
+	curl -sS --fail --max-time 30 -G --data-urlencode "name=$1" "$TESTSRV_URL/_release"
+}
+
+testsrv_wait_log() {
+	local filter=$1 want=${2:-1} secs=${3:-30} i n=0
+	for ((i = 0; i < secs * 50; i++)); do
+		n=$(jq -n "[inputs | select($filter)] | length" "$TESTSRV_LOG") || return 1
+		[ "$n" -ge "$want" ] && return 0
+		sleep 0.02
+	done
+	echo "testsrv_wait_log: $n of $want records match $filter after ${secs}s" >&2
+	return 1
 }

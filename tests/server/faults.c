@@ -203,6 +203,10 @@ static int apply(struct switches *sw, const char *name, const char *v)
 		return util_parse_u64(v, &sw->stall_ms);
 	if (strcmp(name, "hdr_stall_ms") == 0)
 		return util_parse_u64(v, &sw->hdr_stall_ms);
+	if (strcmp(name, "hold") == 0)
+		return parse_offsets(v, &sw->hold, &sw->nhold);
+	if (strcmp(name, "hold_name") == 0)
+		return *v ? set_string(&sw->hold_name, v) : -1;
 	if (strcmp(name, "rate") == 0)
 		return util_parse_size(v, &sw->rate) < 0 || sw->rate == 0 ?
 		       -1 : 0;
@@ -325,6 +329,8 @@ void switches_free(struct switches *sw)
 		return;
 	free(sw->fin);
 	free(sw->rst);
+	free(sw->hold);
+	free(sw->hold_name);
 	free(sw->loc);
 	free(sw->auth);
 	free(sw->ctype);

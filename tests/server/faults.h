@@ -53,6 +53,9 @@ struct switches {
 	int has_stall;
 	uint64_t stall, stall_ms; /* stall_ms 0: hold until the client closes */
 	uint64_t hdr_stall_ms;
+	uint64_t *hold;           /* owned array of absolute offsets */
+	size_t nhold;
+	char *hold_name;          /* owned; NULL: the resource key */
 	uint64_t rate;            /* body bytes per second, 0: unlimited */
 	int status;               /* 0: off */
 	uint64_t status_n;        /* 0: every request */

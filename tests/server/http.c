@@ -29,6 +29,8 @@
 #include "msg.h"
 #include "request.h"
 #include "server.h"
+#include "state.h"
+#include "util.h"
 
 #define CHUNK (256u * 1024u)     /* bytes per write */
 #define LINGER_MS 1000u          /* wait for the client's FIN after ours */
@@ -41,6 +43,7 @@ enum phase {
 	PH_HDR_STALL,   /* hdr_stall_ms timer before the head */
 	PH_SEND,        /* sending; pump() runs from the write callback */
 	PH_STALL,       /* stall= hold; timer armed when stall_ms given */
+	PH_HOLD,        /* hold= hold until GET /_release?name=NAME */
 	PH_RATE,        /* rate= wait for the next tick */
 	PH_RST_DRAIN,   /* cut with rst: waiting until our data was acked */
 	PH_LINGER       /* FIN sent; waiting for the client's FIN */
@@ -168,7 +171,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	}
 	if (nread < 0) {
 		conn_close(c, c->phase == PH_STALL ? "stall-closed" :
-		           "client-closed");
+		           c->phase == PH_HOLD ? "hold-closed" : "client-closed");
 		return;
 	}
 	if (c->phase == PH_LINGER || c->phase == PH_RST_DRAIN) {
@@ -249,12 +252,91 @@ nomem:
 	return -1;
 }
 
+/* ---- holds ------------------------------------------------------------- */
+
+/* The name that releases this response's holds: hold_name= or the key. */
+static const char *hold_name(const struct conn *c)
+{
+	return c->plan.sw.hold_name ? c->plan.sw.hold_name : c->res->key;
+}
+
+/* The percent-decoded value of switch name in query (malloc'ed), or NULL
+ * when it is absent, empty or badly escaped. */
+static char *query_value(const char *query, const char *name)
+{
+	size_t nlen = strlen(name);
+	const char *p = query;
+
+	while (p && *p) {
+		size_t len = strcspn(p, "&");
+
+		if (len > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=')
+			return len > nlen + 1 ?
+			       util_pct_decode(p + nlen + 1, len - nlen - 1) : NULL;
+		p += len;
+		if (*p == '&')
+			p++;
+	}
+	return NULL;
+}
+
+static int holding(const struct conn *c, const char *name)
+{
+	return !c->closing && c->resp_active && c->phase == PH_HOLD &&
+	       strcmp(hold_name(c), name) == 0;
+}
+
+static size_t count_holding(const struct server *srv, const char *name)
+{
+	const struct conn *c;
+	size_t n = 0;
+
+	for (c = srv->conns; c; c = c->next)
+		n += (size_t)holding(c, name);
+	return n;
+}
+
+/* Lets every response held under name go on. */
+static void resume_holding(struct server *srv, const char *name)
+{
+	struct conn *c, *next;
+
+	for (c = srv->conns; c; c = next) {
+		next = c->next;   /* pump may close c, which unlinks it */
+		if (!holding(c, name))
+			continue;
+		c->phase = PH_SEND;
+		c->rate_t0 = uv_now(&srv->loop);   /* no burst after a hold */
+		c->rate_sent0 = c->sent;
+		pump(c);
+	}
+}
+
+/* GET /_release?name=NAME: marks NAME released (for good) and answers
+ * "released K" with the number of responses it lets go on; *name is set
+ * for the caller to resume them once the request is logged. */
+static int plan_release(struct conn *c, const struct request *req,
+                        char **name, time_t now)
+{
+	char text[64];
+	size_t k;
+
+	*name = query_value(req->query, "name");
+	if (!*name)
+		return plan_error(&c->plan, 400, "_release needs name=NAME", now);
+	k = count_holding(c->srv, *name);
+	if (state_release(&c->srv->state, *name) < 0)
+		return -1;
+	snprintf(text, sizeof(text), "released %zu", k);
+	return plan_error(&c->plan, 200, text, now);
+}
+
 /* Parses a head from rbuf if complete and starts its response. */
 static void try_parse(struct conn *c)
 {
 	struct request req;
 	enum req_result rr;
-	char *key = NULL;
+	char *key = NULL, *release = NULL;
 	time_t now = time(NULL);
 	int rc = 0;
 
@@ -275,7 +357,10 @@ static void try_parse(struct conn *c)
 	if (rr == REQ_OK) {
 		c->rlen -= req.consumed;
 		memmove(c->rbuf, c->rbuf + req.consumed, c->rlen);
-		rc = plan_request(c, &req, &key, now);
+		if (req.path && strcmp(req.path, "/_release") == 0)
+			rc = plan_release(c, &req, &release, now);
+		else
+			rc = plan_request(c, &req, &key, now);
 	} else if (rr == REQ_BAD) {
 		rc = plan_error(&c->plan, 400, "bad request", now);
 	} else if (rr == REQ_TOO_LARGE) {
@@ -295,6 +380,8 @@ static void try_parse(struct conn *c)
 
 	/* Logged before any byte of the response leaves. */
 	log_request(c, rr == REQ_OK || rr == REQ_BAD ? &req : NULL, key);
+	if (release && c->plan.status == 200)
+		resume_holding(c->srv, release);
 	c->resp_active = 1;
 	c->end_logged = 0;
 	c->pos = c->plan.first;
@@ -308,6 +395,7 @@ static void try_parse(struct conn *c)
 	c->phase = c->plan.sw.hdr_stall_ms ? PH_HDR_STALL : PH_SEND;
 out:
 	free(key);
+	free(release);
 	request_free(&req);
 	if (c->closing || !c->resp_active)
 		return;
@@ -388,6 +476,7 @@ static size_t fill(struct conn *c, size_t limit, const char **data)
 enum gate {
 	GATE_GO,
 	GATE_STALL,   /* at the stall= offset */
+	GATE_HOLD,    /* at a hold= offset */
 	GATE_CUT,     /* at a fin=/rst=/every= cut */
 	GATE_RATE     /* rate= allowance used up */
 };
@@ -446,6 +535,19 @@ static enum gate gate(struct conn *c, uint64_t *limit, struct gate_info *gi)
 			return GATE_STALL;
 		if (sw->stall - pos < *limit)
 			*limit = sw->stall - pos;
+	}
+	if (r && sw->nhold > 0 &&
+	    !state_is_released(&c->srv->state, hold_name(c))) {
+		for (i = 0; i < sw->nhold; i++) {
+			uint64_t o = sw->hold[i];
+
+			if (o < pos || o >= p->end || state_offset_held(r, o))
+				continue;
+			if (o == pos)
+				return GATE_HOLD;
+			if (o - pos < *limit)
+				*limit = o - pos;
+		}
 	}
 
 	if (p->every_active && UINT64_MAX - p->first > sw->every) {
@@ -508,8 +610,17 @@ static void act_on_gate(struct conn *c, enum gate g,
 	case GATE_STALL:
 		c->res->stall_fired = 1;
 		c->phase = PH_STALL;
+		log_mark(c->srv->log, "stall", c->n, c->id, c->pos, NULL);
 		if (c->plan.sw.stall_ms)
 			uv_timer_start(&c->timer, on_timer, c->plan.sw.stall_ms, 0);
+		break;
+	case GATE_HOLD:
+		if (state_mark_held(c->res, c->pos) < 0) {
+			conn_close(c, "error");
+			return;
+		}
+		c->phase = PH_HOLD;
+		log_mark(c->srv->log, "hold", c->n, c->id, c->pos, hold_name(c));
 		break;
 	case GATE_CUT:
 		if (gi->offset_hit && state_mark_fired(c->res, c->pos) < 0) {
@@ -747,6 +858,7 @@ static void on_timer(uv_timer_t *t)
 		break;
 	case PH_IDLE:
 	case PH_SEND:
+	case PH_HOLD:
 		break;
 	}
 }

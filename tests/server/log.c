@@ -28,9 +28,18 @@
  *            fin           cut by fin=/every= with a graceful close
  *            rst           cut by rst=/every= with a reset
  *            stall-closed  the client closed during a stall= hold
+ *            hold-closed   the client closed during a hold= hold
  *            client-closed the client closed or reset the connection
  *            shutdown      the server was stopped (SIGTERM/SIGINT)
  *            error         a local error (out of memory, socket error)
+ *
+ * {"ev":"stall", ...} when a response stops at its stall= offset, and
+ * {"ev":"hold", ...} when it stops at a hold= offset (until released):
+ *   n, conn  as in the matching req record
+ *   t        milliseconds since the server started
+ *   offset   the body offset of the next byte (every byte before it was
+ *            handed to the socket)
+ *   name     (hold only) the hold name that releases it
  *
  * Offsets and counters are printed as exact integers (cJSON raw values),
  * not through doubles.
@@ -228,6 +237,31 @@ void log_end(struct tsrv_log *log, uint64_t n, uint64_t conn, uint64_t sent,
 	    add_u64(obj, "conn", conn) < 0 ||
 	    add_u64(obj, "sent", sent) < 0 ||
 	    !cJSON_AddStringToObject(obj, "how", how)) {
+		if (!log->failed)
+			msg_error("out of memory building a log record");
+		log->failed = 1;
+		goto out;
+	}
+	emit(log, obj);
+out:
+	cJSON_Delete(obj);
+}
+
+void log_mark(struct tsrv_log *log, const char *ev, uint64_t n,
+              uint64_t conn, uint64_t offset, const char *name)
+{
+	cJSON *obj = NULL;
+
+	if (!log || log->fd < 0)
+		return;
+	obj = cJSON_CreateObject();
+	if (!obj ||
+	    !cJSON_AddStringToObject(obj, "ev", ev) ||
+	    add_u64(obj, "n", n) < 0 ||
+	    add_u64(obj, "conn", conn) < 0 ||
+	    add_u64(obj, "t", now_ms() - log->start_ms) < 0 ||
+	    add_u64(obj, "offset", offset) < 0 ||
+	    (name && !cJSON_AddStringToObject(obj, "name", name))) {
 		if (!log->failed)
 			msg_error("out of memory building a log record");
 		log->failed = 1;

@@ -33,6 +33,11 @@ void log_req(struct tsrv_log *log, const struct log_req_rec *rec);
 void log_end(struct tsrv_log *log, uint64_t n, uint64_t conn, uint64_t sent,
              const char *how);
 
+/* A record of something that happened to response n: ev "stall" or
+ * "hold", with the body offset and (name non-NULL) the hold name. */
+void log_mark(struct tsrv_log *log, const char *ev, uint64_t n,
+              uint64_t conn, uint64_t offset, const char *name);
+
 /* Closes and frees; accepts NULL. */
 void log_close(struct tsrv_log *log);
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <uv.h>
 
@@ -33,6 +34,7 @@
 static const char usage_text[] =
 	"Usage: testsrv --port-file FILE [--port N] [--bind ADDR] [--log FILE]"
 	" [--quiet]\n"
+	"               [--closed-port-file FILE]\n"
 	"       testsrv --gen --size N [--seed S] [--version V] [--offset O]"
 	" [--lines]\n"
 	"\n"
@@ -43,6 +45,9 @@ static const char usage_text[] =
 	"  --bind ADDR       address to listen on (default 127.0.0.1)\n"
 	"  --log FILE        write the request log (JSON lines) to FILE\n"
 	"  --quiet           no notes on stderr\n"
+	"  --closed-port-file FILE\n"
+	"                    also bind a port that never listens (connections\n"
+	"                    to it are refused) and write it to FILE\n"
 	"  --gen             print body bytes O..N-1 of resource (S, V) and exit\n"
 	"  --size N          body size, K/M/G suffixes (with --gen)\n"
 	"  --seed S          seed (default 1)\n"
@@ -52,7 +57,7 @@ static const char usage_text[] =
 	"  --help            this text\n";
 
 struct options {
-	const char *port_file, *bind, *log;
+	const char *port_file, *bind, *log, *closed_port_file;
 	uint64_t port;
 	int quiet, gen, lines, has_size;
 	uint64_t size, seed, version, offset;
@@ -101,6 +106,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->lines = 1;
 			takes = 0;
 		} else if (strcmp(a, "--port-file") != 0 &&
+		           strcmp(a, "--closed-port-file") != 0 &&
 		           strcmp(a, "--port") != 0 && strcmp(a, "--bind") != 0 &&
 		           strcmp(a, "--log") != 0 && strcmp(a, "--size") != 0 &&
 		           strcmp(a, "--seed") != 0 &&
@@ -115,6 +121,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		i++;
 		if (strcmp(a, "--port-file") == 0)
 			o->port_file = v;
+		else if (strcmp(a, "--closed-port-file") == 0)
+			o->closed_port_file = v;
 		else if (strcmp(a, "--bind") == 0)
 			o->bind = v;
 		else if (strcmp(a, "--log") == 0)
@@ -246,6 +254,10 @@ static void stop_server(struct server *srv)
 		uv_close((uv_handle_t *)&srv->listener, on_handle_closed);
 		srv->listener_open = 0;
 	}
+	if (srv->closed_fd >= 0) {
+		close(srv->closed_fd);
+		srv->closed_fd = -1;
+	}
 	if (srv->signals_open) {
 		uv_close((uv_handle_t *)&srv->sigterm, on_handle_closed);
 		uv_close((uv_handle_t *)&srv->sigint, on_handle_closed);
@@ -272,12 +284,70 @@ static void close_leftover(uv_handle_t *h, void *arg)
 	}
 }
 
+/* The port a bound handle got. */
+static int port_of(uv_tcp_t *h, int *port)
+{
+	struct sockaddr_storage bound;
+	int len = (int)sizeof(bound);
+	int rc = uv_tcp_getsockname(h, (struct sockaddr *)&bound, &len);
+
+	if (rc < 0)
+		return rc;
+	if (bound.ss_family == AF_INET6)
+		*port = ntohs(((struct sockaddr_in6 *)&bound)->sin6_port);
+	else
+		*port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
+	return 0;
+}
+
+/*
+ * --closed-port-file: a socket bound to a free port of the listening
+ * address that never listens, so a connection to it is refused (RST) for
+ * as long as the server runs.  A plain socket without SO_REUSEADDR (which
+ * libuv would set): then no other socket can bind the port meanwhile, not
+ * even one with SO_REUSEADDR.  A dependable "nothing listens here".
+ */
+static int bind_closed(struct server *srv, const struct options *o,
+                       int *port)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_storage bound;
+	socklen_t len = sizeof(bound);
+	int rc, fd;
+
+	memset(&ss, 0, sizeof(ss));
+	memset(&bound, 0, sizeof(bound));
+	if (strchr(o->bind, ':'))
+		rc = uv_ip6_addr(o->bind, 0, (struct sockaddr_in6 *)&ss);
+	else
+		rc = uv_ip4_addr(o->bind, 0, (struct sockaddr_in *)&ss);
+	if (rc < 0) {
+		msg_error("bad bind address %s", o->bind);
+		return -1;
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	srv->closed_fd = fd;
+	if (bind(fd, (struct sockaddr *)&ss, ss.ss_family == AF_INET6 ?
+	         sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&bound, &len) < 0)
+		goto fail;
+	if (bound.ss_family == AF_INET6)
+		*port = ntohs(((struct sockaddr_in6 *)&bound)->sin6_port);
+	else
+		*port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
+	return 0;
+fail:
+	msg_error("cannot bind a closed port on %s: %s", o->bind,
+	          strerror(errno));
+	return -1;
+}
+
 static int listen_on(struct server *srv, const struct options *o,
                      int *port)
 {
 	struct sockaddr_storage ss;
-	struct sockaddr_storage bound;
-	int len = (int)sizeof(bound);
 	int rc;
 
 	if (strchr(o->bind, ':'))
@@ -299,13 +369,9 @@ static int listen_on(struct server *srv, const struct options *o,
 	rc = uv_listen((uv_stream_t *)&srv->listener, 1024, http_on_connection);
 	if (rc < 0)
 		goto fail;
-	rc = uv_tcp_getsockname(&srv->listener, (struct sockaddr *)&bound, &len);
+	rc = port_of(&srv->listener, port);
 	if (rc < 0)
 		goto fail;
-	if (bound.ss_family == AF_INET6)
-		*port = ntohs(((struct sockaddr_in6 *)&bound)->sin6_port);
-	else
-		*port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
 	return 0;
 fail:
 	msg_error("cannot listen on %s:%" PRIu64 ": %s", o->bind, o->port,
@@ -333,12 +399,13 @@ static int start_signals(struct server *srv)
 static int run_server(const struct options *o)
 {
 	struct server *srv = calloc(1, sizeof(*srv));
-	int rc = 1, port = 0, err;
+	int rc = 1, port = 0, cport = 0, err;
 
 	if (!srv) {
 		msg_error("out of memory");
 		return 1;
 	}
+	srv->closed_fd = -1;
 	raise_fd_limit();
 	body_init();
 	err = uv_loop_init(&srv->loop);
@@ -356,6 +423,11 @@ static int run_server(const struct options *o)
 		msg_error("cannot install signal handlers");
 		goto stop;
 	}
+	/* The closed port's file first: a test waits for the port file. */
+	if (o->closed_port_file &&
+	    (bind_closed(srv, o, &cport) < 0 ||
+	     write_port_file(o->closed_port_file, cport) < 0))
+		goto stop;
 	if (listen_on(srv, o, &port) < 0)
 		goto stop;
 	if (write_port_file(o->port_file, port) < 0)

@@ -40,28 +40,80 @@ struct res_state *state_get(struct state_table *t, const char *key)
 	return r;
 }
 
-int state_offset_fired(const struct res_state *r, uint64_t offset)
+static int offsets_have(const uint64_t *a, size_t n, uint64_t offset)
 {
 	size_t i;
 
-	for (i = 0; i < r->nfired; i++)
-		if (r->fired[i] == offset)
+	for (i = 0; i < n; i++)
+		if (a[i] == offset)
 			return 1;
 	return 0;
 }
 
-int state_mark_fired(struct res_state *r, uint64_t offset)
+static int offsets_add(uint64_t **a, size_t *n, size_t *cap, uint64_t offset)
 {
-	if (r->nfired == r->capfired) {
-		size_t cap = r->capfired ? r->capfired * 2 : 8;
-		uint64_t *f = realloc(r->fired, cap * sizeof(*f));
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 8;
+		uint64_t *f = realloc(*a, c * sizeof(*f));
 
 		if (!f)
 			return -1;
-		r->fired = f;
-		r->capfired = cap;
+		*a = f;
+		*cap = c;
 	}
-	r->fired[r->nfired++] = offset;
+	(*a)[(*n)++] = offset;
+	return 0;
+}
+
+int state_offset_fired(const struct res_state *r, uint64_t offset)
+{
+	return offsets_have(r->fired, r->nfired, offset);
+}
+
+int state_mark_fired(struct res_state *r, uint64_t offset)
+{
+	return offsets_add(&r->fired, &r->nfired, &r->capfired, offset);
+}
+
+int state_offset_held(const struct res_state *r, uint64_t offset)
+{
+	return offsets_have(r->held, r->nheld, offset);
+}
+
+int state_mark_held(struct res_state *r, uint64_t offset)
+{
+	return offsets_add(&r->held, &r->nheld, &r->capheld, offset);
+}
+
+int state_is_released(const struct state_table *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->nreleased; i++)
+		if (strcmp(t->released[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+int state_release(struct state_table *t, const char *name)
+{
+	char *copy;
+
+	if (state_is_released(t, name))
+		return 0;
+	if (t->nreleased == t->capreleased) {
+		size_t c = t->capreleased ? t->capreleased * 2 : 8;
+		char **r = realloc(t->released, c * sizeof(*r));
+
+		if (!r)
+			return -1;
+		t->released = r;
+		t->capreleased = c;
+	}
+	copy = strdup(name);
+	if (!copy)
+		return -1;
+	t->released[t->nreleased++] = copy;
 	return 0;
 }
 
@@ -77,9 +129,15 @@ void state_clear(struct state_table *t)
 
 			free(r->key);
 			free(r->fired);
+			free(r->held);
 			free(r);
 			r = next;
 		}
 		t->buckets[b] = NULL;
 	}
+	for (b = 0; b < t->nreleased; b++)
+		free(t->released[b]);
+	free(t->released);
+	t->released = NULL;
+	t->nreleased = t->capreleased = 0;
 }

@@ -17,6 +17,8 @@ struct res_state {
 	uint64_t *fired;        /* owned: fin=/rst= offsets that fired */
 	size_t nfired, capfired;
 	int stall_fired;        /* stall= fired (once per key) */
+	uint64_t *held;         /* owned: hold= offsets that fired */
+	size_t nheld, capheld;
 	struct res_state *next; /* hash chain */
 };
 
@@ -24,6 +26,8 @@ struct res_state {
 
 struct state_table {
 	struct res_state *buckets[STATE_BUCKETS];
+	char **released;        /* owned: hold names released so far */
+	size_t nreleased, capreleased;
 };
 
 /* Finds or creates the state of key.  NULL when out of memory.  The
@@ -34,6 +38,17 @@ int state_offset_fired(const struct res_state *r, uint64_t offset);
 
 /* Records that offset fired.  0, or -1 when out of memory. */
 int state_mark_fired(struct res_state *r, uint64_t offset);
+
+int state_offset_held(const struct res_state *r, uint64_t offset);
+
+/* Records that the hold at offset fired.  0, or -1 when out of memory. */
+int state_mark_held(struct res_state *r, uint64_t offset);
+
+/* Hold names: once released (GET /_release?name=NAME), a name stays
+ * released, so a hold reached later passes at once.  state_release
+ * returns 0, or -1 when out of memory. */
+int state_release(struct state_table *t, const char *name);
+int state_is_released(const struct state_table *t, const char *name);
 
 /* Frees every entry; the table is empty (and reusable) afterwards. */
 void state_clear(struct state_table *t);
