@@ -285,10 +285,12 @@ journal_load(const char *path, struct journal *j)
     memset(j, 0, sizeof *j);
     if (f == NULL)
         return errno;
-    n = fread(buf, 1, sizeof buf - 1, f);
-    bool too_long = !feof(f);
+    /* One byte more than fits is asked for: getting it means too long (a
+     * full buffer would not say, as feof() is not set by a read that
+     * stops exactly at the end). */
+    n = fread(buf, 1, sizeof buf, f);
     fclose(f);
-    if (too_long)
+    if (n == sizeof buf)
         return EINVAL;
     buf[n] = '\0';
     return journal_decode(buf, j) ? 0 : EINVAL;
