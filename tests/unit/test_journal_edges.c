@@ -265,6 +265,16 @@ test_save_failures(const char *dir)
     journal_clear(&k);
     unlink(path);
 
+    /* The text cannot be made (cJSON out of memory): nothing is written. */
+    cJSON_Hooks hooks = { .malloc_fn = t_malloc, .free_fn = t_free };
+    cJSON_InitHooks(&hooks);
+    calls = 0;
+    fail_at = 1;
+    CHECK(journal_save(path, &j, -1, NULL) == ENOMEM);
+    fail_at = 0;
+    cJSON_InitHooks(NULL);
+    CHECK(live == 0 && access(tmp, F_OK) != 0 && access(path, F_OK) != 0);
+
     /* The directory does not exist. */
     char *nodir = path_in(dir, "missing/j");
     CHECK(journal_save(nodir, &j, -1, NULL) == ENOENT);
