@@ -105,7 +105,7 @@ static const char *const wrapped[] = {
 };
 
 /* gcov's, in a --coverage build; NULL otherwise. */
-extern void __gcov_dump(void) __attribute__((weak));
+extern void __gcov_dump(void) __attribute__((weak));    // NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): gcov's name
 
 static int
 bad_spec(const char *rule, const char *why)
@@ -155,14 +155,14 @@ parse_rule(char *text, struct rule *r)
         *colon = '\0';
         if (strlen(colon + 1) >= sizeof r->filter || colon[1] == '\0')
             return bad_spec(colon + 1, "empty or too long a filter");
-        strcpy(r->filter, colon + 1);
+        snprintf(r->filter, sizeof r->filter, "%s", colon + 1);
     }
     bool known = false;
     for (size_t i = 0; i < sizeof wrapped / sizeof wrapped[0]; i++)
         known = known || strcmp(text, wrapped[i]) == 0;
     if (!known)
         return bad_spec(text, "not a function haul's fault build wraps");
-    strcpy(r->func, text);
+    snprintf(r->func, sizeof r->func, "%s", text);    /* a name of wrapped[]: it fits */
     return 0;
 }
 
@@ -178,7 +178,7 @@ fault_configure(const char *spec)
         return 0;
     if (strlen(spec) >= sizeof buf)
         return bad_spec(spec, "too long");
-    strcpy(buf, spec);
+    snprintf(buf, sizeof buf, "%s", spec);
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok != NULL;
          tok = strtok_r(NULL, ",", &save)) {
         if (n == MAX_RULES)
@@ -197,6 +197,15 @@ fault_fired(void)
     return atomic_load(&fired);
 }
 
+/* Once the process ends no call fails: gcov writes its counters then, with
+ * allocations of its own (an atexit function runs before the destructors
+ * that write them). */
+static void
+disarm(void)
+{
+    atomic_store(&nrules, 0);
+}
+
 __attribute__((constructor)) static void
 fault_from_environment(void)
 {
@@ -204,6 +213,7 @@ fault_from_environment(void)
     trace = t != NULL && *t != '\0' && strcmp(t, "0") != 0;
     if (fault_configure(getenv("HAUL_FAULT")) != 0)
         _exit(2);
+    atexit(disarm);
 }
 
 static const char *
@@ -538,6 +548,7 @@ WRAP_DECL(_Noreturn void, _exit, (int status));
 _Noreturn void
 __wrap__exit(int status)
 {
+    disarm();
     if (__gcov_dump != NULL)
         __gcov_dump();
     __real__exit(status);
@@ -547,6 +558,7 @@ WRAP_DECL(int, raise, (int sig));
 int
 __wrap_raise(int sig)
 {
+    disarm();
     if (__gcov_dump != NULL)
         __gcov_dump();
     return __real_raise(sig);

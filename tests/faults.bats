@@ -139,6 +139,28 @@ ranges_of() {
 	run -0 ranges_of /faults/full
 	assert_output "-
 bytes=$have-"
+	# The same at a server's pace: the bytes of one loop turn are gathered
+	# and written after it, so the failure is found outside the write.
+	local slow="$TESTSRV_URL/faults/full-slow?size=4M&seed=6&rate=2M"
+	run -13 --separate-stderr with_fault 'pwritev:file@3=ENOSPC' -o "$PWD/g" "$slow"
+	have=$(stat -c %s g.part)
+	((have > 1024 && have < 1048576)) || fail "g.part holds $have bytes"
+	assert_equal "$stderr" "haul: $PWD/g.part: No space left on device after $(awk -v n="$have" 'BEGIN { printf "%.1f KiB", n / 1024 }') written; run again with -c to continue once there is space"
+	run -0 --separate-stderr haul -c -o "$PWD/g" "${slow%&rate=2M}"
+	assert_equal "$(sha256_of g)" "$(gen_sha 4M 6)"
+}
+
+@test "the last bytes cannot be written when the body is complete: the part is kept, -c finishes" {
+	# 20 KiB: a 16 KiB piece and a 4 KiB one, gathered, written at the end.
+	local url="$TESTSRV_URL/faults/last?size=20K&seed=18"
+	run -4 --separate-stderr with_fault 'pwritev:file=EIO' -o "$PWD/f" "$url"
+	assert_equal "${stderr_lines[0]}" "haul: $PWD/f.part: Input/output error"
+	assert_equal "${stderr_lines[1]}" "haul: $url: kept $PWD/f.part; run again with -c to continue"
+	run -13 --separate-stderr with_fault 'pwritev:file=ENOSPC' -o "$PWD/g" "$url"
+	assert_equal "$stderr" "haul: $PWD/g.part: No space left on device"
+	assert_file_exist g.part
+	run -0 --separate-stderr haul -c -o "$PWD/g" "$url"
+	assert_equal "$(sha256_of g)" "$(gen_sha 20K 18)"
 }
 
 @test "a quota or file-size limit is exit 13 too; an I/O error is exit 4; both keep the part for -c" {
@@ -223,6 +245,11 @@ bytes=$next-"
 	assert_file_not_exist f.part
 	run -0 ranges_of /faults/open
 	assert_equal "$output" "-"
+	# An empty body opens its file only at the end.
+	local empty="$TESTSRV_URL/faults/open-empty?size=0"
+	run -4 --separate-stderr with_fault "open:$PWD/e.part=EACCES" -o "$PWD/e" "$empty"
+	assert_equal "$stderr" "haul: $empty: cannot write $PWD/e.part: Permission denied"
+	assert_file_not_exist e
 }
 
 @test "a socket libuv cannot watch fails that attempt only: the retry finishes byte-exact" {
@@ -311,4 +338,15 @@ bytes=$next-"
 	assert_equal "$stderr" "haul: --events $PWD/e2.json: Permission denied"
 	run -0 testsrv_requests /faults/events-open
 	assert_output ""
+}
+
+@test "-x 4 and the disk fills up while the parts are written: exit 13, -c continues every part" {
+	local url="$TESTSRV_URL/faults/parts?size=8M&seed=16"
+	run -13 --separate-stderr with_fault 'pwrite:file@3=ENOSPC' -x 4 -o "$PWD/f" "$url"
+	assert_regex "$stderr" "^haul: $PWD/f\\.part: No space left on device after [0-9.]+ [KM]iB written; run again with -c to continue once there is space$"
+	run -0 jq '.segments | length' f.part.haul
+	assert_output 4
+	run -0 --separate-stderr haul -c -x 4 -o "$PWD/f" "$url"
+	assert_equal "$stderr" ""
+	assert_equal "$(sha256_of f)" "$(gen_sha 8M 16)"
 }

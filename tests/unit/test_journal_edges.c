@@ -180,11 +180,17 @@ test_copy_and_encode(void)
     j.seg[0] = (struct journal_segment){ .start = 0, .end = 10, .end_known = true, .next = 10 };
     j.seg[1] = (struct journal_segment){ .start = 10, .next = 12 };
     char *text = journal_encode(&j);
-    CHECK(text != NULL && strstr(text, "\"total\":\t\"\"") != NULL);
-    CHECK(text != NULL && journal_decode(text, &k) && strcmp(k.url, "") == 0 &&
-          k.final_url == NULL && !k.total_known && k.nsegments == 2 && !k.seg[1].end_known &&
-          k.seg[1].next == 12);
+    CHECK(text != NULL);
+    if (text == NULL)
+        return;    /* the rest reads it */
+    CHECK(strstr(text, "\"total\":\t\"\"") != NULL);
+    bool ok = journal_decode(text, &k);
     xfree(text);
+    CHECK(ok);
+    if (!ok)
+        return;
+    CHECK(strcmp(k.url, "") == 0 && k.final_url == NULL && !k.total_known &&
+          k.nsegments == 2 && !k.seg[1].end_known && k.seg[1].next == 12);
 
     struct journal c;
     journal_copy(&c, &k);
@@ -292,7 +298,8 @@ test_save_failures(const char *dir)
     char *in = path_in(path, "x");
     int fd0 = open(in, O_WRONLY | O_CREAT, 0600);
     CHECK(fd0 >= 0);
-    close(fd0);
+    if (fd0 >= 0)
+        close(fd0);
     CHECK(journal_save(path, &j, -1, NULL) == EISDIR);
     CHECK(access(tmp, F_OK) != 0);
     unlink(in);
