@@ -39,7 +39,7 @@
  * The same build measures coverage (make coverage): gcov writes its
  * counters at exit(), so a haul that ends with _exit() (out of memory, a
  * second Ctrl-C) or raise(SIGPIPE) would lose them.  _exit and raise are
- * wrapped too, to write them first (__gcov_dump(), when linked).
+ * wrapped too, to write them first.
  */
 #include "config.h"
 
@@ -104,8 +104,14 @@ static const char *const wrapped[] = {
     "cJSON_Print", "cJSON_PrintUnformatted",
 };
 
-/* gcov's, in a --coverage build; NULL otherwise. */
-extern void __gcov_dump(void) __attribute__((weak));    // NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): gcov's name
+/* gcov's, in the build of make coverage (which defines HAUL_COVERAGE: a
+ * weak reference would not pull it out of libgcov.a). */
+#ifdef HAUL_COVERAGE
+extern void __gcov_dump(void);    // NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): gcov's name
+#define coverage_dump() __gcov_dump()
+#else
+#define coverage_dump() ((void)0)
+#endif
 
 static int
 bad_spec(const char *rule, const char *why)
@@ -549,8 +555,7 @@ _Noreturn void
 __wrap__exit(int status)
 {
     disarm();
-    if (__gcov_dump != NULL)
-        __gcov_dump();
+    coverage_dump();
     __real__exit(status);
 }
 
@@ -559,7 +564,6 @@ int
 __wrap_raise(int sig)
 {
     disarm();
-    if (__gcov_dump != NULL)
-        __gcov_dump();
+    coverage_dump();
     return __real_raise(sig);
 }
