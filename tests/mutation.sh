@@ -173,7 +173,8 @@ run_bats() {
 
 # Interrupted: put the file under mutation back.
 file=
-trap '[ -n "$file" ] && [ -f "$file.orig" ] && mv "$file.orig" "$file"; exit 130' INT TERM
+# (cp, not mv: the file must be newer than the mutant's object for make.)
+trap '[ -n "$file" ] && [ -f "$file.orig" ] && cp "$file.orig" "$file" && rm -f "$file.orig"; exit 130' INT TERM
 
 # resume.bats without any mutant: what fails here fails for every mutant.
 make -s haul >>"$log" 2>&1 || { echo "mutation.sh: haul does not build" >&2; exit 2; }
@@ -221,8 +222,8 @@ for spec in "$@"; do
 			echo "SURVIVED   $what: $(squeeze "$code")"
 		fi
 	done <"$file.mutants"
-	mv "$file.orig" "$file"
-	rm -f "$file.mutants"
+	cp "$file.orig" "$file"
+	rm -f "$file.orig" "$file.mutants"
 	make -s haul $tests >>"$log" 2>&1
 done
 

@@ -43,13 +43,14 @@ haul_bg() {
 }
 
 # haul's exit status with its stdout read for BYTES bytes only:
-# short_reader BYTES ARGS... (run it under `run`).
+# short_reader BYTES ARGS... (run it under `run`).  A haul that never ends
+# is stopped after two minutes (exit 124).
 short_reader() {
 	local bytes=$1
 	shift
 	set -o pipefail
 	# shellcheck disable=SC2086 # the wrapper is a word list
-	${HAUL_WRAPPER:-} "$HAUL" "$@" | head -c "$bytes" >/dev/null
+	timeout 120 ${HAUL_WRAPPER:-} "$HAUL" "$@" | head -c "$bytes" >/dev/null
 }
 
 @test "the reader of stdout goes away: every transfer to stdout ends 141, the queued ones too" {
