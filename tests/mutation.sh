@@ -15,7 +15,7 @@
 # header are rebuilt and run, and, when they all pass, haul is rebuilt and
 # the bats tests of resuming run (tests/resume.bats); then the file is put
 # back (also when interrupted).  A
-# mutant is killed when a test fails (or hangs: 10 minutes), survives when
+# mutant is killed when a test fails (or hangs: 30 minutes), survives when
 # all pass, and is stillborn when it does not compile.
 #
 # The places: FILE:FUNCTION,FUNCTION... (FILE:* for the whole file); by
@@ -151,10 +151,10 @@ run_units() {
 }
 
 # The tests of tests/resume.bats that fail, one name a line (a run that
-# hangs for 10 minutes counts as a failure of "(timeout)").
+# hangs for 30 minutes counts as a failure of "(timeout)").
 bats_failures() {
 	out=$(HAUL=$tree/haul TESTSRV=$tree/tests/server/testsrv HAUL_SRCDIR=$tree \
-		timeout 600 bats --tap tests/resume.bats 2>&1)
+		timeout 1800 bats --tap tests/resume.bats 2>&1)
 	rc=$?
 	printf '%s\n' "$out" >>"$log"
 	printf '%s\n' "$out" | sed -n 's/^not ok [0-9]* //p' | sort
