@@ -88,6 +88,8 @@ parse_size(const char *s, uint64_t *out, const char **why)
         *why = "a byte count must be whole";
         return false;
     }
+    /* Cannot happen while every unit is a power of two: then whole * mult
+     * is at most 2^64 - mult and frac < mult.  Kept for a unit that is not. */
     if (whole * mult > UINT64_MAX - frac) {
         *why = "too large";
         return false;
