@@ -18,7 +18,7 @@
 #define RETRY_FOREVER UINT32_MAX
 
 enum opt_id {
-#define OPT(id, lname, sname, kind, argname, group, help) OPT_##id,
+#define OPT(id, ...) OPT_##id,
 #include "options.def"
 #undef OPT
     OPT_COUNT
