@@ -153,6 +153,17 @@ help_options() {
 	[ -z "$bad" ] || fail "--help does not show:$bad"
 }
 
+@test "docs: each --help topic of the table is one haul prints" {
+	local topic n=0
+	for topic in $(table | awk -F'\t' '$1 == "help" { print $7 }'); do
+		run -0 --separate-stderr "$HAUL" --help "$topic"
+		[ -n "$output" ] && [ "$output" != "$("$HAUL" --help)" ] ||
+			fail "--help $topic prints nothing of its own"
+		n=$((n + 1))
+	done
+	((n > 0)) || fail "no --help topic in the table"
+}
+
 # "group<TAB>tag line" for each .TP entry of the man page's OPTIONS.
 man_option_tags() {
 	man_section OPTIONS | awk '

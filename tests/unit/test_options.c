@@ -325,11 +325,6 @@ check_special(void)
     config_free(&cfg);
     CHECK(parse(&cfg, false, "-L", NULL) == 0);
     config_free(&cfg);
-    /* Every help topic of the table is one --help takes. */
-    for (size_t i = 0; opt_word(&options_table[OPT_HELP], i) != NULL; i++) {
-        CHECK(parse(&cfg, false, "--help", opt_word(&options_table[OPT_HELP], i)) == 0);
-        config_free(&cfg);
-    }
     char want[] = "--memstats-interval=1", dashes[] = "--", plain[] = "--memstats",
          longer[] = "--memstatsx";
     char *with[] = { plain, want, NULL };
