@@ -70,10 +70,16 @@ config_free(struct config *cfg)
         xfree(cfg->jobs[i].output);
     }
     xfree(cfg->jobs);
-    /* The strings and lists of the rows, and those of the special ones. */
+    /* The strings and lists of the rows (each field once: two options may
+     * share one), and those of the special options. */
     for (int id = 0; id < OPT_COUNT; id++) {
         const struct opt_def *o = &options_table[id];
         void *p = (char *)cfg + o->off;
+        bool freed = false;
+        for (int k = 0; k < id; k++)
+            freed = freed || (options_table[k].store == o->store && options_table[k].off == o->off);
+        if (freed)
+            continue;
         if (o->store == ST_STR) {
             xfree(*(char **)p);
         } else if (o->store == ST_STRV) {
@@ -365,6 +371,7 @@ static apply_fn *const handlers[] = {
     [OT_CHOICE] = apply_choice,
     [OT_SPECIAL] = apply_special,
 };
+_Static_assert(sizeof handlers / sizeof handlers[0] == OT_SPECIAL + 1, "a handler per type");
 
 /* One option with its value (NULL: none given) from the command line. */
 static int

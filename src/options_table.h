@@ -29,7 +29,7 @@ enum opt_type {
     OT_SIZE,        /* parse_size(): bytes in [.min, .max] */
     OT_DURATION,    /* parse_duration_ms(): milliseconds in [.min, .max] */
     OT_CHOICE,      /* one of .choices: its value is stored */
-    OT_SPECIAL,     /* code of its own in options.c: apply_special() */
+    OT_SPECIAL,     /* code of its own in options.c: apply_special(); last */
 };
 
 /* Whether an option takes a value, derived from the row (opt_arg_kind). */
