@@ -45,6 +45,7 @@ complete -c haul -l retry -x -a 'inf' -d 'Retries without progress, N or inf (de
 complete -c haul -l retry-delay -x -d 'Base delay of retries; alone: fixed (default 1)'
 complete -c haul -l retry-max-delay -x -d 'Longest delay between retries (default 30)'
 complete -c haul -l stall-timeout -x -d 'Retry after SECS with no byte, 0: off (default 30)'
+complete -c haul -l retry-connrefused -d 'Retry a refused connection before any answer too'
 
 # Reports and messages
 complete -c haul -s q -l quiet -d 'Print errors only'

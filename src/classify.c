@@ -1,5 +1,5 @@
 /*
- * classify.c - failure classes; see classify.h and DESIGN-NOTES §4.
+ * classify.c - failure classes; see classify.h.
  */
 #include "config.h"
 
@@ -110,6 +110,13 @@ classify_http(int status, struct failure_class *out)
         set(out, HAUL_EXIT_HTTP, true, false, DISC_HTTP);
     else
         set(out, HAUL_EXIT_HTTP, false, false, DISC_NONE);
+}
+
+bool
+classify_refusal_final(int curl_code, int os_errno, bool contacted, bool retry_connrefused)
+{
+    return curl_code == CURLE_COULDNT_CONNECT && os_errno == ECONNREFUSED && !contacted &&
+           !retry_connrefused;
 }
 
 const char *

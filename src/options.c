@@ -57,7 +57,6 @@ struct parse_state {
     struct strlist urls;
     struct strlist outputs;      /* -o values, in order */
     char *input_file;
-    bool seen[OPT_COUNT];        /* given on the command line */
 };
 
 void
@@ -381,7 +380,7 @@ apply(struct parse_state *st, enum opt_id id, const char *value)
 
     if (value == NULL && o->implicit != NULL)
         value = o->implicit;
-    st->seen[id] = true;
+    st->cfg->given[id] = true;
     return handlers[o->type](st, id, value);
 }
 
@@ -585,7 +584,7 @@ finish(struct parse_state *st)
 {
     struct config *cfg = st->cfg;
 
-    if (st->seen[OPT_MEMSTATS_INTERVAL])
+    if (cfg->given[OPT_MEMSTATS_INTERVAL])
         cfg->memstats = true;
     if (cfg->help) {
         if (st->urls.n > 0)
@@ -598,7 +597,7 @@ finish(struct parse_state *st)
         msg_usage_error("-o %s has no URL to go with it", st->outputs.v[st->urls.n]);
         return HAUL_EXIT_USAGE;
     }
-    cfg->retry_fixed = st->seen[OPT_RETRY_DELAY] && !st->seen[OPT_RETRY_MAX_DELAY];
+    cfg->retry_fixed = cfg->given[OPT_RETRY_DELAY] && !cfg->given[OPT_RETRY_MAX_DELAY];
     if (!cfg->retry_fixed && cfg->retry_max_delay_ms < cfg->retry_delay_ms) {
         msg_usage_error("--retry-max-delay is shorter than --retry-delay");
         return HAUL_EXIT_USAGE;

@@ -39,6 +39,7 @@ struct job {
 struct config {
     struct job *jobs;
     size_t njobs;
+    bool given[OPT_COUNT];          /* the options on the command line */
 
     /* Output */
     bool remote_name;
@@ -78,6 +79,7 @@ struct config {
     uint64_t retry_max_delay_ms;
     bool retry_fixed;               /* --retry-delay given alone */
     uint64_t stall_timeout_ms;
+    bool retry_connrefused;         /* a refusal at first contact is retried too */
 
     /* Reports */
     enum msg_level level;

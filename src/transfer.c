@@ -1115,6 +1115,7 @@ attempt_ended(struct transfer *t, CURLcode result)
     bool bounded = a->ask.range_last_set;
     bool verify_open = t->verify_pending;
     bool in_head = attempt_in_head(a);
+    bool answered = status > 0 || a->received > 0;
     uint64_t body_end = a->body_off;
     /* The answer says the resource is no longer than what is held. */
     bool shrank = status == 416 ||
@@ -1155,6 +1156,8 @@ attempt_ended(struct transfer *t, CURLcode result)
     if (f.live != 0)
         t->stats->attempts_leaking++;
 
+    if (answered)
+        t->answered = true;
     if (t->state != XS_ACTIVE)
         return;
 
@@ -1340,6 +1343,13 @@ attempt_ended(struct transfer *t, CURLcode result)
         return;
     }
     note_disconnect(t, cls.kind, what);
+    if (classify_refusal_final((int)result, (int)os_errno,
+                               t->answered || held_bytes(t) > 0 || t->verify_pending,
+                               t->cfg->retry_connrefused)) {
+        fail(t, cls.exit_code, "%s: connection refused (%s); not retried at first contact: "
+             "--retry-connrefused retries it", t->display_url, what);
+        return;
+    }
     if (cls.kind == DISC_RST)
         snprintf(what, sizeof what, "connection reset");
     else if (cls.kind == DISC_FIN)

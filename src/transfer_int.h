@@ -159,6 +159,8 @@ struct transfer {
     uint64_t shorter_mark;            /* bytes held when a 416 said the resource is
                                        * shorter: see attempt_progress() */
     uint32_t limited_failures;        /* of the DNS/TLS kind */
+    bool answered;                    /* a server answered some attempt of this
+                                       * run: a refusal is then an outage */
     uint64_t retry_at_ms;
     uint64_t deadline_ms;             /* --max-time, or UINT64_MAX */
     uint64_t rate_limit;              /* current per-transfer cap, bytes/s */
