@@ -2,37 +2,53 @@
 # shellcheck shell=bash disable=SC1091
 # bench/bench.sh - haul against curl, wget2 (and aria2c) on loopback.
 #
-# Usage: bench/bench.sh [--quick] [--runs N] [--cases LIST] [--write]
+# Usage: bench/bench.sh [--quick] [--runs N] [--case LIST] [--write]
 #                       [--streams N] [--duration SECS] [--dir DIR] [--keep]
-#        make bench BENCH_ARGS='--quick'
+#                       [--no-wait] [--serve]
+#        make bench BENCH_ARGS='--case small-files --runs 3'
 #
-# Starts a private nginx on a free loopback port (generated config in a
-# temporary directory, sendfile on, gzip off, access log off), generates the
-# files it serves from /dev/urandom, and runs haul, curl, wget2 and, when it
-# is installed, aria2c on the same cases, several runs each, the tools in a
-# different (rotated) order on every run.  Prints a markdown report of the
-# medians with haul's ratio to curl and to wget2 and the targets, each marked
-# PASS or MISS.  This is a benchmark, not a test: `make check` never runs it.
+# Starts a private nginx on free loopback ports (generated config in a
+# temporary directory, sendfile on, gzip off, access log off; plain HTTP, and
+# HTTPS with HTTP/1.1 only and with HTTP/2 under a certificate made here with
+# openssl), generates the files it serves from /dev/urandom, and runs haul,
+# curl, wget2 and, when it is installed, aria2c on the same cases, several
+# runs each, the tools in a different (rotated) order on every run.  Prints a
+# markdown report of the medians and spread with haul's ratio to curl and to
+# wget2 and the targets, each marked PASS or MISS.  This is a benchmark, not
+# a test: `make check` never runs it.
 #
-# Cases (--cases takes names or numbers, comma-separated; default all):
-#   1 big       1 GiB to /dev/null and to a file, and iperf3's loopback
-#               ceiling in the same run
-#   2 par       100 x 10 MiB, 16 at once, to files in a directory
-#   3 slow      1,000 concurrent slow streams (nginx limit_rate 1k) for 15 s:
-#               extra RSS per stream and CPU while they trickle
-#   4 seg       one file from a server limited to 10 MiB/s per connection,
-#               over 1 and over 4 connections (haul -x 4, aria2c -x 4 -s 4)
-#   5 memstats  haul's 1 GiB to /dev/null with --memstats on and off
+# Cases (--case takes names or numbers, comma-separated; default all):
+#   1 big          both of: null (1 GiB to /dev/null, with iperf3's loopback
+#                  ceiling in the same run) and file (1 GiB to a file)
+#   2 par          100 x 10 MiB, 16 at once, to files in a directory
+#   3 slow         1,000 concurrent slow streams (nginx limit_rate 1k) for
+#                  15 s: extra RSS per stream and CPU while they trickle
+#   4 seg          one file from a server limited to 10 MiB/s per connection,
+#                  over 1 and over 4 connections (haul -x 4, aria2c -x 4 -s 4)
+#   5 memstats     haul's 1 GiB to /dev/null with --memstats on and off
+#   6 small-files  5,000 files of 4 KiB, 32 at once, to files: files/s and
+#                  CPU per file
+#   7 tls-h1       1 GiB over HTTPS, HTTP/1.1, to /dev/null, with the
+#                  decryption rate of `openssl speed` as the floor
+#   8 tls-h2       the same over HTTP/2
+#   9 h2-par       100 x 10 MiB over HTTPS, HTTP/2 multiplexed, 16 at once,
+#                  to files (haul and curl -Z)
 #
 # Options:
 #   --quick          smoke run: 1 run, small sizes, 50 short slow streams
 #   --runs N         runs of each tool on each case (default 5; --quick: 1)
-#   --cases LIST     e.g. --cases big,par or --cases 1,2
+#   --case LIST      e.g. --case small-files,tls-h1 or --case 6,7 (also
+#                    spelled --cases)
 #   --streams N      slow streams at once in case 3 (default 1000)
 #   --duration SECS  how long the slow streams trickle (default 15)
 #   --dir DIR        where the temporary directory goes (default $TMPDIR or
 #                    /tmp); output files are written there, so this picks
 #                    the filesystem of the to-a-file figures
+#   --no-wait        do not wait for a quiet machine before each run (for
+#                    quick iterations; the figures are then noisier)
+#   --serve          start nginx with the files of the chosen cases, print
+#                    its URLs and the certificate, and wait (for profiling
+#                    by hand); Ctrl-C stops it
 #   --write          also write the report to bench/RESULTS.md
 #   --keep           keep the temporary directory (logs) and say where
 #
@@ -42,11 +58,13 @@
 # (millisecond resolution) around GNU time (`/usr/bin/time -f %M`), which
 # gives the peak RSS.  Throughput is bytes / wall; output files are checked
 # for their size, and a run that fails or writes the wrong size is left out
-# of the medians and reported.  The slow streams are sampled once a second
-# from /proc/PID/status (VmRSS, VmHWM) and /proc/PID/stat (utime + stime).
+# of the medians and reported.  The spread of a figure is half its
+# interquartile range over the runs, in % of the median.  The slow streams
+# are sampled once a second from /proc/PID/status (VmRSS, VmHWM) and
+# /proc/PID/stat (utime + stime).
 #
-# Needs (Debian 12): nginx-light (or nginx), curl, wget2, iperf3, time,
-# bash, coreutils; aria2 is optional.
+# Needs (Debian 12): nginx-light (or nginx, with the ssl and http2 modules),
+# curl, wget2, iperf3, openssl, time, bash, coreutils; aria2 is optional.
 
 # make bench runs this with $(SHELL), /bin/sh: the rest is bash.
 if [ -z "${BASH_VERSION:-}" ]; then
@@ -69,7 +87,9 @@ RUNS=5
 QUICK=0
 WRITE=0
 KEEP=0
-CASES="big,par,slow,seg,memstats"
+NOWAIT=0
+SERVE=0
+CASES="null,file,par,slow,seg,memstats,small-files,tls-h1,tls-h2,h2-par"
 STREAMS=1000
 DURATION=15
 BASE=${TMPDIR:-/tmp}
@@ -97,14 +117,16 @@ parse_args() {
 		--quick) QUICK=1 ;;
 		--runs) RUNS=${2:?--runs needs a number}; runs_set=1; shift ;;
 		--runs=*) RUNS=${1#*=}; runs_set=1 ;;
-		--cases) CASES=${2:?--cases needs a list}; shift ;;
-		--cases=*) CASES=${1#*=} ;;
+		--case | --cases) CASES=${2:?$1 needs a list}; shift ;;
+		--case=* | --cases=*) CASES=${1#*=} ;;
 		--streams) STREAMS=${2:?--streams needs a number}; shift ;;
 		--streams=*) STREAMS=${1#*=} ;;
 		--duration) DURATION=${2:?--duration needs seconds}; shift ;;
 		--duration=*) DURATION=${1#*=} ;;
 		--dir) BASE=${2:?--dir needs a directory}; shift ;;
 		--dir=*) BASE=${1#*=} ;;
+		--no-wait) NOWAIT=1 ;;
+		--serve) SERVE=1 ;;
 		--write) WRITE=1 ;;
 		--keep) KEEP=1 ;;
 		-h | --help) usage 0 ;;
@@ -118,6 +140,7 @@ parse_args() {
 	[ -d "$BASE" ] || die "--dir $BASE: no such directory"
 
 	# Sizes.  --quick keeps every case but makes it small.
+	SMALL_SIZE=$((4 * KiB)) SMALL_P=32
 	if [ "$QUICK" = 1 ]; then
 		[ "$runs_set" = 1 ] || RUNS=1
 		BIG=$((64 * MiB))
@@ -125,14 +148,19 @@ parse_args() {
 		[ "$STREAMS" = 1000 ] && STREAMS=50
 		[ "$DURATION" = 15 ] && DURATION=4
 		SEG_SIZE=$((16 * MiB))
+		SMALL_N=500
+		H2_N=20 H2_SIZE=$MiB H2_P=16
 		IPERF_SECS=1
 		QUIET_WAIT=3
 	else
 		BIG=$GiB
 		PAR_N=100 PAR_SIZE=$((10 * MiB)) PAR_P=16
 		SEG_SIZE=$((64 * MiB))
+		SMALL_N=5000
+		H2_N=100 H2_SIZE=$((10 * MiB)) H2_P=16
 		IPERF_SECS=3
 	fi
+	[ "$NOWAIT" = 0 ] || QUIET_WAIT=0
 	SLOW_RATE=1k       # nginx limit_rate of /slow/
 	SEG_RATE=10m       # nginx limit_rate of /seg/ (10 MiB/s per connection)
 	SEG_N=4            # connections of the segmented downloads
@@ -144,17 +172,26 @@ parse_args() {
 	local c list="" IFS=,
 	for c in $CASES; do
 		case $c in
-		1 | big) c=big ;;
+		1 | big) c="null file" ;;
+		null | big-null) c=null ;;
+		file | big-file) c="file" ;;
 		2 | par) c=par ;;
 		3 | slow) c=slow ;;
 		4 | seg) c=seg ;;
 		5 | memstats) c=memstats ;;
-		*) die "--cases: unknown case '$c' (big par slow seg memstats, or 1-5)" ;;
+		6 | small-files | small) c=small-files ;;
+		7 | tls-h1) c="tls-h1" ;;
+		8 | tls-h2) c="tls-h2" ;;
+		9 | h2-par) c=h2-par ;;
+		*) die "--case: unknown case '$c' (big null file par slow seg memstats small-files tls-h1 tls-h2 h2-par, or 1-9)" ;;
 		esac
 		list="$list $c"
 	done
 	CASES=$list
 }
+
+# want_tls: whether a case needs nginx's HTTPS ports.
+want_tls() { want tls-h1 || want tls-h2 || want h2-par; }
 
 want() { case " $CASES " in *" $1 "*) return 0 ;; esac; return 1; }
 
@@ -167,6 +204,9 @@ check_tools() {
 		pkg=${t#*:} t=${t%%:*}
 		command -v "$t" >/dev/null 2>&1 || missing="$missing $pkg"
 	done
+	if want_tls; then
+		command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
+	fi
 	[ -z "$missing" ] ||
 		die "missing tools; install them with: apt-get install -y$missing"
 	HAVE_ARIA2=0
@@ -224,6 +264,7 @@ tool_versions() {
 	fi
 	echo "- $(nginx -v 2>&1 | head -n 1)"
 	echo "- $(iperf3 --version | head -n 1)"
+	echo "- $(openssl version 2>/dev/null || echo 'openssl: not installed')"
 }
 
 machine() {
@@ -237,8 +278,12 @@ machine() {
 	echo "- kernel $(uname -r) $(uname -m); ${os:-unknown OS}"
 	echo "- output files written to $fs"
 	echo "- load average at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "- each run waited (up to ${QUIET_WAIT} s) for other processes to use less than ${QUIET_PCT}% of"
-	echo "  the CPUs; $NOISY of $STARTS runs had to start with the machine busier than that"
+	if [ "$NOWAIT" = 1 ]; then
+		echo "- --no-wait: runs started whatever the load (figures from a busy machine are noisy)"
+	else
+		echo "- each run waited (up to ${QUIET_WAIT} s) for other processes to use less than ${QUIET_PCT}% of"
+		echo "  the CPUs; $NOISY of $STARTS runs had to start with the machine busier than that"
+	fi
 }
 
 # ---------------------------------------------------------------- set-up
@@ -302,13 +347,43 @@ raise_nofile() {
 		say "warning: open files limited to $NOFILE, low for $STREAMS streams"
 }
 
+# make_cert: a self-signed certificate for 127.0.0.1 (and localhost), an EC
+# P-256 key, valid for two days; the clients trust it as their only CA.
+make_cert() {
+	CERT=$W/nginx/cert.pem
+	KEY=$W/nginx/key.pem
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-subj /CN=127.0.0.1 -addext 'subjectAltName=IP:127.0.0.1,DNS:localhost' \
+		-addext 'basicConstraints=critical,CA:TRUE' \
+		-keyout "$KEY" -out "$CERT" >"$W/logs/openssl-req.log" 2>&1 ||
+		die "openssl could not make a certificate: $(tail -n 2 "$W/logs/openssl-req.log")"
+}
+
 start_nginx() {
-	local i port conf=$W/nginx/nginx.conf user=""
+	local i port port1 port2 conf=$W/nginx/nginx.conf user="" tls=""
 	mkdir -p "$W/nginx/tmp"
 	# As root the workers would run as nobody and could not read $W.
 	[ "$(id -u)" = 0 ] && user="user root;"
+	want_tls && make_cert
 	for ((i = 0; i < 10; i++)); do
 		port=$(free_port)
+		port1=$(free_port)
+		port2=$(free_port)
+		if [ "$port" = "$port1" ] || [ "$port" = "$port2" ] || [ "$port1" = "$port2" ]; then
+			continue
+		fi
+		tls=""
+		if want_tls; then
+			# One server, three ports: plain HTTP, HTTPS offering only
+			# HTTP/1.1, HTTPS offering HTTP/2 (ALPN decides; no client
+			# needs a flag for its version).  TLS 1.3 as most servers
+			# speak it now (nginx 1.22 leaves it out by default).
+			tls="listen 127.0.0.1:$port1 ssl backlog=4096;
+			        listen 127.0.0.1:$port2 ssl http2 backlog=4096;
+			        ssl_protocols TLSv1.2 TLSv1.3;
+			        ssl_certificate $CERT;
+			        ssl_certificate_key $KEY;"
+		fi
 		cat >"$conf" <<-CONF
 			$user
 			worker_processes 1;
@@ -332,6 +407,7 @@ start_nginx() {
 			    scgi_temp_path $W/nginx/tmp;
 			    server {
 			        listen 127.0.0.1:$port backlog=4096;
+			        $tls
 			        root $W/www;
 			        location /slow/ { limit_rate $SLOW_RATE; }
 			        location /seg/ { limit_rate $SEG_RATE; }
@@ -342,9 +418,13 @@ start_nginx() {
 		NGINX_PID=$!
 		local j
 		for ((j = 0; j < 50; j++)); do
-			if curl -sf -o /dev/null "http://127.0.0.1:$port/ping"; then
+			if curl -sf -o /dev/null "http://127.0.0.1:$port/ping" &&
+				{ ! want_tls || curl -sf --cacert "$CERT" -o /dev/null "https://127.0.0.1:$port2/ping"; }; then
 				URL=http://127.0.0.1:$port
+				URL_H1=https://127.0.0.1:$port1
+				URL_H2=https://127.0.0.1:$port2
 				say "nginx $NGINX_PID on $URL, serving $W/www"
+				want_tls && say "  and on $URL_H1 (HTTPS, HTTP/1.1) and $URL_H2 (HTTPS, HTTP/2)"
 				return 0
 			fi
 			kill -0 "$NGINX_PID" 2>/dev/null || break
@@ -357,13 +437,40 @@ start_nginx() {
 	die "could not start nginx: $(tail -n 3 "$W/nginx/error.log" 2>/dev/null)"
 }
 
+# tls_check: what each HTTPS port negotiates with OpenSSL's client (the TLS
+# library of curl and haul), and that every tool speaks the expected HTTP
+# version there; sets TLS_CIPHER (e.g. TLS_AES_256_GCM_SHA384) and fills
+# $W/tls.md for the report.
+tls_check() {
+	local p v line
+	TLS_CIPHER=$(openssl s_client -connect "${URL_H2#https://}" -CAfile "$CERT" -alpn h2,http/1.1 </dev/null 2>/dev/null |
+		awk '/Cipher is/ { print $NF; exit }')
+	line=$(openssl s_client -connect "${URL_H2#https://}" -CAfile "$CERT" -alpn h2,http/1.1 </dev/null 2>/dev/null |
+		awk '/^New, / { sub(/,$/, "", $2); print $2; exit }')
+	{
+		echo "- TLS: ${line:-?} with ${TLS_CIPHER:-?} (as OpenSSL's client negotiates it; an EC P-256"
+		echo "  certificate made for this run)"
+		for p in h1 h2; do
+			local u=$URL_H1/ping want=1.1
+			[ "$p" = h1 ] || { u=$URL_H2/ping; want=2; }
+			v=$(curl -sS --cacert "$CERT" -o /dev/null -w '%{http_version}' "$u" 2>/dev/null || echo '?')
+			line="curl: HTTP/$v"
+			v=$("$HAUL" -v --cacert "$CERT" -o /dev/null "$u" 2>&1 | awk '/^< HTTP\// { sub(/^< /, ""); print $1; exit }')
+			line="$line, haul: ${v:-?}"
+			v=$(wget2 -d --ca-certificate="$CERT" -O /dev/null "$u" 2>&1 | grep -o -m 1 -E 'ALPN: Server accepted protocol .*|HTTP/[0-9.]+ 200' | head -n 1)
+			line="$line, wget2: ${v:-?}"
+			echo "- port offering HTTP/$want: $line"
+		done
+	} >"$W/tls.md"
+}
+
 # gen FILE BYTES: random content, so that nothing could compress it.
 gen() { head -c "$2" /dev/urandom >"$1"; }
 
 prepare_files() {
 	mkdir -p "$W/www" "$W/home" "$W/out"
 	echo ok >"$W/www/ping"
-	if want big || want memstats; then
+	if want null || want file || want memstats || want tls-h1 || want tls-h2; then
 		say "generating $(size "$BIG") big file"
 		gen "$W/www/big" "$BIG"
 	fi
@@ -388,6 +495,21 @@ prepare_files() {
 	if want seg; then
 		mkdir -p "$W/www/seg"
 		gen "$W/www/seg/file" "$SEG_SIZE"
+	fi
+	if want small-files; then
+		say "generating $SMALL_N x $((SMALL_SIZE / KiB)) KiB files"
+		mkdir -p "$W/www/small"
+		gen "$W/small.blob" $((SMALL_N * SMALL_SIZE))
+		split -b "$SMALL_SIZE" -d -a 5 "$W/small.blob" "$W/www/small/f"
+		rm -f "$W/small.blob"
+	fi
+	if want h2-par; then
+		say "generating $H2_N x $(size "$H2_SIZE") files"
+		mkdir -p "$W/www/h2"
+		local i
+		for ((i = 1; i <= H2_N; i++)); do
+			gen "$W/www/h2/$(printf 'f%04d' "$i")" "$H2_SIZE"
+		done
 	fi
 }
 
@@ -476,6 +598,7 @@ STARTS=0
 wait_quiet() {
 	local i b0 t0 b1 t1 pct=0
 	STARTS=$((STARTS + 1))
+	[ "$NOWAIT" = 0 ] || return 0
 	for ((i = 0; i < QUIET_WAIT; i++)); do
 		read -r b0 t0 < <(cpu_busy)
 		sleep 0.3
@@ -531,18 +654,13 @@ run_iperf() { # RUN
 	say "  run $run big-null iperf3: FAILED: $(tail -n 2 "$json" 2>/dev/null | tr '\n' ' ')"
 }
 
-case_big() {
-	local u=$URL/big run tool tools=(haul curl wget2 iperf3) ftools=(haul curl wget2)
-	[ "$HAVE_ARIA2" = 1 ] && ftools+=(aria2c)
-	say "case 1: $(size "$BIG") to /dev/null and to a file"
+case_null() {
+	local u=$URL/big run tool tools=(haul curl wget2 iperf3)
+	say "case 1: $(size "$BIG") to /dev/null"
 	record_cmd big-null haul "haul -o /dev/null URL"
 	record_cmd big-null curl "curl -sS -o /dev/null URL"
 	record_cmd big-null wget2 "wget2 -q -O /dev/null URL"
 	record_cmd big-null iperf3 "iperf3 -c 127.0.0.1 -t $IPERF_SECS -J (server: iperf3 -s -1 -D)"
-	record_cmd big-file haul "haul -o FILE URL"
-	record_cmd big-file curl "curl -sS -o FILE URL"
-	record_cmd big-file wget2 "wget2 -q -O FILE URL"
-	record_cmd big-file aria2c "aria2c -q -d DIR -o FILE --allow-overwrite=true --auto-file-renaming=false URL"
 	for ((run = 1; run <= RUNS; run++)); do
 		for tool in $(rotate "$run" "${tools[@]}"); do
 			case $tool in
@@ -552,6 +670,18 @@ case_big() {
 			iperf3) run_iperf "$run" ;;
 			esac
 		done
+	done
+}
+
+case_file() {
+	local u=$URL/big run tool ftools=(haul curl wget2)
+	[ "$HAVE_ARIA2" = 1 ] && ftools+=(aria2c)
+	say "case 1: $(size "$BIG") to a file"
+	record_cmd big-file haul "haul -o FILE URL"
+	record_cmd big-file curl "curl -sS -o FILE URL"
+	record_cmd big-file wget2 "wget2 -q -O FILE URL"
+	record_cmd big-file aria2c "aria2c -q -d DIR -o FILE --allow-overwrite=true --auto-file-renaming=false URL"
+	for ((run = 1; run <= RUNS; run++)); do
 		for tool in $(rotate "$run" "${ftools[@]}"); do
 			fresh_out
 			local f=$W/out/big
@@ -757,6 +887,99 @@ case_memstats() {
 	done
 }
 
+# ---------------------------------------------------------------- case 6
+
+case_small() {
+	local run tool tools=(haul curl wget2) urls=() i d=$W/out total=$((SMALL_N * SMALL_SIZE)) p=$SMALL_P
+	[ "$HAVE_ARIA2" = 1 ] && tools+=(aria2c)
+	for ((i = 0; i < SMALL_N; i++)); do urls+=("$URL/small/$(printf 'f%05d' "$i")"); done
+	printf '%s\n' "${urls[@]}" >"$W/small.list"
+	say "case 6: $SMALL_N x $((SMALL_SIZE / KiB)) KiB, $p at once"
+	record_cmd small-files haul "haul -P $p --parallel-host $p -O --output-dir DIR -i LIST"
+	record_cmd small-files curl "curl -sS -Z --parallel-max $p --remote-name-all --output-dir DIR URL x$SMALL_N"
+	record_cmd small-files wget2 "wget2 -q --max-threads=$p -P DIR -i LIST"
+	record_cmd small-files aria2c "aria2c -q -j $p -d DIR -i LIST --allow-overwrite=true --auto-file-renaming=false"
+	for ((run = 1; run <= RUNS; run++)); do
+		for tool in $(rotate "$run" "${tools[@]}"); do
+			fresh_out
+			case $tool in
+			haul) measure small-files haul "$run" "$total" "$d" \
+				"$HAUL" -P "$p" --parallel-host "$p" -O --output-dir "$d" -i "$W/small.list" ;;
+			curl) measure small-files curl "$run" "$total" "$d" \
+				curl -sS -Z --parallel-max "$p" --remote-name-all --output-dir "$d" "${urls[@]}" ;;
+			wget2) measure small-files wget2 "$run" "$total" "$d" \
+				wget2 -q --max-threads="$p" -P "$d" -i "$W/small.list" ;;
+			aria2c) measure small-files aria2c "$run" "$total" "$d" \
+				aria2c -q -j "$p" -d "$d" -i "$W/small.list" --allow-overwrite=true --auto-file-renaming=false ;;
+			esac
+		done
+	done
+	fresh_out
+}
+
+# ---------------------------------------------------------------- cases 7, 8
+
+# tls_floor: one core's rate of decrypting (and authenticating) 16 KiB
+# records with the cipher nginx negotiated, from `openssl speed` (CPU time,
+# not wall time): the least CPU any client can spend per GiB of TLS.
+tls_floor() {
+	local evp
+	case ${TLS_CIPHER:-} in
+	*AES_128_GCM* | *AES128-GCM*) evp=aes-128-gcm ;;
+	*AES_256_GCM* | *AES256-GCM*) evp=aes-256-gcm ;;
+	*CHACHA20*) evp=chacha20-poly1305 ;;
+	*) evp=aes-256-gcm ;;
+	esac
+	[ -z "${TLS_FLOOR:-}" ] || return 0
+	TLS_FLOOR_EVP=$evp
+	TLS_FLOOR=$(openssl speed -evp "$evp" -decrypt -bytes 16384 -seconds 3 -mr 2>/dev/null |
+		awk -F: '/^\+F:/ { printf "%.0f", $NF / 1e6; exit }')
+	TLS_FLOOR_128=$(openssl speed -evp aes-128-gcm -decrypt -bytes 16384 -seconds 3 -mr 2>/dev/null |
+		awk -F: '/^\+F:/ { printf "%.0f", $NF / 1e6; exit }')
+	say "  openssl speed: $evp decrypts ${TLS_FLOOR:-?} MB/s, aes-128-gcm ${TLS_FLOOR_128:-?} MB/s (one core)"
+}
+
+# case_tls CASE BASE_URL: 1 GiB over HTTPS to /dev/null.
+case_tls() {
+	local c=$1 u=$2/big run tool tools=(haul curl wget2) ca=$CERT
+	say "case ${c}: $(size "$BIG") over HTTPS ($u) to /dev/null"
+	record_cmd "$c" haul "haul --cacert CERT -o /dev/null URL"
+	record_cmd "$c" curl "curl -sS --cacert CERT -o /dev/null URL"
+	record_cmd "$c" wget2 "wget2 -q --ca-certificate=CERT -O /dev/null URL"
+	for ((run = 1; run <= RUNS; run++)); do
+		for tool in $(rotate "$run" "${tools[@]}"); do
+			case $tool in
+			haul) measure "$c" haul "$run" "$BIG" - "$HAUL" --cacert "$ca" -o /dev/null "$u" ;;
+			curl) measure "$c" curl "$run" "$BIG" - curl -sS --cacert "$ca" -o /dev/null "$u" ;;
+			wget2) measure "$c" wget2 "$run" "$BIG" - wget2 -q --ca-certificate="$ca" -O /dev/null "$u" ;;
+			esac
+		done
+	done
+	tls_floor
+}
+
+# ---------------------------------------------------------------- case 9
+
+case_h2par() {
+	local run tool tools=(haul curl) urls=() i d=$W/out total=$((H2_N * H2_SIZE)) p=$H2_P ca=$CERT
+	for ((i = 1; i <= H2_N; i++)); do urls+=("$URL_H2/h2/$(printf 'f%04d' "$i")"); done
+	say "case 9: $H2_N x $(size "$H2_SIZE") over HTTP/2, $p at once"
+	record_cmd h2-par haul "haul --cacert CERT -P $p --parallel-host $p -O --output-dir DIR URL x$H2_N"
+	record_cmd h2-par curl "curl -sS --cacert CERT -Z --parallel-max $p --remote-name-all --output-dir DIR URL x$H2_N"
+	for ((run = 1; run <= RUNS; run++)); do
+		for tool in $(rotate "$run" "${tools[@]}"); do
+			fresh_out
+			case $tool in
+			haul) measure h2-par haul "$run" "$total" "$d" \
+				"$HAUL" --cacert "$ca" -P "$p" --parallel-host "$p" -O --output-dir "$d" "${urls[@]}" ;;
+			curl) measure h2-par curl "$run" "$total" "$d" \
+				curl -sS --cacert "$ca" -Z --parallel-max "$p" --remote-name-all --output-dir "$d" "${urls[@]}" ;;
+			esac
+		done
+	done
+	fresh_out
+}
+
 # ---------------------------------------------------------------- report
 
 # med_res CASE TOOL COL: median of column COL of $RES over ok runs (empty if none).
@@ -764,6 +987,22 @@ med_res() {
 	awk -F'\t' -v c="$1" -v t="$2" -v f="$3" '$1 == c && $2 == t && $9 == "ok" && $f != "-" { print $f }' "$RES" |
 		sort -g | awk '{ a[NR] = $1 } END { if (NR) printf "%.6g\n", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
+
+# spread_res CASE TOOL COL: half the interquartile range (half the range
+# for 2 or 3 runs) of column COL over ok runs, in % of the median; empty for
+# fewer than 2 runs.
+spread_res() {
+	awk -F'\t' -v c="$1" -v t="$2" -v f="$3" '$1 == c && $2 == t && $9 == "ok" && $f != "-" { print $f }' "$RES" |
+		sort -g | awk '{ a[NR] = $1 } END {
+			if (NR < 2) exit
+			m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+			if (m <= 0) exit
+			if (NR >= 4) { lo = a[int((NR + 3) / 4)]; hi = a[int((3 * NR + 3) / 4)] } else { lo = a[1]; hi = a[NR] }
+			printf "%.1f\n", (hi - lo) / 2 / m * 100 }'
+}
+
+# with_spread VALUE SPREAD: "2376 ±3.1%", or the value alone.
+with_spread() { if [ -n "$2" ]; then printf '%s ±%s%%' "$1" "$2"; else printf '%s' "$1"; fi; }
 
 runs_ok() { # CASE TOOL -> "ok/total"
 	awk -F'\t' -v c="$1" -v t="$2" '$1 == c && $2 == t { n++; if ($9 == "ok") k++ } END { printf "%d/%d", k, n }' "$RES"
@@ -794,7 +1033,7 @@ first_failure() { # CASE TOOL -> status of a failed run and the last log line
 }
 
 table_head() {
-	echo "| tool | runs ok | wall (s) | MB/s | CPU user+sys (s/GiB) | peak RSS (MiB) |"
+	echo "| tool | runs ok | wall (s) | MB/s ± spread | CPU user+sys (s/GiB) | peak RSS (MiB) |"
 	echo "| --- | ---: | ---: | ---: | ---: | ---: |"
 }
 
@@ -816,7 +1055,7 @@ table_row() {
 - $c, $label: some runs failed: $(first_failure "$c" "$t")"
 	printf '| %s | %s | %s | %s | %s | %s |\n' "$label" "$ok" \
 		"$(fmt %.3f "$(med_res "$c" "$t" 4)")" \
-		"$(fmt %.0f "$(med_res "$c" "$t" 10)")" \
+		"$(with_spread "$(fmt %.0f "$(med_res "$c" "$t" 10)")" "$(spread_res "$c" "$t" 10)")" \
 		"$(fmt %.3f "$(med_res "$c" "$t" 11)")" \
 		"$(fmt %.1f "$(awk -v k="$(med_res "$c" "$t" 7)" 'BEGIN { if (k != "") print k / 1024 }')")"
 }
@@ -855,10 +1094,10 @@ target() {
 	echo "| $label | $shown | $verdict |"
 }
 
-report_big() {
-	echo "## 1. One $(size "$BIG") file"
+report_null() {
+	echo "## 1. One $(size "$BIG") file to /dev/null"
 	echo
-	echo "To /dev/null, with iperf3's loopback ceiling measured in the same run:"
+	echo "With iperf3's loopback ceiling measured in the same run:"
 	echo
 	table_head
 	table_row big-null haul haul
@@ -869,8 +1108,12 @@ report_big() {
 	ratio_row big-null haul curl "haul ÷ curl"
 	ratio_row big-null haul wget2 "haul ÷ wget2"
 	echo "| *haul ÷ iperf3* | | | $(ratio "$(med_res big-null haul 10)" "$(med_res big-null iperf3 10)") | | |"
+	commands big-null
 	echo
-	echo "To a file on $(df -PT "$W" | awk 'NR == 2 { print $2 }') (deleted between runs):"
+}
+
+report_file() {
+	echo "## 1b. One $(size "$BIG") file to a file on $(df -PT "$W" | awk 'NR == 2 { print $2 }') (deleted between runs)"
 	echo
 	table_head
 	table_row big-file haul haul
@@ -879,7 +1122,7 @@ report_big() {
 	[ "$HAVE_ARIA2" = 1 ] && table_row big-file aria2c aria2c
 	ratio_row big-file haul curl "haul ÷ curl"
 	ratio_row big-file haul wget2 "haul ÷ wget2"
-	commands big-null big-file
+	commands big-file
 	echo
 }
 
@@ -1015,21 +1258,128 @@ report_memstats() {
 	echo
 }
 
+# small_files_s CASE TOOL: median files per second; small_cpu_us CASE
+# TOOL: median CPU (user+sys) per file in µs.
+small_files_s() {
+	local w
+	w=$(med_res small-files "$1" 4)
+	[ -n "$w" ] && awk -v n="$SMALL_N" -v w="$w" 'BEGIN { if (w > 0) printf "%.1f\n", n / w }'
+}
+small_cpu_us() {
+	local g
+	g=$(med_res small-files "$1" 11)
+	[ -n "$g" ] && awk -v g="$g" -v b="$SMALL_SIZE" 'BEGIN { printf "%.1f\n", g * b / 1073741824 * 1e6 }'
+}
+
+report_small() {
+	local t label ok
+	echo "## 6. $SMALL_N files of $((SMALL_SIZE / KiB)) KiB, $SMALL_P at once, to files"
+	echo
+	echo "| tool | runs ok | wall (s) | files/s ± spread | CPU user+sys per file (µs) | peak RSS (MiB) |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+	for t in haul curl wget2 aria2c; do
+		[ "$t" != aria2c ] || [ "$HAVE_ARIA2" = 1 ] || continue
+		label=$t
+		[ "$t" = curl ] && label="curl -Z"
+		ok=$(runs_ok small-files "$t")
+		if [ "${ok%%/*}" = 0 ]; then
+			table_row small-files "$t" "$label"
+			continue
+		fi
+		[ "${ok%%/*}" = "${ok#*/}" ] || FAILS="$FAILS
+- small-files, $label: some runs failed: $(first_failure small-files "$t")"
+		printf '| %s | %s | %s | %s | %s | %s |\n' "$label" "$ok" \
+			"$(fmt %.3f "$(med_res small-files "$t" 4)")" \
+			"$(with_spread "$(fmt %.0f "$(small_files_s "$t")")" "$(spread_res small-files "$t" 10)")" \
+			"$(fmt %.0f "$(small_cpu_us "$t")")" \
+			"$(fmt %.1f "$(awk -v k="$(med_res small-files "$t" 7)" 'BEGIN { if (k != "") print k / 1024 }')")"
+	done
+	for t in curl wget2 aria2c; do
+		[ "$t" != aria2c ] || [ "$HAVE_ARIA2" = 1 ] || continue
+		printf '| *haul ÷ %s* | | %s | %s | %s | %s |\n' "$t" \
+			"$(ratio "$(med_res small-files haul 4)" "$(med_res small-files "$t" 4)")" \
+			"$(ratio "$(small_files_s haul)" "$(small_files_s "$t")")" \
+			"$(ratio "$(small_cpu_us haul)" "$(small_cpu_us "$t")")" \
+			"$(ratio "$(med_res small-files haul 7)" "$(med_res small-files "$t" 7)")"
+	done
+	commands small-files
+	echo
+}
+
+# report_tls CASE TITLE
+report_tls() {
+	local c=$1
+	echo "## $2"
+	echo
+	table_head
+	table_row "$c" haul haul
+	table_row "$c" curl curl
+	table_row "$c" wget2 wget2
+	ratio_row "$c" haul curl "haul ÷ curl"
+	ratio_row "$c" haul wget2 "haul ÷ wget2"
+	if [ -n "${TLS_FLOOR:-}" ]; then
+		echo
+		echo "The floor: one core decrypts $TLS_FLOOR_EVP at ${TLS_FLOOR} MB/s (\`openssl speed -evp"
+		echo "$TLS_FLOOR_EVP -decrypt -bytes 16384\`, CPU time; aes-128-gcm: ${TLS_FLOOR_128:-?} MB/s), that is"
+		echo "$(awk -v r="$TLS_FLOOR" 'BEGIN { printf "%.3f", 1073741824 / (r * 1e6) }') s of CPU per GiB before any copy or system call;"
+		echo "haul spends $(fmt %.3f "$(med_res "$c" haul 11)") s per GiB."
+	fi
+	commands "$c"
+	echo
+}
+
+report_h2par() {
+	echo "## 9. $H2_N × $(size "$H2_SIZE") over HTTPS, HTTP/2 multiplexed, $H2_P at once, to files"
+	echo
+	table_head
+	table_row h2-par haul haul
+	table_row h2-par curl "curl -Z"
+	ratio_row h2-par haul curl "haul ÷ curl"
+	commands h2-par
+	echo
+}
+
 report_targets() {
 	local v
 	echo "## Targets"
 	echo
 	echo "| target | measured | |"
 	echo "| --- | --- | --- |"
-	if want big; then
+	if want file; then
 		v=$(ratio_num "$(med_res big-file haul 10)" "$(med_res big-file wget2 10)")
-		target "$(size "$BIG") to a file: throughput ≥ 1.0× wget2" "$v" ">=" 1.0 "$(fmt %.2f× "$v")"
+		target "$(size "$BIG") to a file: throughput ≥ 1.1× wget2" "$v" ">=" 1.1 "$(fmt %.2f× "$v")"
+		v=$(ratio_num "$(med_res big-file haul 11)" "$(med_res big-file wget2 11)")
+		target "$(size "$BIG") to a file: CPU per GiB ≤ 0.8× wget2's" "$v" "<=" 0.8 "$(fmt %.2f× "$v")"
 		v=$(ratio_num "$(med_res big-file haul 10)" "$(med_res big-file curl 10)")
 		target "$(size "$BIG") to a file: throughput ≥ 1.8× curl" "$v" ">=" 1.8 "$(fmt %.2f× "$v")"
 		v=$(ratio_num "$(med_res big-file haul 11)" "$(med_res big-file curl 11)")
 		target "$(size "$BIG") to a file: CPU per GiB ≤ 0.5× curl's" "$v" "<=" 0.5 "$(fmt %.2f× "$v")"
+	fi
+	if want null; then
 		v=$(ratio_num "$(med_res big-null haul 10)" "$(med_res big-null iperf3 10)")
 		target "$(size "$BIG") to /dev/null: throughput ≥ 0.95× iperf3" "$v" ">=" 0.95 "$(fmt %.2f× "$v")"
+	fi
+	if want small-files; then
+		v=$(ratio_num "$(small_files_s haul)" "$(small_files_s curl)")
+		target "$SMALL_N × $((SMALL_SIZE / KiB)) KiB: files/s ≥ 1.2× curl -Z" "$v" ">=" 1.2 "$(fmt %.2f× "$v")"
+		v=$(ratio_num "$(small_cpu_us haul)" "$(small_cpu_us curl)")
+		target "$SMALL_N × $((SMALL_SIZE / KiB)) KiB: CPU per file ≤ 0.8× curl's" "$v" "<=" 0.8 "$(fmt %.2f× "$v")"
+	fi
+	if want tls-h1; then
+		v=$(ratio_num "$(med_res tls-h1 haul 10)" "$(med_res tls-h1 curl 10)")
+		target "$(size "$BIG") over HTTPS, HTTP/1.1: throughput ≥ 1.05× curl" "$v" ">=" 1.05 "$(fmt %.2f× "$v")"
+		v=$(ratio_num "$(med_res tls-h1 haul 10)" "$(med_res tls-h1 wget2 10)")
+		target "$(size "$BIG") over HTTPS, HTTP/1.1: throughput ≥ 1.0× wget2" "$v" ">=" 1.0 "$(fmt %.2f× "$v")"
+	fi
+	if want tls-h2; then
+		v=$(ratio_num "$(med_res tls-h2 haul 10)" "$(med_res tls-h2 curl 10)")
+		target "$(size "$BIG") over HTTPS, HTTP/2: throughput ≥ 1.05× curl" "$v" ">=" 1.05 "$(fmt %.2f× "$v")"
+	fi
+	if want h2-par; then
+		v=$(ratio_num "$(med_res h2-par haul 10)" "$(med_res h2-par curl 10)")
+		target "$H2_N × $(size "$H2_SIZE") over HTTP/2: throughput ≥ 1.2× curl -Z" "$v" ">=" 1.2 "$(fmt %.2f× "$v")"
+		v=$(ratio_num "$(med_res h2-par haul 7)" "$(med_res h2-par curl 7)")
+		target "$H2_N × $(size "$H2_SIZE") over HTTP/2: peak RSS ≤ curl's" "$v" "<=" 1.0 "$(fmt %.2f× "$v")"
 	fi
 	if want par; then
 		v=$(ratio_num "$(med_res par haul 10)" "$(med_res par curl 10)")
@@ -1062,7 +1412,8 @@ report() {
 	echo "# haul benchmark"
 	echo
 	echo "\`bench/bench.sh${ARGV:+ $ARGV}\`, $(date -u '+%Y-%m-%d %H:%M UTC'), $RUNS run(s) of each tool on each case,"
-	echo "the tools in a different order on each run; every figure is a median."
+	echo "the tools in a different order on each run; every figure is a median, and"
+	echo "± is the spread (half the interquartile range over the runs, in % of the median)."
 	echo "All traffic is on loopback from a private nginx $(nginx -v 2>&1 | sed 's/.*\///') (1 worker,"
 	echo "sendfile on, gzip off); the served files are random bytes in the page cache."
 	echo "Ratios are haul's figure over the other's: above 1 is better for MB/s,"
@@ -1084,18 +1435,56 @@ report() {
 	echo "Tools:"
 	echo
 	tool_versions
+	[ ! -s "$W/tls.md" ] || cat "$W/tls.md"
 	echo
-	want big && report_big
+	want null && report_null
+	want file && report_file
 	want par && report_par
 	want slow && report_slow
 	want seg && report_seg
 	want memstats && report_memstats
+	want small-files && report_small
+	want tls-h1 && report_tls tls-h1 "7. One $(size "$BIG") file over HTTPS, HTTP/1.1, to /dev/null"
+	want tls-h2 && report_tls tls-h2 "8. One $(size "$BIG") file over HTTPS, HTTP/2, to /dev/null"
+	want h2-par && report_h2par
 	report_targets
 	if [ -n "$FAILS" ]; then
 		echo "## Failed runs"
 		echo "$FAILS"
 		echo
 	fi
+}
+
+# ---------------------------------------------------------------- --serve
+
+# serve: say what is served where, then wait for a signal.
+serve() {
+	local d
+	echo "nginx (pid $NGINX_PID) serves $W/www:"
+	echo "  $URL/"
+	if want_tls; then
+		echo "  $URL_H1/ (HTTPS, HTTP/1.1 only)"
+		echo "  $URL_H2/ (HTTPS, HTTP/2)"
+		echo "  certificate to trust: $CERT"
+		cat "$W/tls.md"
+	fi
+	for d in "$W"/www/*; do
+		if [ -d "$d" ]; then
+			echo "  /${d##*/}/: $(find "$d" -type f | wc -l) files, e.g. $(find "$d" -type f | sort | head -n 1 | sed "s|^$W/www||")"
+		else
+			echo "  /${d##*/}: $(stat -c %s "$d") bytes"
+		fi
+	done
+	if [ -d "$W/www/small" ]; then
+		find "$W/www/small" -type f -printf "$URL/small/%f\n" | sort >"$W/small.list"
+		echo "  URLs of /small/: $W/small.list"
+	fi
+	if [ -d "$W/www/h2" ]; then
+		find "$W/www/h2" -type f -printf "$URL_H2/h2/%f\n" | sort >"$W/h2.list"
+		echo "  HTTPS URLs of /h2/: $W/h2.list"
+	fi
+	echo "Ctrl-C (or kill $$) stops it."
+	wait "$NGINX_PID" || true
 }
 
 # ---------------------------------------------------------------- main
@@ -1129,18 +1518,31 @@ main() {
 
 	# Room for the served files and one copy of the downloads.
 	local need=$((3 * MiB / KiB)) avail
-	want big || want memstats && need=$((need + 2 * BIG / KiB))
+	want file && need=$((need + BIG / KiB))
+	want null || want file || want memstats || want tls-h1 || want tls-h2 && need=$((need + BIG / KiB))
 	want par && need=$((need + 2 * PAR_N * PAR_SIZE / KiB))
 	want seg && need=$((need + 2 * SEG_SIZE / KiB))
+	want small-files && need=$((need + 4 * SMALL_N * (SMALL_SIZE + 4 * KiB) / KiB))
+	want h2-par && need=$((need + 2 * H2_N * H2_SIZE / KiB))
 	avail=$(df -Pk "$W" | awk 'NR == 2 { print $4 }')
 	[ "$avail" -gt "$need" ] || die "$W has $((avail / 1024)) MiB free, the benchmark needs $((need / 1024)) MiB"
 
 	raise_nofile
 	prepare_files
 	start_nginx
+	want_tls && tls_check
+	if [ "$SERVE" = 1 ]; then
+		serve
+		return 0
+	fi
 	local started=$SECONDS
-	want big && case_big
+	want null && case_null
+	want file && case_file
 	want memstats && case_memstats
+	want small-files && case_small
+	want tls-h1 && case_tls tls-h1 "$URL_H1"
+	want tls-h2 && case_tls tls-h2 "$URL_H2"
+	want h2-par && case_h2par
 	want par && case_par
 	want seg && case_seg
 	want slow && case_slow

@@ -56,6 +56,7 @@ complete -c haul -l summary -r -F -d 'Write a JSON summary to FILE at exit (- = 
 complete -c haul -l memstats -d 'Report memory at exit: a table, or JSON to FILE'
 complete -c haul -f -n 'string match -q -- "--memstats=*" (commandline -ct)' -a '(string replace -r -- "=.*" "" (commandline -ct))=(__fish_complete_path (string replace -r -- "^[^=]*=" "" (commandline -ct)))' -d 'FILE'
 complete -c haul -l memstats-interval -x -d 'Add a memory sample every SECS'
-complete -c haul -s h -l help -d 'Show this help (--help exit-codes: exit status)'
+complete -c haul -s h -l help -d 'Show this help, or a topic: exit-codes'
+complete -c haul -f -n 'string match -q -- "--help=*" (commandline -ct)' -a '(string replace -r -- "=.*" "" (commandline -ct))=(printf "%s\n" exit-codes)' -d 'TOPIC'
 complete -c haul -f -n '__fish_prev_arg_in -h --help' -a 'exit-codes' -d 'Topic'
 complete -c haul -s V -l version -d 'Show versions of haul and its libraries'

@@ -21,6 +21,8 @@
 #include "events.h"
 #include "exitcodes.h"
 #include "mem.h"
+#include "msg.h"
+#include "text.h"
 
 struct events {
     int fd;
@@ -84,10 +86,10 @@ begin(const char *type, unsigned id, const char *url)
     cJSON *o = cJSON_CreateObject();
     if (o == NULL)
         return NULL;
-    cJSON_AddStringToObject(o, "event", type);
-    cJSON_AddStringToObject(o, "time", stamp);
+    text_json_add(o, "event", type);
+    text_json_add(o, "time", stamp);
     cJSON_AddNumberToObject(o, "id", id);
-    cJSON_AddStringToObject(o, "url", url);
+    text_json_add(o, "url", url);
     return o;
 }
 
@@ -111,6 +113,10 @@ emit(struct events *ev, cJSON *o)
     size_t len = strlen(text);
     /* Room for the newline: the printed string has its NUL there. */
     text[len] = '\n';
+    /* --events -: the progress bar on the same terminal steps aside, as
+     * for a message, so no remnant of it is left between two events. */
+    if (ev->fd == STDERR_FILENO)
+        msg_clear();
     const char *p = text;
     size_t left = len + 1;
     while (left > 0 && !ev->broken) {
@@ -136,7 +142,7 @@ events_start(struct events *ev, unsigned id, const char *url, const char *output
     cJSON *o = begin("start", id, url);
     if (o == NULL)
         return;
-    cJSON_AddStringToObject(o, "output", output);
+    text_json_add(o, "output", output);
     add_u64(o, "offset", offset);
     emit(ev, o);
 }
@@ -162,14 +168,14 @@ events_response(struct events *ev, unsigned id, const char *url, int status,
     else
         cJSON_AddNullToObject(o, "total");
     if (etag != NULL && etag[0] != '\0')
-        cJSON_AddStringToObject(o, "etag", etag);
+        text_json_add(o, "etag", etag);
     else
         cJSON_AddNullToObject(o, "etag");
     if (last_modified != NULL && last_modified[0] != '\0')
-        cJSON_AddStringToObject(o, "last_modified", last_modified);
+        text_json_add(o, "last_modified", last_modified);
     else
         cJSON_AddNullToObject(o, "last_modified");
-    cJSON_AddStringToObject(o, "action", action);
+    text_json_add(o, "action", action);
     add_u64(o, "offset", offset);
     emit(ev, o);
 }
@@ -201,9 +207,9 @@ events_disconnect(struct events *ev, unsigned id, const char *url, const char *k
     cJSON *o = begin("disconnect", id, url);
     if (o == NULL)
         return;
-    cJSON_AddStringToObject(o, "kind", kind);
+    text_json_add(o, "kind", kind);
     add_u64(o, "offset", offset);
-    cJSON_AddStringToObject(o, "message", message);
+    text_json_add(o, "message", message);
     emit(ev, o);
 }
 
@@ -218,7 +224,7 @@ events_retry(struct events *ev, unsigned id, const char *url, uint32_t attempt,
         return;
     cJSON_AddNumberToObject(o, "attempt", attempt);
     cJSON_AddNumberToObject(o, "delay", (double)delay_ms / 1000.0);
-    cJSON_AddStringToObject(o, "reason", reason);
+    text_json_add(o, "reason", reason);
     add_u64(o, "offset", offset);
     emit(ev, o);
 }
@@ -233,7 +239,7 @@ events_resume(struct events *ev, unsigned id, const char *url, uint64_t offset,
     if (o == NULL)
         return;
     add_u64(o, "offset", offset);
-    cJSON_AddStringToObject(o, "validated_by", validated_by);
+    text_json_add(o, "validated_by", validated_by);
     emit(ev, o);
 }
 
@@ -250,7 +256,7 @@ events_gap(struct events *ev, unsigned id, const char *url, bool lost_known,
         add_u64(o, "lost", lost);
     else
         cJSON_AddNullToObject(o, "lost");
-    cJSON_AddStringToObject(o, "reason", reason);
+    text_json_add(o, "reason", reason);
     emit(ev, o);
 }
 
@@ -263,11 +269,11 @@ events_done(struct events *ev, unsigned id, const char *url, const char *output,
     cJSON *o = begin("done", id, url);
     if (o == NULL)
         return;
-    cJSON_AddStringToObject(o, "output", output);
+    text_json_add(o, "output", output);
     add_u64(o, "bytes", bytes);
     cJSON_AddNumberToObject(o, "attempts", attempts);
     if (sha256 != NULL && sha256[0] != '\0')
-        cJSON_AddStringToObject(o, "sha256", sha256);
+        text_json_add(o, "sha256", sha256);
     emit(ev, o);
 }
 
@@ -281,7 +287,7 @@ events_error(struct events *ev, unsigned id, const char *url, int exit_code,
     if (o == NULL)
         return;
     cJSON_AddNumberToObject(o, "exit_code", exit_code);
-    cJSON_AddStringToObject(o, "exit_name", haul_exit_name(exit_code));
-    cJSON_AddStringToObject(o, "message", message);
+    text_json_add(o, "exit_name", haul_exit_name(exit_code));
+    text_json_add(o, "message", message);
     emit(ev, o);
 }

@@ -16,6 +16,7 @@
 #include "http.h"
 #include "mem.h"
 #include "parse.h"
+#include "text.h"
 
 int
 http_status_line(const char *line, size_t len)
@@ -269,29 +270,26 @@ url_redacted(const char *url)
     }
     curl_free(s);
     curl_url_cleanup(u);
-    return out;
+    /* Shown in messages and written to JSON: no control character and no
+     * byte that is not UTF-8 may stay raw. */
+    char *clean = text_url_clean(out);
+    xfree(out);
+    return clean;
 }
 
 char *
-url_remote_name(const char *url)
+url_remote_name(const char *url, const char **why)
 {
     CURLU *u = curl_url();
     char *path = NULL, *name = NULL;
 
+    *why = "no file name in the URL path";
     if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK)
         goto out;
     const char *last = strrchr(path, '/');
     last = last ? last + 1 : path;
-    int outlen = 0;
-    char *decoded = curl_easy_unescape(NULL, last, 0, &outlen);
-    if (decoded == NULL)
-        goto out;
-    if (outlen > 0 && memchr(decoded, '\0', (size_t)outlen) == NULL &&
-        strchr(decoded, '/') == NULL && strcmp(decoded, ".") != 0 &&
-        strcmp(decoded, "..") != 0 && strcmp(decoded, "-") != 0)
-        name = xstrdup(decoded);
-    curl_free(decoded);
+    name = text_name_from_segment(last, strlen(last), why);
 out:
     curl_free(path);
     curl_url_cleanup(u);

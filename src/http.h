@@ -64,12 +64,15 @@ int64_t http_retry_after_ms(const char *value, time_t now);
  * otherwise a static reason. */
 const char *url_problem(const char *url);
 
-/* The URL with user and password removed (for messages, logs, journal). */
+/* The URL with user and password removed (for messages, logs, journal),
+ * with control characters and bytes that are not UTF-8 as %HH. */
 char *url_redacted(const char *url);
 
-/* Name for -O: the URL path's last segment, percent-decoded.  NULL when it
- * is empty, ".", "..", or holds '/' or a NUL after decoding. */
-char *url_remote_name(const char *url);
+/* Name for -O: the URL path's last segment, percent-decoded except for
+ * control characters and bytes that are not UTF-8, which stay %HH (see
+ * text_name_from_segment()).  NULL with a static reason in *why when it
+ * gives no name: empty, ".", "..", "-", or a '/' after decoding. */
+char *url_remote_name(const char *url, const char **why);
 
 /* "host:port" of a URL, lowercased, for the per-host limit; NULL if none. */
 char *url_host_key(const char *url);

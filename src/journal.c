@@ -18,6 +18,7 @@
 #include "http.h"
 #include "journal.h"
 #include "mem.h"
+#include "text.h"
 
 static bool
 add_u64(cJSON *obj, const char *name, bool known, uint64_t v)
@@ -40,10 +41,10 @@ journal_encode(const struct journal *j)
     if (root == NULL)
         goto out;
     if (cJSON_AddNumberToObject(root, "schema", JOURNAL_SCHEMA) == NULL ||
-        cJSON_AddStringToObject(root, "url", j->url ? j->url : "") == NULL ||
-        cJSON_AddStringToObject(root, "final_url", j->final_url ? j->final_url : "") == NULL ||
-        cJSON_AddStringToObject(root, "etag", j->etag) == NULL ||
-        cJSON_AddStringToObject(root, "last_modified", j->last_modified) == NULL ||
+        text_json_add(root, "url", j->url ? j->url : "") == NULL ||
+        text_json_add(root, "final_url", j->final_url ? j->final_url : "") == NULL ||
+        text_json_add(root, "etag", j->etag) == NULL ||
+        text_json_add(root, "last_modified", j->last_modified) == NULL ||
         !add_u64(root, "total", j->total_known, j->total))
         goto out;
     segs = cJSON_AddArrayToObject(root, "segments");
@@ -96,15 +97,18 @@ get_u64(const cJSON *obj, const char *name, bool *known, uint64_t *v)
 }
 
 /* The rule of a response's (head.c): an unusable one is not one haul
- * could have written, and it would go back in If-Range. */
+ * could have written, and it would go back in If-Range.  Read as UTF-8
+ * like every string of the journal (see journal_decode). */
 static bool
 copy_validator(char *dst, const char *src)
 {
-    size_t n = strlen(src);
-    if (!http_validator_usable(src, n, VALIDATOR_MAX))
-        return false;
-    memcpy(dst, src, n + 1);
-    return true;
+    char *fixed = text_utf8_repair(src);
+    size_t n = strlen(fixed);
+    bool ok = http_validator_usable(fixed, n, VALIDATOR_MAX);
+    if (ok)
+        memcpy(dst, fixed, n + 1);
+    xfree(fixed);
+    return ok;
 }
 
 bool
@@ -154,8 +158,13 @@ journal_decode(const char *text, struct journal *j)
      * haul wrote, and trusting it would keep unfetched bytes. */
     if (j->nsegments == 0 || j->seg[0].start != 0)
         goto out;
-    j->url = xstrdup(url);
-    j->final_url = final_url[0] ? xstrdup(final_url) : NULL;
+    /* The journal is UTF-8 JSON: haul writes each byte of a string that is
+     * not UTF-8 as U+FFFD, and reads any such byte (from an older haul, or
+     * damage) the same way, so what it reads it writes back unchanged.  A
+     * validator changed so never matches in If-Range: the server then
+     * sends the whole body and haul starts over, never splices. */
+    j->url = text_utf8_repair(url);
+    j->final_url = final_url[0] ? text_utf8_repair(final_url) : NULL;
     ok = true;
 out:
     cJSON_Delete(root);

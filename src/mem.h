@@ -10,8 +10,10 @@
  * malloc and nothing is installed into the libraries.
  *
  * Counted blocks carry a 16-byte header (size and account), so free() and
- * realloc() know what to subtract.  Counters are atomic: libuv's thread pool
- * allocates from other threads.
+ * realloc() know what to subtract.  The loop thread counts on plain
+ * integers that only it touches, other threads (libuv's pool, libcurl's
+ * resolver) with relaxed atomic adds on counters of their own: see struct
+ * mem_account.
  *
  * Out-of-memory policy: haul's own allocations never return NULL; on failure
  * haul prints "haul: out of memory" and exits with status 1.  Library
@@ -20,6 +22,7 @@
 #ifndef HAUL_MEM_H
 #define HAUL_MEM_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -37,13 +40,36 @@ enum mem_owner {
  * Counters for a group of allocations: one per allocator, and one per
  * transfer and per attempt for haul's own allocations made on their behalf.
  * An account may have a parent; every change is applied to it too.
+ *
+ * Each account has two sets of counters.  `own` belongs to the thread that
+ * called mem_init() (the loop thread, where nearly every allocation
+ * happens): plain integers that no other thread reads or writes, so
+ * counting there is a few adds, no locked instruction, no lock.  `other`
+ * takes the allocations and frees of every other thread (libuv's pool,
+ * libcurl's resolver) with relaxed atomic adds.  A reader sums the two; a
+ * block freed on another thread than it was allocated on leaves one `live`
+ * above and the other below zero, and the sum right.  Read the figures
+ * with mem_account_read() only, and only on the loop thread.
  */
-struct mem_account {
+struct mem_counters {
+    uint64_t allocs;
+    uint64_t frees;
+    uint64_t bytes_total;            /* bytes ever allocated */
+    int64_t live;                    /* bytes allocated and not freed */
+};
+
+struct mem_shared_counters {
     _Atomic uint64_t allocs;
     _Atomic uint64_t frees;
-    _Atomic uint64_t bytes_total;    /* bytes ever allocated */
-    _Atomic int64_t live;            /* bytes allocated and not freed */
-    _Atomic int64_t peak;            /* highest value of live */
+    _Atomic uint64_t bytes_total;
+    _Atomic int64_t live;
+};
+
+struct mem_account {
+    struct mem_counters own;         /* the loop thread's */
+    int64_t peak;                    /* highest own.live + other.live seen
+                                      * by the loop thread */
+    struct mem_shared_counters other; /* every other thread's */
     struct mem_account *parent;
 };
 
@@ -81,6 +107,7 @@ void *xrealloc(void *ptr, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 void xfree(void *ptr);
 
 /* The same, also counted in `acct` (and its parents); acct may be NULL. */

@@ -18,6 +18,7 @@
 #include "memstats.h"
 #include "msg.h"
 #include "stats.h"
+#include "text.h"
 
 struct sample {
     double t;                      /* seconds since the loop started */
@@ -249,7 +250,7 @@ write_json(struct memstats *ms, const struct mem_figures *f, uint64_t rss, uint6
         const struct xfer_figures *s = &ms->xfers[i];
         cJSON *o = cJSON_CreateObject();
         cJSON_AddNumberToObject(o, "id", s->id);
-        cJSON_AddStringToObject(o, "url", s->url ? s->url : "");
+        text_json_add(o, "url", s->url ? s->url : "");
         cJSON_AddNumberToObject(o, "bytes_received", (double)s->bytes_received);
         cJSON_AddNumberToObject(o, "bytes_written", (double)s->bytes_written);
         cJSON_AddNumberToObject(o, "attempts", s->attempts);

@@ -121,7 +121,7 @@ bash_value_case(FILE *out, const struct opt_def *o)
 {
     bool words = has_words(o);
 
-    if (opt_arg_kind(o) == ARG_NONE && !words)
+    if (opt_arg_kind(o) == ARG_NONE)
         return;
     fputs("\t", out);
     put_names(out, o, " | ");
@@ -240,7 +240,7 @@ gen_bash(FILE *out)
     fputs(bash_body, out);
     EACH_OPTION(o) {
         enum opt_arg kind = opt_arg_kind(o);
-        if (kind == ARG_REQUIRED || (kind == ARG_NONE && has_words(o))) {
+        if (kind == ARG_REQUIRED || o->next_word) {
             wrap_word(&w, names_of(o, " | "));
             w.indent = "\t\t";
         }
@@ -296,10 +296,10 @@ zsh_action(FILE *out, const struct opt_def *o)
     enum opt_arg kind = opt_arg_kind(o);
     const char *arg = opt_arg_name(o);
 
-    if (kind == ARG_NONE && !has_words(o))
+    if (kind == ARG_NONE)
         return;
     fputs(kind == ARG_REQUIRED ? ":" : "::", out);
-    put_squoted(out, arg != NULL ? arg : "topic", ":");
+    put_squoted(out, arg, ":");
     fputs(":", out);
     switch (o->comp) {
     case COMP_FILE: fputs("_files", out); return;
@@ -317,29 +317,50 @@ zsh_action(FILE *out, const struct opt_def *o)
     }
 }
 
+/* One _arguments spec: `names` is "--long=" or "{-s+,--long=}". */
 static void
-zsh_option(FILE *out, const struct opt_def *o)
+zsh_spec(FILE *out, const struct opt_def *o, const char *names, bool value)
 {
-    const char *suffix[][2] = {
-        [ARG_NONE] = { "", "" },
-        [ARG_REQUIRED] = { "+", "=" },
-        [ARG_OPTIONAL] = { "-", "=-" },
-    };
-    enum opt_arg kind = opt_arg_kind(o);
     char help[512];
 
     fputs("  '", out);
     zsh_exclusion(out, o);
-    if (o->sname)
-        fprintf(out, "'{-%c%s,--%s%s}'", o->sname, suffix[kind][0], o->lname, suffix[kind][1]);
-    else
-        fprintf(out, "--%s%s", o->lname, suffix[kind][1]);
+    fprintf(out, names[0] == '{' ? "'%s'" : "%s", names);
     help_of(o, help, sizeof help, false);
     fputs("[", out);
     put_squoted(out, help, "[]");
     fputs("]", out);
-    zsh_action(out, o);
+    if (value)
+        zsh_action(out, o);
     fputs("'\n", out);
+}
+
+/*
+ * A required value may be in the same word or the next ("-o+", "--output=");
+ * an optional one only after "=" ("--stream=-"), or also the next word
+ * (--help TOPIC: "--help=" with an optional action).  haul never takes an
+ * optional value in a short option's word, so such a short letter is a
+ * flag of its own unless the value may be the next word.
+ */
+static void
+zsh_option(FILE *out, const struct opt_def *o)
+{
+    enum opt_arg kind = opt_arg_kind(o);
+    const char *ssuf = kind == ARG_REQUIRED ? "+" : "";
+    const char *lsuf = kind == ARG_REQUIRED ? "=" : kind == ARG_NONE ? "" : o->next_word ? "=" : "=-";
+    char names[128];
+
+    if (o->sname && (kind != ARG_OPTIONAL || o->next_word)) {
+        snprintf(names, sizeof names, "{-%c%s,--%s%s}", o->sname, ssuf, o->lname, lsuf);
+        zsh_spec(out, o, names, true);
+        return;
+    }
+    if (o->sname) {
+        snprintf(names, sizeof names, "-%c", o->sname);
+        zsh_spec(out, o, names, false);
+    }
+    snprintf(names, sizeof names, "--%s%s", o->lname, lsuf);
+    zsh_spec(out, o, names, true);
 }
 
 static void
@@ -438,8 +459,8 @@ fish_option(FILE *out, const struct opt_def *o)
         }
         fprintf(out, "' -d '%s'\n", opt_arg_name(o));
     }
-    /* A flag's words are topics: the next word (--help exit-codes). */
-    if (kind == ARG_NONE && has_words(o)) {
+    /* An optional value that may also be the next word (--help TOPIC). */
+    if (o->next_word) {
         fputs("complete -c haul -f -n '__fish_prev_arg_in", out);
         if (o->sname)
             fprintf(out, " -%c", o->sname);
@@ -507,7 +528,8 @@ man_tag(FILE *out, const struct opt_def *o)
 }
 
 /* Tab-separated: long, short, kind, value name, group, man tag, words,
- * default, limits, what the completions offer; "-" for none. */
+ * default, limits, what the completions offer, "next" when an optional
+ * value may also be the next word; "-" for none. */
 static void
 gen_table(FILE *out)
 {
@@ -529,8 +551,8 @@ gen_table(FILE *out)
         else
             fputs("-", out);
         opt_limits_text(o, limits, sizeof limits);
-        fprintf(out, "\t%s\t%s\t%s\n", o->def != NULL ? o->def : "-", limits[0] ? limits : "-",
-                comps[o->comp]);
+        fprintf(out, "\t%s\t%s\t%s\t%s\n", o->def != NULL ? o->def : "-",
+                limits[0] ? limits : "-", comps[o->comp], o->next_word ? "next" : "-");
     }
 }
 

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "exitcodes.h"
 #include "mem.h"
@@ -26,6 +27,7 @@
 #include "options.h"
 #include "options_table.h"
 #include "parse.h"
+#include "secret.h"
 
 /* Growing string lists used while parsing. */
 struct strlist {
@@ -57,6 +59,9 @@ struct parse_state {
     struct strlist urls;
     struct strlist outputs;      /* -o values, in order */
     char *input_file;
+    const char *next_word;       /* the word after the option being applied,
+                                  * when it is not the option's value */
+    const char *after_help;      /* the word after --help, if any */
 };
 
 void
@@ -232,6 +237,8 @@ apply_string(struct parse_state *st, enum opt_id id, const char *value)
         return bad_value(id, value, why);
     xfree(*field);
     *field = xstrdup(value);
+    if (o->secret)
+        secret_blank_password((char *)value);     /* argv memory: see the row */
     return 0;
 }
 
@@ -341,6 +348,15 @@ apply_special(struct parse_state *st, enum opt_id id, const char *value)
         cfg->checksum_algo = algo == 1 ? CHECKSUM_SHA256 : CHECKSUM_SHA512;
         return 0;
     }
+    case OPT_HELP:
+        /* --help=TOPIC, else perhaps the next word (see finish). */
+        cfg->help = true;
+        if (value != NULL) {
+            xfree(cfg->help_topic);
+            cfg->help_topic = xstrdup(value);
+        }
+        st->after_help = st->next_word;
+        return 0;
     case OPT_MEMSTATS:
         cfg->memstats = true;
         if (value != NULL) {
@@ -435,6 +451,7 @@ take_long(struct parse_state *st, int argc, char **argv, int *i)
         return HAUL_EXIT_USAGE;
     }
     const struct opt_def *o = &options_table[id];
+    st->next_word = *i + 1 < argc ? argv[*i + 1] : NULL;
     switch (opt_arg_kind(o)) {
     case ARG_NONE:
         if (eq != NULL) {
@@ -488,6 +505,7 @@ take_short(struct parse_state *st, int argc, char **argv, int *i)
             }
             return apply(st, (enum opt_id)id, value);
         }
+        st->next_word = p[1] == '\0' && *i + 1 < argc ? argv[*i + 1] : NULL;
         if ((rc = apply(st, (enum opt_id)id, NULL)) != 0)
             return rc;
     }
@@ -519,8 +537,11 @@ add_job(struct config *cfg, const char *url, const char *output, unsigned line, 
 
 /*
  * --input-file: "URL [OUTPUT]" per line; blank lines and lines starting with
- * '#' are skipped.  A line that is not of that form becomes a job marked
- * !input_ok, reported when the run starts, so the other lines still run.
+ * '#' are skipped, and a '#' after white space starts a comment to the end
+ * of the line (a URL's own #fragment has none before it).  A UTF-8 byte
+ * order mark before the first line is skipped.  A line that is not of that
+ * form becomes a job marked !input_ok, reported when the run starts, so the
+ * other lines still run.
  */
 int
 options_read_input(struct config *cfg, FILE *f, const char *name)
@@ -534,8 +555,17 @@ options_read_input(struct config *cfg, FILE *f, const char *name)
         if (getline(&line, &cap, f) == -1)
             break;
         lineno++;
-        char *s = trim(line);
-        if (*s == '\0' || *s == '#')
+        char *s = line;
+        if (lineno == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
+            s += 3;
+        for (char *c = s; (c = strchr(c, '#')) != NULL; c++) {
+            if (c == s || isspace((unsigned char)c[-1])) {
+                *c = '\0';
+                break;
+            }
+        }
+        s = trim(s);
+        if (*s == '\0')
             continue;
         char *url = s;
         char *rest = s;
@@ -557,7 +587,8 @@ options_read_input(struct config *cfg, FILE *f, const char *name)
         return HAUL_EXIT_INTERNAL;
     }
     if (ferror(f)) {
-        msg_usage_error("--input-file %s: read error", name);
+        msg_usage_error("--input-file %s: %s", name,
+                        errno != 0 ? strerror(errno) : "read error");
         return HAUL_EXIT_USAGE;
     }
     return 0;
@@ -567,15 +598,36 @@ static int
 read_input_file(struct config *cfg, const char *path)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
+    struct stat st;
 
     if (f == NULL) {
         msg_usage_error("--input-file %s: %s", path, strerror(errno));
+        return HAUL_EXIT_USAGE;
+    }
+    /* fopen() takes a directory; say so rather than "read error". */
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        msg_usage_error("--input-file %s: is a directory, not a list of URLs", path);
+        if (f != stdin)
+            fclose(f);
         return HAUL_EXIT_USAGE;
     }
     int rc = options_read_input(cfg, f, path);
     if (f != stdin)
         fclose(f);
     return rc;
+}
+
+/* `haul --help TOPIC`: the word after --help names a topic when it looks
+ * like one (letters, digits, '-'); a URL there, or anywhere else on the
+ * line, does not turn --help into an error. */
+static void
+help_topic(struct parse_state *st)
+{
+    const char *w = st->after_help;
+    if (st->cfg->help_topic != NULL || w == NULL || w[0] == '-' || w[0] == '\0' ||
+        w[strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")] != '\0')
+        return;
+    st->cfg->help_topic = xstrdup(w);
 }
 
 /* The rules between options and the jobs, once argv is read. */
@@ -587,8 +639,7 @@ finish(struct parse_state *st)
     if (cfg->given[OPT_MEMSTATS_INTERVAL])
         cfg->memstats = true;
     if (cfg->help) {
-        if (st->urls.n > 0)
-            cfg->help_topic = xstrdup(st->urls.v[0]);
+        help_topic(st);
         return 0;
     }
     if (cfg->version)
@@ -598,6 +649,11 @@ finish(struct parse_state *st)
         return HAUL_EXIT_USAGE;
     }
     cfg->retry_fixed = cfg->given[OPT_RETRY_DELAY] && !cfg->given[OPT_RETRY_MAX_DELAY];
+    /* --retry-max-delay alone, below the default base delay: the base
+     * comes down to it (the user never gave one to contradict). */
+    if (cfg->given[OPT_RETRY_MAX_DELAY] && !cfg->given[OPT_RETRY_DELAY] &&
+        cfg->retry_max_delay_ms < cfg->retry_delay_ms)
+        cfg->retry_delay_ms = cfg->retry_max_delay_ms;
     if (!cfg->retry_fixed && cfg->retry_max_delay_ms < cfg->retry_delay_ms) {
         msg_usage_error("--retry-max-delay is shorter than --retry-delay");
         return HAUL_EXIT_USAGE;

@@ -94,6 +94,10 @@ struct opt_def {
                                  * page; NULL: N, SIZE or SECS by type */
     bool optional;              /* the value may be left out; it is only
                                  * taken after "=" (--stream[=MODE]) */
+    bool next_word;             /* an optional value may also be the next
+                                 * word (--help TOPIC); special code takes it */
+    bool secret;                /* OT_STRING: a password after its first ':'
+                                 * is blanked in argv once copied (ps) */
     const char *implicit;       /* an optional value left out means this */
     bool repeat;                /* each use counts (-o, -H); else the last */
     bool alone;                 /* the run does only this (--help, --version) */

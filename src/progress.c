@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "exitcodes.h"
 #include "mem.h"
 #include "msg.h"
 #include "progress.h"
+#include "text.h"
 #include "transfer.h"
 
 #define REDRAW_MS 200
@@ -22,6 +24,9 @@
 struct progress {
     enum progress_kind kind;
     size_t njobs;
+    size_t nfinished, nfailed;  /* transfers ended, and of them failed */
+    uint64_t finished_written; /* bytes written by transfers that ended */
+    size_t name_cols;          /* widest name shown so far (characters) */
     unsigned drawn;            /* live lines on screen now */
     uint64_t last_draw_ms;
     uint64_t dots_bytes;       /* dots: bytes already shown */
@@ -53,6 +58,24 @@ clear_hook(void)
         progress_clear(active_display);
 }
 
+/* Whether a body goes to stdout and stdout is the terminal stderr is on:
+ * then a bar, which moves the cursor up to redraw, would erase the body's
+ * lines. */
+static bool
+body_on_our_terminal(const struct config *cfg)
+{
+    struct stat so, se;
+    bool body = false;
+
+    for (size_t i = 0; i < cfg->njobs && !body; i++) {
+        const char *o = cfg->jobs[i].output;
+        body = o != NULL ? strcmp(o, "-") == 0 : !cfg->remote_name;
+    }
+    return body && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO) &&
+           fstat(STDOUT_FILENO, &so) == 0 && fstat(STDERR_FILENO, &se) == 0 &&
+           so.st_rdev == se.st_rdev;
+}
+
 struct progress *
 progress_new(const struct config *cfg, size_t njobs)
 {
@@ -61,6 +84,9 @@ progress_new(const struct config *cfg, size_t njobs)
         return NULL;
     if (kind == PROGRESS_DEFAULT)
         kind = isatty(STDERR_FILENO) ? PROGRESS_BAR : PROGRESS_NONE;
+    /* Even when asked for: the body's lines come first. */
+    if (kind == PROGRESS_BAR && body_on_our_terminal(cfg))
+        kind = PROGRESS_NONE;
     if (kind == PROGRESS_NONE)
         return NULL;
     struct progress *p = xcalloc(1, sizeof *p);
@@ -109,26 +135,80 @@ duration(double secs, char *buf, size_t len)
         snprintf(buf, len, "%u:%02u", s / 60, s % 60);
 }
 
-/* Shortens name to fit `width` columns, keeping its end. */
-static void
-fit_name(const char *name, char *buf, size_t width)
+/* Byte length of the first `cols` characters of s (all of s if shorter). */
+static size_t
+prefix_bytes(const char *s, size_t cols)
 {
-    size_t n = strlen(name);
-    if (n <= width) {
-        snprintf(buf, width + 1, "%-*s", (int)width, name);
-        return;
+    size_t n = strlen(s), i = 0;
+    while (i < n && cols > 0) {
+        size_t k = text_utf8_seq(s + i, n - i);
+        i += k > 0 ? k : 1;
+        cols--;
     }
-    snprintf(buf, width + 1, "...%s", name + n - (width - 3));
+    return i;
 }
 
-/* One transfer's line, at most `width` columns. */
+/* Cuts line to at most `cols` characters. */
 static void
-format_line(const struct transfer_progress *tp, int width, char *line, size_t cap)
+cut_line(char *line, size_t cols)
 {
-    char have[24], total[24], rate[24], eta[16], name[64];
-    int name_w = width < 60 ? 16 : width < 100 ? 24 : 40;
+    line[prefix_bytes(line, cols)] = '\0';
+}
 
-    fit_name(tp->name, name, (size_t)name_w);
+/* A name as the terminal may show it: control characters escaped. */
+static void
+shown_name(const char *name, char *buf, size_t cap)
+{
+    text_escape_term(name, strlen(name), buf, cap);
+}
+
+/* Fits a shown name in exactly `cols` columns: padded, or shortened to
+ * "..." and its end (the end of a file name says most). */
+static void
+fit_name(const char *shown, char *buf, size_t cap, size_t cols)
+{
+    size_t w = text_width(shown);
+    if (w <= cols) {
+        snprintf(buf, cap, "%s%*s", shown, (int)(cols - w), "");
+        return;
+    }
+    size_t skip = prefix_bytes(shown, w - (cols - 3));
+    snprintf(buf, cap, "...%s", shown + skip);
+}
+
+/* The columns after a bar: " 45% 1023.9 KiB/1023.9 KiB 1023.9 KiB/s ETA
+ * 1:00:00".  The bar's width is worked out from this constant, not from
+ * the figures of the moment, so it does not jitter as they change. */
+#define TAIL_COLS 53
+#define BAR_MAX 50
+#define NAME_MIN 12
+
+/* Width of the name column: the widest name shown so far, as far as the
+ * terminal leaves room for a bar of 20. */
+static size_t
+name_column(const struct progress *p, int width)
+{
+    int room = width - 1 - 3 - TAIL_COLS - 20;
+    size_t cols = p->name_cols;
+    if (room < NAME_MIN)
+        room = NAME_MIN;
+    if (cols > (size_t)room)
+        cols = (size_t)room;
+    return cols < NAME_MIN ? NAME_MIN : cols;
+}
+
+/* One transfer's line, at most `width` - 1 columns. */
+static void
+format_line(struct progress *p, const struct transfer_progress *tp, int width, char *line,
+            size_t cap)
+{
+    char have[24], total[24], rate[24], eta[16], shown[8192], name[8300];
+
+    shown_name(tp->name, shown, sizeof shown);
+    if (text_width(shown) > p->name_cols)
+        p->name_cols = text_width(shown);
+    size_t name_w = name_column(p, width);
+    fit_name(shown, name, sizeof name, name_w);
     human((double)tp->have, have, sizeof have);
     human(tp->rate, rate, sizeof rate);
     if (tp->waiting) {
@@ -138,13 +218,14 @@ format_line(const struct transfer_progress *tp, int width, char *line, size_t ca
         int pct = (int)(tp->have * 100 / tp->total);
         human((double)tp->total, total, sizeof total);
         duration(tp->rate > 0 ? (double)(tp->total - tp->have) / tp->rate : -1, eta, sizeof eta);
-        char tail[96];
-        int tl = snprintf(tail, sizeof tail, " %3d%% %s/%s %s/s ETA %s", pct, have, total, rate, eta);
-        int bar_w = width - name_w - tl - 4;
-        if (bar_w > 40)
-            bar_w = 40;
+        char tail[128];
+        snprintf(tail, sizeof tail, " %3d%% %10s/%-10s %8s/s ETA %s", pct, have, total, rate,
+                 eta);
+        int bar_w = width - 1 - (int)name_w - 3 - TAIL_COLS;
+        if (bar_w > BAR_MAX)
+            bar_w = BAR_MAX;
         if (bar_w >= 5) {
-            char bar[48];
+            char bar[BAR_MAX + 1];
             int fill = bar_w * pct / 100;
             for (int i = 0; i < bar_w; i++)
                 bar[i] = i < fill ? '=' : (i == fill ? '>' : ' ');
@@ -156,8 +237,7 @@ format_line(const struct transfer_progress *tp, int width, char *line, size_t ca
     } else {
         snprintf(line, cap, "%s  %s  %s/s", name, have, rate);
     }
-    if ((int)strlen(line) > width - 1)
-        line[width - 1] = '\0';
+    cut_line(line, (size_t)width - 1);
 }
 
 void
@@ -216,7 +296,7 @@ progress_tick(struct progress *p, uint64_t now, struct transfer *const *xfers, s
     }
 
     int width = term_width();
-    char buf[(MAX_LINES + 1) * 512];
+    char buf[(MAX_LINES + 1) * 2100];
     size_t len = 0;
     unsigned lines = 0, active = 0;
     uint64_t sum_have = 0;
@@ -231,19 +311,22 @@ progress_tick(struct progress *p, uint64_t now, struct transfer *const *xfers, s
         sum_have += tp.have;
         sum_rate += tp.rate;
         if (lines < MAX_LINES) {
-            char line[512];
-            format_line(&tp, width, line, sizeof line);
+            char line[2048];
+            format_line(p, &tp, width, line, sizeof line);
             len += (size_t)snprintf(buf + len, sizeof buf - len, "%s\033[K\n", line);
             lines++;
         }
     }
     if (p->njobs > 1 && active > 0) {
-        char have[24], rate[24], line[256];
-        human((double)sum_have, have, sizeof have);
+        /* Every transfer of the run: ended, running and still queued. */
+        char have[24], rate[24], line[256], failed[32] = "";
+        human((double)(p->finished_written + sum_have), have, sizeof have);
         human(sum_rate, rate, sizeof rate);
-        int k = snprintf(line, sizeof line, "total: %u active, %s, %s/s", active, have, rate);
-        if (k > width - 1)
-            line[width - 1] = '\0';
+        if (p->nfailed > 0)
+            snprintf(failed, sizeof failed, " (%zu failed)", p->nfailed);
+        snprintf(line, sizeof line, "total: %zu of %zu done%s, %u active, %s, %s/s",
+                 p->nfinished, p->njobs, failed, active, have, rate);
+        cut_line(line, (size_t)width - 1);
         len += (size_t)snprintf(buf + len, sizeof buf - len, "%s\033[K\n", line);
         lines++;
     }
@@ -252,12 +335,20 @@ progress_tick(struct progress *p, uint64_t now, struct transfer *const *xfers, s
     p->drawn = lines;
 }
 
+/* A rate measured over less than this says more about the clock than
+ * about the network: a 1 MiB file in 1 ms is not "1000 MiB/s". */
+#define RATE_MIN_MS 500
+
 void
 progress_finished(struct progress *p, const struct transfer *t, const struct xfer_stats *s)
 {
     (void)t;
     if (p == NULL)
         return;
+    p->nfinished++;
+    if (s->exit_code != HAUL_EXIT_OK)
+        p->nfailed++;
+    p->finished_written += s->bytes_written;
     if (p->kind == PROGRESS_DOTS) {
         p->finished_bytes += s->bytes_received;
         return;
@@ -265,19 +356,26 @@ progress_finished(struct progress *p, const struct transfer *t, const struct xfe
     if (p->kind != PROGRESS_BAR)
         return;
     progress_clear(p);
-    char have[24], rate[24], line[512];
-    double secs = s->end_ms > s->start_ms ? (double)(s->end_ms - s->start_ms) / 1000.0 : 0;
+    char have[24], took[400], line[2048], shown[1024];
+    uint64_t ms = s->end_ms > s->start_ms ? s->end_ms - s->start_ms : 0;
     human((double)s->bytes_written, have, sizeof have);
-    human(secs > 0 ? (double)s->bytes_received / secs : 0, rate, sizeof rate);
+    if (ms >= RATE_MIN_MS) {
+        char rate[24];
+        human((double)s->bytes_received * 1000.0 / (double)ms, rate, sizeof rate);
+        snprintf(took, sizeof took, "%.1fs (%s/s)", (double)ms / 1000.0, rate);
+    } else {
+        snprintf(took, sizeof took, "%" PRIu64 " ms", ms);
+    }
     int width = term_width();
-    if (s->exit_code == HAUL_EXIT_OK)
-        snprintf(line, sizeof line, "done  %s  %s in %.1fs (%s/s)", s->output ? s->output : "-",
-                 have, secs, rate);
-    else
-        snprintf(line, sizeof line, "FAIL  %s  %s (exit %d)", s->output ? s->output : s->url,
+    if (s->exit_code == HAUL_EXIT_OK) {
+        shown_name(s->output ? s->output : "-", shown, sizeof shown);
+        snprintf(line, sizeof line, "done  %s  %s in %s", shown, have, took);
+    } else {
+        shown_name(s->output ? s->output : s->url, shown, sizeof shown);
+        snprintf(line, sizeof line, "FAIL  %s  %s (exit %d)", shown,
                  haul_exit_text(s->exit_code), s->exit_code);
-    if ((int)strlen(line) > width - 1)
-        line[width - 1] = '\0';
+    }
+    cut_line(line, (size_t)width - 1);
     size_t n = strlen(line);
     line[n++] = '\n';
     out(line, n);

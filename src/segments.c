@@ -382,8 +382,12 @@ segment_ended(struct segment *g, CURLcode result)
     uint64_t delay = backoff_delay_ms(&pol, g->failures,
                                       status == 429 || status == 503 ? retry_after : -1,
                                       run_random01(t->run));
-    msg_warn("%s: segment %u: %s at byte %" PRIu64 "; retry %u in %.1fs", t->display_url,
-             g->index, what, g->next, g->failures > 0 ? g->failures : 1, (double)delay / 1000);
+    char retry_of[32] = "";
+    if (cfg->retry != RETRY_FOREVER)
+        snprintf(retry_of, sizeof retry_of, " of %u", cfg->retry);
+    msg_warn("%s: segment %u: %s at byte %" PRIu64 "; retry %u%s in %.1fs", t->display_url,
+             g->index, what, g->next, g->failures > 0 ? g->failures : 1, retry_of,
+             (double)delay / 1000);
     events_retry(run_events(t->run), t->stats->id, t->display_url, t->stats->attempts + 1,
                  delay, what, g->next);
     g->retry_at_ms = now_ms(t) + delay;

@@ -13,12 +13,13 @@
 #include "msg.h"
 #include "stats.h"
 #include "summary.h"
+#include "text.h"
 
 static void
 add_str_or_null(cJSON *o, const char *name, const char *v)
 {
     if (v != NULL && v[0] != '\0')
-        cJSON_AddStringToObject(o, name, v);
+        text_json_add(o, name, v);
     else
         cJSON_AddNullToObject(o, name);
 }
@@ -33,9 +34,9 @@ summary_write(const struct config *cfg, const struct run_result *res, int exit_c
     int rc = 0;
 
     cJSON_AddNumberToObject(root, "schema", SUMMARY_SCHEMA);
-    cJSON_AddStringToObject(root, "haul_version", PACKAGE_VERSION);
+    text_json_add(root, "haul_version", PACKAGE_VERSION);
     cJSON_AddNumberToObject(root, "exit_code", exit_code);
-    cJSON_AddStringToObject(root, "exit_name", haul_exit_name(exit_code));
+    text_json_add(root, "exit_name", haul_exit_name(exit_code));
     cJSON *xs = cJSON_AddArrayToObject(root, "transfers");
     for (size_t i = 0; i < res->n; i++) {
         const struct xfer_stats *s = &res->stats[i];
@@ -74,7 +75,7 @@ summary_write(const struct config *cfg, const struct run_result *res, int exit_c
                                 secs > 0 ? (double)(uint64_t)((double)s->bytes_received / secs) : 0);
         add_str_or_null(o, "sha256", s->sha256);
         cJSON_AddNumberToObject(o, "exit_code", s->exit_code);
-        cJSON_AddStringToObject(o, "exit_name", haul_exit_name(s->exit_code));
+        text_json_add(o, "exit_name", haul_exit_name(s->exit_code));
         add_str_or_null(o, "message", s->message);
         cJSON_AddItemToArray(xs, o);
 

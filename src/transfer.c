@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "backoff.h"
 #include "digest.h"
@@ -27,6 +28,9 @@
 #include "msg.h"
 #include "run.h"
 #include "transfer_int.h"
+
+/* A body that goes to a terminal is looked at this far for a NUL byte. */
+#define TTY_CHECK_BYTES 2048
 
 /*
  * When the resume journal is saved while bytes arrive: at most once a
@@ -361,10 +365,11 @@ transfer_new(struct run *run, const struct config *cfg, const struct job *job,
     if (job->output != NULL && strcmp(job->output, "-") != 0) {
         path = join_path(acct, cfg->output_dir, job->output);
     } else if (job->output == NULL && cfg->remote_name) {
-        char *name = url_remote_name(job->url);
+        const char *no_name = NULL;
+        char *name = url_remote_name(job->url, &no_name);
         if (name == NULL) {
-            message = xasprintf("%s: no file name in the URL path for -O; name one with -o FILE",
-                                t->display_url);
+            message = xasprintf("%s: %s for -O; name one with -o FILE", t->display_url,
+                                no_name);
             fail_early(t, HAUL_EXIT_USAGE, message);
             goto out;
         }
@@ -384,6 +389,10 @@ transfer_new(struct run *run, const struct config *cfg, const struct job *job,
         goto out;
     }
     t->to_stdout = output_kind(t->out) == OUTPUT_STDOUT;
+    /* As curl: a binary body is not sent to a terminal unless -o - says
+     * so.  Binary: a NUL byte in its first TTY_CHECK_BYTES. */
+    if (t->to_stdout && job->output == NULL && isatty(STDOUT_FILENO))
+        t->tty_check = TTY_CHECK_BYTES;
     stats->output = xstrdup(output_path(t->out));
 
     t->md_want[0] = cfg->sha256 || cfg->checksum_algo == CHECKSUM_SHA256;
@@ -759,6 +768,16 @@ static bool
 emit(struct transfer *t, struct attempt *a, const char *data, size_t len)
 {
     struct sink *s = output_sink(t->out);
+    if (t->tty_check > 0) {
+        size_t look = len < t->tty_check ? len : t->tty_check;
+        t->tty_check -= look;
+        if (memchr(data, '\0', look) != NULL) {
+            t->tty_refused = true;
+            a->abort = ABORT_WRITE;
+            a->abort_code = HAUL_EXIT_WRITE;
+            return false;
+        }
+    }
     enum sink_result r = sink_write(s, data, len);
     if (r == SINK_PAUSE) {
         /* sink_reserve() said there was room: bytes must never be dropped
@@ -1057,7 +1076,10 @@ transfer_write_error_code(const struct sink *s)
 void
 transfer_fail_write(struct transfer *t, int abort_code)
 {
-    if (abort_code == HAUL_EXIT_PIPE) {
+    if (t->tty_refused) {
+        fail(t, HAUL_EXIT_WRITE, "%s: binary output would mess up the terminal; save it "
+             "with -o FILE, or use -o - to send it to the terminal anyway", t->display_url);
+    } else if (abort_code == HAUL_EXIT_PIPE) {
         run_stdout_broken(t->run);
         fail(t, HAUL_EXIT_PIPE, "output pipe closed");
     } else if (abort_code < 0) {
@@ -1535,7 +1557,7 @@ finish_continue(void *ctx)
     if (t->md_want[0] && t->cfg->sha256) {
         memcpy(t->stats->sha256, hex[0], 64);
         t->stats->sha256[64] = '\0';
-        msg_result("%s  %s", hex[0], output_path(t->out));
+        msg_checksum(hex[0], output_path(t->out));
     }
     t->state = XS_DONE;
     t->stats->finished = true;
@@ -1559,11 +1581,13 @@ finish_continue(void *ctx)
 static void
 fail(struct transfer *t, int code, const char *fmt, ...)
 {
-    char message[1024];
+    char *message;
     va_list ap;
 
+    /* Whole, however long the URL: --summary and --events keep it all,
+     * and the line on stderr shortens the URL, not the reason. */
     va_start(ap, fmt);
-    vsnprintf(message, sizeof message, fmt, ap);
+    message = xvasprintf(fmt, ap);
     va_end(ap);
 
     if (t->att != NULL) {
@@ -1597,7 +1621,7 @@ fail(struct transfer *t, int code, const char *fmt, ...)
         output_discard(t->out);
     t->stats->exit_code = code;
     xfree(t->stats->message);
-    t->stats->message = xstrdup(message);
+    t->stats->message = message;
     t->state = XS_DRAINING;
     fail_continue(t);
 }

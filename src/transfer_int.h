@@ -123,6 +123,8 @@ struct transfer {
     char *host_key;
     struct output *out;
     bool to_stdout;
+    size_t tty_check;                 /* body bytes still to look at for a NUL */
+    bool tty_refused;                 /* found one: a binary body, not sent */
 
     /* Resume state: what is held and which version it belongs to. */
     uint64_t have;                    /* bytes of the resource held */

@@ -33,7 +33,8 @@ setup() {
 # The option table, one option per line, tab-separated: long name, short
 # letter, value kind (none, required, optional), value name, group, the
 # man page's tag line, the words the value may be, default, limits, what
-# completions offer (file, dir, url, prefix); "-" where there is none.
+# completions offer (file, dir, url, prefix), "next" when an optional
+# value may also be the next word (--help TOPIC); "-" where there is none.
 table() {
 	"$OPTGEN" table
 }
@@ -85,8 +86,8 @@ man_documents() {
 	((n >= 40)) || fail "only $n OPT rows in $DEF"
 	run -0 table
 	assert_equal "${#lines[@]}" "$n"
-	# Ten fields on every line, and each kind, group and list present.
-	assert_equal "$(table | awk -F'\t' 'NF != 10')" ''
+	# Eleven fields on every line, and each kind, group and list present.
+	assert_equal "$(table | awk -F'\t' 'NF != 11')" ''
 	assert_equal "$(table | cut -f3 | sort -u)" "$(printf '%s\n' none optional required)"
 	assert_equal "$(table | cut -f5 | uniq)" \
 		"$(printf '%s\n' Output Request 'Retry and resume' 'Reports and messages')"
@@ -427,16 +428,16 @@ sort_words() {
 # of the table row, nothing, or @files (dir.d file.iso), @dirs (dir.d),
 # @urls (zsh: http:// and such; the others offer nothing), @options (the
 # option names; zsh leaves out those already given); NOT are words it must
-# not offer.  A required value is the
-# next word, so "-" there is no option (fish offers the options anyway: not
-# asked); an optional one only follows "=", so the next word is a URL; a
-# flag's words (--help topics) are the next word; after --help or
+# not offer.  A required value is the next word, so "-" there is no
+# option (fish offers the options anyway: not asked); an optional one only
+# follows "=" (short options take none), so the next word is a URL, unless
+# the value may also be the next word (--help TOPIC); after --help or
 # --version (which stand alone) zsh offers nothing more.
 completion_cases() {
-	table | cut -f1-3,7,10 | awk -F'\t' -v shell="$1" '
+	table | cut -f1-3,7,10,11 | awk -F'\t' -v shell="$1" '
 		function add(line, want, not) { printf "%s\t%s\t%s\n", line, want, not }
 		{
-			long = $1; short = $2; kind = $3; words = $4; comp = $5
+			long = $1; short = $2; kind = $3; words = $4; comp = $5; next_word = $6 == "next"
 			want = words == "-" ? "" : words
 			if (want == "" && comp == "file") want = "@files"
 			if (want == "" && comp == "dir") want = "@dirs"
@@ -449,11 +450,16 @@ completion_cases() {
 					add("haul " o " ", want)
 					if (shell != "fish") add("haul " o " -", "")
 				} else if (kind == "optional") {
-					add("haul " o "=", want)
-					add("haul " o " ", "@urls", words)
-					add("haul " o " -", "@options")
+					if (o ~ /^--/) add("haul " o "=", want)
+					if (next_word) {
+						add("haul " o " ", want)
+						if (shell != "fish") add("haul " o " -", "")
+					} else {
+						add("haul " o " ", "@urls", words)
+						add("haul " o " -", "@options")
+					}
 				} else {
-					add("haul " o " ", want != "" ? want : alone ? "" : "@urls")
+					add("haul " o " ", alone ? "" : "@urls")
 					if (!alone) add("haul " o " -", "@options")
 				}
 			}

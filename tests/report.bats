@@ -246,9 +246,10 @@ max_in_flight() {
 
 # ---- --sha256 and --checksum ----------------------------------------------------
 
-@test "--sha256 prints the digest on stderr, even with -q" {
+@test "--sha256 prints the digest, even with -q: on stdout for files, on stderr beside a body" {
 	run -0 --separate-stderr haul -q --sha256 -o k.bin "$TESTSRV_URL/rep/sha/file?size=20K&seed=3"
-	assert_equal "$stderr" "haul: $(gen_sha 20K 3)  k.bin"
+	assert_equal "$stderr" ""
+	assert_equal "$output" "$(gen_sha 20K 3)  k.bin"
 	assert_equal "$(sha256_of k.bin)" "$(gen_sha 20K 3)"
 	run -0 --separate-stderr bash -c "\"\$HAUL\" -q --sha256 '$TESTSRV_URL/rep/sha/stdout?size=5K&seed=4' | sha256sum"
 	assert_equal "$stderr" "haul: $(gen_sha 5K 4)  -"
@@ -654,7 +655,7 @@ tmux_pane() {
 
 @test "--sha256 hashes what is written to /dev/null and to stdout, not a read-back" {
 	run -0 --separate-stderr haul --sha256 -o /dev/null "$TESTSRV_URL/rep/sha-null?size=300K&seed=9"
-	assert_equal "$stderr" "haul: $(gen_sha 300K 9)  /dev/null"
+	assert_equal "$output" "$(gen_sha 300K 9)  /dev/null"
 	run -0 --separate-stderr bash -c "\"\$HAUL\" --sha256 '$TESTSRV_URL/rep/sha-out?size=200K&seed=8' > out.bin"
 	assert_equal "$stderr" "haul: $(gen_sha 200K 8)  -"
 }

@@ -20,6 +20,7 @@
 #include "fuzz.h"
 #include "http.h"
 #include "mem.h"
+#include "text.h"
 
 #define NOW ((time_t)1700000000)
 
@@ -74,17 +75,23 @@ fuzz_url(const char *s)
     const char *why = url_problem(s);
     (void)why;
 
-    char *name = url_remote_name(s);
+    const char *no_name = NULL;
+    char *name = url_remote_name(s, &no_name);
     if (name != NULL) {
         FUZZ_ASSERT(name[0] != '\0');
         FUZZ_ASSERT(strcmp(name, ".") != 0 && strcmp(name, "..") != 0);
         FUZZ_ASSERT(strcmp(name, "-") != 0);    /* "-" would be stdout */
         FUZZ_ASSERT(strchr(name, '/') == NULL);
+        /* Nothing a terminal would act on, nothing that is not UTF-8. */
+        FUZZ_ASSERT(text_is_clean(name, strlen(name)));
         xfree(name);
+    } else {
+        FUZZ_ASSERT(no_name != NULL);
     }
 
     char *red = url_redacted(s);
     FUZZ_ASSERT(red != NULL);
+    FUZZ_ASSERT(text_is_clean(red, strlen(red)));
     CURLU *u = curl_url();
     FUZZ_ASSERT(u != NULL);
     if (curl_url_set(u, CURLUPART_URL, red, 0) == CURLUE_OK) {

@@ -112,22 +112,46 @@ main(void)
     CHECK_STR(s, "http:\\\\h x/f");
     xfree(s);
 
-    s = url_remote_name("http://h/dir/file.iso?x=1");
+    const char *why = NULL;
+    s = url_remote_name("http://h/dir/file.iso?x=1", &why);
     CHECK_STR(s, "file.iso");
     xfree(s);
-    s = url_remote_name("http://h/dir/a%20b.txt");
+    s = url_remote_name("http://h/dir/a%20b.txt", &why);
     CHECK_STR(s, "a b.txt");
     xfree(s);
-    CHECK(url_remote_name("http://h/dir/") == NULL);
-    CHECK(url_remote_name("http://h/") == NULL);
-    CHECK(url_remote_name("http://h") == NULL);
-    CHECK(url_remote_name("http://h/..") == NULL);
-    CHECK(url_remote_name("http://h/x/%2e%2e") == NULL);
-    CHECK(url_remote_name("http://h/x/a%2Fb") == NULL);
-    CHECK(url_remote_name("http://h/x/%00") == NULL);
-    CHECK(url_remote_name("http://h/x/-") == NULL);    /* "-" would be stdout */
-    s = url_remote_name("http://h/x/a%5Cb");          /* a name on POSIX */
+    CHECK(url_remote_name("http://h/dir/", &why) == NULL);
+    CHECK_STR(why, "no file name in the URL path");
+    CHECK(url_remote_name("http://h/", &why) == NULL);
+    CHECK(url_remote_name("http://h", &why) == NULL);
+    CHECK(url_remote_name("http://h/..", &why) == NULL);
+    CHECK(url_remote_name("http://h/x/%2e%2e", &why) == NULL);
+    CHECK_STR(why, "no file name in the URL path");
+    CHECK(url_remote_name("http://h/x/-", &why) == NULL);    /* "-" would be stdout */
+    /* A '/' is blamed as such. */
+    CHECK(url_remote_name("http://h/x/a%2Fb", &why) == NULL);
+    CHECK_STR(why, "%2F in the last part of the URL path would put a '/' in the file name");
+    s = url_remote_name("http://h/x/a%5Cb", &why);          /* a name on POSIX */
     CHECK_STR(s, "a\\b");
+    xfree(s);
+    /* Control characters and bytes that are not UTF-8 stay encoded, as
+     * written; UTF-8 is decoded. */
+    s = url_remote_name("http://h/x/%00", &why);
+    CHECK_STR(s, "%00");
+    xfree(s);
+    s = url_remote_name("http://h/a%1b%5D0%3Bt%07b%FFc%C3%A9%c2%9B", &why);
+    CHECK_STR(s, "a%1b]0;t%07b%FFc\xC3\xA9%c2%9B");
+    xfree(s);
+    s = url_remote_name("http://h/a\xFF\xC3\xA9", &why);       /* raw bytes */
+    CHECK_STR(s, "a%FF\xC3\xA9");
+    xfree(s);
+
+    /* A URL shown or stored: no control character, no byte that is not
+     * UTF-8, whatever libcurl made of it. */
+    s = url_redacted("http://u:p@h/a\xFF\xC3\xA9");
+    CHECK_STR(s, "http://h/a%FF\xC3\xA9");
+    xfree(s);
+    s = url_redacted("http://h/\x1b]0;t\x07");
+    CHECK_STR(s, "http://h/%1B]0;t%07");
     xfree(s);
 
     s = url_host_key("http://Example.ORG/x");

@@ -27,6 +27,26 @@ churn(void *arg)
     return NULL;
 }
 
+#define CHURN_LONG 200000
+static pthread_barrier_t start;
+
+static void *
+churn_long(void *arg)
+{
+    (void)arg;
+    pthread_barrier_wait(&start);
+    for (int i = 0; i < CHURN_LONG; i++)
+        xfree(xmalloc(50));
+    return NULL;
+}
+
+static void *
+free_it(void *p)
+{
+    xfree(p);
+    return NULL;
+}
+
 int
 main(void)
 {
@@ -86,6 +106,34 @@ main(void)
         pthread_create(&th[i], NULL, churn, NULL);
     for (int i = 0; i < 4; i++)
         pthread_join(th[i], NULL);
+    mem_owner_read(MEM_HAUL, &f);
+    CHECK(f.live == base);
+
+    /* The loop thread counts with plain stores, the others with atomic adds
+     * on counters of their own: all at once, they lose nothing (counting a
+     * worker's block on the loop thread's counters loses updates here). */
+    mem_owner_read(MEM_HAUL, &f);
+    uint64_t allocs0 = f.allocs, frees0 = f.frees;
+    pthread_barrier_init(&start, NULL, 5);
+    for (int i = 0; i < 4; i++)
+        pthread_create(&th[i], NULL, churn_long, NULL);
+    pthread_barrier_wait(&start);
+    for (int i = 0; i < CHURN_LONG; i++)
+        xfree(xmalloc(50));
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    pthread_barrier_destroy(&start);
+    mem_owner_read(MEM_HAUL, &f);
+    CHECK(f.live == base);
+    CHECK(f.allocs == allocs0 + 5 * CHURN_LONG);
+    CHECK(f.frees == frees0 + 5 * CHURN_LONG);
+
+    /* A block allocated here and freed on another thread: the sum is right. */
+    void *moved = xmalloc(4000);
+    mem_owner_read(MEM_HAUL, &f);
+    CHECK(f.live == base + 4000 && f.peak >= base + 4000);
+    pthread_create(&th[0], NULL, free_it, moved);
+    pthread_join(th[0], NULL);
     mem_owner_read(MEM_HAUL, &f);
     CHECK(f.live == base);
 

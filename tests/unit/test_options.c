@@ -121,6 +121,15 @@ check_row(const struct opt_def *o)
         CHECK(opt_arg_name(o) == NULL && o->implicit == NULL);
     if (o->optional)
         CHECK(o->implicit != NULL || o->type == OT_SPECIAL);
+    /* Words are values; only an optional value may be the next word (and
+     * then special code takes it); a secret is copied from argv, never a
+     * default. */
+    if (opt_arg_kind(o) == ARG_NONE)
+        CHECK(opt_word(o, 0) == NULL);
+    if (o->next_word)
+        CHECK(o->optional && o->type == OT_SPECIAL);
+    if (o->secret)
+        CHECK(o->type == OT_STRING && o->def == NULL);
     switch (o->type) {
     case OT_FLAG: CHECK(o->store == ST_BOOL); break;
     case OT_SET: CHECK(integer_store(o->store)); break;
@@ -318,10 +327,34 @@ check_special(void)
     CHECK(parse(&cfg, false, "--retry-delay", "2") == 0);
     CHECK(cfg.retry_fixed && cfg.retry_delay_ms == 2000);
     config_free(&cfg);
-    CHECK(parse(&cfg, true, "--retry-max-delay", "0.5") == HAUL_EXIT_USAGE);
+    CHECK(parse_words(&cfg, true, "--retry-delay=1", "--retry-max-delay=0.5", URL,
+                      (const char *)NULL) == HAUL_EXIT_USAGE);
     CHECK(parse(&cfg, false, "--help", "exit-codes") == 0);
     CHECK(cfg.help);
     CHECK_STR(cfg.help_topic, "exit-codes");
+    config_free(&cfg);
+    CHECK(parse(&cfg, false, "--help=exit-codes", NULL) == 0);
+    CHECK_STR(cfg.help_topic, "exit-codes");
+    config_free(&cfg);
+    CHECK(parse(&cfg, false, "-qh", "exit-codes") == 0);
+    CHECK_STR(cfg.help_topic, "exit-codes");
+    config_free(&cfg);
+    CHECK(parse(&cfg, false, "-hq", "exit-codes") == 0);      /* not after -h */
+    CHECK(cfg.help && cfg.help_topic == NULL);
+    config_free(&cfg);
+    CHECK(parse(&cfg, false, "--help", NULL) == 0);           /* "--help URL" */
+    CHECK(cfg.help && cfg.help_topic == NULL);
+    config_free(&cfg);
+    /* --retry-max-delay alone below the default base brings the base down. */
+    CHECK(parse(&cfg, false, "--retry-max-delay", "0.5") == 0);
+    CHECK(!cfg.retry_fixed && cfg.retry_delay_ms == 500 && cfg.retry_max_delay_ms == 500);
+    config_free(&cfg);
+    /* -u's password is blanked in argv once copied. */
+    char user[] = "-uname:pw", url[] = URL, prog[] = "haul";
+    char *argv_u[] = { prog, user, url, NULL };
+    CHECK(options_parse(3, argv_u, &cfg) == 0);
+    CHECK_STR(cfg.user, "name:pw");
+    CHECK_STR(user, "-uname:  ");
     config_free(&cfg);
     CHECK(parse(&cfg, false, "-L", NULL) == 0);
     config_free(&cfg);
