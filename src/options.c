@@ -5,6 +5,12 @@
  * of -o options and URLs matters (the k-th -o names the k-th URL, as in
  * curl), every error must be one "haul: ..." line with a --help hint, and
  * optional values (--memstats[=FILE]) must only be taken with "=".
+ *
+ * Each value is parsed, checked and stored by the handler of its row's type
+ * (apply_count, apply_size, ...) into the row's field of struct config;
+ * defaults go through the same handlers.  Only the options whose value is
+ * more than one field keep code of their own (apply_special), and the rules
+ * between options are checked once argv is read (finish).
  */
 #include "config.h"
 
@@ -19,98 +25,9 @@
 #include "mem.h"
 #include "msg.h"
 #include "options.h"
+#include "options_table.h"
 #include "parse.h"
 #include "secret.h"
-
-enum arg_kind { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
-enum opt_group { GROUP_OUTPUT, GROUP_REQUEST, GROUP_RETRY, GROUP_REPORT };
-
-struct opt_def {
-    const char *lname;
-    char sname;
-    enum arg_kind kind;
-    const char *argname;
-    enum opt_group group;
-    const char *help;
-};
-
-static const struct opt_def opts[OPT_COUNT] = {
-#define OPT(id, lname, sname, kind, argname, group, help) \
-    [OPT_##id] = { lname, sname, kind, argname, group, help },
-#include "options.def"
-#undef OPT
-};
-
-static const char *const group_titles[] = {
-    [GROUP_OUTPUT] = "Output",
-    [GROUP_REQUEST] = "Request",
-    [GROUP_RETRY] = "Retry and resume",
-    [GROUP_REPORT] = "Reports and messages",
-};
-
-const char *
-options_long_name(enum opt_id id)
-{
-    return opts[id].lname;
-}
-
-static void
-config_defaults(struct config *cfg)
-{
-    memset(cfg, 0, sizeof *cfg);
-    cfg->parallel = 8;
-    cfg->parallel_host = 6;
-    cfg->segments = 1;
-    cfg->buffer_size = 1024 * 1024;
-    cfg->max_redirs = 10;
-    cfg->connect_timeout_ms = 30 * 1000;
-    cfg->retry = 10;
-    cfg->retry_delay_ms = 1000;
-    cfg->retry_max_delay_ms = 30 * 1000;
-    cfg->stall_timeout_ms = 30 * 1000;
-    cfg->level = MSG_NORMAL;
-}
-
-void
-config_free(struct config *cfg)
-{
-    if (cfg == NULL)
-        return;
-    for (size_t i = 0; i < cfg->njobs; i++) {
-        xfree(cfg->jobs[i].url);
-        xfree(cfg->jobs[i].output);
-    }
-    xfree(cfg->jobs);
-    for (size_t i = 0; i < cfg->nheaders; i++)
-        xfree(cfg->headers[i]);
-    xfree(cfg->headers);
-    xfree(cfg->output_dir);
-    xfree(cfg->user_agent);
-    xfree(cfg->user);
-    xfree(cfg->referer);
-    xfree(cfg->cacert);
-    xfree(cfg->proxy);
-    xfree(cfg->events);
-    xfree(cfg->summary);
-    xfree(cfg->memstats_file);
-    xfree(cfg->help_topic);
-    memset(cfg, 0, sizeof *cfg);
-}
-
-bool
-options_want_memstats(int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--") == 0)
-            break;
-        if (strcmp(argv[i], "--memstats") == 0 ||
-            strncmp(argv[i], "--memstats=", 11) == 0 ||
-            strcmp(argv[i], "--memstats-interval") == 0 ||
-            strncmp(argv[i], "--memstats-interval=", 20) == 0)
-            return true;
-    }
-    return false;
-}
 
 /* Growing string lists used while parsing. */
 struct strlist {
@@ -137,21 +54,83 @@ strlist_free(struct strlist *l)
     memset(l, 0, sizeof *l);
 }
 
-static void
-set_string(char **field, const char *value)
+struct parse_state {
+    struct config *cfg;
+    struct strlist urls;
+    struct strlist outputs;      /* -o values, in order */
+    char *input_file;
+    const char *next_word;       /* the word after the option being applied,
+                                  * when it is not the option's value */
+    const char *after_help;      /* the word after --help, if any */
+};
+
+void
+config_free(struct config *cfg)
 {
-    xfree(*field);
-    *field = xstrdup(value);
+    if (cfg == NULL)
+        return;
+    for (size_t i = 0; i < cfg->njobs; i++) {
+        xfree(cfg->jobs[i].url);
+        xfree(cfg->jobs[i].output);
+    }
+    xfree(cfg->jobs);
+    /* The strings and lists of the rows (each field once: two options may
+     * share one), and those of the special options. */
+    for (int id = 0; id < OPT_COUNT; id++) {
+        const struct opt_def *o = &options_table[id];
+        void *p = (char *)cfg + o->off;
+        bool freed = false;
+        for (int k = 0; k < id; k++)
+            freed = freed || (options_table[k].store == o->store && options_table[k].off == o->off);
+        if (freed)
+            continue;
+        if (o->store == ST_STR) {
+            xfree(*(char **)p);
+        } else if (o->store == ST_STRV) {
+            char **v = *(char ***)p;
+            size_t n = *(size_t *)(void *)((char *)cfg + o->count_off);
+            for (size_t i = 0; i < n; i++)
+                xfree(v[i]);
+            xfree(v);
+        }
+    }
+    xfree(cfg->memstats_file);
+    xfree(cfg->help_topic);
+    memset(cfg, 0, sizeof *cfg);
 }
+
+/* Whether arg is --NAME or --NAME=VALUE for option id. */
+static bool
+is_long(const char *arg, enum opt_id id)
+{
+    size_t n = strlen(options_table[id].lname);
+    return strncmp(arg, "--", 2) == 0 && strncmp(arg + 2, options_table[id].lname, n) == 0 &&
+           (arg[2 + n] == '\0' || arg[2 + n] == '=');
+}
+
+bool
+options_want_memstats(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (is_long(argv[i], OPT_MEMSTATS) || is_long(argv[i], OPT_MEMSTATS_INTERVAL))
+            return true;
+    }
+    return false;
+}
+
+/* ---- values ---------------------------------------------------------- */
 
 /* Display form of an option for messages: "-o/--output" or "--output-dir". */
 static void
 opt_display(enum opt_id id, char *buf, size_t len)
 {
-    if (opts[id].sname)
-        snprintf(buf, len, "-%c/--%s", opts[id].sname, opts[id].lname);
+    const struct opt_def *o = &options_table[id];
+    if (o->sname)
+        snprintf(buf, len, "-%c/--%s", o->sname, o->lname);
     else
-        snprintf(buf, len, "--%s", opts[id].lname);
+        snprintf(buf, len, "--%s", o->lname);
 }
 
 static int
@@ -163,244 +142,289 @@ bad_value(enum opt_id id, const char *value, const char *why)
     return HAUL_EXIT_USAGE;
 }
 
-static int
-value_duration(enum opt_id id, const char *value, uint64_t *out)
+/* A field's bytes, whatever its C type (the row's store). */
+static void *
+field_of(struct config *cfg, const struct opt_def *o)
 {
-    const char *why = NULL;
-    if (!parse_duration_ms(value, out, &why))
-        return bad_value(id, value, why);
-    return 0;
+    return (char *)cfg + o->off;
 }
 
-static int
-value_size(enum opt_id id, const char *value, uint64_t min, uint64_t *out)
+static void
+store_number(struct config *cfg, const struct opt_def *o, uint64_t v)
 {
-    const char *why = NULL;
-    if (!parse_size(value, out, &why))
+    void *p = field_of(cfg, o);
+    switch (o->store) {
+    case ST_BOOL: *(bool *)p = v != 0; break;
+    case ST_INT: *(int *)p = (int)v; break;
+    case ST_UINT: *(unsigned *)p = (unsigned)v; break;
+    case ST_LONG: *(long *)p = (long)v; break;
+    case ST_ULONG: *(unsigned long *)p = (unsigned long)v; break;
+    case ST_ULLONG: *(unsigned long long *)p = v; break;
+    case ST_NONE:
+    case ST_STR:
+    case ST_STRV:
+        break;      /* tests/unit/test_options.c refuses such rows */
+    }
+}
+
+/* [min, max] of a size or a duration; the messages name the unit. */
+static int
+check_range(enum opt_id id, const char *value, uint64_t v, bool ms)
+{
+    const struct opt_def *o = &options_table[id];
+    char lim[32], why[64];
+
+    if (v < o->min) {
+        if (o->min == 1)
+            return bad_value(id, value, "must be more than 0");
+        if (ms)
+            opt_seconds_text(o->min, lim, sizeof lim);
+        else
+            snprintf(lim, sizeof lim, "%llu", (unsigned long long)o->min);
+        snprintf(why, sizeof why, "at least %s %s", lim, ms ? "seconds" : "bytes");
         return bad_value(id, value, why);
-    if (*out < min) {
-        char buf[64];
-        snprintf(buf, sizeof buf, "at least %llu byte%s", (unsigned long long)min,
-                 min == 1 ? "" : "s");
-        return bad_value(id, value, buf);
+    }
+    if (o->max != 0 && v > o->max) {
+        if (ms) {
+            opt_seconds_text(o->max, lim, sizeof lim);
+            snprintf(why, sizeof why, "at most %s seconds", lim);
+        } else {
+            opt_size_text(o->max, lim, sizeof lim);
+            snprintf(why, sizeof why, "at most %s", lim);
+        }
+        return bad_value(id, value, why);
     }
     return 0;
 }
 
+/* ---- one handler per type ---------------------------------------------- */
+
 static int
-value_uint(enum opt_id id, const char *value, uint64_t min, uint64_t max, uint64_t *out)
+apply_flag(struct parse_state *st, enum opt_id id, const char *value)
 {
+    (void)value;
+    store_number(st->cfg, &options_table[id], 1);
+    return 0;
+}
+
+static int
+apply_set(struct parse_state *st, enum opt_id id, const char *value)
+{
+    (void)value;
+    store_number(st->cfg, &options_table[id], (uint64_t)options_table[id].value);
+    return 0;
+}
+
+static int
+apply_ignored(struct parse_state *st, enum opt_id id, const char *value)
+{
+    (void)st;
+    (void)id;
+    (void)value;
+    return 0;
+}
+
+static int
+apply_string(struct parse_state *st, enum opt_id id, const char *value)
+{
+    const struct opt_def *o = &options_table[id];
+    const char *why = o->check != NULL ? o->check(value) : NULL;
+    char **field = field_of(st->cfg, o);
+
+    if (o->nonempty && *value == '\0')
+        return bad_value(id, value, "empty");
+    if (why != NULL)
+        return bad_value(id, value, why);
+    xfree(*field);
+    *field = xstrdup(value);
+    if (o->secret)
+        secret_blank_password((char *)value);     /* argv memory: see the row */
+    return 0;
+}
+
+static int
+apply_list(struct parse_state *st, enum opt_id id, const char *value)
+{
+    const struct opt_def *o = &options_table[id];
+    const char *why = o->check != NULL ? o->check(value) : NULL;
+    char ***list = field_of(st->cfg, o);
+    size_t *n = (void *)((char *)st->cfg + o->count_off);
+
+    if (why != NULL)
+        return bad_value(id, value, why);
+    *list = xrealloc(*list, (*n + 1) * sizeof **list);
+    (*list)[(*n)++] = xstrdup(value);
+    return 0;
+}
+
+static int
+apply_count(struct parse_state *st, enum opt_id id, const char *value)
+{
+    const struct opt_def *o = &options_table[id];
     const char *why = NULL;
-    if (!parse_uint(value, min, max, out, &why)) {
+    uint64_t v;
+
+    if (o->inf != 0 && strcmp(value, "inf") == 0) {
+        v = o->inf;
+    } else if (!parse_uint(value, o->min, o->max, &v, &why)) {
         char buf[96];
         snprintf(buf, sizeof buf, "%s (from %llu to %llu)", why,
-                 (unsigned long long)min, (unsigned long long)max);
+                 (unsigned long long)o->min, (unsigned long long)o->max);
         return bad_value(id, value, buf);
     }
+    store_number(st->cfg, o, v);
     return 0;
 }
 
-struct parse_state {
-    struct config *cfg;
-    struct strlist urls;
-    struct strlist outputs;      /* -o values, in order */
-    char *input_file;
-    bool retry_delay_set;
-    bool retry_max_delay_set;
-    const char *after_help;      /* the argument after --help, if any */
-};
-
-/* `haul --help TOPIC`: the word after --help names a topic when it looks
- * like one (letters, digits, '-'); a URL there, or anywhere else on the
- * line, does not turn --help into an error. */
-static void
-help_topic(struct parse_state *st)
+static int
+apply_size(struct parse_state *st, enum opt_id id, const char *value)
 {
-    const char *w = st->after_help;
-    if (st->cfg->help_topic != NULL || w == NULL || w[0] == '-' || w[0] == '\0' ||
-        w[strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")] != '\0')
-        return;
-    st->cfg->help_topic = xstrdup(w);
+    const char *why = NULL;
+    uint64_t v;
+    int rc;
+
+    if (!parse_size(value, &v, &why))
+        return bad_value(id, value, why);
+    if ((rc = check_range(id, value, v, false)) != 0)
+        return rc;
+    store_number(st->cfg, &options_table[id], v);
+    return 0;
 }
 
 static int
-apply(struct parse_state *st, enum opt_id id, const char *value)
+apply_duration(struct parse_state *st, enum opt_id id, const char *value)
+{
+    const char *why = NULL;
+    uint64_t v;
+    int rc;
+
+    if (!parse_duration_ms(value, &v, &why))
+        return bad_value(id, value, why);
+    if ((rc = check_range(id, value, v, true)) != 0)
+        return rc;
+    store_number(st->cfg, &options_table[id], v);
+    return 0;
+}
+
+static int
+apply_choice(struct parse_state *st, enum opt_id id, const char *value)
+{
+    const struct opt_def *o = &options_table[id];
+    char why[256];
+
+    for (const struct opt_choice *c = o->choices; c->name != NULL; c++) {
+        if (strcmp(value, c->name) == 0) {
+            store_number(st->cfg, o, (uint64_t)c->value);
+            return 0;
+        }
+    }
+    memcpy(why, "expected ", sizeof "expected ");
+    opt_choice_list(o, why + strlen(why), sizeof why - strlen(why));
+    return bad_value(id, value, why);
+}
+
+/* The options whose value is more than one field of the config. */
+static int
+apply_special(struct parse_state *st, enum opt_id id, const char *value)
 {
     struct config *cfg = st->cfg;
-    uint64_t v;
-    int rc = 0;
 
     switch (id) {
     case OPT_OUTPUT:
+        /* Paired with the URLs by position once argv is read. */
         if (*value == '\0')
             return bad_value(id, value, "empty (-o - is standard output)");
         strlist_push(&st->outputs, value);
-        break;
-    case OPT_REMOTE_NAME: cfg->remote_name = true; break;
-    case OPT_OUTPUT_DIR:
-        if (*value == '\0')
-            return bad_value(id, value, "empty");
-        set_string(&cfg->output_dir, value);
-        break;
-    case OPT_CONTINUE: cfg->cont = true; break;
+        return 0;
     case OPT_INPUT_FILE:
+        /* Read once argv is read, so its URLs come after the others. */
         if (st->input_file != NULL)
             return bad_value(id, value, "only one --input-file");
         st->input_file = xstrdup(value);
-        break;
-    case OPT_PARALLEL:
-        if ((rc = value_uint(id, value, 1, 10000, &v)) == 0)
-            cfg->parallel = (unsigned)v;
-        cfg->parallel_given = true;
-        break;
-    case OPT_PARALLEL_HOST:
-        if ((rc = value_uint(id, value, 1, 10000, &v)) == 0)
-            cfg->parallel_host = (unsigned)v;
-        cfg->parallel_host_given = true;
-        break;
-    case OPT_SEGMENTS:
-        if ((rc = value_uint(id, value, 1, 64, &v)) == 0)
-            cfg->segments = (unsigned)v;
-        break;
-    case OPT_BUFFER_SIZE:
-        /* At least 64K: a --stream record tail (up to half of it) and a
-         * 16 KiB libcurl chunk must fit together. */
-        if ((rc = value_size(id, value, 64 * 1024, &v)) == 0) {
-            if (v > (UINT64_C(1) << 30))
-                return bad_value(id, value, "at most 1G");
-            cfg->buffer_size = v;
-        }
-        break;
-    case OPT_STREAM:
-        if (value == NULL || strcmp(value, "auto") == 0)
-            cfg->stream = STREAM_AUTO;
-        else if (strcmp(value, "lines") == 0)
-            cfg->stream = STREAM_LINES;
-        else if (strcmp(value, "events") == 0)
-            cfg->stream = STREAM_EVENTS;
-        else if (strcmp(value, "raw") == 0)
-            cfg->stream = STREAM_RAW;
-        else
-            return bad_value(id, value, "expected auto, lines, events or raw");
-        break;
+        return 0;
     case OPT_CHECKSUM: {
         const char *why = NULL;
         int algo = 0;
         if (!parse_checksum(value, &algo, cfg->checksum, &cfg->checksum_len, &why))
             return bad_value(id, value, why);
         cfg->checksum_algo = algo == 1 ? CHECKSUM_SHA256 : CHECKSUM_SHA512;
-        break;
+        return 0;
     }
-    case OPT_SHA256: cfg->sha256 = true; break;
-    case OPT_HEADER:
-        if (strchr(value, ':') == NULL || value[0] == ':' ||
-            strpbrk(value, "\r\n") != NULL)
-            return bad_value(id, value, "expected \"Name: value\" on one line");
-        cfg->headers = xrealloc(cfg->headers, (cfg->nheaders + 1) * sizeof *cfg->headers);
-        cfg->headers[cfg->nheaders++] = xstrdup(value);
-        break;
-    case OPT_USER_AGENT: set_string(&cfg->user_agent, value); break;
-    case OPT_USER:
-        if (strchr(value, ':') == NULL)
-            return bad_value(id, value, "expected USER:PASS");
-        set_string(&cfg->user, value);
-        /* value points into argv: hide the password from ps. */
-        secret_blank_password((char *)value);
-        break;
-    case OPT_REFERER: set_string(&cfg->referer, value); break;
-    case OPT_COMPRESSED: cfg->compressed = true; break;
-    case OPT_LOCATION: break;   /* redirects are followed by default */
-    case OPT_MAX_REDIRS:
-        if ((rc = value_uint(id, value, 0, 1000, &v)) == 0)
-            cfg->max_redirs = (long)v;
-        break;
-    case OPT_LOCATION_TRUSTED: cfg->location_trusted = true; break;
-    case OPT_INSECURE: cfg->insecure = true; break;
-    case OPT_CACERT: set_string(&cfg->cacert, value); break;
-    case OPT_PROXY: set_string(&cfg->proxy, value); break;
-    case OPT_HTTP1_1: cfg->http11 = true; break;
-    case OPT_CONNECT_TIMEOUT:
-        if ((rc = value_duration(id, value, &cfg->connect_timeout_ms)) == 0 &&
-            cfg->connect_timeout_ms == 0)
-            return bad_value(id, value, "must be more than 0");
-        break;
-    case OPT_MAX_TIME:
-        if ((rc = value_duration(id, value, &cfg->max_time_ms)) == 0 &&
-            cfg->max_time_ms == 0)
-            return bad_value(id, value, "must be more than 0");
-        break;
-    case OPT_LIMIT_RATE:
-        rc = value_size(id, value, 1, &cfg->limit_rate);
-        break;
-    case OPT_LIMIT_RATE_TOTAL:
-        rc = value_size(id, value, 1, &cfg->limit_rate_total);
-        break;
-    case OPT_RETRY:
-        if (strcmp(value, "inf") == 0)
-            cfg->retry = RETRY_FOREVER;
-        else if ((rc = value_uint(id, value, 0, 1000000, &v)) == 0)
-            cfg->retry = (uint32_t)v;
-        break;
-    case OPT_RETRY_DELAY:
-        rc = value_duration(id, value, &cfg->retry_delay_ms);
-        st->retry_delay_set = true;
-        break;
-    case OPT_RETRY_MAX_DELAY:
-        rc = value_duration(id, value, &cfg->retry_max_delay_ms);
-        st->retry_max_delay_set = true;
-        break;
-    case OPT_STALL_TIMEOUT:
-        rc = value_duration(id, value, &cfg->stall_timeout_ms);
-        break;
-    case OPT_RETRY_CONNREFUSED: cfg->retry_connrefused = true; break;
-    case OPT_QUIET: cfg->level = MSG_QUIET; break;
-    case OPT_VERBOSE: cfg->level = MSG_VERBOSE; break;
-    case OPT_PROGRESS:
-        if (strcmp(value, "bar") == 0)
-            cfg->progress = PROGRESS_BAR;
-        else if (strcmp(value, "dots") == 0)
-            cfg->progress = PROGRESS_DOTS;
-        else if (strcmp(value, "none") == 0)
-            cfg->progress = PROGRESS_NONE;
-        else
-            return bad_value(id, value, "expected bar, dots or none");
-        break;
-    case OPT_EVENTS:
-        if (*value == '\0')
-            return bad_value(id, value, "empty");
-        set_string(&cfg->events, value);
-        break;
-    case OPT_SUMMARY:
-        if (*value == '\0')
-            return bad_value(id, value, "empty");
-        set_string(&cfg->summary, value);
-        break;
+    case OPT_HELP:
+        /* --help=TOPIC, else perhaps the next word (see finish). */
+        cfg->help = true;
+        if (value != NULL) {
+            xfree(cfg->help_topic);
+            cfg->help_topic = xstrdup(value);
+        }
+        st->after_help = st->next_word;
+        return 0;
     case OPT_MEMSTATS:
         cfg->memstats = true;
         if (value != NULL) {
             if (*value == '\0')
                 return bad_value(id, value, "empty file name");
-            set_string(&cfg->memstats_file, value);
+            xfree(cfg->memstats_file);
+            cfg->memstats_file = xstrdup(value);
         }
-        break;
-    case OPT_MEMSTATS_INTERVAL:
-        if ((rc = value_duration(id, value, &cfg->memstats_interval_ms)) == 0 &&
-            cfg->memstats_interval_ms < 10)
-            return bad_value(id, value, "at least 0.01 seconds");
-        cfg->memstats = true;
-        break;
-    case OPT_HELP: cfg->help = true; break;
-    case OPT_VERSION: cfg->version = true; break;
-    case OPT_COUNT: break;
+        return 0;
+    default:
+        msg_error("--%s has no parser", options_table[id].lname);
+        return HAUL_EXIT_INTERNAL;
     }
-    return rc;
 }
+
+typedef int apply_fn(struct parse_state *st, enum opt_id id, const char *value);
+
+static apply_fn *const handlers[] = {
+    [OT_FLAG] = apply_flag,
+    [OT_SET] = apply_set,
+    [OT_IGNORED] = apply_ignored,
+    [OT_STRING] = apply_string,
+    [OT_LIST] = apply_list,
+    [OT_COUNT] = apply_count,
+    [OT_SIZE] = apply_size,
+    [OT_DURATION] = apply_duration,
+    [OT_CHOICE] = apply_choice,
+    [OT_SPECIAL] = apply_special,
+};
+_Static_assert(sizeof handlers / sizeof handlers[0] == OT_SPECIAL + 1, "a handler per type");
+
+/* One option with its value (NULL: none given) from the command line. */
+static int
+apply(struct parse_state *st, enum opt_id id, const char *value)
+{
+    const struct opt_def *o = &options_table[id];
+
+    if (value == NULL && o->implicit != NULL)
+        value = o->implicit;
+    st->cfg->given[id] = true;
+    return handlers[o->type](st, id, value);
+}
+
+/* The rows' defaults, through the same handlers as given values. */
+static int
+config_defaults(struct parse_state *st)
+{
+    memset(st->cfg, 0, sizeof *st->cfg);
+    st->cfg->level = MSG_NORMAL;
+    for (int id = 0; id < OPT_COUNT; id++) {
+        const struct opt_def *o = &options_table[id];
+        int rc;
+        if (o->def != NULL && (rc = handlers[o->type](st, (enum opt_id)id, o->def)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* ---- argv ------------------------------------------------------------ */
 
 static int
 find_long(const char *name, size_t len)
 {
     for (int i = 0; i < OPT_COUNT; i++)
-        if (strlen(opts[i].lname) == len && strncmp(opts[i].lname, name, len) == 0)
+        if (strlen(options_table[i].lname) == len &&
+            strncmp(options_table[i].lname, name, len) == 0)
             return i;
     return -1;
 }
@@ -409,9 +433,85 @@ static int
 find_short(char c)
 {
     for (int i = 0; i < OPT_COUNT; i++)
-        if (opts[i].sname == c)
+        if (options_table[i].sname == c)
             return i;
     return -1;
+}
+
+/* "--name", "--name=value" or "--name value" at argv[*i]. */
+static int
+take_long(struct parse_state *st, int argc, char **argv, int *i)
+{
+    const char *name = argv[*i] + 2;
+    const char *eq = strchr(name, '=');
+    size_t len = eq ? (size_t)(eq - name) : strlen(name);
+    int id = find_long(name, len);
+    const char *value = NULL;
+
+    if (id < 0) {
+        msg_usage_error("unknown option --%.*s", (int)len, name);
+        return HAUL_EXIT_USAGE;
+    }
+    const struct opt_def *o = &options_table[id];
+    st->next_word = *i + 1 < argc ? argv[*i + 1] : NULL;
+    switch (opt_arg_kind(o)) {
+    case ARG_NONE:
+        if (eq != NULL) {
+            msg_usage_error("option --%s takes no value", o->lname);
+            return HAUL_EXIT_USAGE;
+        }
+        break;
+    case ARG_OPTIONAL:
+        value = eq ? eq + 1 : NULL;
+        break;
+    case ARG_REQUIRED:
+        if (eq != NULL) {
+            value = eq + 1;
+        } else if (*i + 1 < argc) {
+            value = argv[++*i];
+        } else {
+            msg_usage_error("option --%s needs a value (%s)", o->lname, opt_arg_name(o));
+            return HAUL_EXIT_USAGE;
+        }
+        break;
+    }
+    return apply(st, (enum opt_id)id, value);
+}
+
+/* A cluster of short options at argv[*i]: -qc, -o FILE, -oFILE. */
+static int
+take_short(struct parse_state *st, int argc, char **argv, int *i)
+{
+    const char *arg = argv[*i];
+
+    for (const char *p = arg + 1; *p != '\0'; p++) {
+        int id = find_short(*p);
+        int rc;
+        if (id < 0) {
+            if (isprint((unsigned char)*p))
+                msg_usage_error("unknown option -%c", *p);
+            else
+                msg_usage_error("unknown option in '%s'", arg);
+            return HAUL_EXIT_USAGE;
+        }
+        const struct opt_def *o = &options_table[id];
+        if (opt_arg_kind(o) == ARG_REQUIRED) {
+            const char *value;
+            if (p[1] != '\0') {
+                value = p + 1;
+            } else if (*i + 1 < argc) {
+                value = argv[++*i];
+            } else {
+                msg_usage_error("option -%c needs a value (%s)", *p, opt_arg_name(o));
+                return HAUL_EXIT_USAGE;
+            }
+            return apply(st, (enum opt_id)id, value);
+        }
+        st->next_word = p[1] == '\0' && *i + 1 < argc ? argv[*i + 1] : NULL;
+        if ((rc = apply(st, (enum opt_id)id, NULL)) != 0)
+            return rc;
+    }
+    return 0;
 }
 
 /* Trims spaces at both ends, in place. */
@@ -519,212 +619,87 @@ read_input_file(struct config *cfg, const char *path)
     return rc;
 }
 
+/* `haul --help TOPIC`: the word after --help names a topic when it looks
+ * like one (letters, digits, '-'); a URL there, or anywhere else on the
+ * line, does not turn --help into an error. */
+static void
+help_topic(struct parse_state *st)
+{
+    const char *w = st->after_help;
+    if (st->cfg->help_topic != NULL || w == NULL || w[0] == '-' || w[0] == '\0' ||
+        w[strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")] != '\0')
+        return;
+    st->cfg->help_topic = xstrdup(w);
+}
+
+/* The rules between options and the jobs, once argv is read. */
+static int
+finish(struct parse_state *st)
+{
+    struct config *cfg = st->cfg;
+
+    if (cfg->given[OPT_MEMSTATS_INTERVAL])
+        cfg->memstats = true;
+    if (cfg->help) {
+        help_topic(st);
+        return 0;
+    }
+    if (cfg->version)
+        return 0;
+    if (st->outputs.n > st->urls.n) {
+        msg_usage_error("-o %s has no URL to go with it", st->outputs.v[st->urls.n]);
+        return HAUL_EXIT_USAGE;
+    }
+    cfg->retry_fixed = cfg->given[OPT_RETRY_DELAY] && !cfg->given[OPT_RETRY_MAX_DELAY];
+    /* --retry-max-delay alone, below the default base delay: the base
+     * comes down to it (the user never gave one to contradict). */
+    if (cfg->given[OPT_RETRY_MAX_DELAY] && !cfg->given[OPT_RETRY_DELAY] &&
+        cfg->retry_max_delay_ms < cfg->retry_delay_ms)
+        cfg->retry_delay_ms = cfg->retry_max_delay_ms;
+    if (!cfg->retry_fixed && cfg->retry_max_delay_ms < cfg->retry_delay_ms) {
+        msg_usage_error("--retry-max-delay is shorter than --retry-delay");
+        return HAUL_EXIT_USAGE;
+    }
+    for (size_t k = 0; k < st->urls.n; k++)
+        add_job(cfg, st->urls.v[k], k < st->outputs.n ? st->outputs.v[k] : NULL, 0, true);
+    if (st->input_file != NULL) {
+        int rc = read_input_file(cfg, st->input_file);
+        if (rc != 0)
+            return rc;
+    }
+    if (cfg->njobs == 0) {
+        msg_usage_error(st->input_file ? "no URL in --input-file %s" : "no URL given%s",
+                        st->input_file ? st->input_file : "");
+        return HAUL_EXIT_USAGE;
+    }
+    return 0;
+}
+
 int
 options_parse(int argc, char **argv, struct config *cfg)
 {
     struct parse_state st = { .cfg = cfg };
     bool only_urls = false;
-    int rc = HAUL_EXIT_USAGE;
+    int rc = config_defaults(&st);
 
-    config_defaults(cfg);
-
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc && rc == 0; i++) {
         const char *arg = argv[i];
 
-        if (only_urls || arg[0] != '-' || arg[1] == '\0') {
+        if (only_urls || arg[0] != '-' || arg[1] == '\0')
             strlist_push(&st.urls, arg);
-            continue;
-        }
-        if (strcmp(arg, "--") == 0) {
+        else if (strcmp(arg, "--") == 0)
             only_urls = true;
-            continue;
-        }
-        if (arg[1] == '-') {
-            const char *name = arg + 2;
-            const char *eq = strchr(name, '=');
-            size_t len = eq ? (size_t)(eq - name) : strlen(name);
-            int id = find_long(name, len);
-            if (id < 0) {
-                msg_usage_error("unknown option --%.*s", (int)len, name);
-                goto out;
-            }
-            if (id == OPT_HELP) {
-                /* --help=TOPIC is --help TOPIC. */
-                cfg->help = true;
-                if (eq != NULL)
-                    set_string(&cfg->help_topic, eq + 1);
-                st.after_help = i + 1 < argc ? argv[i + 1] : NULL;
-                continue;
-            }
-            const char *value = NULL;
-            switch (opts[id].kind) {
-            case ARG_NONE:
-                if (eq != NULL) {
-                    msg_usage_error("option --%s takes no value", opts[id].lname);
-                    goto out;
-                }
-                break;
-            case ARG_OPTIONAL:
-                value = eq ? eq + 1 : NULL;
-                break;
-            case ARG_REQUIRED:
-                if (eq != NULL) {
-                    value = eq + 1;
-                } else if (i + 1 < argc) {
-                    value = argv[++i];
-                } else {
-                    msg_usage_error("option --%s needs a value (%s)", opts[id].lname,
-                                    opts[id].argname);
-                    goto out;
-                }
-                break;
-            }
-            if (apply(&st, (enum opt_id)id, value) != 0)
-                goto out;
-            continue;
-        }
-        /* A cluster of short options: -qc, -o FILE, -oFILE. */
-        for (const char *p = arg + 1; *p != '\0'; p++) {
-            int id = find_short(*p);
-            if (id < 0) {
-                if (isprint((unsigned char)*p))
-                    msg_usage_error("unknown option -%c", *p);
-                else
-                    msg_usage_error("unknown option in '%s'", arg);
-                goto out;
-            }
-            if (opts[id].kind == ARG_REQUIRED) {
-                const char *value;
-                if (p[1] != '\0') {
-                    value = p + 1;
-                } else if (i + 1 < argc) {
-                    value = argv[++i];
-                } else {
-                    msg_usage_error("option -%c needs a value (%s)", *p, opts[id].argname);
-                    goto out;
-                }
-                if (apply(&st, (enum opt_id)id, value) != 0)
-                    goto out;
-                break;
-            }
-            if (apply(&st, (enum opt_id)id, NULL) != 0)
-                goto out;
-            if (id == OPT_HELP && p[1] == '\0')
-                st.after_help = i + 1 < argc ? argv[i + 1] : NULL;
-        }
+        else if (arg[1] == '-')
+            rc = take_long(&st, argc, argv, &i);
+        else
+            rc = take_short(&st, argc, argv, &i);
     }
-
-    if (cfg->help) {
-        help_topic(&st);
-        rc = 0;
-        goto out;
-    }
-    if (cfg->version) {
-        rc = 0;
-        goto out;
-    }
-    if (st.outputs.n > st.urls.n) {
-        msg_usage_error("-o %s has no URL to go with it", st.outputs.v[st.urls.n]);
-        goto out;
-    }
-    if (st.retry_delay_set && !st.retry_max_delay_set)
-        cfg->retry_fixed = true;
-    /* --retry-max-delay alone, below the default base delay: the base
-     * comes down to it (the user never gave one to contradict). */
-    if (st.retry_max_delay_set && !st.retry_delay_set &&
-        cfg->retry_max_delay_ms < cfg->retry_delay_ms)
-        cfg->retry_delay_ms = cfg->retry_max_delay_ms;
-    if (!cfg->retry_fixed && cfg->retry_max_delay_ms < cfg->retry_delay_ms) {
-        msg_usage_error("--retry-max-delay is shorter than --retry-delay");
-        goto out;
-    }
-    for (size_t k = 0; k < st.urls.n; k++)
-        add_job(cfg, st.urls.v[k], k < st.outputs.n ? st.outputs.v[k] : NULL, 0, true);
-    if (st.input_file != NULL) {
-        int r = read_input_file(cfg, st.input_file);
-        if (r != 0) {
-            rc = r;
-            goto out;
-        }
-    }
-    if (cfg->njobs == 0) {
-        msg_usage_error(st.input_file ? "no URL in --input-file %s" : "no URL given%s",
-                        st.input_file ? st.input_file : "");
-        goto out;
-    }
-    rc = 0;
-out:
+    if (rc == 0)
+        rc = finish(&st);
     strlist_free(&st.urls);
     strlist_free(&st.outputs);
     xfree(st.input_file);
     if (rc != 0)
         config_free(cfg);
     return rc;
-}
-
-/* Prints text wrapped at `width` columns, continuation lines at `indent`. */
-static void
-print_wrapped(FILE *out, const char *text, int col, int indent, int width)
-{
-    const char *p = text;
-    while (*p != '\0') {
-        int room = width - col;
-        size_t len = strlen(p);
-        size_t take = len;
-        if ((int)len > room) {
-            take = (size_t)room;
-            while (take > 0 && p[take] != ' ')
-                take--;
-            if (take == 0)
-                take = (size_t)room;
-        }
-        fprintf(out, "%.*s\n", (int)take, p);
-        p += take;
-        while (*p == ' ')
-            p++;
-        if (*p != '\0') {
-            fprintf(out, "%*s", indent, "");
-            col = indent;
-        }
-    }
-}
-
-void
-options_print_help(FILE *out)
-{
-    fputs("Usage: haul [OPTIONS] URL...\n"
-          "Download HTTP(S) URLs to stdout or files; resume by itself after drops.\n"
-          "\n"
-          "  haul URL | consumer        stream a body to stdout\n"
-          "  haul -o FILE URL           write FILE (as FILE.part until complete)\n"
-          "  haul -c -o FILE URL        continue an interrupted download\n"
-          "  haul -O URL1 URL2 ...      several at once, named after the URLs\n",
-          out);
-    for (int g = GROUP_OUTPUT; g <= GROUP_REPORT; g++) {
-        fprintf(out, "\n%s:\n", group_titles[g]);
-        for (int i = 0; i < OPT_COUNT; i++) {
-            const struct opt_def *o = &opts[i];
-            char left[64];
-            int n;
-            if ((int)o->group != g)
-                continue;
-            if (o->sname)
-                n = snprintf(left, sizeof left, "  -%c, --%s", o->sname, o->lname);
-            else
-                n = snprintf(left, sizeof left, "      --%s", o->lname);
-            if (o->kind == ARG_REQUIRED)
-                snprintf(left + n, sizeof left - (size_t)n, " %s", o->argname);
-            else if (o->kind == ARG_OPTIONAL)
-                snprintf(left + n, sizeof left - (size_t)n, "[=%s]", o->argname);
-            if ((int)strlen(left) >= 29) {
-                fprintf(out, "%s\n%*s", left, 30, "");
-            } else {
-                fprintf(out, "%-30s", left);
-            }
-            print_wrapped(out, o->help, 30, 30, 80);
-        }
-    }
-    fputs("\nSizes take K, M, G (1024-based); durations are seconds and may have\n"
-          "fractions (0.5) or a unit (ms, s, m, h).  `haul --help exit-codes` lists\n"
-          "the exit status.  More in the manual: man haul.\n", out);
 }

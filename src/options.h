@@ -18,7 +18,7 @@
 #define RETRY_FOREVER UINT32_MAX
 
 enum opt_id {
-#define OPT(id, lname, sname, kind, argname, group, help) OPT_##id,
+#define OPT(id, ...) OPT_##id,
 #include "options.def"
 #undef OPT
     OPT_COUNT
@@ -39,6 +39,7 @@ struct job {
 struct config {
     struct job *jobs;
     size_t njobs;
+    bool given[OPT_COUNT];          /* the options on the command line */
 
     /* Output */
     bool remote_name;
@@ -46,8 +47,6 @@ struct config {
     bool cont;
     unsigned parallel;
     unsigned parallel_host;
-    bool parallel_given;            /* -P was on the command line */
-    bool parallel_host_given;       /* --parallel-host was */
     unsigned segments;
     uint64_t buffer_size;           /* bytes */
     enum stream_mode stream;

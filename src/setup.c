@@ -168,7 +168,7 @@ note_host_limit(const struct config *cfg)
     bool one_host = true;
     size_t n = 0;
 
-    if (!cfg->parallel_given || cfg->parallel_host_given ||
+    if (!cfg->given[OPT_PARALLEL] || cfg->given[OPT_PARALLEL_HOST] ||
         cfg->parallel <= cfg->parallel_host || cfg->njobs <= cfg->parallel_host)
         return;
     for (size_t i = 0; i < cfg->njobs && one_host; i++) {

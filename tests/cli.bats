@@ -186,3 +186,14 @@ load helpers
 	assert_equal "$from_help" "$from_src"
 	[ -n "$from_src" ]
 }
+
+@test "a size or duration that must be more than 0 says so" {
+	# Before the option table, a rate of 0 was "at least 1 bytes".
+	local c opt value name
+	for c in "--limit-rate|0|--limit-rate" "--limit-rate-total|0K|--limit-rate-total" \
+		"-m|0|-m/--max-time" "--connect-timeout|0ms|--connect-timeout"; do
+		IFS='|' read -r opt value name <<<"$c"
+		run -2 --separate-stderr haul "$opt" "$value" http://127.0.0.1:1/
+		assert_equal "$stderr" "haul: $name: bad value '$value': must be more than 0 (see haul --help)"
+	done
+}

@@ -1,12 +1,15 @@
 #!/usr/bin/env bats
 # docs.bats - the manual and the shell completions say what the program does.
 #
-# The options are declared once, in src/options.def; --help is printed from
-# that table, while man/haul.1 and the bash, zsh and fish completions are
-# written by hand.  These tests fail when they drift apart: an option, a
-# short letter, an exit status, an event type or a JSON field that one side
-# has and the other does not.  They also render the page (no warnings, 80
-# columns) and run each completion for real.
+# The options are declared once, in the table of src/options.def: --help is
+# printed from it and the bash, zsh and fish completions are generated from
+# it (src/optgen, `make completions`), while man/haul.1 is written by hand.
+# `src/optgen table` lists the table as haul was built with it; these tests
+# hold the page, --help and the completions to it (names, short letters,
+# value kinds and names, allowed values, defaults, limits) and run each
+# completion for real.  They also check exit statuses, event types and
+# JSON fields against the code, and render the page (no warnings, 80
+# columns).
 
 load helpers
 
@@ -19,28 +22,26 @@ setup() {
 	BASHC=$HAUL_SRCDIR/completions/haul
 	ZSHC=$HAUL_SRCDIR/completions/_haul
 	FISHC=$HAUL_SRCDIR/completions/haul.fish
+	# Set by make check; the build tree next to $HAUL otherwise.
+	OPTGEN=${OPTGEN:-$(dirname "$HAUL")/src/optgen}
+	export OPTGEN
 	export LC_ALL=C.UTF-8
 }
 
 # ---- what the program has ------------------------------------------------
 
-# "long X" per option of options.def ("long -" without a short letter).
-def_options() {
-	sed -nE "s/^OPT\\([A-Z0-9_]+, *\"([^\"]+)\", *('(.)'|0),.*/\\1 \\3/p" "$DEF" |
-		awk '{ print $1, ($2 == "" ? "-" : $2) }' | sort
+# The option table, one option per line, tab-separated: long name, short
+# letter, value kind (none, required, optional), value name, group, the
+# man page's tag line, the words the value may be, default, limits, what
+# completions offer (file, dir, url, prefix), "next" when an optional
+# value may also be the next word (--help TOPIC); "-" where there is none.
+table() {
+	"$OPTGEN" table
 }
 
-# The same pairs, read from `haul --help`.
-help_options() (
-	set -o pipefail
-	"$HAUL" --help | sed -nE \
-		-e 's/^  -([A-Za-z0-9]), --([A-Za-z0-9.-]+).*/\2 \1/p' \
-		-e 's/^ {6}--([A-Za-z0-9.-]+).*/\1 -/p' | sort
-)
-
 # Every option word: -X and --long, one per line, sorted.
-def_option_words() {
-	def_options | awk '{ print "--" $1; if ($2 != "-") print "-" $2 }' | LC_ALL=C sort
+table_option_words() {
+	table | awk -F'\t' '{ print "--" $1; if ($2 != "-") print "-" $2 }' | LC_ALL=C sort
 }
 
 # Exit statuses listed by `haul --help exit-codes`.
@@ -63,30 +64,6 @@ man_form() {
 	printf '%s\n' "${1//-/\\-}"
 }
 
-# Tag lines (the line after each .TP) of a section.
-man_tags() {
-	man_section "$1" | awk 'tp { print; tp = 0 } /^\.TP/ { tp = 1 }'
-}
-
-# Whether the text on stdin holds the literal $1 as a whole option word: not
-# followed by a letter, digit, "." or another "\-".
-holds_word() {
-	awk -v lit="$1" '
-		{
-			s = $0
-			while ((i = index(s, lit)) > 0) {
-				before = substr(s, 1, i - 1)
-				after = substr(s, i + length(lit))
-				if (after !~ /^([A-Za-z0-9.]|\\-)/ && before !~ /(\\-|[A-Za-z0-9])$/) {
-					found = 1
-					exit
-				}
-				s = after
-			}
-		}
-		END { exit !found }'
-}
-
 # Whether section $1 documents the name $2 as a term: ".B name", ".BR name ,"
 # and the like, at the start of a line.
 man_documents() {
@@ -104,67 +81,167 @@ man_documents() {
 
 # ---- options ---------------------------------------------------------------
 
-@test "docs: --help lists exactly the options of src/options.def" {
-	run -0 def_options
-	local def=$output
-	[ -n "$def" ]
+@test "docs: src/optgen lists every row of options.def, with kinds and values" {
+	local n
+	n=$(grep -c '^OPT(' "$DEF")
+	((n >= 40)) || fail "only $n OPT rows in $DEF"
+	run -0 table
+	assert_equal "${#lines[@]}" "$n"
+	# Eleven fields on every line, and each kind, group and list present.
+	assert_equal "$(table | awk -F'\t' 'NF != 11')" ''
+	assert_equal "$(table | cut -f3 | sort -u)" "$(printf '%s\n' none optional required)"
+	assert_equal "$(table | cut -f5 | uniq)" \
+		"$(printf '%s\n' Output Request 'Retry and resume' 'Reports and messages')"
+	local col
+	for col in 2 4 7 8 9 10; do
+		[ "$(table | cut -f"$col" | grep -vcx -- -)" -ge 4 ] ||
+			fail "column $col of the table is (nearly) empty"
+	done
+}
+
+# The options of `haul --help` as the table lists them: long name, short
+# letter, value kind and value name, then the whole help text.
+help_options() {
+	"$HAUL" --help | awk '
+		function flush() { if (left != "") print left "\t" text; left = "" }
+		left != "" && length($0) > 30 && substr($0, 1, 30) ~ /^ *$/ {
+			t = $0; sub(/^ +/, "", t); text = text " " t; next
+		}
+		/^  -[A-Za-z0-9], --/ || /^      --/ {
+			flush()
+			l = substr($0, 1, 30); text = substr($0, 31)
+			if (length($0) < 30 || substr($0, 30, 1) != " ") { l = $0; text = "" }
+			sub(/ +$/, "", l); sub(/^ +/, "", l)
+			short = "-"
+			if (l ~ /^-[^-],/) { short = substr(l, 2, 1); l = substr(l, 5) }
+			kind = "none"; arg = "-"
+			if (match(l, /\[=[^]]+\]$/)) {
+				kind = "optional"; arg = substr(l, RSTART + 2, RLENGTH - 3)
+				l = substr(l, 1, RSTART - 1)
+			} else if (index(l, " ")) {
+				kind = "required"; arg = substr(l, index(l, " ") + 1)
+				l = substr(l, 1, index(l, " ") - 1)
+			}
+			sub(/^--/, "", l)
+			left = l "\t" short "\t" kind "\t" arg
+			next
+		}
+		{ flush() }
+		END { flush() }'
+}
+
+@test "docs: --help shows each option as the table says: letter, value, values, default" {
 	run -0 help_options
-	assert_equal "$output" "$def"
+	local help=$output
+	assert_equal "$(cut -f1-4 <<<"$help")" "$(table | cut -f1-4)"
+	local long words def text w bad=
+	declare -A texts=()
+	while IFS=$'\t' read -r long _ _ _ text; do
+		texts[$long]=$text
+	done <<<"$help"
+	while IFS=$'\t' read -r long words def; do
+		text=${texts[$long]-}
+		[ -n "$text" ] || bad+=" --$long(no text)"
+		for w in $words; do
+			[ "$w" = - ] && continue
+			[[ $text == *"$w"* ]] || bad+=" --$long($w)"
+		done
+		if [ "$def" != - ]; then
+			[[ $text == *"(default $def)"* ]] || bad+=" --$long(default $def)"
+		elif [[ $text == *"(default "[!:]* ]]; then
+			bad+=" --$long(a default the table does not have)"
+		fi
+	done < <(table | cut -f1,7,8)
+	[ -z "$bad" ] || fail "--help does not show:$bad"
 }
 
-@test "docs: every option is in the man page's OPTIONS, with its short letter" {
-	local tags long short missing=
-	tags=$(man_tags OPTIONS)
-	[ -n "$tags" ]
-	while read -r long short; do
-		local line ok=
-		while IFS= read -r line; do
-			holds_word "$(man_form "--$long")" <<<"$line" || continue
-			if [ "$short" = - ] || holds_word "\\-$short" <<<"$line"; then
-				ok=1
-				break
-			fi
-		done <<<"$tags"
-		[ -n "$ok" ] || missing+=" --$long${short/#-/}"
-	done < <(def_options | awk '{ print $1, ($2 == "-" ? "-" : $2) }')
-	if [ -n "$missing" ]; then
-		echo "not documented as an OPTIONS tag (.TP):$missing"
-		return 1
-	fi
+@test "docs: each --help topic of the table is one haul prints" {
+	local topic n=0
+	for topic in $(table | awk -F'\t' '$1 == "help" { print $7 }'); do
+		run -0 --separate-stderr "$HAUL" --help "$topic"
+		[ -n "$output" ] && [ "$output" != "$("$HAUL" --help)" ] ||
+			fail "--help $topic prints nothing of its own"
+		n=$((n + 1))
+	done
+	((n > 0)) || fail "no --help topic in the table"
 }
 
-@test "docs: the man page's OPTIONS has no option the program lacks" {
-	local known word extra=
-	known=$(def_option_words)
-	while read -r word; do
-		word=${word//\\-/-}
-		grep -qxF -- "$word" <<<"$known" || extra+=" $word"
-	done < <(man_tags OPTIONS | grep -oE '\\-(\\-)?[A-Za-z0-9.]+(\\-[A-Za-z0-9.]+)*' | sort -u)
-	if [ -n "$extra" ]; then
-		echo "in the man page but not in src/options.def:$extra"
-		return 1
-	fi
+# "group<TAB>tag line" for each .TP entry of the man page's OPTIONS.
+man_option_tags() {
+	man_section OPTIONS | awk '
+		/^\.SS / { g = substr($0, 5); gsub(/"/, "", g) }
+		tp { print g "\t" $0 } { tp = /^\.TP/ }'
 }
 
-@test "docs: every option is in the bash, zsh and fish completions" {
-	local long short missing=
-	while read -r long short; do
-		local re="(^|[^-[:alnum:]])--${long//./\\.}([^-[:alnum:].]|\$)"
-		grep -qE -- "$re" "$BASHC" || missing+=" bash:--$long"
-		grep -qE -- "$re" "$ZSHC" || missing+=" zsh:--$long"
-		grep -qE -- "(^|[[:space:]])-l $long([[:space:]]|\$)" "$FISHC" ||
-			missing+=" fish:--$long"
-		[ "$short" = - ] && continue
-		re="(^|[^-[:alnum:]])-$short([^-[:alnum:]]|\$)"
-		grep -qE -- "$re" "$BASHC" || missing+=" bash:-$short"
-		grep -qE -- "$re" "$ZSHC" || missing+=" zsh:-$short"
-		grep -qE -- "(^|[[:space:]])-s ${short}[[:space:]]+-l ${long}([[:space:]]|\$)" "$FISHC" ||
-			missing+=" fish:-$short"
-	done < <(def_options)
-	if [ -n "$missing" ]; then
-		echo "missing from the completions:$missing"
-		return 1
-	fi
+@test "docs: the man page's OPTIONS has the table's options, tags, groups and order" {
+	run -0 man_option_tags
+	local man=$output
+	[ -n "$man" ]
+	# Each tag holds the short letter, the long name and the value's kind
+	# and name: .B "\-c, \-\-continue", .BI "\-\-retry " N,
+	# .BR \-\-stream [ =\fIMODE\fR ].
+	assert_equal "$man" "$(table | cut -f5,6)"
+}
+
+# Each entry of the man page's OPTIONS as "tag line<TAB>text": the text on
+# one line, macro names, font changes and quotes taken out, "\-" as "-".
+man_entries() {
+	man_section OPTIONS | awk '
+		function plain(s) {
+			sub(/^\.[A-Z]+ ?/, "", s)
+			gsub(/\\f[BIRP]/, "", s)
+			gsub(/\\-/, "-", s)
+			gsub(/\\\(lq|\\\(rq/, "\"", s)
+			gsub(/"/, "", s)
+			return s
+		}
+		function flush() { if (tag != "") print tag "\t" text; tag = ""; text = "" }
+		/^\.(TP|SS|SH)/ { flush(); tp = /^\.TP/; next }
+		tp { tag = $0; tp = 0; next }
+		tag != "" { text = text " " plain($0) }
+		END { flush() }'
+}
+
+@test "docs: each OPTIONS entry names the option's values, default and limits" {
+	local long tag words def limits text w re bad= checked=0
+	declare -A entry=()
+	while IFS=$'\t' read -r tag text; do
+		entry[$tag]=$text
+	done < <(man_entries)
+	((${#entry[@]} >= 40)) || fail "only ${#entry[@]} entries in OPTIONS"
+	while IFS=$'\t' read -r long tag words def limits; do
+		text=${entry[$tag]-}
+		[ -n "$text" ] || { bad+=" --$long(no entry)"; continue; }
+		for w in $words; do
+			[ "$w" = - ] && continue
+			# A whole word ("sha256:" starts one: sha256:HEX).
+			re="(^|[^[:alnum:]-])${w//./\\.}"
+			[[ $w == *: ]] || re+="([^[:alnum:]-]|\$)"
+			[[ $text =~ $re ]] || bad+=" --$long($w)"
+			checked=$((checked + 1))
+		done
+		if [ "$def" != - ]; then
+			re="default ${def//./\\.}([^[:alnum:].]|\$)"
+			[[ $text =~ $re ]] || bad+=" --$long(default $def)"
+			checked=$((checked + 1))
+		fi
+		if [ "$limits" != - ]; then
+			[[ $text == *"$limits"* ]] || bad+=" --$long($limits)"
+			checked=$((checked + 1))
+		fi
+	done < <(table | cut -f1,6-9)
+	[ -z "$bad" ] || fail "not in the man page's OPTIONS entry:$bad"
+	((checked >= 30)) || fail "only $checked values, defaults and limits checked"
+}
+
+@test "docs: the completions are what src/optgen writes from the table" {
+	local c stale=
+	for c in bash:"$BASHC" zsh:"$ZSHC" fish:"$FISHC"; do
+		run -0 "$OPTGEN" "${c%%:*}"
+		[ -n "$output" ]
+		"$OPTGEN" "${c%%:*}" | cmp -s - "${c#*:}" || stale+=" ${c#*:}"
+	done
+	[ -z "$stale" ] || fail "out of date, run make completions:$stale"
 }
 
 # ---- exit statuses -----------------------------------------------------------
@@ -384,9 +461,9 @@ bash_complete() {
 	run -0 bash -c "source '$BASHC' && complete -p haul"
 	assert_output --partial '-F _haul'
 	run -0 bash_complete haul --retr
-	assert_equal "$(sort <<<"$output")" "$(printf '%s\n' --retry --retry-connrefused --retry-delay --retry-max-delay)"
+	assert_equal "$(LC_ALL=C sort <<<"$output")" "$(table_option_words | grep -- '^--retr')"
 	run -0 bash_complete haul -
-	assert_equal "$(LC_ALL=C sort <<<"$output")" "$(def_option_words)"
+	assert_equal "$(LC_ALL=C sort <<<"$output")" "$(table_option_words)"
 }
 
 @test "docs: bash completes the fixed values" {
@@ -423,26 +500,156 @@ bash_complete() {
 	assert_output file.iso
 }
 
-@test "docs: zsh parses the zsh completion" {
-	command -v zsh >/dev/null || skip "zsh is not installed"
-	run -0 zsh -n "$ZSHC"
-	assert_output ''
-	run -0 head -n 1 "$ZSHC"
-	assert_output '#compdef haul'
+# ---- every option's value, in each shell, from the table ------------------
+
+# Sorts the words of each line's field $1 (tab-separated), keeping each once.
+sort_words() {
+	awk -F'\t' -v OFS='\t' -v f="$1" '{
+		n = split($f, w, " "); out = ""
+		for (i = 2; i <= n; i++) {
+			x = w[i]
+			for (j = i - 1; j >= 1 && w[j] > x; j--) w[j + 1] = w[j]
+			w[j + 1] = x
+		}
+		for (i = 1; i <= n; i++) if (i == 1 || w[i] != w[i - 1]) out = out w[i] " "
+		$f = out; print }'
 }
 
-# zsh_complete LINE: what zsh's completion offers for LINE, one per line.  An
-# interactive zsh on a pseudo-terminal (zsh/zpty) completes LINE with
-# compadd replaced by a function that prints each match between two NUL
-# lines (the technique of zsh-capture-completion).
-zsh_complete() {
-	local child=$BATS_TEST_TMPDIR/zsh-child.zsh
-	cat >"$child" <<-'EOF'
+# completion_cases SHELL: the cases of the table-driven completion tests,
+# one per line: "LINE<TAB>WANT<TAB>NOT", LINE being a command line up to
+# the cursor and WANT what completing its last word must offer: the words
+# of the table row, nothing, or @files (dir.d file.iso), @dirs (dir.d),
+# @urls (zsh: http:// and such; the others offer nothing), @options (the
+# option names; zsh leaves out those already given); NOT are words it must
+# not offer.  A required value is the next word, so "-" there is no
+# option (fish offers the options anyway: not asked); an optional one only
+# follows "=" (short options take none), so the next word is a URL, unless
+# the value may also be the next word (--help TOPIC); after --help or
+# --version (which stand alone) zsh offers nothing more.
+completion_cases() {
+	table | cut -f1-3,7,10,11 | awk -F'\t' -v shell="$1" '
+		function add(line, want, not) { printf "%s\t%s\t%s\n", line, want, not }
+		{
+			long = $1; short = $2; kind = $3; words = $4; comp = $5; next_word = $6 == "next"
+			want = words == "-" ? "" : words
+			if (want == "" && comp == "file") want = "@files"
+			if (want == "" && comp == "dir") want = "@dirs"
+			if (want == "" && comp == "url") want = "@urls"
+			alone = long == "help" || long == "version"
+			n = split("--" long (short == "-" ? "" : " -" short), names, " ")
+			for (i = 1; i <= n; i++) {
+				o = names[i]
+				if (kind == "required") {
+					add("haul " o " ", want)
+					if (shell != "fish") add("haul " o " -", "")
+				} else if (kind == "optional") {
+					if (o ~ /^--/) add("haul " o "=", want)
+					if (next_word) {
+						add("haul " o " ", want)
+						if (shell != "fish") add("haul " o " -", "")
+					} else {
+						add("haul " o " ", "@urls", words)
+						add("haul " o " -", "@options")
+					}
+				} else {
+					add("haul " o " ", alone ? "" : "@urls")
+					if (!alone) add("haul " o " -", "@options")
+				}
+			}
+		}' | sort_words 2
+}
+
+# check_completions SHELL: runs every case of completion_cases through
+# complete_SHELL (which prints "== LINE" and then each match of LINE) in a
+# directory holding dir.d and file.iso, and fails naming each case whose
+# matches differ.
+check_completions() {
+	local shell=$1 cases line want not w got bad= n=0
+	mkdir -p "$BATS_TEST_TMPDIR/files/dir.d"
+	touch "$BATS_TEST_TMPDIR/files/file.iso"
+	cd "$BATS_TEST_TMPDIR/files"
+	cases=$(completion_cases "$shell")
+	declare -A out=()
+	# "LINE<TAB>matches": "--opt=value" as value, "dir.d/" as dir.d.
+	while IFS=$'\t' read -r line got; do
+		out[$line]=$got
+	done < <(cut -f1 <<<"$cases" | "complete_$shell" | awk '
+		/^== / { if (line != "") print line "\t" m; line = substr($0, 4); m = ""; next }
+		{ sub(/^--[^=]*=/, ""); if ($0 !~ /\/\/$/) sub(/\/$/, ""); if ($0 != "") m = m " " $0 }
+		END { if (line != "") print line "\t" m }' | sort_words 2)
+	local options files="dir.d file.iso " dirs="dir.d "
+	options=$(table_option_words | tr '\n' ' ')
+	while IFS=$'\t' read -r line want not; do
+		n=$((n + 1))
+		[ "${out[$line]+set}" ] || { bad+=$'\n'"'$line': no answer"; continue; }
+		got=${out[$line]}
+		for w in ${not/#-/}; do
+			[[ " $got" != *" $w "* ]] || bad+=$'\n'"'$line': offered $w"
+		done
+		case $shell:${want% } in
+		*:@options) want=$options ;;
+		*:@files) want=$files ;;
+		*:@dirs) want=$dirs ;;
+		zsh:@urls) [[ " $got" == *" http:"* ]] && continue ;;
+		*:@urls) want= ;;
+		esac
+		# zsh's _files adds what it found to its first guess: a superset.
+		if [[ $shell == zsh && ($want == "$files" || $want == "$dirs") ]]; then
+			[[ " $got" == *" dir.d "* ]] && [[ $want == "$dirs" || " $got" == *" file.iso "* ]] &&
+				continue
+		fi
+		# zsh leaves out the options already on the line and those they
+		# exclude: some must still be offered.
+		if [[ $shell == zsh && $want == "$options" ]]; then
+			[[ " $got" == *" --output "* ]] && continue
+		fi
+		[ "$got" = "$want" ] || bad+=$'\n'"'$line': offered [$got], want [$want]"
+	done <<<"$cases"
+	((n >= 60)) || fail "only $n cases"
+	[ -z "$bad" ] || fail "$shell completions that differ from the table:$bad"
+}
+
+# complete_bash: each line of stdin completed with completions/haul; a
+# "--opt=" word is split at "=" as bash's COMP_WORDBREAKS does.
+complete_bash() {
+	bash -c '
+		source "$1" || exit 1
+		while IFS= read -r line; do
+			read -r -a COMP_WORDS <<<"$line"
+			[[ $line == *" " ]] && COMP_WORDS+=("")
+			last=${COMP_WORDS[-1]}
+			if [[ $last == --*=* ]]; then
+				unset "COMP_WORDS[-1]"
+				COMP_WORDS+=("${last%%=*}" = "${last#*=}")
+				[ -z "${last#*=}" ] && unset "COMP_WORDS[-1]"
+			fi
+			COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+			COMPREPLY=()
+			_haul haul "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}" 2>/dev/null
+			printf "== %s\n" "$line"
+			printf "%s\n" "${COMPREPLY[@]}"
+		done
+	' bash "$BASHC"
+}
+
+@test "docs: bash completes each option's value as the table says" {
+	check_completions bash
+}
+
+# complete_zsh: each line of stdin completed by zsh with completions/_haul:
+# an interactive zsh on a pseudo-terminal (zsh/zpty) gets each line and a
+# TAB, with compadd replaced by a function that writes each match to a
+# file (the technique of zsh-capture-completion); TAB writes an end mark
+# there once completion is over.
+complete_zsh() {
+	local dir=$BATS_TEST_TMPDIR/zsh
+	mkdir -p "$dir"
+	cat >"$dir/child.zsh" <<-'EOF'
 		PROMPT=
 		autoload -U compinit && compinit -u -D
-		bindkey '^M' undefined; bindkey '^J' undefined; bindkey '^I' complete-word
-		null-line() { echo -E - $'\0' }
-		compprefuncs=(null-line); comppostfuncs=(null-line exit)
+		zc-complete() { zle complete-word; print -r -- '--END--' >>| $ZC_OUT }
+		zle -N zc-complete
+		bindkey '^M' undefined; bindkey '^J' undefined; bindkey '^I' zc-complete
 		zstyle ':completion:*' list-grouped false
 		zstyle ':completion:*' insert-tab false
 		compadd() {
@@ -452,53 +659,77 @@ zsh_complete() {
 			local -a hits; local -A apre
 			builtin compadd -A hits "$@"
 			zparseopts -E P:=apre
-			local h; for h in $hits; do echo -E - "$IPREFIX${apre[-P]}$h"; done
+			local h; for h in $hits; do print -r -- "$IPREFIX${apre[-P]}$h" >>| $ZC_OUT; done
 		}
 	EOF
 	# shellcheck disable=SC2016 # zsh expands these, not bash
-	timeout 30 zsh -f -c '
+	timeout 300 zsh -f -c '
 		zmodload zsh/zpty || exit 2
+		local out=$3 line junk
+		integer waits
 		zpty z zsh -f -i
-		zpty -w z "fpath=(${(q)1} \$fpath); source ${(q)2}"
-		zpty -n -w z "$3"$'\''\t'\''
-		integer nul=0
-		while zpty -r z line; do
-			if [[ $line == *$'\''\0'\''* ]]; then
-				(( ++nul >= 2 )) && break
-				continue
-			fi
-			line=${line//[$'\''\r\n'\'']/}
-			(( nul == 1 )) && [[ -n $line ]] && print -r -- "$line"
+		zpty -w z "ZC_OUT=${(q)out}; fpath=(${(q)1} \$fpath); source ${(q)2}"
+		while IFS= read -r line; do
+			: >| $out
+			zpty -n -w z $'\''\C-u'\''"$line"$'\''\t'\''
+			waits=0
+			while [[ $(tail -n 1 $out) != --END-- ]]; do
+				(( ++waits > 1200 )) && { print -r -- "no answer: $line" >&2; exit 1 }
+				while zpty -rt z junk; do :; done
+				sleep 0.05
+			done
+			print -r -- "== $line"
+			grep -vx -- --END-- $out
 		done
 		zpty -d z
-	' zsh "$(dirname "$ZSHC")" "$child" "$1"
+	' zsh "$(dirname "$ZSHC")" "$dir/child.zsh" "$dir/out"
 }
 
-@test "docs: zsh completes options and values" {
+@test "docs: zsh parses the zsh completion" {
+	command -v zsh >/dev/null || skip "zsh is not installed"
+	run -0 zsh -n "$ZSHC"
+	assert_output ''
+	run -0 head -n 1 "$ZSHC"
+	assert_output '#compdef haul'
+}
+
+@test "docs: zsh completes option names" {
 	command -v zsh >/dev/null || skip "zsh is not installed"
 	zsh -f -c 'zmodload zsh/zpty' 2>/dev/null || skip "zsh has no zsh/zpty module"
-	run -0 zsh_complete 'haul --retr'
-	assert_equal "$(sort <<<"$output")" "$(printf '%s\n' --retry --retry-connrefused --retry-delay --retry-max-delay)"
-	run -0 zsh_complete 'haul -'
-	assert_equal "$(LC_ALL=C sort <<<"$output")" "$(def_option_words)"
-	run -0 zsh_complete 'haul --progress '
-	assert_equal "$(sort <<<"$output")" "$(printf '%s\n' bar dots none)"
-	run -0 zsh_complete 'haul --stream='
-	assert_equal "$(sort <<<"$output")" "$(printf -- '--stream=%s\n' auto events lines raw)"
+	run -0 complete_zsh <<<$'haul --retr\nhaul -'
+	assert_equal "$(sed -n '/^== haul --retr$/,/^== /{/^--/p}' <<<"$output" | LC_ALL=C sort)" \
+		"$(table_option_words | grep -- '^--retr')"
+	assert_equal "$(sed -n '/^== haul -$/,${/^-/p}' <<<"$output" | LC_ALL=C sort)" \
+		"$(table_option_words)"
 }
 
-@test "docs: fish completes options and values" {
+@test "docs: zsh completes each option's value as the table says" {
+	command -v zsh >/dev/null || skip "zsh is not installed"
+	zsh -f -c 'zmodload zsh/zpty' 2>/dev/null || skip "zsh has no zsh/zpty module"
+	check_completions zsh
+}
+
+# complete_fish: each line of stdin completed by fish with
+# completions/haul.fish (one fish for all).
+complete_fish() {
+	# shellcheck disable=SC2016 # fish expands these, not bash
+	fish -c 'source $argv[1]
+		while read -l line
+			echo "== $line"
+			complete -C "$line" | string replace -r -- "\t.*" ""
+		end' "$FISHC"
+}
+
+@test "docs: fish completes option names" {
 	command -v fish >/dev/null || skip "fish is not installed"
-	run -0 fish -c "source '$FISHC'; complete -C 'haul --retr'"
-	assert_equal "$(cut -f1 <<<"$output" | sort)" \
-		"$(printf '%s\n' --retry --retry-connrefused --retry-delay --retry-max-delay)"
-	run -0 fish -c "source '$FISHC'; complete -C 'haul -'"
-	assert_equal "$(cut -f1 <<<"$output" | LC_ALL=C sort)" "$(def_option_words)"
-	run -0 fish -c "source '$FISHC'; complete -C 'haul --progress '"
-	assert_equal "$(cut -f1 <<<"$output" | sort)" "$(printf '%s\n' bar dots none)"
-	run -0 fish -c "source '$FISHC'; complete -C 'haul --stream='"
-	assert_equal "$(cut -f1 <<<"$output" | sort)" \
-		"$(printf -- '--stream=%s\n' auto events lines raw)"
-	run -0 fish -c "source '$FISHC'; complete -C 'haul --checksum '"
-	assert_equal "$(cut -f1 <<<"$output" | sort)" "$(printf '%s\n' sha256: sha512:)"
+	run -0 complete_fish <<<$'haul --retr\nhaul -'
+	assert_equal "$(sed -n '/^== haul --retr$/,/^== /{/^--/p}' <<<"$output" | LC_ALL=C sort)" \
+		"$(table_option_words | grep -- '^--retr')"
+	assert_equal "$(sed -n '/^== haul -$/,${/^-/p}' <<<"$output" | LC_ALL=C sort)" \
+		"$(table_option_words)"
+}
+
+@test "docs: fish completes each option's value as the table says" {
+	command -v fish >/dev/null || skip "fish is not installed"
+	check_completions fish
 }

@@ -241,9 +241,9 @@ c.close()' "$1" </dev/null >/dev/null 2>raw.err 3>&- &
 	assert_equal "$stderr" "haul: $(gen_sha 1K)  f.bin"
 }
 
-@test "option values: 'at least 1 byte'; --retry-max-delay alone needs no --retry-delay" {
+@test "option values: a rate of 0 'must be more than 0'; --retry-max-delay alone needs no --retry-delay" {
 	run -2 --separate-stderr haul --limit-rate 0 "$TESTSRV_URL/txt/v"
-	assert_equal "$stderr" "haul: --limit-rate: bad value '0': at least 1 byte (see haul --help)"
+	assert_equal "$stderr" "haul: --limit-rate: bad value '0': must be more than 0 (see haul --help)"
 	run -0 --separate-stderr haul --retry-max-delay 0.5 --retry 3 -o rmd.bin \
 		"$TESTSRV_URL/txt/v/rmd?size=300K&fin=100K,200K"
 	assert_equal "$(sha256_of rmd.bin)" "$(gen_sha 300K)"

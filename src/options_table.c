@@ -1,0 +1,303 @@
+/*
+ * options_table.c - the option table (options.def) and what is read from
+ * it without parsing anything: the kind and name of each option's value,
+ * its --help text, the words its completions offer, and --help itself.
+ *
+ * The value checks that are not a type's (a header line, USER:PASS) are
+ * here too, because rows name them.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "options_table.h"
+
+/* --header: a line "Name: value" (a name before the colon, no line break,
+ * which would smuggle a second header or a body into the request). */
+static const char *
+check_header(const char *value)
+{
+    if (strchr(value, ':') == NULL || value[0] == ':' || strpbrk(value, "\r\n") != NULL)
+        return "expected \"Name: value\" on one line";
+    return NULL;
+}
+
+/* --user: libcurl would prompt for a missing password; haul never does. */
+static const char *
+check_user(const char *value)
+{
+    return strchr(value, ':') == NULL ? "expected USER:PASS" : NULL;
+}
+
+const struct opt_def options_table[OPT_COUNT] = {
+#define OPT(id, grp, l, s, t, ...) \
+    [OPT_##id] = { .lname = l, .sname = s, .type = t, .group = grp, __VA_ARGS__ },
+#include "options.def"
+#undef OPT
+};
+
+const char *const options_group_titles[GROUP_COUNT] = {
+    [GROUP_OUTPUT] = "Output",
+    [GROUP_REQUEST] = "Request",
+    [GROUP_RETRY] = "Retry and resume",
+    [GROUP_REPORT] = "Reports and messages",
+};
+
+const char *
+options_long_name(enum opt_id id)
+{
+    return options_table[id].lname;
+}
+
+enum opt_arg
+opt_arg_kind(const struct opt_def *o)
+{
+    if (o->optional)
+        return ARG_OPTIONAL;
+    switch (o->type) {
+    case OT_FLAG:
+    case OT_SET:
+    case OT_IGNORED:
+        return ARG_NONE;
+    case OT_SPECIAL:
+        return o->arg != NULL ? ARG_REQUIRED : ARG_NONE;
+    case OT_STRING:
+    case OT_LIST:
+    case OT_COUNT:
+    case OT_SIZE:
+    case OT_DURATION:
+    case OT_CHOICE:
+        break;
+    }
+    return ARG_REQUIRED;
+}
+
+const char *
+opt_arg_name(const struct opt_def *o)
+{
+    if (opt_arg_kind(o) == ARG_NONE)
+        return NULL;
+    if (o->arg != NULL)
+        return o->arg;
+    switch (o->type) {
+    case OT_COUNT: return "N";
+    case OT_SIZE: return "SIZE";
+    case OT_DURATION: return "SECS";
+    default: return "VALUE";
+    }
+}
+
+const char *
+opt_word(const struct opt_def *o, size_t i)
+{
+    size_t n = 0;
+
+    if (o->choices != NULL)
+        while (o->choices[n].name != NULL)
+            n++;
+    if (i < n)
+        return o->choices[i].name;
+    if (i == n && o->inf != 0)
+        return "inf";
+    return NULL;
+}
+
+void
+opt_size_text(uint64_t v, char *buf, size_t len)
+{
+    static const char units[] = "KMGT";
+    int u = -1;
+    while (u < 3 && v != 0 && v % 1024 == 0) {
+        v /= 1024;
+        u++;
+    }
+    if (u < 0)
+        snprintf(buf, len, "%llu", (unsigned long long)v);
+    else
+        snprintf(buf, len, "%llu%c", (unsigned long long)v, units[u]);
+}
+
+void
+opt_seconds_text(uint64_t ms, char *buf, size_t len)
+{
+    int n = snprintf(buf, len, "%llu.%03u", (unsigned long long)(ms / 1000),
+                     (unsigned)(ms % 1000));
+    while (n > 0 && (size_t)n < len && buf[n - 1] == '0')
+        buf[--n] = '\0';
+    if (n > 0 && (size_t)n < len && buf[n - 1] == '.')
+        buf[--n] = '\0';
+}
+
+bool
+opt_limits_text(const struct opt_def *o, char *buf, size_t len)
+{
+    char lo[32], hi[32];
+
+    buf[0] = '\0';
+    switch (o->type) {
+    case OT_COUNT:
+        snprintf(lo, sizeof lo, "%llu", (unsigned long long)o->min);
+        snprintf(hi, sizeof hi, "%llu", (unsigned long long)o->max);
+        break;
+    case OT_SIZE:
+        opt_size_text(o->min, lo, sizeof lo);
+        opt_size_text(o->max, hi, sizeof hi);
+        break;
+    case OT_DURATION:
+        opt_seconds_text(o->min, lo, sizeof lo);
+        opt_seconds_text(o->max, hi, sizeof hi);
+        break;
+    default:
+        return false;
+    }
+    if (o->type == OT_COUNT || o->max != 0)
+        snprintf(buf, len, "%s to %s", lo, hi);
+    else if (o->min == 1)
+        snprintf(buf, len, "more than 0");
+    else if (o->min > 1)
+        snprintf(buf, len, "at least %s", lo);
+    return buf[0] != '\0';
+}
+
+/* A bounded string being built; `full` once something did not fit. */
+struct text {
+    char *buf;
+    size_t len, pos;
+    bool full;
+};
+
+static void
+text_add(struct text *t, const char *s, size_t n)
+{
+    if (t->pos + n >= t->len) {
+        t->full = true;
+        n = t->pos < t->len ? t->len - 1 - t->pos : 0;
+    }
+    memcpy(t->buf + t->pos, s, n);
+    t->pos += n;
+    t->buf[t->pos] = '\0';
+}
+
+static void
+text_puts(struct text *t, const char *s)
+{
+    text_add(t, s, strlen(s));
+}
+
+bool
+opt_choice_list(const struct opt_def *o, char *buf, size_t len)
+{
+    struct text t = { buf, len, 0, false };
+    size_t n = 0;
+
+    buf[0] = '\0';
+    while (o->choices != NULL && o->choices[n].name != NULL)
+        n++;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            text_puts(&t, i + 1 == n ? " or " : ", ");
+        text_puts(&t, o->choices[i].name);
+    }
+    return !t.full;
+}
+
+bool
+opt_help_text(const struct opt_def *o, char *buf, size_t len)
+{
+    static const char token[] = "{choices}";
+    struct text t = { buf, len, 0, false };
+    const char *h = o->help;
+    const char *p;
+    char choices[256];
+
+    buf[0] = '\0';
+    if (!opt_choice_list(o, choices, sizeof choices))
+        t.full = true;
+    while ((p = strstr(h, token)) != NULL) {
+        text_add(&t, h, (size_t)(p - h));
+        text_puts(&t, choices);
+        h = p + sizeof token - 1;
+    }
+    text_puts(&t, h);
+    if (o->def != NULL) {
+        text_puts(&t, " (default ");
+        text_puts(&t, o->def);
+        text_puts(&t, ")");
+    }
+    return !t.full;
+}
+
+/* Prints text wrapped at `width` columns, continuation lines at `indent`. */
+static void
+print_wrapped(FILE *out, const char *text, int col, int indent, int width)
+{
+    const char *p = text;
+    while (*p != '\0') {
+        int room = width - col;
+        size_t len = strlen(p);
+        size_t take = len;
+        if ((int)len > room) {
+            take = (size_t)room;
+            while (take > 0 && p[take] != ' ')
+                take--;
+            if (take == 0)
+                take = (size_t)room;
+        }
+        fprintf(out, "%.*s\n", (int)take, p);
+        p += take;
+        while (*p == ' ')
+            p++;
+        if (*p != '\0') {
+            fprintf(out, "%*s", indent, "");
+            col = indent;
+        }
+    }
+}
+
+/* "  -o, --output FILE", "      --stream[=MODE]": the left column. */
+static void
+print_option(FILE *out, const struct opt_def *o)
+{
+    char left[64];
+    char help[512];
+    const char *arg = opt_arg_name(o);
+    int n;
+
+    if (o->sname)
+        n = snprintf(left, sizeof left, "  -%c, --%s", o->sname, o->lname);
+    else
+        n = snprintf(left, sizeof left, "      --%s", o->lname);
+    if (opt_arg_kind(o) == ARG_REQUIRED)
+        snprintf(left + n, sizeof left - (size_t)n, " %s", arg);
+    else if (opt_arg_kind(o) == ARG_OPTIONAL)
+        snprintf(left + n, sizeof left - (size_t)n, "[=%s]", arg);
+    if ((int)strlen(left) >= 29)
+        fprintf(out, "%s\n%*s", left, 30, "");
+    else
+        fprintf(out, "%-30s", left);
+    opt_help_text(o, help, sizeof help);
+    print_wrapped(out, help, 30, 30, 80);
+}
+
+void
+options_print_help(FILE *out)
+{
+    fputs("Usage: haul [OPTIONS] URL...\n"
+          "Download HTTP(S) URLs to stdout or files; resume by itself after drops.\n"
+          "\n"
+          "  haul URL | consumer        stream a body to stdout\n"
+          "  haul -o FILE URL           write FILE (as FILE.part until complete)\n"
+          "  haul -c -o FILE URL        continue an interrupted download\n"
+          "  haul -O URL1 URL2 ...      several at once, named after the URLs\n",
+          out);
+    for (int g = 0; g < GROUP_COUNT; g++) {
+        fprintf(out, "\n%s:\n", options_group_titles[g]);
+        for (int i = 0; i < OPT_COUNT; i++)
+            if ((int)options_table[i].group == g)
+                print_option(out, &options_table[i]);
+    }
+    fputs("\nSizes take K, M, G (1024-based); durations are seconds and may have\n"
+          "fractions (0.5) or a unit (ms, s, m, h).  `haul --help exit-codes` lists\n"
+          "the exit status.  More in the manual: man haul.\n", out);
+}
