@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "exitcodes.h"
+#include "human.h"
 #include "mem.h"
 #include "memstats.h"
 #include "msg.h"
@@ -74,28 +75,6 @@ memstats_start(struct memstats *ms, uv_loop_t *loop)
     ms->start_ms = ms->last_ms = uv_now(loop);
 }
 
-static const char *
-human(int64_t n, char *buf, size_t len)
-{
-    double v = (double)(n < 0 ? -n : n);
-    const char *unit = "B";
-    if (v >= 1024 * 1024 * 1024.0) {
-        v /= 1024 * 1024 * 1024.0;
-        unit = "GiB";
-    } else if (v >= 1024 * 1024.0) {
-        v /= 1024 * 1024.0;
-        unit = "MiB";
-    } else if (v >= 1024) {
-        v /= 1024;
-        unit = "KiB";
-    }
-    if (unit[0] == 'B')
-        snprintf(buf, len, "%" PRId64 " B", n);
-    else
-        snprintf(buf, len, "%s%.1f %s", n < 0 ? "-" : "", v, unit);
-    return buf;
-}
-
 void
 memstats_tick(struct memstats *ms, uint64_t now)
 {
@@ -123,10 +102,12 @@ memstats_tick(struct memstats *ms, uint64_t now)
     if (ms->file == NULL) {
         char a[5][24], r[24];
         msg_result("memstats t=%.1fs rss=%s live: haul=%s libcurl=%s openssl=%s libuv=%s cjson=%s",
-                   s->t, human((int64_t)s->rss, r, sizeof r),
-                   human(s->live[MEM_HAUL], a[0], 24), human(s->live[MEM_CURL], a[1], 24),
-                   human(s->live[MEM_OPENSSL], a[2], 24), human(s->live[MEM_UV], a[3], 24),
-                   human(s->live[MEM_CJSON], a[4], 24));
+                   s->t, human_size((double)s->rss, r, sizeof r),
+                   human_size((double)s->live[MEM_HAUL], a[0], 24),
+                   human_size((double)s->live[MEM_CURL], a[1], 24),
+                   human_size((double)s->live[MEM_OPENSSL], a[2], 24),
+                   human_size((double)s->live[MEM_UV], a[3], 24),
+                   human_size((double)s->live[MEM_CJSON], a[4], 24));
     }
 }
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "exitcodes.h"
+#include "human.h"
 #include "mem.h"
 #include "msg.h"
 #include "progress.h"
@@ -81,21 +82,6 @@ term_width(void)
 }
 
 static void
-human(double v, char *buf, size_t len)
-{
-    const char *u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-    int i = 0;
-    while (v >= 1024 && i < 4) {
-        v /= 1024;
-        i++;
-    }
-    if (i == 0)
-        snprintf(buf, len, "%.0f %s", v, u[i]);
-    else
-        snprintf(buf, len, "%.1f %s", v, u[i]);
-}
-
-static void
 duration(double secs, char *buf, size_t len)
 {
     if (secs < 0 || secs > 99 * 3600) {
@@ -129,14 +115,14 @@ format_line(const struct transfer_progress *tp, int width, char *line, size_t ca
     int name_w = width < 60 ? 16 : width < 100 ? 24 : 40;
 
     fit_name(tp->name, name, (size_t)name_w);
-    human((double)tp->have, have, sizeof have);
-    human(tp->rate, rate, sizeof rate);
+    human_size((double)tp->have, have, sizeof have);
+    human_size(tp->rate, rate, sizeof rate);
     if (tp->waiting) {
         snprintf(line, cap, "%s  %s  RETRY in %.1fs (attempt %u)", name, have,
                  (double)tp->retry_in_ms / 1000.0, tp->attempt + 1);
     } else if (tp->total_known && tp->total > 0) {
         int pct = (int)(tp->have * 100 / tp->total);
-        human((double)tp->total, total, sizeof total);
+        human_size((double)tp->total, total, sizeof total);
         duration(tp->rate > 0 ? (double)(tp->total - tp->have) / tp->rate : -1, eta, sizeof eta);
         char tail[96];
         int tl = snprintf(tail, sizeof tail, " %3d%% %s/%s %s/s ETA %s", pct, have, total, rate, eta);
@@ -239,8 +225,8 @@ progress_tick(struct progress *p, uint64_t now, struct transfer *const *xfers, s
     }
     if (p->njobs > 1 && active > 0) {
         char have[24], rate[24], line[256];
-        human((double)sum_have, have, sizeof have);
-        human(sum_rate, rate, sizeof rate);
+        human_size((double)sum_have, have, sizeof have);
+        human_size(sum_rate, rate, sizeof rate);
         int k = snprintf(line, sizeof line, "total: %u active, %s, %s/s", active, have, rate);
         if (k > width - 1)
             line[width - 1] = '\0';
@@ -267,8 +253,8 @@ progress_finished(struct progress *p, const struct transfer *t, const struct xfe
     progress_clear(p);
     char have[24], rate[24], line[512];
     double secs = s->end_ms > s->start_ms ? (double)(s->end_ms - s->start_ms) / 1000.0 : 0;
-    human((double)s->bytes_written, have, sizeof have);
-    human(secs > 0 ? (double)s->bytes_received / secs : 0, rate, sizeof rate);
+    human_size((double)s->bytes_written, have, sizeof have);
+    human_size(secs > 0 ? (double)s->bytes_received / secs : 0, rate, sizeof rate);
     int width = term_width();
     if (s->exit_code == HAUL_EXIT_OK)
         snprintf(line, sizeof line, "done  %s  %s in %.1fs (%s/s)", s->output ? s->output : "-",

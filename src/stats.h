@@ -15,8 +15,6 @@
 #include "classify.h"
 #include "mem.h"
 
-#define DISC_KINDS (DISC_OTHER + 1)
-
 struct xfer_stats {
     unsigned id;               /* 1-based, in job order */
     char *url;                 /* redacted */
