@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "backoff.h"
 #include "events.h"
 #include "exitcodes.h"
 #include "msg.h"
@@ -238,16 +237,17 @@ segment_on_response(struct segment *g, struct attempt *a)
     switch (d->action) {
     case RESP_WRITE:
         if (d->offset != g->next) {
+            a->dec.action = RESP_PROTOCOL;
+            a->dec.why = "the response does not continue where the part stands";
             a->abort = ABORT_RESPONSE;
             return false;
         }
         if (g->next > g->start)
             t->stats->resumes++;
         return true;
-    case RESP_SKIP:
-        a->abort = ABORT_SEGFALLBACK;    /* the server ignores ranges */
-        return false;
     default:
+        /* RESP_SKIP (the server ignores ranges) and the rest: the retry
+         * policy says what follows. */
         a->abort = ABORT_RESPONSE;
         return false;
     }
@@ -278,114 +278,103 @@ segment_on_body(struct segment *g, struct attempt *a, const char *data, size_t l
     return len == total ? total : 0;
 }
 
+/* How a part's attempt ended, for the retry policy. */
+static void
+part_outcome(const struct segment *g, const struct attempt *a, CURLcode result,
+             const char *what, struct retry_outcome *o)
+{
+    long os_errno = 0;
+
+    curl_easy_getinfo(a->easy, CURLINFO_OS_ERRNO, &os_errno);
+    memset(o, 0, sizeof *o);
+    o->end = a->abort == ABORT_RESPONSE ? RETRY_END_REFUSED
+           : a->abort == ABORT_STALL ? RETRY_END_STALL : RETRY_END_CURL;
+    o->curl_code = (int)result;
+    o->os_errno = (int)os_errno;
+    o->what = what;
+    o->in_head = attempt_in_head(a);
+    o->decided = a->decided;
+    o->dec = a->dec;
+    o->status = a->head.got.status;
+    o->retry_after_ms = a->head.retry_after_ms;
+    o->bounded = true;
+    o->accept_ranges = true;
+    o->received = a->received;
+    o->body_end = g->next;
+    o->now_ms = now_ms(g->t);
+}
+
+static void
+part_held(const struct segment *g, struct retry_held *h)
+{
+    const struct transfer *t = g->t;
+    memset(h, 0, sizeof *h);
+    h->name = t->display_url;
+    h->part = g->index;
+    h->have = g->next;
+    h->part_end = g->end;
+    h->total_known = t->total_known;
+    h->total = t->total;
+    h->can_restart = true;
+    h->path = output_part_path(t->out);
+    h->stream_retry_ms = -1;
+}
+
 void
 segment_ended(struct segment *g, CURLcode result)
 {
     struct transfer *t = g->t;
     struct attempt *a = g->att;
-    struct failure_class cls;
+    struct retry_outcome o;
+    struct retry_held held;
+    struct retry_config rc;
+    struct retry_verdict v;
     char what[CURL_ERROR_SIZE + 64];
-    long os_errno = 0;
-    bool progress = a->received > 0;
     enum abort_reason abort = a->abort;
     int abort_code = a->abort_code;
-    struct response_decision dec = a->dec;
-    int status = a->head.got.status;
-    bool in_head = attempt_in_head(a);
-    int64_t retry_after = a->head.retry_after_ms;
 
-    curl_easy_getinfo(a->easy, CURLINFO_OS_ERRNO, &os_errno);
     snprintf(what, sizeof what, "%s", a->errbuf[0] ? a->errbuf : curl_easy_strerror(result));
+    part_outcome(g, a, result, what, &o);
     segment_drop_attempt(g, false);
     g->state = SEG_WAITING;
     if (t->state == XS_DONE || t->state == XS_DRAINING || t->state == XS_FINISHING)
         return;
+    if (abort == ABORT_WRITE) {
+        transfer_fail_write(t, abort_code);
+        return;
+    }
+    if (abort != ABORT_NONE && abort != ABORT_RESPONSE && abort != ABORT_STALL)
+        return;    /* deadline, signal, cancel: the transfer ends them itself */
 
-    if (abort == ABORT_NONE && result == CURLE_OK && g->next >= g->end) {
+    part_held(g, &held);
+    transfer_retry_config(t, &rc);
+    retry_decide(&o, &held, &g->retry, &rc, run_random01(t->run), &v);
+    if (v.disconnect != DISC_NONE) {
+        t->stats->disconnects[v.disconnect]++;
+        events_disconnect(run_events(t->run), t->stats->id, t->display_url,
+                          disconnect_kind_name(v.disconnect), g->next, v.disconnect_message);
+        v.disconnect = DISC_NONE;
+    }
+    switch (v.action) {
+    case RETRY_PART_DONE:
+    case RETRY_FINISH:
         g->state = SEG_DONE;
         transfer_segment_done(t);
         return;
-    }
-    switch (abort) {
-    case ABORT_SEGFALLBACK:
-        transfer_segments_fallback(t, "the server answered a segment with the whole file");
-        return;
-    case ABORT_RESPONSE:
-        if (dec.action == RESP_HTTP_ERROR) {
-            classify_http(status, &cls);
-            snprintf(what, sizeof what, "HTTP %d", status);
-            break;
+    case RETRY_AGAIN:
+    case RETRY_LATER:
+        if (v.action == RETRY_LATER) {
+            msg_warn("%s", v.message);
+            events_retry(run_events(t->run), t->stats->id, t->display_url,
+                         t->stats->attempts + 1, v.delay_ms, v.reason, g->next);
         }
-        if (dec.action == RESP_CHANGED || dec.action == RESP_RESTART ||
-            dec.action == RESP_GAP) {
-            transfer_restart_all(t, "the resource changed while its segments were fetched");
-            return;
-        }
-        transfer_fail_from_segment(t, HAUL_EXIT_PROTOCOL, dec.why ? dec.why :
-                                   "a segment's answer does not match its range");
+        g->retry_at_ms = now_ms(t) + v.delay_ms;
+        run_poke(t->run);
         return;
-    case ABORT_WRITE:
-        transfer_fail_write(t, abort_code);
-        return;
-    case ABORT_STALL:
-        cls = (struct failure_class){ HAUL_EXIT_TIMEOUT, true, false, DISC_STALL };
-        snprintf(what, sizeof what, "no data for %.1fs", (double)t->cfg->stall_timeout_ms / 1000);
-        break;
-    case ABORT_NONE:
-        if (result == CURLE_OK) {
-            /* Ended before the end of its part: ask for the rest. */
-            cls = (struct failure_class){ HAUL_EXIT_PARTIAL, true, false, DISC_FIN };
-            snprintf(what, sizeof what, "response ended early");
-        } else {
-            classify_curl((int)result, (int)os_errno, &cls);
-            const char *server_limit = classify_server_limit((int)result, what, in_head);
-            if (server_limit != NULL) {
-                transfer_fail_from_segment(t, HAUL_EXIT_PROTOCOL, server_limit);
-                return;
-            }
-            if (result == CURLE_PARTIAL_FILE || result == CURLE_GOT_NOTHING)
-                cls.kind = DISC_FIN;
-            if (cls.kind == DISC_RST)
-                snprintf(what, sizeof what, "connection reset");
-            else if (cls.kind == DISC_FIN)
-                snprintf(what, sizeof what, "connection closed early");
-        }
-        break;
-    default:
-        /* Deadline, signal, cancel: the transfer ends them itself. */
+    case RETRY_START_OVER:
+    case RETRY_FALLBACK:
+    case RETRY_FAIL:
+        transfer_part_verdict(t, &v);    /* may free the segments */
         return;
     }
-
-    if (cls.kind != DISC_NONE) {
-        t->stats->disconnects[cls.kind]++;
-        events_disconnect(run_events(t->run), t->stats->id, t->display_url,
-                          disconnect_kind_name(cls.kind), g->next, what);
-    }
-    const struct config *cfg = t->cfg;
-    if (progress)
-        g->failures = 0;
-    else
-        g->failures++;
-    if (cls.limited && ++g->limited_failures > (cfg->retry < 3 ? cfg->retry : 3)) {
-        transfer_fail_from_segment(t, cls.exit_code, what);
-        return;
-    }
-    if (cfg->retry == 0 || !cls.retryable ||
-        (cfg->retry != RETRY_FOREVER && g->failures > cfg->retry)) {
-        transfer_fail_from_segment(t, cls.exit_code, what);
-        return;
-    }
-    struct backoff_policy pol = {
-        .base_ms = cfg->retry_delay_ms, .max_ms = cfg->retry_max_delay_ms,
-        .fixed = cfg->retry_fixed,
-    };
-    uint64_t delay = backoff_delay_ms(&pol, g->failures,
-                                      status == 429 || status == 503 ? retry_after : -1,
-                                      run_random01(t->run));
-    msg_warn("%s: segment %u: %s at byte %" PRIu64 "; retry %u in %.1fs", t->display_url,
-             g->index, what, g->next, g->failures > 0 ? g->failures : 1, (double)delay / 1000);
-    events_retry(run_events(t->run), t->stats->id, t->display_url, t->stats->attempts + 1,
-                 delay, what, g->next);
-    g->retry_at_ms = now_ms(t) + delay;
-    run_poke(t->run);
 }

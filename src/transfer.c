@@ -23,6 +23,7 @@
 #include "events.h"
 #include "exitcodes.h"
 #include "http.h"
+#include "human.h"
 #include "mem.h"
 #include "msg.h"
 #include "run.h"
@@ -130,23 +131,6 @@ rate_resume(struct transfer *t, struct attempt *a, uint64_t now)
         return false;
     unpause(t, a, now);
     return true;
-}
-
-static const char *
-human_bytes(uint64_t n, char *buf, size_t len)
-{
-    static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-    double v = (double)n;
-    int u = 0;
-    while (v >= 1024 && u < 4) {
-        v /= 1024;
-        u++;
-    }
-    if (u == 0)
-        snprintf(buf, len, "%" PRIu64 " B", n);
-    else
-        snprintf(buf, len, "%.1f %s", v, units[u]);
-    return buf;
 }
 
 static struct journal *
@@ -734,7 +718,7 @@ transfer_on_response(struct transfer *t, struct attempt *a)
         if (t->probe_pending) {
             char n[32];
             msg_warn("%s: the body had no length and stopped at %s, but the server has more; "
-                     "continuing", t->display_url, human_bytes(d->offset, n, sizeof n));
+                     "continuing", t->display_url, human_size((double)d->offset, n, sizeof n));
         }
         t->stats->resumes++;
         events_resume(ev, t->stats->id, t->display_url, d->offset, validated_by(a));
@@ -904,72 +888,31 @@ finish_ok(struct transfer *t)
     finish_continue(t);
 }
 
-static void
-retry_or_fail(struct transfer *t, const struct failure_class *cls, bool progress,
-              int64_t retry_after_ms, const char *what)
+void
+transfer_retry_config(const struct transfer *t, struct retry_config *c)
 {
     const struct config *cfg = t->cfg;
-    char held[80], of[1] = "";
-    uint64_t now = now_ms(t);
-
-    /* " at 1.0 MiB of 4.0 MiB", or nothing before the first byte. */
-    if (t->have > 0 || t->total_known) {
-        char h[32];
-        human_bytes(t->have, h, sizeof h);
-        if (t->total_known) {
-            char tot[32];
-            snprintf(held, sizeof held, " at %s of %s", h,
-                     human_bytes(t->total, tot, sizeof tot));
-        } else {
-            snprintf(held, sizeof held, " at %s", h);
-        }
-    } else {
-        held[0] = '\0';
-    }
-
-    if (cfg->retry == 0 || !cls->retryable) {
-        fail(t, cls->exit_code, "%s: %s%s%s", t->display_url, what, held, of);
-        return;
-    }
-    if (progress)
-        t->failures = 0;
-    else
-        t->failures++;
-    if (cls->limited && ++t->limited_failures > (cfg->retry < 3 ? cfg->retry : 3)) {
-        fail(t, cls->exit_code, "%s: %s (gave up after %u tries)", t->display_url, what,
-             t->limited_failures);
-        return;
-    }
-    if (cfg->retry != RETRY_FOREVER && t->failures > cfg->retry) {
-        fail(t, cls->exit_code, "%s: %s%s%s; gave up after %u retries without progress",
-             t->display_url, what, held, of, cfg->retry);
-        return;
-    }
-    struct backoff_policy pol = {
+    c->retry = cfg->retry;
+    c->backoff = (struct backoff_policy){
         .base_ms = cfg->retry_delay_ms,
         .max_ms = cfg->retry_max_delay_ms,
         .fixed = cfg->retry_fixed,
     };
-    if (t->sse && t->rec_on && t->rec.retry_ms >= 0 && retry_after_ms < 0)
-        retry_after_ms = t->rec.retry_ms;    /* the event stream's retry: field */
-    uint64_t delay = backoff_delay_ms(&pol, t->failures, retry_after_ms,
-                                      run_random01(t->run));
-    if (now + delay >= t->deadline_ms) {
-        fail(t, HAUL_EXIT_TIMEOUT, "%s: %s%s%s; --max-time leaves no time to retry",
-             t->display_url, what, held, of);
-        return;
-    }
-    char retry_of[32] = "";
-    if (cfg->retry != RETRY_FOREVER)
-        snprintf(retry_of, sizeof retry_of, " of %u", cfg->retry);
-    msg_warn("%s: %s%s%s; retry %u%s in %.1fs", t->display_url, what, held, of,
-             t->failures > 0 ? t->failures : 1, retry_of, (double)delay / 1000.0);
+    c->stall_timeout_ms = cfg->stall_timeout_ms;
+    c->deadline_ms = t->deadline_ms;
+}
+
+/* A failure worth another attempt: wait, then ask again. */
+static void
+retry_later(struct transfer *t, const struct retry_verdict *v)
+{
+    msg_warn("%s", v->message);
     events_retry(run_events(t->run), t->stats->id, t->display_url, t->stats->attempts + 1,
-                 delay, what, t->have);
+                 v->delay_ms, v->reason, t->have);
     if (t->journal_dirty)
         checkpoint(t);
     t->state = XS_WAITING;
-    t->retry_at_ms = now + delay;
+    t->retry_at_ms = now_ms(t) + v->delay_ms;
     run_poke(t->run);
 }
 
@@ -1011,30 +954,108 @@ transfer_segment_done(struct transfer *t)
         finish_ok(t);
 }
 
-void
-transfer_segments_fallback(struct transfer *t, const char *why)
+/* Whatever happened, a transfer left active without an attempt asks again:
+ * it never sits there waiting for nothing. */
+static void
+go_on(struct transfer *t)
+{
+    if (t->state == XS_SEGWAIT || (t->state == XS_ACTIVE && t->att == NULL))
+        again_now(t);
+}
+
+static void
+fall_back(struct transfer *t, const char *why)
 {
     msg_note("%s: %s; going on over one connection", t->display_url, why);
     segments_free(t);
     t->journal_dirty = true;
     checkpoint(t);
-    if (t->state == XS_SEGWAIT)
-        again_now(t);
+    go_on(t);
 }
 
-void
-transfer_restart_all(struct transfer *t, const char *why)
+/* Starts over from byte 0, if --retry allows another start-over. */
+static void
+start_over_again(struct transfer *t, struct retry_verdict *v)
 {
-    if (++t->failures > t->cfg->retry && t->cfg->retry != RETRY_FOREVER) {
-        fail(t, HAUL_EXIT_CHANGED, "%s: %s, again and again; giving up", t->display_url, why);
+    struct retry_config rc;
+    transfer_retry_config(t, &rc);
+    retry_start_over(&t->retry, &rc, t->display_url, t->have, v);
+    if (v->action == RETRY_FAIL) {
+        fail(t, v->exit_code, "%s", v->message);
         return;
     }
-    msg_note("%s: %s; starting over", t->display_url, why);
+    msg_note("%s", v->note);
     start_over(t);
     if (t->att != NULL)
         abort_attempt(t, ABORT_RESTART, 0);
     else
         again_now(t);
+}
+
+/* The overlap of -c matched to the end of the resource: it is complete. */
+static void
+finish_verified(struct transfer *t)
+{
+    int err = verify_passed(t);
+    if (err != 0) {
+        fail(t, HAUL_EXIT_WRITE, "%s: cannot continue %s: %s", t->display_url,
+             output_part_path(t->out), strerror(err));
+        return;
+    }
+    msg_verbose("%s: %s matches the server's copy to its end", t->display_url,
+                output_part_path(t->out));
+    finish_ok(t);
+}
+
+/* Carries out a verdict of the retry policy on the whole transfer. */
+static void
+carry_out(struct transfer *t, struct retry_verdict *v)
+{
+    if (v->note[0] != '\0' && v->action != RETRY_START_OVER)
+        msg_note("%s", v->note);
+    if (v->forget_final_url) {
+        xfree(t->final_url);
+        t->final_url = NULL;
+        xfree(t->stats->final_url);
+        t->stats->final_url = NULL;
+    }
+    note_disconnect(t, v->disconnect, v->disconnect_message);
+    switch (v->action) {
+    case RETRY_FINISH:
+        if (v->verified)
+            finish_verified(t);
+        else
+            finish_ok(t);
+        return;
+    case RETRY_PART_DONE:
+        own_part_done(t);
+        return;
+    case RETRY_AGAIN:
+        if (v->probe) {
+            t->probe_pending = true;
+            msg_verbose("%s: body had no length; asking whether more follows", t->display_url);
+        }
+        again_now(t);
+        return;
+    case RETRY_LATER:
+        retry_later(t, v);
+        return;
+    case RETRY_START_OVER:
+        start_over_again(t, v);
+        return;
+    case RETRY_FALLBACK:
+        fall_back(t, v->reason);
+        return;
+    case RETRY_FAIL:
+        fail(t, v->exit_code, "%s", v->message);
+        return;
+    }
+}
+
+void
+transfer_part_verdict(struct transfer *t, struct retry_verdict *v)
+{
+    carry_out(t, v);
 }
 
 void
@@ -1046,10 +1067,7 @@ transfer_fail_from_segment(struct transfer *t, int code, const char *why)
 int
 transfer_write_error_code(const struct sink *s)
 {
-    int err = s != NULL ? sink_error(s) : EIO;
-    return err == EPIPE ? HAUL_EXIT_PIPE
-         : (err == ENOSPC || err == EDQUOT || err == EFBIG) ? HAUL_EXIT_DISKFULL
-         : HAUL_EXIT_WRITE;
+    return haul_exit_for_errno(s != NULL ? sink_error(s) : EIO);
 }
 
 /* The output failed (abort_code: an exit code, negative when the line
@@ -1069,7 +1087,7 @@ transfer_fail_write(struct transfer *t, int abort_code)
         bool resumable = output_kind(t->out) == OUTPUT_PARTFILE;
         fail(t, abort_code, "%s: %s after %s written%s", output_part_path(t->out),
              strerror(s ? sink_error(s) : ENOSPC),
-             human_bytes(s ? sink_written(s) : held_bytes(t), n, sizeof n),
+             human_size((double)(s ? sink_written(s) : held_bytes(t)), n, sizeof n),
              resumable ? "; run again with -c to continue once there is space" : "");
     } else {
         struct sink *s = output_sink(t->out);
@@ -1078,53 +1096,75 @@ transfer_fail_write(struct transfer *t, int abort_code)
     }
 }
 
-/*
- * Did the attempt bring new bytes?  After a 416 or a 206 said the resource
- * is no longer than what was held, bytes up to that point came before: a server
- * that claims a length it never sends, then answers the resume with 416
- * (or, with no validator to send, with a 206 of the real total), would
- * otherwise make each cycle look like progress and never run out of
- * retries.  Unless the resource now says it is that short indeed.
- */
-static bool
-attempt_progress(const struct transfer *t, const struct attempt *a)
+/* How the attempt ended, for the retry policy. */
+static void
+outcome_of(const struct transfer *t, struct attempt *a, CURLcode result, const char *what,
+           struct retry_outcome *o)
 {
-    if (a->received == 0)
-        return false;
-    return t->shorter_mark == 0 || t->have > t->shorter_mark ||
-           (t->total_known && t->total <= t->shorter_mark);
+    static const enum retry_end ends[] = {
+        [ABORT_NONE] = RETRY_END_CURL,       [ABORT_RESPONSE] = RETRY_END_REFUSED,
+        [ABORT_DONE] = RETRY_END_DONE,       [ABORT_STALL] = RETRY_END_STALL,
+        [ABORT_MISMATCH] = RETRY_END_MISMATCH, [ABORT_SEGDONE] = RETRY_END_PART_DONE,
+    };
+    long os_errno = 0, http_version = 0;
+    const struct head *h = &a->head;
+
+    curl_easy_getinfo(a->easy, CURLINFO_OS_ERRNO, &os_errno);
+    curl_easy_getinfo(a->easy, CURLINFO_HTTP_VERSION, &http_version);
+    memset(o, 0, sizeof *o);
+    o->end = (size_t)a->abort < sizeof ends / sizeof ends[0] ? ends[a->abort] : RETRY_END_CURL;
+    o->curl_code = (int)result;
+    o->os_errno = (int)os_errno;
+    o->what = what;
+    o->in_head = attempt_in_head(a);
+    o->decided = a->decided;
+    o->dec = a->dec;
+    o->status = h->got.status;
+    o->retry_after_ms = h->retry_after_ms;
+    o->shrank = h->got.status == 416 ||
+                (h->got.has_range && h->got.range.total_known && h->got.range.total <= t->have);
+    o->unframed = a->decided && !h->chunked && !h->got.has_length && !h->encoded;
+    o->http2 = http_version >= CURL_HTTP_VERSION_2;
+    o->bounded = a->ask.range_last_set;
+    o->accept_ranges = t->accept_ranges || h->accept_ranges;
+    o->received = a->received;
+    o->body_end = a->body_off;
+    o->used_final = a->used_final;
+    o->final_url = t->stats->final_url;
+    o->now_ms = uv_now(run_loop(t->run));
+}
+
+/* What the transfer holds, for the retry policy. */
+static void
+held_of(const struct transfer *t, struct retry_held *h)
+{
+    memset(h, 0, sizeof *h);
+    h->name = t->display_url;
+    h->have = t->have;
+    h->part_end = t->seg_end;
+    h->total_known = t->total_known;
+    h->total = t->total;
+    h->can_restart = output_kind(t->out) == OUTPUT_PARTFILE;
+    h->path = output_part_path(t->out);
+    h->stream = t->stream;
+    h->sse = t->sse;
+    h->stream_retry_ms = t->rec_on ? t->rec.retry_ms : -1;
+    h->verifying = t->verify_pending;
+    h->verify_size = t->verify_size;
 }
 
 static void
 attempt_ended(struct transfer *t, CURLcode result)
 {
     struct attempt *a = t->att;
-    struct failure_class cls;
+    struct retry_outcome o;
+    struct retry_held held;
+    struct retry_config rc;
+    struct retry_verdict v;
     char what[CURL_ERROR_SIZE + 64];
-    long os_errno = 0;
-    int64_t retry_after = a->head.retry_after_ms;
-    bool progress = attempt_progress(t, a);
-    int status = a->head.got.status;
-    struct response_decision dec = a->dec;
     enum abort_reason abort = a->abort;
     int abort_code = a->abort_code;
-    bool decided = a->decided;
-    bool body_unframed = decided && !a->head.chunked && !a->head.got.has_length && !a->head.encoded;
-    bool accept_ranges = a->head.accept_ranges;
-    bool used_final = a->used_final;
-    bool bounded = a->ask.range_last_set;
-    bool verify_open = t->verify_pending;
-    bool in_head = attempt_in_head(a);
-    uint64_t body_end = a->body_off;
-    /* The answer says the resource is no longer than what is held. */
-    bool shrank = status == 416 ||
-                  (a->head.got.has_range && a->head.got.range.total_known &&
-                   a->head.got.range.total <= t->have);
-    long http_version = 0;
 
-    attempt_collect(a);
-    curl_easy_getinfo(a->easy, CURLINFO_OS_ERRNO, &os_errno);
-    curl_easy_getinfo(a->easy, CURLINFO_HTTP_VERSION, &http_version);
     if (a->errbuf[0] != '\0')
         snprintf(what, sizeof what, "%s", a->errbuf);
     else
@@ -1141,8 +1181,11 @@ attempt_ended(struct transfer *t, CURLcode result)
         snprintf(what, sizeof what, "redirected to %s; haul follows only http and https", shown);
         xfree(shown);
     }
-    if (accept_ranges)
+    outcome_of(t, a, result, what, &o);
+    attempt_collect(a);
+    if (a->head.accept_ranges)
         t->accept_ranges = true;
+    o.final_url = t->stats->final_url;
 
     /* Teardown first: nothing of this attempt outlives this point. */
     t->att = NULL;
@@ -1159,91 +1202,15 @@ attempt_ended(struct transfer *t, CURLcode result)
         return;
 
     switch (abort) {
-    case ABORT_DONE:
-        finish_ok(t);
-        return;
-    case ABORT_SEGDONE:
-        own_part_done(t);
-        return;
-    case ABORT_SEGFALLBACK:
-        return;    /* only segments abort this way */
     case ABORT_RESTART:
         again_now(t);
-        return;
-    case ABORT_RESPONSE:
-        if (dec.action == RESP_RESTART && dec.refetch) {
-            /* Counted as a failure without progress: a server that keeps
-             * changing under us must not keep us here for ever. */
-            if (++t->failures > t->cfg->retry && t->cfg->retry != RETRY_FOREVER) {
-                fail(t, HAUL_EXIT_CHANGED, "%s: %s, again and again; giving up",
-                     t->display_url, dec.why);
-                return;
-            }
-            if (shrank && t->have > t->shorter_mark)
-                t->shorter_mark = t->have;
-            msg_note("%s: %s; starting over", t->display_url, dec.why);
-            start_over(t);
-            again_now(t);
-            return;
-        }
-        if (dec.action == RESP_CHANGED) {
-            fail(t, HAUL_EXIT_CHANGED, "%s: %s", t->display_url, dec.why);
-            return;
-        }
-        if (dec.action == RESP_PROTOCOL) {
-            fail(t, HAUL_EXIT_PROTOCOL, "%s: %s; refused", t->display_url, dec.why);
-            return;
-        }
-        /* An HTTP error status. */
-        if (used_final && status >= 400 && status < 500 &&
-            !response_status_retryable(status)) {
-            /* The resource moved back: start over from the URL as given. */
-            msg_note("%s: HTTP %d from %s; trying the original URL", t->display_url, status,
-                     t->stats->final_url ? t->stats->final_url : "the redirect target");
-            xfree(t->final_url);
-            t->final_url = NULL;
-            xfree(t->stats->final_url);
-            t->stats->final_url = NULL;
-            cls = (struct failure_class){ HAUL_EXIT_HTTP, true, false, DISC_HTTP };
-            snprintf(what, sizeof what, "HTTP %d from the redirect target", status);
-            retry_or_fail(t, &cls, false, -1, what);
-            return;
-        }
-        classify_http(status, &cls);
-        snprintf(what, sizeof what, "HTTP %d", status);
-        note_disconnect(t, cls.kind, what);
-        if (cls.retryable)
-            retry_or_fail(t, &cls, false, status == 429 || status == 503 ? retry_after : -1,
-                          what);
-        else
-            fail(t, HAUL_EXIT_HTTP, "%s: server answered HTTP %d", t->display_url, status);
         return;
     case ABORT_WRITE:
         transfer_fail_write(t, abort_code);
         return;
-    case ABORT_STALL: {
-        char secs[32];
-        snprintf(secs, sizeof secs, "no data for %.1fs", (double)t->cfg->stall_timeout_ms / 1000);
-        cls = (struct failure_class){ HAUL_EXIT_TIMEOUT, true, false, DISC_STALL };
-        note_disconnect(t, DISC_STALL, secs);
-        retry_or_fail(t, &cls, progress, -1, secs);
-        return;
-    }
     case ABORT_DEADLINE:
         fail(t, HAUL_EXIT_TIMEOUT, "%s: gave up after --max-time (%.1fs)", t->display_url,
              (double)t->cfg->max_time_ms / 1000);
-        return;
-    case ABORT_MISMATCH:
-        if (output_kind(t->out) != OUTPUT_PARTFILE) {
-            fail(t, HAUL_EXIT_CHANGED, "%s: the bytes before the resume point differ from "
-                 "the server's: the resource changed, and what was written cannot be taken "
-                 "back", t->display_url);
-            return;
-        }
-        msg_note("%s: %s differs from the server's copy; starting over", t->display_url,
-                 output_part_path(t->out));
-        start_over(t);
-        again_now(t);
         return;
     case ABORT_SIGNAL:
         fail(t, abort_code, "interrupted");
@@ -1251,100 +1218,13 @@ attempt_ended(struct transfer *t, CURLcode result)
     case ABORT_CANCEL:
         fail(t, HAUL_EXIT_PIPE, "output pipe closed");
         return;
-    case ABORT_NONE:
+    default:
         break;
     }
-
-    if (result == CURLE_OK) {
-        if (!decided) {
-            fail(t, HAUL_EXIT_PROTOCOL, "%s: no response", t->display_url);
-            return;
-        }
-        if (verify_open && body_end == t->verify_size && t->total_known &&
-            t->total == t->verify_size) {
-            /* The whole overlap came back equal and the resource ends where
-             * the file does (-c on a complete file): nothing is missing. */
-            int err = verify_passed(t);
-            if (err != 0) {
-                fail(t, HAUL_EXIT_WRITE, "%s: cannot continue %s: %s", t->display_url,
-                     output_part_path(t->out), strerror(err));
-                return;
-            }
-            msg_verbose("%s: %s matches the server's copy to its end", t->display_url,
-                        output_part_path(t->out));
-            finish_ok(t);
-            return;
-        }
-        if (verify_open) {
-            /* The body ended inside the overlap: the partial file is longer
-             * than the resource, so it is not this resource's prefix. */
-            if (output_kind(t->out) != OUTPUT_PARTFILE) {
-                fail(t, HAUL_EXIT_CHANGED, "%s: the resource is shorter than what was "
-                     "written: it changed", t->display_url);
-                return;
-            }
-            msg_note("%s: %s is longer than the server's copy; starting over",
-                     t->display_url, output_part_path(t->out));
-            start_over(t);
-            again_now(t);
-            return;
-        }
-        if (t->seg_end != UINT64_MAX && t->have >= t->seg_end) {
-            own_part_done(t);
-            return;
-        }
-        if (bounded && t->total_known && t->have < t->total && progress) {
-            /* A range that ended where it was asked to (the segments fell
-             * back to one connection meanwhile): ask for the rest. */
-            again_now(t);
-            return;
-        }
-        if (t->total_known && t->have < t->total && !t->stream) {
-            /* A 206 that ended before the end: ask for the rest. */
-            cls = (struct failure_class){ HAUL_EXIT_PARTIAL, true, false, DISC_FIN };
-            note_disconnect(t, DISC_FIN, "response ended early");
-            retry_or_fail(t, &cls, progress, -1, "response ended early");
-            return;
-        }
-        if (t->stream && (t->sse || (body_unframed && http_version < CURL_HTTP_VERSION_2))) {
-            /* A live stream that ended: reconnect, as EventSource does. */
-            cls = (struct failure_class){ HAUL_EXIT_PARTIAL, true, false, DISC_FIN };
-            note_disconnect(t, DISC_FIN, "stream ended");
-            retry_or_fail(t, &cls, progress, -1, "stream ended");
-            return;
-        }
-        if (!t->stream && body_unframed && !t->total_known &&
-            http_version < CURL_HTTP_VERSION_2 && t->accept_ranges && progress) {
-            /* A close-delimited body can't tell a cut from its end: ask the
-             * server whether there is more (416 says no). */
-            t->probe_pending = true;
-            msg_verbose("%s: body had no length; asking whether more follows", t->display_url);
-            again_now(t);
-            return;
-        }
-        finish_ok(t);
-        return;
-    }
-
-    classify_curl((int)result, (int)os_errno, &cls);
-    const char *server_limit = classify_server_limit((int)result, what, in_head);
-    if (server_limit != NULL) {
-        fail(t, HAUL_EXIT_PROTOCOL, "%s: %s", t->display_url, server_limit);
-        return;
-    }
-    if (result == CURLE_PARTIAL_FILE || result == CURLE_GOT_NOTHING)
-        cls.kind = DISC_FIN;
-    if (cls.exit_code == HAUL_EXIT_TLS && !cls.retryable) {
-        fail(t, HAUL_EXIT_TLS, "%s: %s; to trust the server's CA use --cacert FILE, "
-             "or -k to skip the check (insecure)", t->display_url, what);
-        return;
-    }
-    note_disconnect(t, cls.kind, what);
-    if (cls.kind == DISC_RST)
-        snprintf(what, sizeof what, "connection reset");
-    else if (cls.kind == DISC_FIN)
-        snprintf(what, sizeof what, "connection closed early");
-    retry_or_fail(t, &cls, progress, -1, what);
+    held_of(t, &held);
+    transfer_retry_config(t, &rc);
+    retry_decide(&o, &held, &t->retry, &rc, run_random01(t->run), &v);
+    carry_out(t, &v);
 }
 
 void
@@ -1573,7 +1453,7 @@ fail(struct transfer *t, int code, const char *fmt, ...)
         if (saved || kept) {
             char n[32];
             msg_error("%s: stopped with %s in %s; run the same command with -c to continue",
-                      t->display_url, human_bytes(held_bytes(t), n, sizeof n),
+                      t->display_url, human_size((double)held_bytes(t), n, sizeof n),
                       output_part_path(t->out));
         }
     } else if (code != HAUL_EXIT_PIPE) {

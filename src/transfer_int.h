@@ -19,6 +19,7 @@
 #include "output.h"
 #include "records.h"
 #include "response.h"
+#include "retry.h"
 #include "stats.h"
 #include "transfer.h"
 
@@ -34,7 +35,6 @@ enum abort_reason {
     ABORT_SIGNAL,      /* SIGINT / SIGTERM */
     ABORT_CANCEL,      /* stdout's reader is gone */
     ABORT_SEGDONE,     /* -x: the first part is complete */
-    ABORT_SEGFALLBACK, /* -x: the server ignores a segment's range */
     ABORT_RESTART,     /* the resource changed under the segments: from 0 */
 };
 
@@ -90,8 +90,7 @@ struct segment {
     uint64_t next;                 /* the first byte not yet written */
     enum { SEG_WAITING, SEG_ACTIVE, SEG_DONE } state;
     uint64_t retry_at_ms;
-    uint32_t failures;             /* consecutive, without progress */
-    uint32_t limited_failures;     /* of the DNS/TLS kind, at most 3 */
+    struct retry_state retry;      /* its failures */
     struct attempt *att;
     struct mem_account acct;
 };
@@ -155,10 +154,8 @@ struct transfer {
     bool rec_on;
 
     /* Retries */
-    uint32_t failures;                /* consecutive attempts without progress */
-    uint64_t shorter_mark;            /* bytes held when a 416 said the resource is
-                                       * shorter: see attempt_progress() */
-    uint32_t limited_failures;        /* of the DNS/TLS kind */
+    struct retry_state retry;         /* failures, of the transfer's own attempts
+                                       * and of start-overs */
     uint64_t retry_at_ms;
     uint64_t deadline_ms;             /* --max-time, or UINT64_MAX */
     uint64_t rate_limit;              /* current per-transfer cap, bytes/s */
@@ -219,9 +216,12 @@ bool transfer_rate_take(struct transfer *t, struct attempt *a, size_t len);
 
 /* transfer.c, called by segments.c */
 void transfer_segment_done(struct transfer *t);
-void transfer_segments_fallback(struct transfer *t, const char *why);
-void transfer_restart_all(struct transfer *t, const char *why);
+/* A part's verdict that concerns the whole transfer: start over, fall
+ * back to one connection, or fail. */
+void transfer_part_verdict(struct transfer *t, struct retry_verdict *v);
 void transfer_fail_from_segment(struct transfer *t, int code, const char *why);
+/* The retry options of this transfer. */
+void transfer_retry_config(const struct transfer *t, struct retry_config *c);
 void transfer_fail_write(struct transfer *t, int code);
 int transfer_write_error_code(const struct sink *s);
 
