@@ -1,5 +1,6 @@
 /*
- * classify.c - failure classes; see classify.h and DESIGN-NOTES §4.
+ * classify.c - failure classes; see classify.h and src/README.md ("Which
+ * failures are retried").
  */
 #include "config.h"
 

@@ -150,8 +150,9 @@ on_poll(uv_poll_t *h, int status, int events)
     int flags = 0;
 
     if (status < 0) {
-        /* DESIGN-NOTES §1: report the events asked for, not CURL_CSELECT_ERR,
-         * so libcurl finds the real error (56, not 55) when it reads. */
+        /* Report the events asked for, not CURL_CSELECT_ERR, so libcurl
+         * finds the real error (56, not 55) when it reads (src/README.md,
+         * "libcurl on libuv"). */
         events = w->events;
     }
     if (events & UV_READABLE)

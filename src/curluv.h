@@ -1,11 +1,11 @@
 /*
  * curluv.h - drives one libcurl multi handle from a libuv loop.
  *
- * The glue of DESIGN-NOTES §1 in one place: a uv_poll_t per socket that
- * libcurl asks to watch, one uv_timer_t for libcurl's timeout, and after
- * every curl_multi_socket_action() a full drain of curl_multi_info_read().
- * Finished easy handles are removed from the multi handle and handed to the
- * `on_done` callback with their result code.
+ * The glue in one place (src/README.md, "libcurl on libuv"): a uv_poll_t
+ * per socket that libcurl asks to watch, one uv_timer_t for libcurl's
+ * timeout, and after every curl_multi_socket_action() a full drain of
+ * curl_multi_info_read().  Finished easy handles are removed from the multi
+ * handle and handed to the `on_done` callback with their result code.
  */
 #ifndef HAUL_CURLUV_H
 #define HAUL_CURLUV_H

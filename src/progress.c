@@ -15,7 +15,6 @@
 #include "mem.h"
 #include "msg.h"
 #include "progress.h"
-#include "transfer.h"
 
 #define REDRAW_MS 200
 #define MAX_LINES 8
@@ -109,7 +108,7 @@ fit_name(const char *name, char *buf, size_t width)
 
 /* One transfer's line, at most `width` columns. */
 static void
-format_line(const struct transfer_progress *tp, int width, char *line, size_t cap)
+format_line(const struct xfer_snapshot *tp, int width, char *line, size_t cap)
 {
     char have[24], total[24], rate[24], eta[16], name[64];
     int name_w = width < 60 ? 16 : width < 100 ? 24 : 40;
@@ -162,16 +161,12 @@ progress_clear(struct progress *p)
 
 /* One dot per MiB received, by every transfer of the run together. */
 static void
-dots(struct progress *p, struct transfer *const *xfers, size_t n, uint64_t now)
+dots(struct progress *p, const struct xfer_snapshot *rows, size_t n)
 {
     uint64_t got = p->finished_bytes;
-    struct transfer_progress tp;
-    for (size_t i = 0; i < n; i++) {
-        if (xfers[i] == NULL || !transfer_started(xfers[i]))
-            continue;
-        transfer_progress(xfers[i], now, &tp);
-        got += tp.received;
-    }
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].started)
+            got += rows[i].received;
     while (got >= p->dots_bytes + 1024 * 1024) {
         p->dots_bytes += 1024 * 1024;
         out(".", 1);
@@ -185,7 +180,7 @@ dots(struct progress *p, struct transfer *const *xfers, size_t n, uint64_t now)
 }
 
 void
-progress_tick(struct progress *p, uint64_t now, struct transfer *const *xfers, size_t n)
+progress_tick(struct progress *p, uint64_t now, const struct xfer_snapshot *rows, size_t n)
 {
     if (p == NULL)
         return;
@@ -197,7 +192,7 @@ progress_tick(struct progress *p, uint64_t now, struct transfer *const *xfers, s
         return;
     p->last_draw_ms = now;
     if (p->kind == PROGRESS_DOTS) {
-        dots(p, xfers, n, now);
+        dots(p, rows, n);
         return;
     }
 
@@ -207,18 +202,17 @@ progress_tick(struct progress *p, uint64_t now, struct transfer *const *xfers, s
     unsigned lines = 0, active = 0;
     uint64_t sum_have = 0;
     double sum_rate = 0;
-    struct transfer_progress tp;
 
     for (size_t i = 0; i < n; i++) {
-        if (xfers[i] == NULL || !transfer_started(xfers[i]) || transfer_finished(xfers[i]))
+        const struct xfer_snapshot *tp = &rows[i];
+        if (!tp->started || tp->finished)
             continue;
-        transfer_progress(xfers[i], now, &tp);
         active++;
-        sum_have += tp.have;
-        sum_rate += tp.rate;
+        sum_have += tp->have;
+        sum_rate += tp->rate;
         if (lines < MAX_LINES) {
             char line[512];
-            format_line(&tp, width, line, sizeof line);
+            format_line(tp, width, line, sizeof line);
             len += (size_t)snprintf(buf + len, sizeof buf - len, "%s\033[K\n", line);
             lines++;
         }
@@ -239,9 +233,8 @@ progress_tick(struct progress *p, uint64_t now, struct transfer *const *xfers, s
 }
 
 void
-progress_finished(struct progress *p, const struct transfer *t, const struct xfer_stats *s)
+progress_finished(struct progress *p, const struct xfer_stats *s)
 {
-    (void)t;
     if (p == NULL)
         return;
     if (p->kind == PROGRESS_DOTS) {
@@ -276,7 +269,7 @@ progress_end(struct progress *p)
         return;
     progress_clear(p);
     if (p->kind == PROGRESS_DOTS)
-        dots(p, NULL, 0, 0);    /* the dots still owed */
+        dots(p, NULL, 0);    /* the dots still owed */
     if (p->kind == PROGRESS_DOTS && p->dots_on_line > 0) {
         out("\n", 1);
         p->dots_on_line = 0;

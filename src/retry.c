@@ -27,8 +27,22 @@ struct ctx {
     const struct retry_config *c;
     double random01;
     struct retry_verdict *v;
-    char who[RETRY_LINE_MAX / 2];   /* "URL" or "URL: segment N" */
+    char who_buf[RETRY_LINE_MAX / 2];
 };
+
+/* Who failed, first in every line: "URL" or "URL: segment N".  Made only
+ * when a line is (most attempts end well and need none). */
+static const char *
+who(struct ctx *x)
+{
+    if (x->who_buf[0] == '\0') {
+        if (x->h->part > 0)
+            snprintf(x->who_buf, sizeof x->who_buf, "%s: segment %u", x->h->name, x->h->part);
+        else
+            snprintf(x->who_buf, sizeof x->who_buf, "%s", x->h->name);
+    }
+    return x->who_buf;
+}
 
 static void fail(struct ctx *x, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -105,17 +119,17 @@ retry_later(struct ctx *x, const struct failure_class *cls, bool made_progress,
 
     where(x->h, at, sizeof at);
     if (c->retry == 0 || !cls->retryable) {
-        fail(x, cls->exit_code, "%s: %s%s", x->who, what, at);
+        fail(x, cls->exit_code, "%s: %s%s", who(x), what, at);
         return;
     }
     s->failures = made_progress ? 0 : s->failures + 1;
     if (cls->limited && ++s->limited_failures > (c->retry < 3 ? c->retry : 3)) {
-        fail(x, cls->exit_code, "%s: %s (gave up after %u tries)", x->who, what,
+        fail(x, cls->exit_code, "%s: %s (gave up after %u tries)", who(x), what,
              s->limited_failures);
         return;
     }
     if (c->retry != RETRY_FOREVER && s->failures > c->retry) {
-        fail(x, cls->exit_code, "%s: %s%s; gave up after %u retries without progress", x->who,
+        fail(x, cls->exit_code, "%s: %s%s; gave up after %u retries without progress", who(x),
              what, at, c->retry);
         return;
     }
@@ -123,7 +137,7 @@ retry_later(struct ctx *x, const struct failure_class *cls, bool made_progress,
         retry_after_ms = x->h->stream_retry_ms;    /* the event stream's retry: field */
     uint64_t delay = backoff_delay_ms(&c->backoff, s->failures, retry_after_ms, x->random01);
     if (x->o->now_ms + delay >= c->deadline_ms) {
-        fail(x, HAUL_EXIT_TIMEOUT, "%s: %s%s; --max-time leaves no time to retry", x->who,
+        fail(x, HAUL_EXIT_TIMEOUT, "%s: %s%s; --max-time leaves no time to retry", who(x),
              what, at);
         return;
     }
@@ -133,7 +147,7 @@ retry_later(struct ctx *x, const struct failure_class *cls, bool made_progress,
     x->v->action = RETRY_LATER;
     x->v->delay_ms = delay;
     snprintf(x->v->reason, sizeof x->v->reason, "%s", what);
-    snprintf(x->v->message, sizeof x->v->message, "%s: %s%s; retry %u%s in %.1fs", x->who,
+    snprintf(x->v->message, sizeof x->v->message, "%s: %s%s; retry %u%s in %.1fs", who(x),
              what, at, s->failures > 0 ? s->failures : 1, of, (double)delay / 1000.0);
 }
 
@@ -161,7 +175,7 @@ http_error(struct ctx *x)
     if (cls.kind != DISC_NONE)
         disconnect(x, cls.kind, what);
     if (!cls.retryable) {
-        fail(x, HAUL_EXIT_HTTP, "%s: server answered HTTP %d", x->who, o->status);
+        fail(x, HAUL_EXIT_HTTP, "%s: server answered HTTP %d", who(x), o->status);
         return;
     }
     retry_later(x, &cls, false, o->status == 429 || o->status == 503 ? o->retry_after_ms : -1,
@@ -194,7 +208,7 @@ refused(struct ctx *x)
             return;
         }
         if (d->action == RESP_CHANGED) {
-            fail(x, HAUL_EXIT_CHANGED, "%s: %s", x->who, d->why);
+            fail(x, HAUL_EXIT_CHANGED, "%s: %s", who(x), d->why);
             return;
         }
         break;
@@ -211,7 +225,7 @@ refused(struct ctx *x)
     case RESP_PROTOCOL:
         break;
     }
-    fail(x, HAUL_EXIT_PROTOCOL, "%s: %s; refused", x->who,
+    fail(x, HAUL_EXIT_PROTOCOL, "%s: %s; refused", who(x),
          d->why != NULL ? d->why : "the answer does not match the request");
 }
 
@@ -223,7 +237,7 @@ mismatch(struct ctx *x)
     if (!x->h->can_restart) {
         fail(x, HAUL_EXIT_CHANGED, "%s: the bytes before the resume point differ from the "
              "server's: the resource changed, and what was written cannot be taken back",
-             x->who);
+             who(x));
         return;
     }
     snprintf(why, sizeof why, "%s differs from the server's copy", x->h->path);
@@ -240,7 +254,7 @@ body_ended(struct ctx *x)
     bool more = h->total_known && h->have < h->total;    /* the resource goes on */
 
     if (!o->decided) {
-        fail(x, HAUL_EXIT_PROTOCOL, "%s: no response", x->who);
+        fail(x, HAUL_EXIT_PROTOCOL, "%s: no response", who(x));
         return;
     }
     if (h->verifying) {
@@ -255,7 +269,7 @@ body_ended(struct ctx *x)
          * than the resource, so it is not this resource's prefix. */
         if (!h->can_restart) {
             fail(x, HAUL_EXIT_CHANGED, "%s: the resource is shorter than what was written: "
-                 "it changed", x->who);
+                 "it changed", who(x));
             return;
         }
         char why[RETRY_REASON_MAX];
@@ -306,12 +320,12 @@ curl_failed(struct ctx *x)
     classify_curl(o->curl_code, o->os_errno, &cls);
     const char *limit = classify_server_limit(o->curl_code, what, o->in_head);
     if (limit != NULL) {
-        fail(x, HAUL_EXIT_PROTOCOL, "%s: %s", x->who, limit);
+        fail(x, HAUL_EXIT_PROTOCOL, "%s: %s", who(x), limit);
         return;
     }
     if (cls.exit_code == HAUL_EXIT_TLS && !cls.retryable) {
         fail(x, HAUL_EXIT_TLS, "%s: %s; to trust the server's CA use --cacert FILE, "
-             "or -k to skip the check (insecure)", x->who, what);
+             "or -k to skip the check (insecure)", who(x), what);
         return;
     }
     if (cls.kind != DISC_NONE)
@@ -329,12 +343,13 @@ retry_decide(const struct retry_outcome *o, const struct retry_held *h, struct r
 {
     struct ctx x = { o, h, s, c, random01, v, "" };
 
-    memset(v, 0, sizeof *v);
+    /* Field by field, not a memset: its lines are long and mostly unused. */
+    v->action = RETRY_FINISH;
+    v->exit_code = 0;
+    v->delay_ms = 0;
+    v->counted = v->shrank = v->probe = v->verified = v->forget_final_url = false;
     v->disconnect = DISC_NONE;
-    if (h->part > 0)
-        snprintf(x.who, sizeof x.who, "%s: segment %u", h->name, h->part);
-    else
-        snprintf(x.who, sizeof x.who, "%s", h->name);
+    v->disconnect_message[0] = v->reason[0] = v->note[0] = v->message[0] = '\0';
 
     switch (o->end) {
     case RETRY_END_DONE:
@@ -364,6 +379,19 @@ retry_decide(const struct retry_outcome *o, const struct retry_held *h, struct r
             curl_failed(&x);
         return;
     }
+}
+
+void
+retry_config_of(const struct config *cfg, uint64_t deadline_ms, struct retry_config *c)
+{
+    c->retry = cfg->retry;
+    c->backoff = (struct backoff_policy){
+        .base_ms = cfg->retry_delay_ms,
+        .max_ms = cfg->retry_max_delay_ms,
+        .fixed = cfg->retry_fixed,
+    };
+    c->stall_timeout_ms = cfg->stall_timeout_ms;
+    c->deadline_ms = deadline_ms;
 }
 
 void

@@ -20,6 +20,7 @@
 
 #include "backoff.h"
 #include "classify.h"
+#include "options.h"
 #include "response.h"
 
 /* Room for a reason (a libcurl message and a little more) and a line. */
@@ -119,6 +120,10 @@ struct retry_verdict {
     char note[RETRY_LINE_MAX];      /* a line to print first (msg_note), or "" */
     char message[RETRY_LINE_MAX];   /* LATER: the warning; FAIL: the error */
 };
+
+/* The retry options of the command line, with a transfer's --max-time
+ * deadline (loop time, or UINT64_MAX). */
+void retry_config_of(const struct config *cfg, uint64_t deadline_ms, struct retry_config *c);
 
 /*
  * Decides what follows the attempt described by *o.  Updates *s (failures

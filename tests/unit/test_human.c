@@ -28,6 +28,12 @@ main(void)
     /* Memory figures may be negative. */
     CHECK_STR(human_size(-5, b, sizeof b), "-5 B");
     CHECK_STR(human_size(-2048, b, sizeof b), "-2.0 KiB");
+    /* The short form, for table columns. */
+    CHECK_STR(human_size_short(123, b, sizeof b), "123");
+    CHECK_STR(human_size_short(1229, b, sizeof b), "1.2K");
+    CHECK_STR(human_size_short(45.6 * 1024 * 1024, b, sizeof b), "45.6M");
+    CHECK_STR(human_size_short(-3.0 * 1024 * 1024 * 1024, b, sizeof b), "-3.0G");
+    CHECK_STR(human_size_short((double)(UINT64_C(7) << 40), b, sizeof b), "7.0T");
     /* A short buffer is cut, never overrun. */
     char s[4];
     human_size(1536 * 1024, s, sizeof s);
