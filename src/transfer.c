@@ -167,8 +167,10 @@ on_sink_error(void *ctx)
     struct transfer *t = ctx;
     if (t->state == XS_DRAINING)
         transfer_stop_draining(t);
-    else if (t->state != XS_DONE)
+    else if (t->state == XS_ACTIVE || t->state == XS_FINISHING)
         transfer_fail_output(t, haul_exit_for_errno(sink_error(output_sink(t->out))), false);
+    /* Between attempts the next write finds the error, and the end's
+     * flush finds it at the latest. */
 }
 
 static void
