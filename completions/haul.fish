@@ -45,6 +45,7 @@ complete -c haul -l retry -x -a inf -d 'Retry N times without progress (default 
 complete -c haul -l retry-delay -x -d 'First retry delay (default 1); alone: fixed delay'
 complete -c haul -l retry-max-delay -x -d 'Longest delay between retries (default 30)'
 complete -c haul -l stall-timeout -x -d 'Retry when no byte came for SECS (default 30)'
+complete -c haul -l retry-connrefused -d 'Retry a refused connection before any answer too'
 
 # Reports and messages
 complete -c haul -s q -l quiet -d 'Print errors only'

@@ -113,6 +113,13 @@ classify_http(int status, struct failure_class *out)
         set(out, HAUL_EXIT_HTTP, false, false, DISC_NONE);
 }
 
+bool
+classify_refusal_final(int curl_code, int os_errno, bool contacted, bool retry_connrefused)
+{
+    return curl_code == CURLE_COULDNT_CONNECT && os_errno == ECONNREFUSED && !contacted &&
+           !retry_connrefused;
+}
+
 const char *
 disconnect_kind_name(enum disconnect_kind kind)
 {

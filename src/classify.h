@@ -50,6 +50,19 @@ void classify_curl(int curl_code, int os_errno, struct failure_class *out);
 const char *classify_server_limit(int curl_code, const char *what, bool in_head);
 /* An HTTP error status. */
 void classify_http(int status, struct failure_class *out);
+/*
+ * Connection refused (ECONNREFUSED) says the host is up and nothing listens
+ * on the port: mostly a setup mistake (a wrong port, a server not started),
+ * which curl and wget do not retry either.  It ends a transfer at once
+ * unless the transfer has shown that a server was there: one answered it
+ * in this run, or bytes of it are held from an earlier run (-c) -- then a
+ * refusal is a server restarting, an outage retried like any other -- or
+ * --retry-connrefused asks to retry it anyway.  Other failures to connect
+ * (no route, network down) are always retried.  True when the failure
+ * (a libcurl code with the OS errno curl saw) is such a final refusal.
+ */
+bool classify_refusal_final(int curl_code, int os_errno, bool contacted,
+                            bool retry_connrefused);
 
 /* The word for a kind in the reports ("closed", "reset", ...). */
 const char *disconnect_kind_name(enum disconnect_kind kind);

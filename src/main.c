@@ -31,6 +31,7 @@
 #include "msg.h"
 #include "options.h"
 #include "run.h"
+#include "setup.h"
 #include "summary.h"
 
 static void
@@ -139,6 +140,13 @@ main(int argc, char **argv)
         print_version();
         config_free(&cfg);
         return HAUL_EXIT_OK;
+    }
+    /* Setup mistakes fail here, before an --events file is made. */
+    setup_url_charset();
+    code = setup_check(&cfg);
+    if (code != 0) {
+        config_free(&cfg);
+        return code;
     }
     /* Before libcurl and libuv open descriptors of their own, so that a
      * number given to --events can only be one the caller opened. */

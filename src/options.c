@@ -237,10 +237,12 @@ apply(struct parse_state *st, enum opt_id id,  // NOLINT(readability-function-si
     case OPT_PARALLEL:
         if ((rc = value_uint(id, value, 1, 10000, &v)) == 0)
             cfg->parallel = (unsigned)v;
+        cfg->parallel_given = true;
         break;
     case OPT_PARALLEL_HOST:
         if ((rc = value_uint(id, value, 1, 10000, &v)) == 0)
             cfg->parallel_host = (unsigned)v;
+        cfg->parallel_host_given = true;
         break;
     case OPT_SEGMENTS:
         if ((rc = value_uint(id, value, 1, 64, &v)) == 0)
@@ -334,6 +336,7 @@ apply(struct parse_state *st, enum opt_id id,  // NOLINT(readability-function-si
     case OPT_STALL_TIMEOUT:
         rc = value_duration(id, value, &cfg->stall_timeout_ms);
         break;
+    case OPT_RETRY_CONNREFUSED: cfg->retry_connrefused = true; break;
     case OPT_QUIET: cfg->level = MSG_QUIET; break;
     case OPT_VERBOSE: cfg->level = MSG_VERBOSE; break;
     case OPT_PROGRESS:

@@ -46,6 +46,8 @@ struct config {
     bool cont;
     unsigned parallel;
     unsigned parallel_host;
+    bool parallel_given;            /* -P was on the command line */
+    bool parallel_host_given;       /* --parallel-host was */
     unsigned segments;
     uint64_t buffer_size;           /* bytes */
     enum stream_mode stream;
@@ -78,6 +80,7 @@ struct config {
     uint64_t retry_max_delay_ms;
     bool retry_fixed;               /* --retry-delay given alone */
     uint64_t stall_timeout_ms;
+    bool retry_connrefused;         /* a refusal at first contact is retried too */
 
     /* Reports */
     enum msg_level level;

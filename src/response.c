@@ -147,24 +147,31 @@ decide_206(const struct response_ask *ask, const struct response_got *got,
         return;
     }
     /* The validators and the total must be the ones the range was
-     * asked against: with If-Range sent, anything else is a lie; with
+     * asked against.  Other validators are another version: with
      * nothing sent to protect the range (a weak ETag, a Last-Modified
-     * too recent), it is another version. */
+     * too recent), or with If-Range sent to a server that ignores it
+     * (h2o 2.2.5 does), which has just said the resource changed.
+     * Either way its bytes don't continue what is held, and a file
+     * starts over.  The same validators with another total contradict
+     * themselves when they were sent in If-Range. */
     bool differs = (ask->etag[0] != '\0' && got->etag[0] != '\0' &&
                     strcmp(ask->etag, got->etag) != 0) ||
                    (ask->last_modified[0] != '\0' && got->last_modified[0] != '\0' &&
                     strcmp(ask->last_modified, got->last_modified) != 0);
     bool resized = ask->total_known && got->range.total_known &&
                   got->range.total != ask->total;
-    if ((differs || resized) && ask->if_range) {
-        decide(out, RESP_PROTOCOL, differs
-               ? "206 for another version than If-Range asked for"
-               : "206 with a different total length than before");
+    if (differs) {
+        new_version(ask, out, ask->if_range
+                    ? "the resource changed (the server ignored If-Range)"
+                    : "the resource changed: a new version");
         return;
     }
-    if (differs || resized) {
-        new_version(ask, out, differs ? "the resource changed: a new version"
-                                      : "the length changed: a new version");
+    if (resized && ask->if_range) {
+        decide(out, RESP_PROTOCOL, "206 with a different total length than before");
+        return;
+    }
+    if (resized) {
+        new_version(ask, out, "the length changed: a new version");
         return;
     }
     if (ask->total_known && !got->range.total_known && !ask->stream) {

@@ -330,6 +330,14 @@ curl_failed(struct ctx *x)
     }
     if (cls.kind != DISC_NONE)
         disconnect(x, cls.kind, what);
+    /* Nothing listens where no server ever answered: a setup mistake
+     * (classify.h), not an outage. */
+    if (classify_refusal_final(o->curl_code, o->os_errno, x->h->contacted,
+                               x->c->retry_connrefused)) {
+        fail(x, cls.exit_code, "%s: connection refused (%s); not retried at first contact: "
+             "--retry-connrefused retries it", who(x), what);
+        return;
+    }
     if (cls.kind == DISC_RST)
         what = "connection reset";
     else if (cls.kind == DISC_FIN)
@@ -392,6 +400,7 @@ retry_config_of(const struct config *cfg, uint64_t deadline_ms, struct retry_con
     };
     c->stall_timeout_ms = cfg->stall_timeout_ms;
     c->deadline_ms = deadline_ms;
+    c->retry_connrefused = cfg->retry_connrefused;
 }
 
 void

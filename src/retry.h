@@ -75,6 +75,8 @@ struct retry_held {
     int64_t stream_retry_ms;        /* the event stream's retry: field, or -1 */
     bool verifying;                 /* -c is comparing the bytes before verify_size */
     uint64_t verify_size;
+    bool contacted;                 /* a server was there: one answered an attempt
+                                     * of this run, or bytes of it are held (-c) */
 };
 
 /* Failures counted so far; zeroed at the start of a transfer or part. */
@@ -90,6 +92,7 @@ struct retry_config {
     struct backoff_policy backoff;  /* --retry-delay, --retry-max-delay */
     uint64_t stall_timeout_ms;      /* --stall-timeout, for the message */
     uint64_t deadline_ms;           /* --max-time as loop time, or UINT64_MAX */
+    bool retry_connrefused;         /* --retry-connrefused */
 };
 
 enum retry_action {

@@ -285,6 +285,7 @@ part_inputs(const struct part *g, const struct attempt_outcome *ao, struct retry
         .name = g->s->set.name, .part = g->index, .have = g->next, .part_end = g->end,
         .total_known = true, .total = g->s->total, .can_restart = true,
         .path = output_part_path(g->s->set.out), .stream_retry_ms = -1,
+        .contacted = true,    /* parts start after the transfer's first answer */
     };
 }
 

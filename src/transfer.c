@@ -747,6 +747,7 @@ retry_inputs(const struct transfer *t, const struct attempt_outcome *ao,
         .path = output_part_path(t->out), .stream = t->stream, .sse = t->sse,
         .stream_retry_ms = t->rec_on ? t->rec.retry_ms : -1,
         .verifying = t->verify_pending, .verify_size = t->verify_size,
+        .contacted = t->answered || transfer_held(t) > 0 || t->verify_pending,
     };
 }
 
@@ -763,6 +764,8 @@ on_attempt_end(void *owner, const struct attempt_outcome *o)
     t->fl.verify = NULL;
     account_attempt(t);
     record_attempt(t, o);
+    if (o->head->got.status > 0 || t->fl.received > 0)
+        t->answered = true;
     if (t->state != XS_ACTIVE || t->fl.stop == STOP_QUIET)
         return;
     if (t->fl.stop == STOP_WRITE) {

@@ -119,6 +119,8 @@ struct transfer {
     struct flight fl;
     struct retry_state retry;         /* the own attempts' failures, and start-overs */
     struct retry_config retry_cfg;    /* --retry and the rest, --max-time */
+    bool answered;                    /* a server answered some attempt of this
+                                       * run: a refusal is then an outage */
     uint64_t retry_at_ms;
     uint64_t deadline_ms;             /* --max-time, or UINT64_MAX */
     struct rate_limit rate;           /* --limit-rate, shared with the parts */

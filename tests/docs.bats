@@ -290,7 +290,7 @@ bash_complete() {
 	run -0 bash -c "source '$BASHC' && complete -p haul"
 	assert_output --partial '-F _haul'
 	run -0 bash_complete haul --retr
-	assert_equal "$(sort <<<"$output")" "$(printf '%s\n' --retry --retry-delay --retry-max-delay)"
+	assert_equal "$(sort <<<"$output")" "$(printf '%s\n' --retry --retry-connrefused --retry-delay --retry-max-delay)"
 	run -0 bash_complete haul -
 	assert_equal "$(LC_ALL=C sort <<<"$output")" "$(def_option_words)"
 }
@@ -384,7 +384,7 @@ zsh_complete() {
 	command -v zsh >/dev/null || skip "zsh is not installed"
 	zsh -f -c 'zmodload zsh/zpty' 2>/dev/null || skip "zsh has no zsh/zpty module"
 	run -0 zsh_complete 'haul --retr'
-	assert_equal "$(sort <<<"$output")" "$(printf '%s\n' --retry --retry-delay --retry-max-delay)"
+	assert_equal "$(sort <<<"$output")" "$(printf '%s\n' --retry --retry-connrefused --retry-delay --retry-max-delay)"
 	run -0 zsh_complete 'haul -'
 	assert_equal "$(LC_ALL=C sort <<<"$output")" "$(def_option_words)"
 	run -0 zsh_complete 'haul --progress '
@@ -397,7 +397,7 @@ zsh_complete() {
 	command -v fish >/dev/null || skip "fish is not installed"
 	run -0 fish -c "source '$FISHC'; complete -C 'haul --retr'"
 	assert_equal "$(cut -f1 <<<"$output" | sort)" \
-		"$(printf '%s\n' --retry --retry-delay --retry-max-delay)"
+		"$(printf '%s\n' --retry --retry-connrefused --retry-delay --retry-max-delay)"
 	run -0 fish -c "source '$FISHC'; complete -C 'haul -'"
 	assert_equal "$(cut -f1 <<<"$output" | LC_ALL=C sort)" "$(def_option_words)"
 	run -0 fish -c "source '$FISHC'; complete -C 'haul --progress '"

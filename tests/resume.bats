@@ -533,8 +533,8 @@ bytes=$next-|$(etag_of "$seed" 1 2097152)"
 	assert_file_not_exists e.bin
 }
 
-@test "connection refused is retried --retry times, then exit 7" {
-	run -7 --separate-stderr haul --retry 3 --retry-delay 0.05 --summary sum.json -o e.bin "http://127.0.0.1:1/rs/refused"
+@test "connection refused with --retry-connrefused is retried --retry times, then exit 7" {
+	run -7 --separate-stderr haul --retry-connrefused --retry 3 --retry-delay 0.05 --summary sum.json -o e.bin "http://127.0.0.1:1/rs/refused"
 	assert_equal "${#stderr_lines[@]}" 4
 	assert_regex "${stderr_lines[0]}" "retry 1 of 3 in "
 	assert_regex "${stderr_lines[1]}" "retry 2 of 3 in "

@@ -149,6 +149,8 @@ static int apply(struct switches *sw, const char *name, const char *v)
 		return parse_bool(v, &sw->lm);
 	if (strcmp(name, "norange") == 0)
 		return parse_bool(v, &sw->norange);
+	if (strcmp(name, "ignore_ifrange") == 0)
+		return parse_bool(v, &sw->ignore_ifrange);
 	if (strcmp(name, "ignore_range_at") == 0)
 		return util_parse_u64(v, &sw->ignore_range_at) < 0 ||
 		       sw->ignore_range_at == 0 ? -1 : 0;
@@ -756,7 +758,7 @@ static int plan_body(struct plan *p, struct strbuf *sb,
 	}
 
 	if (!sw->norange && !ignore_range && range &&
-	    (!ir || if_range_matches(ir, etag_h, lm_h)))
+	    (!ir || sw->ignore_ifrange || if_range_matches(ir, etag_h, lm_h)))
 		rr = range_parse(range, total, &a, &b);
 
 	if (!sw->norange)

@@ -41,6 +41,7 @@ struct switches {
 	int norange;
 	uint64_t ignore_range_at; /* from this request on, Range is ignored
 	                           * although Accept-Ranges is sent; 0: never */
+	int ignore_ifrange;       /* Range applies whatever If-Range says */
 	enum badrange_mode badrange;
 	int chunked, nolen;
 	uint64_t *fin, *rst;      /* owned arrays of absolute offsets */

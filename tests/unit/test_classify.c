@@ -58,5 +58,18 @@ main(void)
     CHECK_STR(disconnect_kind_name(DISC_HTTP), "http");
     CHECK_STR(disconnect_kind_name(DISC_OTHER), "error");
     CHECK(DISC_KINDS == DISC_OTHER + 1);
+
+    /* Connection refused: final at first contact, retried once a server
+     * was there (or bytes are held), or with --retry-connrefused. */
+    CHECK(classify_refusal_final(CURLE_COULDNT_CONNECT, ECONNREFUSED, false, false));
+    CHECK(!classify_refusal_final(CURLE_COULDNT_CONNECT, ECONNREFUSED, true, false));
+    CHECK(!classify_refusal_final(CURLE_COULDNT_CONNECT, ECONNREFUSED, false, true));
+    CHECK(!classify_refusal_final(CURLE_COULDNT_CONNECT, ECONNREFUSED, true, true));
+    /* Other failures to connect are outages: always retried. */
+    CHECK(!classify_refusal_final(CURLE_COULDNT_CONNECT, EHOSTUNREACH, false, false));
+    CHECK(!classify_refusal_final(CURLE_COULDNT_CONNECT, ENETUNREACH, false, false));
+    CHECK(!classify_refusal_final(CURLE_COULDNT_CONNECT, 0, false, false));
+    CHECK(!classify_refusal_final(CURLE_OPERATION_TIMEDOUT, ECONNREFUSED, false, false));
+    CHECK(!classify_refusal_final(CURLE_RECV_ERROR, ECONNREFUSED, false, false));
     return check_done("test_classify");
 }

@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <errno.h>
+
 #include <curl/curl.h>
 
 #include "check.h"
@@ -464,6 +466,42 @@ no_progress(void)
     CHECK_U64(st.shorter_mark, 3 * MiB);
 }
 
+static void
+refusals_at_first_contact(void)
+{
+    struct retry_outcome o;
+    struct retry_held h;
+
+    /* Nothing listens and no server ever answered: not retried. */
+    reset();
+    o = curl_end(CURLE_COULDNT_CONNECT, "Failed to connect to h port 1: Connection refused", 0);
+    o.os_errno = ECONNREFUSED;
+    h = file(0);
+    h.total_known = false;
+    CHECK(decide(&o, &h) == RETRY_FAIL && v.exit_code == HAUL_EXIT_CONNECT);
+    CHECK_STR(v.message, "http://h/f: connection refused (Failed to connect to h port 1: "
+              "Connection refused); not retried at first contact: --retry-connrefused retries it");
+    CHECK(v.disconnect == DISC_REFUSED);
+    /* A server was there (or bytes are held): an outage, retried. */
+    h.contacted = true;
+    CHECK(decide(&o, &h) == RETRY_LATER);
+    /* --retry-connrefused retries it anyway. */
+    reset();
+    cfg.retry_connrefused = true;
+    h.contacted = false;
+    CHECK(decide(&o, &h) == RETRY_LATER);
+    /* A part comes after the transfer's first answer. */
+    reset();
+    h = part(5 * MiB);
+    h.contacted = true;
+    CHECK(decide(&o, &h) == RETRY_LATER);
+    /* Other failures to connect are always retried. */
+    reset();
+    o.os_errno = EHOSTUNREACH;
+    h = file(0);
+    CHECK(decide(&o, &h) == RETRY_LATER);
+}
+
 int
 main(void)
 {
@@ -473,5 +511,6 @@ main(void)
     refusals();
     ends();
     no_progress();
+    refusals_at_first_contact();
     return check_done("test_retry");
 }
