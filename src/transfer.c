@@ -936,7 +936,7 @@ transfer_snapshot(const struct transfer *t, uint64_t now, struct xfer_snapshot *
     memset(p, 0, sizeof *p);
     p->started = t->started;
     p->finished = t->state == XS_DONE;
-    p->name = t->to_stdout ? t->display_url : output_path(t->out);
+    p->name = t->to_stdout || t->out == NULL ? t->display_url : output_path(t->out);
     p->have = transfer_held(t);
     p->received = t->stats->bytes_received;
     p->total_known = t->ver.total_known;
