@@ -1,31 +1,57 @@
 /*
- * attempt.c - one HTTP request of a transfer: the easy handle it is made
- * with, and the callbacks that read its response.
+ * attempt.c - one HTTP request: the easy handle it is made with, the
+ * callbacks that read its response, and its end; see attempt.h.
  *
  * The header callback hands each line to head_line() (head.c, pure and
  * fuzzed) and, at the end of the final response's headers (not those of
- * redirects or 1xx), asks
- * response_decide() what to do before a single body byte is written.  The
- * write callback hands body bytes to transfer_on_body().
+ * redirects or 1xx), asks response_decide() what to do before a single
+ * body byte is written, and then the owner (on_response).  The write
+ * callback hands body bytes to the owner (on_body).  attempt_end() is the
+ * only way out.
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#include "exitcodes.h"
+#include "attempt.h"
 #include "http.h"
-#include "mem.h"
 #include "msg.h"
-#include "run.h"
-#include "transfer_int.h"
 
-/* Bytes per recv(): DESIGN-NOTES §2; chosen by bench/ measurements. */
+/* Bytes per recv(): chosen by bench/ measurements (src/README.md, "Reading
+ * fast"); about what the fastest tools read at once. */
 #define RECV_BUFFER (128 * 1024)
-/* -c without a journal: bytes compared before trusting a partial file. */
-#define VERIFY_OVERLAP (64 * 1024)
+
+struct attempt {
+    const struct attempt_ops *ops;
+    void *owner;                   /* borrowed: the ops' first argument */
+    struct curluv *cu;             /* borrowed: the glue it was added to */
+    uv_loop_t *loop;               /* ... and its loop, for the clock */
+    struct mem_account *acct;      /* charged for its allocations */
+    CURL *easy;
+    struct curl_slist *headers;
+    char errbuf[CURL_ERROR_SIZE];
+    char *url;                     /* the URL asked */
+    struct response_ask ask;
+    struct head head;              /* the response being read */
+    bool decided;                  /* on_response was called */
+    struct response_decision dec;
+    bool paused;                   /* on_body returned CURL_WRITEFUNC_PAUSE */
+    uint64_t last_byte_ms;
+};
+
+static void attempt_end(struct attempt *a, CURLcode result, bool in_multi);
+
+/* The final head is read (or a body came without one): decide, ask the
+ * owner.  False: the body is refused. */
+static bool
+respond(struct attempt *a)
+{
+    a->decided = true;
+    response_decide(&a->ask, &a->head.got, &a->dec);
+    return a->ops->on_response(a->owner, &a->head, &a->dec);
+}
 
 static size_t
 on_header(char *buf, size_t size, size_t nitems, void *userp)
@@ -37,11 +63,7 @@ on_header(char *buf, size_t size, size_t nitems, void *userp)
         return len;    /* trailers */
     if (head_line(&a->head, buf, len, time(NULL)) != HEAD_END || !head_final(&a->head))
         return len;
-    a->decided = true;
-    response_decide(&a->ask, &a->head.got, &a->dec);
-    if (a->seg != NULL)
-        return segment_on_response(a->seg, a) ? len : 0;
-    return transfer_on_response(a->t, a) ? len : 0;
+    return respond(a) ? len : 0;
 }
 
 static size_t
@@ -50,16 +72,14 @@ on_body(char *data, size_t size, size_t nmemb, void *userp)
     struct attempt *a = userp;
     size_t len = size * nmemb;
 
-    if (!a->decided) {
-        /* A body without final headers: decide on what there is. */
-        a->decided = true;
-        response_decide(&a->ask, &a->head.got, &a->dec);
-        if (!(a->seg != NULL ? segment_on_response(a->seg, a) : transfer_on_response(a->t, a)))
-            return 0;
-    }
-    if (a->seg != NULL)
-        return segment_on_body(a->seg, a, data, len);
-    return transfer_on_body(a->t, a, data, len);
+    /* A body without final headers: decide on what there is. */
+    if (!a->decided && !respond(a))
+        return 0;
+    a->last_byte_ms = uv_now(a->loop);
+    size_t taken = a->ops->on_body(a->owner, data, len);
+    if (taken == CURL_WRITEFUNC_PAUSE)
+        a->paused = true;
+    return taken;
 }
 
 /* Verbose output: request headers as sent, response headers as received,
@@ -100,167 +120,60 @@ on_debug(CURL *easy, curl_infotype type, char *data, size_t size, void *userp)
 
 /* Adds "Name: value" to the request headers. */
 static bool
-add_header(struct attempt *a, const char *line)
+add_header(struct attempt *a, const char *name, const char *value)
 {
-    struct curl_slist *l = curl_slist_append(a->headers, line);
+    char *line = value != NULL ? xasprintf("%s: %s", name, value) : NULL;
+    struct curl_slist *l = curl_slist_append(a->headers, line != NULL ? line : name);
+    xfree(line);
     if (l == NULL)
         return false;
     a->headers = l;
     return true;
 }
 
-/* If-Range: the strong ETag, else a safe Last-Modified, else nothing. */
+/* -H lines (without credentials for another origin), If-Range,
+ * Last-Event-ID. */
 static bool
-add_if_range(struct attempt *a, struct transfer *t, int *code)
+add_headers(struct attempt *a, const struct attempt_request *req)
 {
-    const char *validator = NULL;
-    if (t->etag[0] != '\0' && http_etag_is_strong(t->etag))
-        validator = t->etag;
-    else if (t->last_modified[0] != '\0' && t->lm_safe)
-        validator = t->last_modified;
-    if (validator == NULL)
-        return true;
-    char *h = xasprintf("If-Range: %s", validator);
-    bool ok = add_header(a, h);
-    xfree(h);
-    if (!ok) {
-        *code = HAUL_EXIT_INTERNAL;
-        return false;
-    }
-    a->ask.if_range = true;
-    return true;
-}
-
-static bool
-setup_ask(struct attempt *a, struct transfer *t, int *code)
-{
-    struct response_ask *ask = &a->ask;
-
-    if (a->seg != NULL) {
-        /* A segment: exactly its remaining bytes, of the same version. */
-        ask->held = a->seg->next;
-        ask->ranged = true;
-        ask->range_first = a->seg->next;
-        ask->range_last_set = true;
-        ask->range_last = a->seg->end - 1;
-        ask->total_known = t->total_known;
-        ask->total = t->total;
-        memcpy(ask->etag, t->etag, sizeof ask->etag);
-        memcpy(ask->last_modified, t->last_modified, sizeof ask->last_modified);
-        return add_if_range(a, t, code);
-    }
-
-    ask->held = t->have;
-    ask->can_restart = output_kind(t->out) == OUTPUT_PARTFILE;
-    ask->stream = t->stream;
-    ask->total_known = t->total_known;
-    ask->total = t->total;
-    memcpy(ask->etag, t->etag, sizeof ask->etag);
-    memcpy(ask->last_modified, t->last_modified, sizeof ask->last_modified);
-
-    /*
-     * Nothing to send with the range that would protect it (no strong
-     * ETag, no safe Last-Modified): ask from a little earlier and compare
-     * the overlap with what is held, as -c does for a file without journal.
-     */
-    bool no_validator = !(t->etag[0] != '\0' && http_etag_is_strong(t->etag)) &&
-                        !(t->last_modified[0] != '\0' && t->lm_safe);
-    if (!t->verify_pending && t->have > 0 && no_validator && !t->encoded && !t->sse &&
-        !t->stream && t->nsegs == 0 &&
-        (output_kind(t->out) == OUTPUT_PARTFILE || t->keep_tail)) {
-        t->verify_pending = true;
-        t->verify_size = t->have;
-    }
-    if (t->verify_pending) {
-        size_t k = t->verify_size < VERIFY_OVERLAP ? (size_t)t->verify_size : VERIFY_OVERLAP;
-        int err = 0;
-        a->verify = xmalloc_in(a->acct, k ? k : 1);
-        a->verify_len = k;
-        if (output_kind(t->out) == OUTPUT_PARTFILE)
-            err = output_read_tail(t->out, t->verify_size, a->verify, k);
-        else if (!transfer_tail_copy(t, a->verify, k))
-            err = EINVAL;
-        if (err != 0) {
-            msg_error("%s: cannot read %s back to check it: %s", t->display_url,
-                      output_part_path(t->out), strerror(err));
-            *code = HAUL_EXIT_WRITE;
-            return false;
-        }
-        ask->held = t->verify_size;
-        ask->ranged = true;
-        ask->range_first = t->verify_size - k;
-        return true;
-    }
-    if (t->sse) {
-        /* Event streams resume by event id, not by byte. */
-        if (t->rec_on && t->rec.has_id) {
-            char *h = xasprintf("Last-Event-ID: %s", t->rec.last_id);
-            bool ok = add_header(a, h);
-            xfree(h);
-            if (!ok) {
-                *code = HAUL_EXIT_INTERNAL;
-                return false;
-            }
-            a->sent_last_event_id = true;
-        }
-        ask->held = 0;
-        return true;
-    }
-    /* A server that ignores Range answers 200; response_decide copes. */
-    if (t->have > 0 && !t->encoded) {
-        ask->ranged = true;
-        ask->range_first = t->have;
-        if (t->seg_end != UINT64_MAX && t->have < t->seg_end) {
-            ask->range_last_set = true;
-            ask->range_last = t->seg_end - 1;
-        }
-        return add_if_range(a, t, code);
-    }
-    return true;
-}
-
-struct attempt *
-attempt_new(struct transfer *t, struct segment *seg, uint64_t now_ms, int *code)
-{
-    const struct config *cfg = t->cfg;
-    struct mem_account *acct = seg != NULL ? &seg->acct : &t->stats->attempt_acct;
-    struct attempt *a = xcalloc_in(acct, 1, sizeof *a);
-    char range[48];
-
-    a->t = t;
-    a->seg = seg;
-    a->acct = acct;
-    head_reset(&a->head, 0);
-    a->started_ms = a->last_byte_ms = now_ms;
-    a->url = xstrdup_in(acct, t->final_url ? t->final_url : t->url);
-    a->used_final = t->final_url != NULL;
-    *code = HAUL_EXIT_INTERNAL;
-
-    /*
-     * Resuming at the URL redirects led to: libcurl strips credentials on
-     * the redirects it follows itself, but this request goes there
-     * directly.  Keep them from another host here too, unless
-     * --location-trusted.
-     */
-    bool trusted = cfg->location_trusted || a->url == NULL ||
-                   strcmp(a->url, t->url) == 0 || url_same_origin(a->url, t->url);
+    const struct config *cfg = req->cfg;
     for (size_t i = 0; i < cfg->nheaders; i++) {
         const char *v;
         size_t vlen;
         const char *h = cfg->headers[i];
-        if (!trusted && (http_header_is(h, strlen(h), "authorization", &v, &vlen) ||
-                         http_header_is(h, strlen(h), "cookie", &v, &vlen)))
+        if (!req->credentials && (http_header_is(h, strlen(h), "authorization", &v, &vlen) ||
+                                  http_header_is(h, strlen(h), "cookie", &v, &vlen)))
             continue;
-        if (!add_header(a, h))
-            goto fail;
+        if (!add_header(a, h, NULL))
+            return false;
     }
-    if (!setup_ask(a, t, code))
-        goto fail;
+    if (req->if_range != NULL && !add_header(a, "If-Range", req->if_range))
+        return false;
+    if (req->last_event_id != NULL && !add_header(a, "Last-Event-ID", req->last_event_id))
+        return false;
+    return true;
+}
 
-    a->easy = curl_easy_init();
-    if (a->easy == NULL)
-        goto fail;
-    CURL *e = a->easy;
+/* Bytes per recv(): at most a quarter of --buffer-size, and with
+ * --limit-rate an eighth of a second's worth, so that haul's own pacing
+ * (ratelimit.c) stays smooth; never below one libcurl write chunk. */
+static long
+recv_buffer(const struct attempt_request *req)
+{
+    long n = RECV_BUFFER;
+    if ((uint64_t)n > req->cfg->buffer_size / 4)
+        n = (long)(req->cfg->buffer_size / 4);
+    if (req->rate_limit > 0 && (uint64_t)n > req->rate_limit / 8)
+        n = (long)(req->rate_limit / 8);
+    return n < CURL_MAX_WRITE_SIZE ? CURL_MAX_WRITE_SIZE : n;
+}
+
+/* What every request of haul is: http(s) only, redirects followed,
+ * keepalive, the callbacks. */
+static void
+set_basics(struct attempt *a, CURL *e, const struct attempt_request *req)
+{
+    const struct config *cfg = req->cfg;
     curl_easy_setopt(e, CURLOPT_URL, a->url);
     curl_easy_setopt(e, CURLOPT_PRIVATE, a);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, a->errbuf);
@@ -278,19 +191,21 @@ attempt_new(struct transfer *t, struct segment *seg, uint64_t now_ms, int *code)
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, 30L);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, 10L);
-    long bufsize = RECV_BUFFER;
-    if ((uint64_t)bufsize > cfg->buffer_size / 4)
-        bufsize = (long)(cfg->buffer_size / 4);
-    if (t->rate_limit > 0 && (uint64_t)bufsize > t->rate_limit / 8)
-        bufsize = (long)(t->rate_limit / 8);
-    if (bufsize < CURL_MAX_WRITE_SIZE)
-        bufsize = CURL_MAX_WRITE_SIZE;
-    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, bufsize);
-    if (cfg->user_agent != NULL)
-        curl_easy_setopt(e, CURLOPT_USERAGENT, cfg->user_agent);
-    else
-        curl_easy_setopt(e, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
-    if (cfg->user != NULL && trusted)
+    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, recv_buffer(req));
+    if (msg_level() >= MSG_VERBOSE) {
+        curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
+        curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_debug);
+    }
+}
+
+/* The options of the command line that shape a request. */
+static void
+set_options(struct attempt *a, CURL *e, const struct attempt_request *req)
+{
+    const struct config *cfg = req->cfg;
+    curl_easy_setopt(e, CURLOPT_USERAGENT,
+                     cfg->user_agent != NULL ? cfg->user_agent : PACKAGE_NAME "/" PACKAGE_VERSION);
+    if (cfg->user != NULL && req->credentials)
         curl_easy_setopt(e, CURLOPT_USERPWD, cfg->user);
     if (cfg->referer != NULL)
         curl_easy_setopt(e, CURLOPT_REFERER, cfg->referer);
@@ -306,7 +221,7 @@ attempt_new(struct transfer *t, struct segment *seg, uint64_t now_ms, int *code)
         curl_easy_setopt(e, CURLOPT_CAINFO, cfg->cacert);
     if (cfg->proxy != NULL)
         curl_easy_setopt(e, CURLOPT_PROXY, cfg->proxy);
-    if (cfg->http11 || seg != NULL)
+    if (cfg->http11 || req->own_connection)
         /* A segment is a connection of its own (-x is about connections):
          * over HTTP/2 libcurl would multiplex it onto the first one. */
         curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
@@ -315,48 +230,86 @@ attempt_new(struct transfer *t, struct segment *seg, uint64_t now_ms, int *code)
          * TLS, where ALPN may offer HTTP/2: for http:, libcurl 7.88 makes
          * the second transfer wait for the whole first one. */
         curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
-    /* --limit-rate is haul's own pacing (transfer_rate_take); smaller reads
-     * keep it smooth. */
-    if (msg_level() >= MSG_VERBOSE) {
-        curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
-        curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_debug);
-    }
-    if (a->ask.ranged && a->ask.range_last_set) {
-        snprintf(range, sizeof range, "%llu-%llu", (unsigned long long)a->ask.range_first,
-                 (unsigned long long)a->ask.range_last);
-        curl_easy_setopt(e, CURLOPT_RANGE, range);
-    } else if (a->ask.ranged) {
-        snprintf(range, sizeof range, "%llu-", (unsigned long long)a->ask.range_first);
+    if (a->ask.ranged) {
+        char range[48];
+        if (a->ask.range_last_set)
+            snprintf(range, sizeof range, "%llu-%llu", (unsigned long long)a->ask.range_first,
+                     (unsigned long long)a->ask.range_last);
+        else
+            snprintf(range, sizeof range, "%llu-", (unsigned long long)a->ask.range_first);
         curl_easy_setopt(e, CURLOPT_RANGE, range);    /* libcurl copies it */
     }
     if (a->headers != NULL)
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, a->headers);
+}
+
+static void
+attempt_free(struct attempt *a)
+{
+    if (a == NULL)
+        return;
+    if (a->easy != NULL)
+        curl_easy_cleanup(a->easy);
+    curl_slist_free_all(a->headers);
+    xfree(a->url);
+    xfree(a);
+}
+
+struct attempt *
+attempt_start(struct curluv *cu, const struct attempt_request *req,
+              const struct attempt_ops *ops, void *owner, uint64_t now_ms, const char **why)
+{
+    struct attempt *a = xcalloc_in(req->acct, 1, sizeof *a);
+
+    *why = "cannot set up the request";
+    a->ops = ops;
+    a->owner = owner;
+    a->cu = cu;
+    a->loop = curluv_loop(cu);
+    a->acct = req->acct;
+    a->ask = req->ask;
+    a->ask.if_range = req->if_range != NULL;
+    a->last_byte_ms = now_ms;
+    head_reset(&a->head, 0);
+    a->url = xstrdup_in(a->acct, req->url);
+    if (!add_headers(a, req) || (a->easy = curl_easy_init()) == NULL)
+        goto fail;
+    set_basics(a, a->easy, req);
+    set_options(a, a->easy, req);
+    CURLMcode mc = curluv_add(cu, a->easy);
+    if (mc != CURLM_OK) {
+        *why = curl_multi_strerror(mc);
+        goto fail;
+    }
     return a;
 fail:
     attempt_free(a);
     return NULL;
 }
 
-void
-attempt_collect(struct attempt *a)
+/* The message for a failed request: libcurl's error buffer, or the text
+ * of its code, or haul's better words for a redirect it refused. */
+static void
+describe(const struct attempt *a, CURLcode result, const char *eff, char *what, size_t len)
 {
-    struct transfer *t = a->t;
-    char *eff = NULL;
-    long status = 0;
-
-    if (curl_easy_getinfo(a->easy, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status > 0)
-        t->stats->http_status = (int)status;
-    if (curl_easy_getinfo(a->easy, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff != NULL &&
-        strcmp(eff, a->url) != 0 && a->decided) {
-        xfree(t->final_url);
-        t->final_url = xstrdup_in(t->acct, eff);
-        xfree(t->stats->final_url);
-        t->stats->final_url = url_redacted(eff);
+    if (result == CURLE_UNSUPPORTED_PROTOCOL && eff != NULL && strcmp(eff, a->url) != 0 &&
+        strncasecmp(eff, "http://", 7) != 0 && strncasecmp(eff, "https://", 8) != 0) {
+        /* libcurl's "Protocol "file" not supported or disabled" hides that
+         * it was a redirect haul refused to follow.  (The same code comes
+         * for an HTTP/0.9 answer: an http(s) target keeps libcurl's text.) */
+        char *shown = url_redacted(eff);
+        snprintf(what, len, "redirected to %s; haul follows only http and https", shown);
+        xfree(shown);
+    } else {
+        snprintf(what, len, "%s", a->errbuf[0] != '\0' ? a->errbuf : curl_easy_strerror(result));
     }
 }
 
-bool
-attempt_in_head(const struct attempt *a)
+/* Whether it ended while reading a response head: the request was sent
+ * and no final response was decided (a status line may not have come:
+ * libcurl refuses one over its line limit before haul sees it). */
+static bool
+in_head(const struct attempt *a)
 {
     long sent = 0;
     if (a->decided)
@@ -366,15 +319,74 @@ attempt_in_head(const struct attempt *a)
     return curl_easy_getinfo(a->easy, CURLINFO_REQUEST_SIZE, &sent) == CURLE_OK && sent > 0;
 }
 
-void
-attempt_free(struct attempt *a)
+/*
+ * The one end of every attempt: gathers the outcome (copies: the easy
+ * handle's strings die with it), frees the attempt, then tells the owner.
+ * in_multi: the handle is still in the multi handle (an abort).
+ */
+static void
+attempt_end(struct attempt *a, CURLcode result, bool in_multi)
 {
-    if (a == NULL)
-        return;
-    if (a->easy != NULL)
-        curl_easy_cleanup(a->easy);
-    curl_slist_free_all(a->headers);
-    xfree(a->verify);
-    xfree(a->url);
-    xfree(a);
+    char what[CURL_ERROR_SIZE + 64];
+    struct head head = a->head;
+    struct attempt_outcome o = { .result = result, .what = what, .head = &head };
+    const struct attempt_ops *ops = a->ops;
+    void *owner = a->owner;
+    char *eff = NULL, *final_url = NULL;
+    long os_errno = 0;
+
+    if (in_multi)
+        curluv_remove(a->cu, a->easy);
+    curl_easy_getinfo(a->easy, CURLINFO_OS_ERRNO, &os_errno);
+    curl_easy_getinfo(a->easy, CURLINFO_HTTP_VERSION, &o.http_version);
+    curl_easy_getinfo(a->easy, CURLINFO_RESPONSE_CODE, &o.response_code);
+    if (curl_easy_getinfo(a->easy, CURLINFO_EFFECTIVE_URL, &eff) != CURLE_OK)
+        eff = NULL;
+    describe(a, result, eff, what, sizeof what);
+    if (eff != NULL && a->decided && strcmp(eff, a->url) != 0)
+        final_url = xstrdup(eff);    /* not the attempt's: it outlives it */
+    o.os_errno = (int)os_errno;
+    o.in_head = in_head(a);
+    o.decided = a->decided;
+    o.dec = a->dec;
+    o.final_url = final_url;
+
+    /* Teardown first: nothing of this connection outlives this point. */
+    attempt_free(a);
+    ops->on_end(owner, &o);
+    xfree(final_url);
 }
+
+void
+attempt_curl_done(CURL *easy, CURLcode result)
+{
+    char *priv = NULL;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
+    if (priv != NULL)
+        attempt_end((struct attempt *)(void *)priv, result, false);
+}
+
+void
+attempt_abort(struct attempt *a)
+{
+    attempt_end(a, CURLE_ABORTED_BY_CALLBACK, true);
+}
+
+bool
+attempt_unpause(struct attempt *a, uint64_t now)
+{
+    a->paused = false;
+    a->last_byte_ms = now;
+    /* libcurl may run the write callback at once; when that ends the
+     * attempt (a write error, the end of a -x part), libcurl 7.88 returns
+     * the error and no longer watches the transfer: it is ended here, or it
+     * would hang. */
+    CURLcode rc = curl_easy_pause(a->easy, CURLPAUSE_CONT);
+    if (rc == CURLE_OK)
+        return true;
+    attempt_end(a, rc, true);
+    return false;
+}
+
+bool attempt_paused(const struct attempt *a) { return a->paused; }
+uint64_t attempt_last_byte_ms(const struct attempt *a) { return a->last_byte_ms; }

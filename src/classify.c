@@ -1,5 +1,6 @@
 /*
- * classify.c - failure classes; see classify.h.
+ * classify.c - failure classes; see classify.h and src/README.md ("Which
+ * failures are retried").
  */
 #include "config.h"
 
@@ -123,14 +124,11 @@ const char *
 disconnect_kind_name(enum disconnect_kind kind)
 {
     switch (kind) {
-    case DISC_NONE: return "none";
-    case DISC_FIN: return "closed";
-    case DISC_RST: return "reset";
-    case DISC_STALL: return "stall";
-    case DISC_TIMEOUT: return "timeout";
-    case DISC_REFUSED: return "refused";
-    case DISC_HTTP: return "http";
-    case DISC_OTHER: return "error";
+#define X(name, word) case DISC_##name: return word;
+    DISCONNECT_KINDS(X)
+#undef X
+    case DISC_KINDS:
+        break;
     }
     return "?";
 }

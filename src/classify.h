@@ -7,15 +7,25 @@
 
 #include <stdbool.h>
 
+/*
+ * The kinds of disconnect, counted per transfer in --summary and --memstats
+ * and named in --events: X(name, word in the reports).
+ */
+#define DISCONNECT_KINDS(X)                                                   \
+    X(NONE,    "none")      /* not a disconnect */                            \
+    X(FIN,     "closed")    /* closed early: EOF before the body was complete */ \
+    X(RST,     "reset")     /* connection reset */                            \
+    X(STALL,   "stall")     /* no byte for --stall-timeout */                 \
+    X(TIMEOUT, "timeout")   /* connect or other timeout */                    \
+    X(REFUSED, "refused")   /* could not connect */                           \
+    X(HTTP,    "http")      /* a retryable HTTP status (503, ...) */          \
+    X(OTHER,   "error")     /* other retryable network error */
+
 enum disconnect_kind {
-    DISC_NONE,
-    DISC_FIN,        /* closed early: EOF before the body was complete */
-    DISC_RST,        /* connection reset */
-    DISC_STALL,      /* no byte for --stall-timeout */
-    DISC_TIMEOUT,    /* connect or other timeout */
-    DISC_REFUSED,    /* could not connect */
-    DISC_HTTP,       /* a retryable HTTP status (503, ...) */
-    DISC_OTHER,      /* other retryable network error */
+#define X(name, word) DISC_##name,
+    DISCONNECT_KINDS(X)
+#undef X
+    DISC_KINDS    /* how many there are */
 };
 
 struct failure_class {
@@ -54,6 +64,7 @@ void classify_http(int status, struct failure_class *out);
 bool classify_refusal_final(int curl_code, int os_errno, bool contacted,
                             bool retry_connrefused);
 
+/* The word for a kind in the reports ("closed", "reset", ...). */
 const char *disconnect_kind_name(enum disconnect_kind kind);
 
 #endif

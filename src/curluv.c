@@ -10,7 +10,6 @@
  */
 #include "config.h"
 
-#include <assert.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -129,7 +128,13 @@ static void
 socket_action(struct curluv *cu, curl_socket_t fd, int flags)
 {
     int running = 0;
-    assert(!cu->in_action);
+    /* libcurl forbids a call from inside its own callbacks (it returns
+     * CURLM_RECURSIVE_API_CALL, and the event is lost): a bug in haul,
+     * reported in every build, not only where assert() is compiled in. */
+    if (cu->in_action) {
+        msg_error("internal error: curl_multi_socket_action called from inside itself");
+        return;
+    }
     cu->in_action = true;
     CURLMcode rc = curl_multi_socket_action(cu->multi, fd, flags, &running);
     cu->in_action = false;
@@ -145,8 +150,9 @@ on_poll(uv_poll_t *h, int status, int events)
     int flags = 0;
 
     if (status < 0) {
-        /* DESIGN-NOTES §1: report the events asked for, not CURL_CSELECT_ERR,
-         * so libcurl finds the real error (56, not 55) when it reads. */
+        /* Report the events asked for, not CURL_CSELECT_ERR, so libcurl
+         * finds the real error (56, not 55) when it reads (src/README.md,
+         * "libcurl on libuv"). */
         events = w->events;
     }
     if (events & UV_READABLE)
@@ -240,6 +246,7 @@ curluv_new(uv_loop_t *loop, curluv_done_cb *on_done, void *ctx)
 }
 
 CURLM *curluv_multi(struct curluv *cu) { return cu->multi; }
+uv_loop_t *curluv_loop(struct curluv *cu) { return cu->loop; }
 
 CURLMcode
 curluv_add(struct curluv *cu, CURL *easy)

@@ -148,31 +148,31 @@ events_start(struct events *ev, unsigned id, const char *url, const char *output
 }
 
 void
-events_response(struct events *ev, unsigned id, const char *url, int status,
-                bool length_known, uint64_t length, bool total_known, uint64_t total,
-                const char *etag, const char *last_modified, const char *action,
-                uint64_t offset)
+events_response(struct events *ev, unsigned id, const char *url, const struct response_got *got,
+                const char *action, uint64_t offset)
 {
     if (ev == NULL || ev->broken)
         return;
     cJSON *o = begin("response", id, url);
     if (o == NULL)
         return;
-    cJSON_AddNumberToObject(o, "status", status);
-    if (length_known)
-        add_u64(o, "length", length);
+    bool total_known = got->has_range ? got->range.total_known : got->has_length;
+    uint64_t total = got->has_range ? got->range.total : got->length;
+    cJSON_AddNumberToObject(o, "status", got->status);
+    if (got->has_length)
+        add_u64(o, "length", got->length);
     else
         cJSON_AddNullToObject(o, "length");
     if (total_known)
         add_u64(o, "total", total);
     else
         cJSON_AddNullToObject(o, "total");
-    if (etag != NULL && etag[0] != '\0')
-        text_json_add(o, "etag", etag);
+    if (got->etag[0] != '\0')
+        text_json_add(o, "etag", got->etag);
     else
         cJSON_AddNullToObject(o, "etag");
-    if (last_modified != NULL && last_modified[0] != '\0')
-        text_json_add(o, "last_modified", last_modified);
+    if (got->last_modified[0] != '\0')
+        text_json_add(o, "last_modified", got->last_modified);
     else
         cJSON_AddNullToObject(o, "last_modified");
     text_json_add(o, "action", action);

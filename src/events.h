@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "response.h"
+
 struct events;
 
 /* spec: "-" (stderr), a decimal fd number, or a file path (truncated).
@@ -24,10 +26,14 @@ void events_free(struct events *ev);
 
 void events_start(struct events *ev, unsigned id, const char *url, const char *output,
                   uint64_t offset);
-void events_response(struct events *ev, unsigned id, const char *url, int status,
-                     bool length_known, uint64_t length, bool total_known, uint64_t total,
-                     const char *etag, const char *last_modified, const char *action,
-                     uint64_t offset);
+/*
+ * "response": the final response's status and headers (got), what haul
+ * does with it (action) and where its body goes (offset, for "write").
+ * Its "total" is the resource's length as this answer gives it: the
+ * Content-Range total of a 206 or 416, else the Content-Length.
+ */
+void events_response(struct events *ev, unsigned id, const char *url,
+                     const struct response_got *got, const char *action, uint64_t offset);
 void events_progress(struct events *ev, unsigned id, const char *url, uint64_t bytes,
                      bool total_known, uint64_t total, double rate);
 void events_disconnect(struct events *ev, unsigned id, const char *url, const char *kind,

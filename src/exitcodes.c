@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 
 #include "exitcodes.h"
@@ -27,6 +28,21 @@ haul_exit_name(int code)
 #undef X
     }
     return "UNKNOWN";
+}
+
+int
+haul_exit_for_errno(int err)
+{
+    switch (err) {
+    case EPIPE:
+        return HAUL_EXIT_PIPE;
+    case ENOSPC:
+    case EDQUOT:
+    case EFBIG:
+        return HAUL_EXIT_DISKFULL;
+    default:
+        return HAUL_EXIT_WRITE;
+    }
 }
 
 void

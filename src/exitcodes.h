@@ -46,6 +46,12 @@ enum haul_exit {
 const char *haul_exit_text(int code);
 /* Symbolic name of an exit code ("OK", "HTTP", ...) for JSON output. */
 const char *haul_exit_name(int code);
+/*
+ * The exit code for an output that failed with errno `err`: PIPE for EPIPE
+ * (the reader went away), DISKFULL for ENOSPC, EDQUOT and EFBIG, else
+ * WRITE.  The one place this mapping is written.
+ */
+int haul_exit_for_errno(int err);
 /* Prints the table as the `haul --help exit-codes` topic. */
 void haul_exit_print_table(FILE *out);
 

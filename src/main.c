@@ -6,7 +6,8 @@
  *     nothing haul or its libraries open lands there (libuv asserts on it,
  *     and an --events file would catch every message).
  *  1. Decide whether allocations are counted and install the counting
- *     allocators before any library allocates.
+ *     allocators before any library allocates (src/README.md, "Counting
+ *     memory").
  *  2. Parse the command line; --help and --version answer and leave.
  *  3. Initialise libcurl, refuse outputs that collide (outputs.c), run
  *     every transfer on one loop (run.c).
@@ -114,6 +115,39 @@ seconds_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/*
+ * After the run: --summary, then every library's cleanup, then --memstats
+ * (which reads the counters last, so it shows what each library really
+ * left behind).  Frees the result, the configuration and ms; returns the
+ * exit status, which a report that could not be written may change.
+ */
+static int
+report(struct config *cfg, struct run_result *res, struct memstats *ms, int code,
+       double duration_s)
+{
+    if (cfg->summary != NULL) {
+        int rc = summary_write(cfg, res, code, duration_s);
+        if (rc != 0 && code == HAUL_EXIT_OK)
+            code = rc;
+    }
+    if (ms != NULL)
+        memstats_collect(ms, res);
+    run_result_free(res);
+    config_free(cfg);
+    curl_global_cleanup();
+    if (ms != NULL) {
+        /* Let OpenSSL and libuv release their global state now, so the
+         * report shows what is really left. */
+        OPENSSL_cleanup();
+        uv_library_shutdown();
+        int rc = memstats_report(ms);
+        if (rc != 0 && code == HAUL_EXIT_OK)
+            code = rc;
+        memstats_free(ms);
+    }
+    return code;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -183,28 +217,7 @@ main(int argc, char **argv)
     ms = memstats_new(&cfg);
     code = run_main(&cfg, ms, ev, &res);
     events_free(ev);
-
-    if (cfg.summary != NULL) {
-        int rc = summary_write(&cfg, &res, code, seconds_now() - started);
-        if (rc != 0 && code == HAUL_EXIT_OK)
-            code = rc;
-    }
-
-    if (ms != NULL)
-        memstats_collect(ms, &res);
-    run_result_free(&res);
-    config_free(&cfg);
-    curl_global_cleanup();
-    if (ms != NULL) {
-        /* Let OpenSSL and libuv release their global state now, so the
-         * report shows what is really left. */
-        OPENSSL_cleanup();
-        uv_library_shutdown();
-        int rc = memstats_report(ms);
-        if (rc != 0 && code == HAUL_EXIT_OK)
-            code = rc;
-        memstats_free(ms);
-    }
+    code = report(&cfg, &res, ms, code, seconds_now() - started);
 
     if (code == HAUL_EXIT_PIPE) {
         /* The reader is gone: this flush fails with EPIPE, and that is why

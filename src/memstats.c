@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "exitcodes.h"
+#include "human.h"
 #include "mem.h"
 #include "memstats.h"
 #include "msg.h"
@@ -75,28 +76,6 @@ memstats_start(struct memstats *ms, uv_loop_t *loop)
     ms->start_ms = ms->last_ms = uv_now(loop);
 }
 
-static const char *
-human(int64_t n, char *buf, size_t len)
-{
-    double v = (double)(n < 0 ? -n : n);
-    const char *unit = "B";
-    if (v >= 1024 * 1024 * 1024.0) {
-        v /= 1024 * 1024 * 1024.0;
-        unit = "GiB";
-    } else if (v >= 1024 * 1024.0) {
-        v /= 1024 * 1024.0;
-        unit = "MiB";
-    } else if (v >= 1024) {
-        v /= 1024;
-        unit = "KiB";
-    }
-    if (unit[0] == 'B')
-        snprintf(buf, len, "%" PRId64 " B", n);
-    else
-        snprintf(buf, len, "%s%.1f %s", n < 0 ? "-" : "", v, unit);
-    return buf;
-}
-
 void
 memstats_tick(struct memstats *ms, uint64_t now)
 {
@@ -124,10 +103,12 @@ memstats_tick(struct memstats *ms, uint64_t now)
     if (ms->file == NULL) {
         char a[5][24], r[24];
         msg_result("memstats t=%.1fs rss=%s live: haul=%s libcurl=%s openssl=%s libuv=%s cjson=%s",
-                   s->t, human((int64_t)s->rss, r, sizeof r),
-                   human(s->live[MEM_HAUL], a[0], 24), human(s->live[MEM_CURL], a[1], 24),
-                   human(s->live[MEM_OPENSSL], a[2], 24), human(s->live[MEM_UV], a[3], 24),
-                   human(s->live[MEM_CJSON], a[4], 24));
+                   s->t, human_size((double)s->rss, r, sizeof r),
+                   human_size((double)s->live[MEM_HAUL], a[0], 24),
+                   human_size((double)s->live[MEM_CURL], a[1], 24),
+                   human_size((double)s->live[MEM_OPENSSL], a[2], 24),
+                   human_size((double)s->live[MEM_UV], a[3], 24),
+                   human_size((double)s->live[MEM_CJSON], a[4], 24));
     }
 }
 
@@ -149,23 +130,6 @@ remainder_cause(enum mem_owner owner, int64_t live)
     }
 }
 
-/* Bytes in 6 columns or fewer: 123, 1.2K, 45.6M, 7.8G. */
-static const char *
-compact(int64_t n, char *buf, size_t len)
-{
-    double v = (double)(n < 0 ? -n : n);
-    int u = -1;
-    while (v >= 1024 && u < 3) {
-        v /= 1024;
-        u++;
-    }
-    if (u < 0)
-        snprintf(buf, len, "%" PRId64, n);
-    else
-        snprintf(buf, len, "%s%.1f%c", n < 0 ? "-" : "", v, "KMGT"[u]);
-    return buf;
-}
-
 /* The table on stderr, in 80 columns: allocators, process, transfers. */
 static void
 print_table(const struct memstats *ms, const struct mem_figures *f, uint64_t rss,
@@ -182,15 +146,17 @@ print_table(const struct memstats *ms, const struct mem_figures *f, uint64_t rss
         }
         msg_result("memstats: %-8s %9" PRIu64 " %8" PRIu64 " %8s %8s %8s",
                    mem_owner_name((enum mem_owner)i), f[i].allocs, f[i].frees,
-                   compact((int64_t)f[i].bytes_total, b[0], 24), compact(f[i].peak, b[1], 24),
-                   compact(f[i].live, b[2], 24));
+                   human_size_short((double)f[i].bytes_total, b[0], 24),
+                   human_size_short((double)f[i].peak, b[1], 24),
+                   human_size_short((double)f[i].live, b[2], 24));
         const char *cause = remainder_cause((enum mem_owner)i, f[i].live);
         if (cause != NULL)
             msg_result("memstats: %-8s %s live at exit: %s", mem_owner_name((enum mem_owner)i),
-                       compact(f[i].live, b[0], 24), cause);
+                       human_size_short((double)f[i].live, b[0], 24), cause);
     }
-    msg_result("memstats: process peak RSS %s, RSS at exit %s", compact((int64_t)peak_rss, b[0], 24),
-               compact((int64_t)rss, b[1], 24));
+    msg_result("memstats: process peak RSS %s, RSS at exit %s",
+               human_size_short((double)peak_rss, b[0], 24),
+               human_size_short((double)rss, b[1], 24));
     if (ms->nxfers == 0)
         return;
     msg_result("memstats: xfer tries disc received sinkpeak haulpeak left/att left/xfr");
@@ -200,10 +166,11 @@ print_table(const struct memstats *ms, const struct mem_figures *f, uint64_t rss
         for (int k = 0; k < DISC_KINDS; k++)
             disc += x->disconnects[k];
         msg_result("memstats: %4u %5" PRIu32 " %4" PRIu32 " %8s %8s %8s %8s %8s", x->id,
-                   x->attempts, disc, compact((int64_t)x->bytes_received, b[0], 24),
-                   compact((int64_t)x->sink_peak, b[1], 24), compact(x->haul.peak, b[2], 24),
-                   compact(x->attempt_live_max, b[3], 24),
-                   compact(x->live_after_teardown, b[4], 24));
+                   x->attempts, disc, human_size_short((double)x->bytes_received, b[0], 24),
+                   human_size_short((double)x->sink_peak, b[1], 24),
+                   human_size_short((double)x->haul.peak, b[2], 24),
+                   human_size_short((double)x->attempt_live_max, b[3], 24),
+                   human_size_short((double)x->live_after_teardown, b[4], 24));
     }
     msg_result("memstats: left/att, left/xfr: haul's bytes still live after the");
     msg_result("memstats: worst attempt's teardown, and the transfer's; both must be 0");

@@ -18,7 +18,7 @@
 #include <uv.h>
 
 #include "options.h"
-#include "run.h"
+#include "stats.h"
 
 #define MEMSTATS_SCHEMA 1
 

@@ -676,7 +676,8 @@ finish(struct parse_state *st)
 }
 
 int
-options_parse(int argc, char **argv, struct config *cfg)
+options_parse(int argc, char **argv,  // NOLINT(readability-function-size): above
+              struct config *cfg)
 {
     struct parse_state st = { .cfg = cfg };
     bool only_urls = false;

@@ -69,21 +69,6 @@ struct save_job {
     bool obsolete;
 };
 
-static int
-code_for_errno(int err)
-{
-    switch (err) {
-    case ENOSPC:
-    case EDQUOT:
-    case EFBIG:
-        return HAUL_EXIT_DISKFULL;
-    case EPIPE:
-        return HAUL_EXIT_PIPE;
-    default:
-        return HAUL_EXIT_WRITE;
-    }
-}
-
 struct output *
 output_new(uv_loop_t *loop, struct mem_account *acct, const char *path, bool append,
            size_t buffer, const struct sink_callbacks *cb, void *cb_ctx, int *code)
@@ -545,7 +530,7 @@ output_open(struct output *o, uint64_t at, uint64_t keep, const struct journal *
     }
     return 0;
 fail:
-    *code = code_for_errno(err);
+    *code = haul_exit_for_errno(err);
     return err;
 }
 

@@ -12,11 +12,11 @@
 #include <unistd.h>
 
 #include "exitcodes.h"
+#include "human.h"
 #include "mem.h"
 #include "msg.h"
 #include "progress.h"
 #include "text.h"
-#include "transfer.h"
 
 #define REDRAW_MS 200
 #define MAX_LINES 8
@@ -107,21 +107,6 @@ term_width(void)
 }
 
 static void
-human(double v, char *buf, size_t len)
-{
-    const char *u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-    int i = 0;
-    while (v >= 1024 && i < 4) {
-        v /= 1024;
-        i++;
-    }
-    if (i == 0)
-        snprintf(buf, len, "%.0f %s", v, u[i]);
-    else
-        snprintf(buf, len, "%.1f %s", v, u[i]);
-}
-
-static void
 duration(double secs, char *buf, size_t len)
 {
     if (secs < 0 || secs > 99 * 3600) {
@@ -199,7 +184,7 @@ name_column(const struct progress *p, int width)
 
 /* One transfer's line, at most `width` - 1 columns. */
 static void
-format_line(struct progress *p, const struct transfer_progress *tp, int width, char *line,
+format_line(struct progress *p, const struct xfer_snapshot *tp, int width, char *line,
             size_t cap)
 {
     char have[24], total[24], rate[24], eta[16], shown[8192], name[8300];
@@ -209,14 +194,14 @@ format_line(struct progress *p, const struct transfer_progress *tp, int width, c
         p->name_cols = text_width(shown);
     size_t name_w = name_column(p, width);
     fit_name(shown, name, sizeof name, name_w);
-    human((double)tp->have, have, sizeof have);
-    human(tp->rate, rate, sizeof rate);
+    human_size((double)tp->have, have, sizeof have);
+    human_size(tp->rate, rate, sizeof rate);
     if (tp->waiting) {
         snprintf(line, cap, "%s  %s  RETRY in %.1fs (attempt %u)", name, have,
                  (double)tp->retry_in_ms / 1000.0, tp->attempt + 1);
     } else if (tp->total_known && tp->total > 0) {
         int pct = (int)(tp->have * 100 / tp->total);
-        human((double)tp->total, total, sizeof total);
+        human_size((double)tp->total, total, sizeof total);
         duration(tp->rate > 0 ? (double)(tp->total - tp->have) / tp->rate : -1, eta, sizeof eta);
         char tail[128];
         snprintf(tail, sizeof tail, " %3d%% %10s/%-10s %8s/s ETA %s", pct, have, total, rate,
@@ -256,16 +241,12 @@ progress_clear(struct progress *p)
 
 /* One dot per MiB received, by every transfer of the run together. */
 static void
-dots(struct progress *p, struct transfer *const *xfers, size_t n, uint64_t now)
+dots(struct progress *p, const struct xfer_snapshot *rows, size_t n)
 {
     uint64_t got = p->finished_bytes;
-    struct transfer_progress tp;
-    for (size_t i = 0; i < n; i++) {
-        if (xfers[i] == NULL || !transfer_started(xfers[i]))
-            continue;
-        transfer_progress(xfers[i], now, &tp);
-        got += tp.received;
-    }
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].started)
+            got += rows[i].received;
     while (got >= p->dots_bytes + 1024 * 1024) {
         p->dots_bytes += 1024 * 1024;
         out(".", 1);
@@ -279,7 +260,7 @@ dots(struct progress *p, struct transfer *const *xfers, size_t n, uint64_t now)
 }
 
 void
-progress_tick(struct progress *p, uint64_t now, struct transfer *const *xfers, size_t n)
+progress_tick(struct progress *p, uint64_t now, const struct xfer_snapshot *rows, size_t n)
 {
     if (p == NULL)
         return;
@@ -291,7 +272,7 @@ progress_tick(struct progress *p, uint64_t now, struct transfer *const *xfers, s
         return;
     p->last_draw_ms = now;
     if (p->kind == PROGRESS_DOTS) {
-        dots(p, xfers, n, now);
+        dots(p, rows, n);
         return;
     }
 
@@ -301,18 +282,17 @@ progress_tick(struct progress *p, uint64_t now, struct transfer *const *xfers, s
     unsigned lines = 0, active = 0;
     uint64_t sum_have = 0;
     double sum_rate = 0;
-    struct transfer_progress tp;
 
     for (size_t i = 0; i < n; i++) {
-        if (xfers[i] == NULL || !transfer_started(xfers[i]) || transfer_finished(xfers[i]))
+        const struct xfer_snapshot *tp = &rows[i];
+        if (!tp->started || tp->finished)
             continue;
-        transfer_progress(xfers[i], now, &tp);
         active++;
-        sum_have += tp.have;
-        sum_rate += tp.rate;
+        sum_have += tp->have;
+        sum_rate += tp->rate;
         if (lines < MAX_LINES) {
             char line[2048];
-            format_line(p, &tp, width, line, sizeof line);
+            format_line(p, tp, width, line, sizeof line);
             len += (size_t)snprintf(buf + len, sizeof buf - len, "%s\033[K\n", line);
             lines++;
         }
@@ -320,8 +300,8 @@ progress_tick(struct progress *p, uint64_t now, struct transfer *const *xfers, s
     if (p->njobs > 1 && active > 0) {
         /* Every transfer of the run: ended, running and still queued. */
         char have[24], rate[24], line[256], failed[32] = "";
-        human((double)(p->finished_written + sum_have), have, sizeof have);
-        human(sum_rate, rate, sizeof rate);
+        human_size((double)(p->finished_written + sum_have), have, sizeof have);
+        human_size(sum_rate, rate, sizeof rate);
         if (p->nfailed > 0)
             snprintf(failed, sizeof failed, " (%zu failed)", p->nfailed);
         snprintf(line, sizeof line, "total: %zu of %zu done%s, %u active, %s, %s/s",
@@ -340,9 +320,8 @@ progress_tick(struct progress *p, uint64_t now, struct transfer *const *xfers, s
 #define RATE_MIN_MS 500
 
 void
-progress_finished(struct progress *p, const struct transfer *t, const struct xfer_stats *s)
+progress_finished(struct progress *p, const struct xfer_stats *s)
 {
-    (void)t;
     if (p == NULL)
         return;
     p->nfinished++;
@@ -358,10 +337,10 @@ progress_finished(struct progress *p, const struct transfer *t, const struct xfe
     progress_clear(p);
     char have[24], took[400], line[2048], shown[1024];
     uint64_t ms = s->end_ms > s->start_ms ? s->end_ms - s->start_ms : 0;
-    human((double)s->bytes_written, have, sizeof have);
+    human_size((double)s->bytes_written, have, sizeof have);
     if (ms >= RATE_MIN_MS) {
         char rate[24];
-        human((double)s->bytes_received * 1000.0 / (double)ms, rate, sizeof rate);
+        human_size((double)s->bytes_received * 1000.0 / (double)ms, rate, sizeof rate);
         snprintf(took, sizeof took, "%.1fs (%s/s)", (double)ms / 1000.0, rate);
     } else {
         snprintf(took, sizeof took, "%" PRIu64 " ms", ms);
@@ -388,7 +367,7 @@ progress_end(struct progress *p)
         return;
     progress_clear(p);
     if (p->kind == PROGRESS_DOTS)
-        dots(p, NULL, 0, 0);    /* the dots still owed */
+        dots(p, NULL, 0);    /* the dots still owed */
     if (p->kind == PROGRESS_DOTS && p->dots_on_line > 0) {
         out("\n", 1);
         p->dots_on_line = 0;

@@ -20,13 +20,15 @@
 #include "stats.h"
 
 struct progress;
-struct transfer;
 
 /* NULL when there is no progress display. */
 struct progress *progress_new(const struct config *cfg, size_t njobs);
-void progress_tick(struct progress *p, uint64_t now_ms, struct transfer *const *xfers, size_t n);
+/* Time passes: rows[0..n) are the jobs now (a job without transfer has an
+ * all-zero row).  The display reads these snapshots, never a transfer. */
+void progress_tick(struct progress *p, uint64_t now_ms, const struct xfer_snapshot *rows,
+                   size_t n);
 /* A transfer ended: leave its final line. */
-void progress_finished(struct progress *p, const struct transfer *t, const struct xfer_stats *s);
+void progress_finished(struct progress *p, const struct xfer_stats *s);
 /* Erases the live lines (before a message, on a signal). */
 void progress_clear(struct progress *p);
 /* The run is over: erase, move to a clean line. */

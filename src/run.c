@@ -2,13 +2,19 @@
  * run.c - one invocation: the loop, the scheduler, signals, shutdown.
  *
  * The scheduler is one uv timer.  Each time it fires (every TICK_MS, or at
- * once after run_poke()) it frees finished transfers, starts queued ones
- * while there are free slots (-P, --parallel-host, and stdout bodies one
- * after another in URL order), and gives every live transfer its tick
- * (stalls, --max-time, retries that are due, journal saves).  When every
- * transfer is done it winds down: libcurl's multi handle first (it may still
- * close sockets), then our handles; the loop then runs out of handles and
+ * once after a transfer woke it) it stops the transfers to stdout once the
+ * reader went away, frees finished transfers, starts queued ones while
+ * there are free slots (-P, --parallel-host, and stdout bodies one after
+ * another in URL order), and gives every live transfer its tick (stalls,
+ * --max-time, retries that are due, journal saves).  When every transfer
+ * is done it winds down: libcurl's multi handle first (it may still close
+ * sockets), then our handles; the loop then runs out of handles and
  * uv_run() returns.
+ *
+ * Each transfer gets the run as an environment (env.h): the loop, the
+ * curl glue, --events and three callbacks (wake, stdout_broken, random01)
+ * that only set flags or arm the timer, so no transfer is re-entered from
+ * inside its own code.
  */
 #include "config.h"
 
@@ -20,11 +26,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "events.h"
+#include "attempt.h"
+#include "curluv.h"
+#include "env.h"
 #include "exitcodes.h"
 #include "http.h"
 #include "mem.h"
-#include "memstats.h"
 #include "msg.h"
 #include "progress.h"
 #include "run.h"
@@ -42,11 +49,13 @@ struct run {
     uv_loop_t loop;
     const struct config *cfg;
     struct curluv *cu;
+    struct transfer_env env;      /* what every transfer is given */
     uv_timer_t *timer;
     uv_signal_t *sig_int;
     uv_signal_t *sig_term;
     struct events *events;
     struct progress *progress;
+    struct xfer_snapshot *snap;   /* [n], for the progress display */
     struct memstats *memstats;
 
     struct transfer **xfers;      /* [n]; NULL before start and after free */
@@ -60,49 +69,66 @@ struct run {
     size_t nhosts;
 
     int signal_code;              /* 130 or 143 after a signal */
-    bool stdout_broken;
+    bool stdout_broken;           /* its reader went away ... */
+    bool stdout_stopped;          /* ... and the transfers to it were stopped */
     bool poked;
     bool wound_down;
     uint64_t rng;
 };
 
-uv_loop_t *run_loop(struct run *r) { return &r->loop; }
-struct curluv *run_curluv(struct run *r) { return r->cu; }
-struct events *run_events(struct run *r) { return r->events; }
-uint64_t run_now_ms(struct run *r) { return uv_now(&r->loop); }
+static void on_timer(uv_timer_t *h);
+static void on_handle_closed(uv_handle_t *h);
 
-double
-run_random01(struct run *r)
+/* env.random01: xorshift64*; jitter needs spread, not cryptography. */
+static double
+random01(void *ctx)
 {
-    /* xorshift64*: jitter needs spread, not cryptography. */
+    struct run *r = ctx;
     r->rng ^= r->rng >> 12;
     r->rng ^= r->rng << 25;
     r->rng ^= r->rng >> 27;
     return (double)((r->rng * UINT64_C(2685821657736338717)) >> 11) / 9007199254740992.0;
 }
 
-static void on_timer(uv_timer_t *h);
-static void on_handle_closed(uv_handle_t *h);
-
-void
-run_poke(struct run *r)
+/* env.wake: the scheduler runs at the loop's next turn. */
+static void
+wake(void *ctx)
 {
+    struct run *r = ctx;
     if (r->wound_down || r->poked)
         return;
     r->poked = true;
     uv_timer_start(r->timer, on_timer, 0, 0);
 }
 
-void
-run_stdout_broken(struct run *r)
+/* env.stdout_broken: the other transfers to stdout stop at the next tick. */
+static void
+stdout_broken(void *ctx)
 {
-    if (r->stdout_broken)
-        return;
+    struct run *r = ctx;
     r->stdout_broken = true;
+    wake(r);
+}
+
+/* The reader of stdout went away: every transfer to stdout stops. */
+static void
+stop_stdout(struct run *r)
+{
+    if (!r->stdout_broken || r->stdout_stopped)
+        return;
+    r->stdout_stopped = true;
     for (size_t i = 0; i < r->n; i++)
         if (r->xfers[i] != NULL)
             transfer_cancel_stdout(r->xfers[i]);
-    run_poke(r);
+}
+
+/* A job that ends before any transfer was made for it. */
+static void
+end_unstarted(struct run *r, size_t i, int code, const char *message)
+{
+    r->stats[i].url = url_redacted(r->cfg->jobs[i].url);
+    stats_finish(&r->stats[i], r->events, code, message, 0);
+    r->done++;
 }
 
 /* ---- per-host slots --------------------------------------------------- */
@@ -161,7 +187,7 @@ reap(struct run *r)
         if (transfer_started(t))
             host_count(r, transfer_host_key(t), -1);
         if (r->progress != NULL)
-            progress_finished(r->progress, t, &r->stats[i]);
+            progress_finished(r->progress, &r->stats[i]);
         transfer_free(t);
         r->xfers[i] = NULL;
         r->active--;
@@ -214,11 +240,7 @@ start_more(struct run *r)
         if (to_stdout && (stdout_blocked || r->stdout_broken)) {
             if (r->stdout_broken) {
                 /* The reader is gone: nothing to write this body to. */
-                r->stats[i].finished = true;
-                r->stats[i].exit_code = HAUL_EXIT_PIPE;
-                r->stats[i].message = xstrdup("output pipe closed");
-                r->stats[i].url = url_redacted(job->url);
-                r->done++;
+                end_unstarted(r, i, HAUL_EXIT_PIPE, "output pipe closed");
                 if (i == r->next)
                     r->next++;
                 continue;
@@ -230,7 +252,7 @@ start_more(struct run *r)
                 stdout_blocked = true;
             continue;
         }
-        struct transfer *t = transfer_new(r, cfg, job, &r->stats[i]);
+        struct transfer *t = transfer_new(&r->env, cfg, job, &r->stats[i]);
         r->xfers[i] = t;
         r->active++;
         if (i == r->next)
@@ -272,6 +294,7 @@ on_timer(uv_timer_t *h)
     uint64_t next = now + TICK_MS;
 
     r->poked = false;
+    stop_stdout(r);
     for (int round = 0; round < 2; round++) {
         reap(r);
         start_more(r);
@@ -287,8 +310,15 @@ on_timer(uv_timer_t *h)
     reap(r);
     if (r->memstats != NULL)
         memstats_tick(r->memstats, now);
-    if (r->progress != NULL)
-        progress_tick(r->progress, now, r->xfers, r->n);
+    if (r->progress != NULL) {
+        for (size_t i = 0; i < r->n; i++) {
+            if (r->xfers[i] != NULL)
+                transfer_snapshot(r->xfers[i], now, &r->snap[i]);
+            else
+                memset(&r->snap[i], 0, sizeof r->snap[i]);
+        }
+        progress_tick(r->progress, now, r->snap, r->n);
+    }
     if (r->done == r->n) {
         wind_down(r);
         return;
@@ -305,8 +335,10 @@ on_signal(uv_signal_t *h, int signum)
     int code = signum == SIGINT ? HAUL_EXIT_INTERRUPTED : HAUL_EXIT_TERMINATED;
 
     if (r->signal_code != 0) {
-        /* A second signal: the user means it. */
+        /* A second signal: the user means it.  _exit() runs no cleanup:
+         * put back the flags of a socket on stdout first. */
         msg_error("stopped at once");
+        sink_restore_stdout();
         _exit(code);
     }
     r->signal_code = code;
@@ -316,21 +348,17 @@ on_signal(uv_signal_t *h, int signum)
         if (r->xfers[i] != NULL) {
             transfer_interrupt(r->xfers[i], code);
         } else if (!r->stats[i].finished) {
-            r->stats[i].finished = true;
-            r->stats[i].exit_code = code;
-            r->stats[i].message = xstrdup("interrupted before it started");
-            r->stats[i].url = url_redacted(r->cfg->jobs[i].url);
-            r->done++;
+            end_unstarted(r, i, code, "interrupted before it started");
         }
     }
-    run_poke(r);
+    wake(r);
 }
 
 static void
 on_curl_done(void *ctx, CURL *easy, CURLcode result)
 {
     (void)ctx;
-    transfer_on_curl_done(easy, result);
+    attempt_curl_done(easy, result);
 }
 
 static void on_handle_closed(uv_handle_t *h) { xfree(h); }
@@ -342,32 +370,15 @@ on_walk_report(uv_handle_t *h, void *arg)
     msg_error("internal error: a %s handle is still open at exit", uv_handle_type_name(h->type));
 }
 
-int
-run_main(const struct config *cfg, struct memstats *ms, struct events *ev,
-         struct run_result *result)
+/* The jobs' records, the display, the scheduler's timer, the signals. */
+static void
+run_setup(struct run *r)
 {
-    struct run *r = xcalloc(1, sizeof *r);
-    int code = HAUL_EXIT_OK, err = 0;
-
-    memset(result, 0, sizeof *result);
-    r->cfg = cfg;
-    r->memstats = ms;
-    r->n = cfg->njobs;
-    r->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)r;
-    if (r->rng == 0)
-        r->rng = 1;
-    if ((err = uv_loop_init(&r->loop)) != 0) {
-        msg_error("cannot start the event loop: %s", uv_strerror(err));
-        xfree(r);
-        return HAUL_EXIT_INTERNAL;
-    }
-    r->events = ev;
-    r->cu = curluv_new(&r->loop, on_curl_done, r);
-    if (r->cu == NULL) {
-        msg_error("cannot set up libcurl");
-        code = HAUL_EXIT_INTERNAL;
-        goto out_loop;
-    }
+    const struct config *cfg = r->cfg;
+    r->env = (struct transfer_env){
+        .loop = &r->loop, .cu = r->cu, .events = r->events, .ctx = r,
+        .wake = wake, .stdout_broken = stdout_broken, .random01 = random01,
+    };
     /* haul itself caps transfers per host; libcurl's cap counts connections,
      * of which -x gives each transfer several.  A part waiting in libcurl's
      * queue would look stalled. */
@@ -382,6 +393,8 @@ run_main(const struct config *cfg, struct memstats *ms, struct events *ev,
         mem_account_init(&r->stats[i].attempt_acct, &r->stats[i].acct);
     }
     r->progress = progress_new(cfg, r->n);
+    if (r->progress != NULL)
+        r->snap = xcalloc(r->n, sizeof *r->snap);
 
     r->timer = xcalloc(1, sizeof *r->timer);
     r->sig_int = xcalloc(1, sizeof *r->sig_int);
@@ -392,23 +405,27 @@ run_main(const struct config *cfg, struct memstats *ms, struct events *ev,
     r->timer->data = r->sig_int->data = r->sig_term->data = r;
     uv_signal_start(r->sig_int, on_signal, SIGINT);
     uv_signal_start(r->sig_term, on_signal, SIGTERM);
-    if (ms != NULL)
-        memstats_start(ms, &r->loop);
-    run_poke(r);
+    if (r->memstats != NULL)
+        memstats_start(r->memstats, &r->loop);
+}
 
-    uv_run(&r->loop, UV_RUN_DEFAULT);
+/* haul's exit status: a signal's, else that of the first job that failed. */
+static int
+run_status(const struct run *r)
+{
+    if (r->signal_code != 0)
+        return r->signal_code;
+    for (size_t i = 0; i < r->n; i++)
+        if (r->stats[i].exit_code != HAUL_EXIT_OK)
+            return r->stats[i].exit_code;
+    return HAUL_EXIT_OK;
+}
 
-    if (r->signal_code != 0) {
-        code = r->signal_code;
-    } else {
-        for (size_t i = 0; i < r->n; i++) {
-            if (r->stats[i].exit_code != HAUL_EXIT_OK) {
-                code = r->stats[i].exit_code;
-                break;
-            }
-        }
-    }
-out_loop:
+/* Closes what is left, frees the run, hands the records to *result;
+ * returns code, or INTERNAL when a handle was still open. */
+static int
+run_teardown(struct run *r, int code, struct run_result *result)
+{
     if (!r->wound_down) {
         if (r->cu != NULL)
             curluv_free(r->cu);
@@ -420,6 +437,7 @@ out_loop:
         code = HAUL_EXIT_INTERNAL;
     }
     progress_free(r->progress);
+    xfree(r->snap);
     for (size_t i = 0; i < r->nhosts; i++)
         xfree(r->hosts[i].key);
     xfree(r->hosts);
@@ -429,6 +447,37 @@ out_loop:
     result->signal_code = r->signal_code;
     xfree(r);
     return code;
+}
+
+int
+run_main(const struct config *cfg, struct memstats *ms, struct events *ev,
+         struct run_result *result)
+{
+    struct run *r = xcalloc(1, sizeof *r);
+    int err = 0;
+
+    memset(result, 0, sizeof *result);
+    r->cfg = cfg;
+    r->memstats = ms;
+    r->events = ev;
+    r->n = cfg->njobs;
+    r->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)r;
+    if (r->rng == 0)
+        r->rng = 1;
+    if ((err = uv_loop_init(&r->loop)) != 0) {
+        msg_error("cannot start the event loop: %s", uv_strerror(err));
+        xfree(r);
+        return HAUL_EXIT_INTERNAL;
+    }
+    r->cu = curluv_new(&r->loop, on_curl_done, r);
+    if (r->cu == NULL) {
+        msg_error("cannot set up libcurl");
+        return run_teardown(r, HAUL_EXIT_INTERNAL, result);
+    }
+    run_setup(r);
+    wake(r);
+    uv_run(&r->loop, UV_RUN_DEFAULT);
+    return run_teardown(r, run_status(r), result);
 }
 
 void

@@ -1,16 +1,14 @@
 /*
- * segments.c - -x/--segments: one file over several connections.
+ * segments.c - -x/--segments: the parts of a file fetched over their own
+ * connections; see segments.h.
  *
- * The transfer's own attempt fetches the first part, [0, seg_end); each
- * other part is a struct segment with its own attempts, retries and resume
- * offset, written with pwrite at its place in FILE.part and recorded in the
- * journal, so `-c` after kill -9 resumes every part where it stood.  Each
- * segment's request carries Range "A-B" and the same If-Range as the
- * transfer, and its answer must be a 206 starting at exactly A, for the
- * same version and total (response_decide).  A server that answers a
- * segment with the whole resource (it ignores ranges) makes the transfer
- * fall back to one connection; one that answers with another version makes
- * it start over.  Nothing a segment fetched is trusted past that point.
+ * Each part is an owner of attempts like the transfer is: it builds the
+ * request (its range, the transfer's validators), takes the answer or
+ * refuses it, writes the body at its place, and when an attempt ends asks
+ * the retry policy (retry.c) what follows, exactly as the transfer does
+ * for its own part.  What concerns only the part (a retry, its end) it
+ * does itself; what concerns the whole transfer (start over, fall back to
+ * one connection, fail) it hands to the transfer.
  */
 #include "config.h"
 
@@ -18,91 +16,157 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "backoff.h"
 #include "events.h"
 #include "exitcodes.h"
+#include "mem.h"
 #include "msg.h"
-#include "run.h"
-#include "transfer_int.h"
+#include "segments.h"
 
 /* Parts smaller than this are not worth a connection. */
 #define SEGMENT_MIN (1024 * 1024)
 
-static uint64_t now_ms(const struct transfer *t) { return run_now_ms(t->run); }
+/* Why a part's attempt was ended by haul rather than by libcurl. */
+enum part_stop {
+    PART_STOP_NONE,       /* libcurl ended it */
+    PART_STOP_REFUSED,    /* its response was refused (see the outcome's dec) */
+    PART_STOP_STALL,      /* no byte for --stall-timeout */
+    PART_STOP_WRITE,      /* the output failed */
+    PART_STOP_QUIET,      /* the segments are cancelled: only clean up */
+};
 
-bool
-segments_wanted(const struct transfer *t, const struct attempt *a)
-{
-    return t->cfg->segments > 1 && t->nsegs == 0 && output_kind(t->out) == OUTPUT_PARTFILE &&
-           !t->stream && !t->encoded && t->total_known && a->head.accept_ranges &&
-           t->total >= 2 * (uint64_t)SEGMENT_MIN;
-}
+struct part {
+    struct segments *s;            /* borrowed: the set it belongs to */
+    unsigned index;                /* 1, 2, ... (0 is the transfer's own part) */
+    uint64_t start, end;           /* bytes [start, end) */
+    uint64_t next;                 /* the first byte not yet written */
+    enum { PART_WAITING, PART_ACTIVE, PART_DONE } state;
+    uint64_t retry_at_ms;
+    struct retry_state retry;
+    struct attempt *att;           /* in flight, or NULL */
+    enum part_stop stop;           /* of the attempt in flight */
+    uint64_t received;             /* ... body bytes it brought */
+    bool rate_paused;              /* ... paused by --limit-rate */
+    struct mem_account acct;       /* its attempts' memory: 0 after each */
+};
+
+struct segments {
+    struct segments_setup set;
+    uint64_t total;
+    uint64_t first_end;            /* the transfer's own part is [0, first_end) */
+    struct part *parts;
+    unsigned n;
+    bool dirty;                    /* bytes written since the last save */
+    bool stopped;                  /* cancelled: no part starts again */
+    /* The ops may free the segments while one of their own functions is
+     * still running: the memory then goes when the outermost returns. */
+    unsigned busy;
+    bool doomed;
+};
 
 static void
-add_segment(struct transfer *t, uint64_t start, uint64_t end, uint64_t next)
+enter(struct segments *s)
 {
-    struct segment *g = &t->segs[t->nsegs];
-    memset(g, 0, sizeof *g);
-    g->t = t;
-    g->index = t->nsegs + 1;
-    g->start = start;
-    g->end = end;
-    g->next = next;
-    g->state = next >= end ? SEG_DONE : SEG_WAITING;
-    g->retry_at_ms = 0;
-    mem_account_init(&g->acct, t->acct);
-    t->nsegs++;
+    s->busy++;
 }
 
-void
-segments_split(struct transfer *t)
+/* False when the segments are gone (or going): touch nothing more. */
+static bool
+leave(struct segments *s)
 {
-    uint64_t n = t->cfg->segments;
-    if (t->total / n < SEGMENT_MIN)
-        n = t->total / SEGMENT_MIN;
-    if (n < 2)
-        return;
-    t->segs = xcalloc_in(t->acct, (size_t)n - 1, sizeof *t->segs);
-    t->seg_end = t->total / n;
-    for (uint64_t k = 1; k < n; k++) {
-        uint64_t start = t->total * k / n;
-        uint64_t end = k + 1 == n ? t->total : t->total * (k + 1) / n;
-        add_segment(t, start, end, start);
+    if (--s->busy > 0)
+        return !s->doomed;
+    if (s->doomed) {
+        xfree(s->parts);
+        xfree(s);
+        return false;
     }
-    msg_verbose("%s: %u connections, first part bytes 0-%" PRIu64, t->display_url,
-                t->nsegs + 1, t->seg_end - 1);
-}
-
-bool
-segments_restore(struct transfer *t, const struct journal *j)
-{
-    if (j->nsegments < 2)
-        return false;
-    /* The parts must tile [0, total) in order, as haul writes them. */
-    if (!j->total_known || j->seg[0].start != 0)
-        return false;
-    for (unsigned i = 0; i < j->nsegments; i++) {
-        if (!j->seg[i].end_known || (i > 0 && j->seg[i].start != j->seg[i - 1].end))
-            return false;
-    }
-    if (j->seg[j->nsegments - 1].end != j->total)
-        return false;
-    t->segs = xcalloc_in(t->acct, j->nsegments - 1, sizeof *t->segs);
-    t->seg_end = j->seg[0].end;
-    for (unsigned i = 1; i < j->nsegments; i++)
-        add_segment(t, j->seg[i].start, j->seg[i].end, j->seg[i].next);
     return true;
 }
 
-void
-segments_journal(const struct transfer *t, struct journal *j)
+static uint64_t
+now_ms(const struct segments *s)
 {
-    if (t->nsegs == 0)
+    return uv_now(s->set.env->loop);
+}
+
+static struct segments *
+create(const struct segments_setup *setup, unsigned nparts, uint64_t total, uint64_t first_end)
+{
+    struct mem_account *acct = &setup->stats->acct;
+    struct segments *s = xcalloc_in(acct, 1, sizeof *s);
+    s->set = *setup;
+    s->total = total;
+    s->first_end = first_end;
+    s->parts = xcalloc_in(acct, nparts, sizeof *s->parts);
+    return s;
+}
+
+static void
+add_part(struct segments *s, uint64_t start, uint64_t end, uint64_t next)
+{
+    struct part *g = &s->parts[s->n];
+    memset(g, 0, sizeof *g);
+    g->s = s;
+    g->index = s->n + 1;
+    g->start = start;
+    g->end = end;
+    g->next = next;
+    g->state = next >= end ? PART_DONE : PART_WAITING;
+    mem_account_init(&g->acct, &s->set.stats->acct);
+    s->n++;
+}
+
+struct segments *
+segments_split(const struct segments_setup *setup, uint64_t total, uint64_t *first_end)
+{
+    uint64_t n = setup->cfg->segments;
+    if (total / n < SEGMENT_MIN)
+        n = total / SEGMENT_MIN;
+    if (n < 2)
+        return NULL;
+    *first_end = total / n;
+    struct segments *s = create(setup, (unsigned)n - 1, total, *first_end);
+    for (uint64_t k = 1; k < n; k++) {
+        uint64_t start = total * k / n;
+        uint64_t end = k + 1 == n ? total : total * (k + 1) / n;
+        add_part(s, start, end, start);
+    }
+    msg_verbose("%s: %u connections, first part bytes 0-%" PRIu64, setup->name, s->n + 1,
+                *first_end - 1);
+    return s;
+}
+
+struct segments *
+segments_restore(const struct segments_setup *setup, const struct journal *j,
+                 uint64_t *first_end)
+{
+    if (j->nsegments < 2)
+        return NULL;
+    /* The parts must tile [0, total) in order, as haul writes them. */
+    if (!j->total_known || j->seg[0].start != 0)
+        return NULL;
+    for (unsigned i = 0; i < j->nsegments; i++) {
+        if (!j->seg[i].end_known || (i > 0 && j->seg[i].start != j->seg[i - 1].end))
+            return NULL;
+    }
+    if (j->seg[j->nsegments - 1].end != j->total)
+        return NULL;
+    *first_end = j->seg[0].end;
+    struct segments *s = create(setup, j->nsegments - 1, j->total, *first_end);
+    for (unsigned i = 1; i < j->nsegments; i++)
+        add_part(s, j->seg[i].start, j->seg[i].end, j->seg[i].next);
+    return s;
+}
+
+void
+segments_journal(const struct segments *s, struct journal *j)
+{
+    if (s == NULL)
         return;
     j->seg[0].end_known = true;
-    j->seg[0].end = t->seg_end;
-    for (unsigned i = 0; i < t->nsegs && j->nsegments < JOURNAL_MAX_SEGMENTS; i++) {
-        const struct segment *g = &t->segs[i];
+    j->seg[0].end = s->first_end;
+    for (unsigned i = 0; i < s->n && j->nsegments < JOURNAL_MAX_SEGMENTS; i++) {
+        const struct part *g = &s->parts[i];
         j->seg[j->nsegments++] = (struct journal_segment){
             .start = g->start, .end = g->end, .end_known = true, .next = g->next,
         };
@@ -110,287 +174,322 @@ segments_journal(const struct transfer *t, struct journal *j)
 }
 
 uint64_t
-segments_bytes(const struct transfer *t)
+segments_bytes(const struct segments *s)
 {
     uint64_t n = 0;
-    for (unsigned i = 0; i < t->nsegs; i++)
-        n += t->segs[i].next - t->segs[i].start;
+    for (unsigned i = 0; s != NULL && i < s->n; i++)
+        n += s->parts[i].next - s->parts[i].start;
     return n;
 }
 
 bool
-segments_all_done(const struct transfer *t)
+segments_all_done(const struct segments *s)
 {
-    for (unsigned i = 0; i < t->nsegs; i++)
-        if (t->segs[i].state != SEG_DONE)
+    for (unsigned i = 0; s != NULL && i < s->n; i++)
+        if (s->parts[i].state != PART_DONE)
             return false;
     return true;
 }
 
-/* Releases a segment's attempt, checking it left nothing behind. */
-static void
-segment_drop_attempt(struct segment *g, bool remove)
+bool segments_dirty(const struct segments *s) { return s != NULL && s->dirty; }
+
+void
+segments_saved(struct segments *s)
 {
-    struct attempt *a = g->att;
+    if (s != NULL)
+        s->dirty = false;
+}
+
+/* ---- a part's attempt --------------------------------------------------- */
+
+static bool
+part_on_response(void *owner, const struct head *h, struct response_decision *d)
+{
+    struct part *g = owner;
+    const struct segments_setup *set = &g->s->set;
+
+    events_response(set->env->events, set->stats->id, set->name, &h->got,
+                    response_action_name(d->action), d->action == RESP_WRITE ? d->offset : 0);
+    if (d->action == RESP_WRITE && d->offset != g->next) {
+        d->action = RESP_PROTOCOL;
+        d->why = "the response does not continue where the part stands";
+    }
+    if (d->action != RESP_WRITE) {
+        /* RESP_SKIP (the server ignores ranges) and the rest: the retry
+         * policy says what follows. */
+        g->stop = PART_STOP_REFUSED;
+        return false;
+    }
+    if (g->next > g->start)
+        set->stats->resumes++;
+    return true;
+}
+
+static size_t
+part_on_body(void *owner, const char *data, size_t len)
+{
+    struct part *g = owner;
+    struct segments *s = g->s;
+    struct sink *sink = output_sink(s->set.out);
+    size_t total = len;
+
+    if (rate_limited(s->set.rate) && !rate_take(s->set.rate, now_ms(s), len)) {
+        g->rate_paused = true;
+        return CURL_WRITEFUNC_PAUSE;
+    }
+    if (g->next + len > g->end)
+        len = (size_t)(g->end - g->next);    /* never past the part */
+    if (sink == NULL || sink_write_at(sink, data, len, g->next) != SINK_OK) {
+        g->stop = PART_STOP_WRITE;
+        return 0;
+    }
+    g->next += len;
+    g->received += len;
+    s->set.stats->bytes_received += len;
+    s->set.stats->bytes_written += len;
+    s->dirty = true;
+    s->set.ops->on_written(s->set.owner);
+    return len == total ? total : 0;
+}
+
+/* The part's attempt is gone: check that it left nothing behind. */
+static void
+part_account(struct part *g)
+{
+    struct xfer_stats *st = g->s->set.stats;
     struct mem_figures f;
-    if (a == NULL)
-        return;
-    g->att = NULL;
-    if (remove)
-        curluv_remove(run_curluv(g->t->run), a->easy);
-    attempt_free(a);
     mem_account_read(&g->acct, &f);
-    if (f.live > g->t->stats->attempt_live_max)
-        g->t->stats->attempt_live_max = f.live;
+    if (f.live > st->attempt_live_max)
+        st->attempt_live_max = f.live;
     if (f.live != 0)
-        g->t->stats->attempts_leaking++;
+        st->attempts_leaking++;
 }
 
-void
-segments_cancel(struct transfer *t)
+/* What the retry policy needs to know of the part and its attempt. */
+static void
+part_inputs(const struct part *g, const struct attempt_outcome *ao, struct retry_outcome *o,
+            struct retry_held *h)
 {
-    for (unsigned i = 0; i < t->nsegs; i++) {
-        segment_drop_attempt(&t->segs[i], true);
-        if (t->segs[i].state != SEG_DONE)
-            t->segs[i].state = SEG_WAITING;
+    static const enum retry_end ends[] = {
+        [PART_STOP_NONE] = RETRY_END_CURL, [PART_STOP_REFUSED] = RETRY_END_REFUSED,
+        [PART_STOP_STALL] = RETRY_END_STALL,
+    };
+    *o = (struct retry_outcome){
+        .end = ends[g->stop], .curl_code = (int)ao->result, .os_errno = ao->os_errno,
+        .what = ao->what, .in_head = ao->in_head, .decided = ao->decided, .dec = ao->dec,
+        .status = ao->head->got.status, .retry_after_ms = ao->head->retry_after_ms,
+        .http2 = ao->http_version >= CURL_HTTP_VERSION_2, .bounded = true,
+        .accept_ranges = true, .received = g->received, .body_end = g->next,
+        .now_ms = now_ms(g->s),
+    };
+    *h = (struct retry_held){
+        .name = g->s->set.name, .part = g->index, .have = g->next, .part_end = g->end,
+        .total_known = true, .total = g->s->total, .can_restart = true,
+        .path = output_part_path(g->s->set.out), .stream_retry_ms = -1,
+        .contacted = true,    /* parts start after the transfer's first answer */
+    };
+}
+
+/* Hands a verdict for the whole transfer to it; false when the segments
+ * are gone afterwards. */
+static bool
+escalate(struct segments *s, struct retry_verdict *v)
+{
+    enter(s);
+    s->set.ops->on_verdict(s->set.owner, v);
+    return leave(s);
+}
+
+/* Carries out the verdict on a part. */
+static void
+part_verdict(struct part *g, struct retry_verdict *v)
+{
+    struct segments *s = g->s;
+    const struct segments_setup *set = &s->set;
+
+    if (v->disconnect != DISC_NONE) {
+        set->stats->disconnects[v->disconnect]++;
+        events_disconnect(set->env->events, set->stats->id, set->name,
+                          disconnect_kind_name(v->disconnect), g->next, v->disconnect_message);
+        v->disconnect = DISC_NONE;
     }
-}
-
-void
-segments_free(struct transfer *t)
-{
-    segments_cancel(t);
-    xfree(t->segs);
-    t->segs = NULL;
-    t->nsegs = 0;
-    t->seg_end = UINT64_MAX;
+    switch (v->action) {
+    case RETRY_PART_DONE:
+    case RETRY_FINISH:
+        g->state = PART_DONE;
+        enter(s);
+        set->ops->on_part_done(set->owner);
+        leave(s);
+        return;
+    case RETRY_LATER:
+        msg_warn("%s", v->message);
+        events_retry(set->env->events, set->stats->id, set->name, set->stats->attempts + 1,
+                     v->delay_ms, v->reason, g->next);
+        /* fall through */
+    case RETRY_AGAIN:
+        g->retry_at_ms = now_ms(s) + v->delay_ms;
+        set->env->wake(set->env->ctx);
+        return;
+    case RETRY_START_OVER:
+    case RETRY_FALLBACK:
+    case RETRY_FAIL:
+        escalate(s, v);
+        return;
+    }
 }
 
 static void
-segment_start(struct segment *g, uint64_t now)
+part_on_end(void *owner, const struct attempt_outcome *ao)
 {
-    struct transfer *t = g->t;
-    int code = HAUL_EXIT_INTERNAL;
+    struct part *g = owner;
+    struct segments *s = g->s;
+    struct retry_outcome o;
+    struct retry_held h;
+    struct retry_verdict v;
 
-    g->att = attempt_new(t, g, now, &code);
-    if (g->att == NULL) {
-        transfer_fail_from_segment(t, code, "cannot set up the request of a segment");
+    g->att = NULL;
+    part_account(g);
+    g->state = PART_WAITING;
+    if (g->stop == PART_STOP_QUIET || s->stopped)
+        return;
+    if (g->stop == PART_STOP_WRITE) {
+        enter(s);
+        s->set.ops->on_output_error(s->set.owner);
+        leave(s);
         return;
     }
-    g->state = SEG_ACTIVE;
-    t->stats->attempts++;
-    if (curluv_add(run_curluv(t->run), g->att->easy) != CURLM_OK) {
-        segment_drop_attempt(g, false);
-        transfer_fail_from_segment(t, HAUL_EXIT_INTERNAL, "cannot start a segment");
+    part_inputs(g, ao, &o, &h);
+    retry_decide(&o, &h, &g->retry, s->set.retry, s->set.env->random01(s->set.env->ctx), &v);
+    part_verdict(g, &v);
+}
+
+static const struct attempt_ops part_ops = {
+    .on_response = part_on_response,
+    .on_body = part_on_body,
+    .on_end = part_on_end,
+};
+
+static void
+part_start(struct part *g, uint64_t now, const struct attempt_request *base)
+{
+    struct segments *s = g->s;
+    struct attempt_request req = *base;
+    const char *why = NULL;
+
+    /* Exactly the part's remaining bytes, of the same version. */
+    req.ask = (struct response_ask){
+        .held = g->next, .ranged = true, .range_first = g->next,
+        .range_last_set = true, .range_last = g->end - 1,
+        .total_known = base->ask.total_known, .total = base->ask.total,
+    };
+    memcpy(req.ask.etag, base->ask.etag, sizeof req.ask.etag);
+    memcpy(req.ask.last_modified, base->ask.last_modified, sizeof req.ask.last_modified);
+    req.last_event_id = NULL;
+    req.own_connection = true;
+    req.acct = &g->acct;
+    g->stop = PART_STOP_NONE;
+    g->received = 0;
+    g->rate_paused = false;
+    g->att = attempt_start(s->set.env->cu, &req, &part_ops, g, now, &why);
+    if (g->att == NULL) {
+        struct retry_verdict v = { .action = RETRY_FAIL, .exit_code = HAUL_EXIT_INTERNAL };
+        snprintf(v.message, sizeof v.message, "%s: segment %u: %s", s->set.name, g->index, why);
+        escalate(s, &v);
+        return;
     }
+    g->state = PART_ACTIVE;
+    s->set.stats->attempts++;
+}
+
+/* One part's turn in the tick; returns when it wants the next. */
+static uint64_t
+part_tick(struct part *g, uint64_t now, const struct attempt_request *base)
+{
+    uint64_t stall = g->s->set.cfg->stall_timeout_ms;
+
+    if (g->state == PART_WAITING) {
+        /* After -c, parts wait until the transfer's own answer opened the
+         * output: they write into it. */
+        if (!output_is_open(g->s->set.out))
+            return UINT64_MAX;
+        if (now < g->retry_at_ms)
+            return g->retry_at_ms;
+        part_start(g, now, base);
+        return UINT64_MAX;
+    }
+    if (g->state != PART_ACTIVE || g->att == NULL || attempt_paused(g->att) || stall == 0)
+        return UINT64_MAX;
+    if (now - attempt_last_byte_ms(g->att) < stall)
+        return attempt_last_byte_ms(g->att) + stall;
+    g->stop = PART_STOP_STALL;
+    attempt_abort(g->att);    /* part_on_end decides */
+    return g->state == PART_WAITING ? g->retry_at_ms : UINT64_MAX;
 }
 
 uint64_t
-segments_tick(struct transfer *t, uint64_t now)
+segments_tick(struct segments *s, uint64_t now, const struct attempt_request *base)
 {
     uint64_t next = UINT64_MAX;
-    for (unsigned i = 0; i < t->nsegs && t->nsegs > 0; i++) {
-        struct segment *g = &t->segs[i];
-        if (t->state != XS_ACTIVE && t->state != XS_WAITING && t->state != XS_SEGWAIT)
-            return UINT64_MAX;    /* failed or finishing meanwhile */
-        if (g->state == SEG_WAITING) {
-            /* After -c, parts wait until the transfer's own answer opened
-             * the output: they write into it. */
-            if (!output_is_open(t->out))
-                continue;
-            if (now >= g->retry_at_ms)
-                segment_start(g, now);
-            else if (g->retry_at_ms < next)
-                next = g->retry_at_ms;
-            if (t->state == XS_DONE || t->nsegs == 0)
-                return UINT64_MAX;
-            continue;
-        }
-        if (g->state == SEG_ACTIVE && g->att != NULL && !g->att->paused &&
-            t->cfg->stall_timeout_ms > 0) {
-            if (now - g->att->last_byte_ms >= t->cfg->stall_timeout_ms) {
-                g->att->abort = ABORT_STALL;
-                curluv_remove(run_curluv(t->run), g->att->easy);
-                segment_ended(g, CURLE_ABORTED_BY_CALLBACK);
-                if (t->state == XS_DONE || t->nsegs == 0)
-                    return UINT64_MAX;
-                if (g->state == SEG_WAITING && g->retry_at_ms < next)
-                    next = g->retry_at_ms;
-            } else if (g->att->last_byte_ms + t->cfg->stall_timeout_ms < next) {
-                next = g->att->last_byte_ms + t->cfg->stall_timeout_ms;
-            }
-        }
+
+    enter(s);
+    for (unsigned i = 0; i < s->n && !s->stopped && !s->doomed; i++) {
+        uint64_t due = part_tick(&s->parts[i], now, base);
+        if (due < next)
+            next = due;
     }
+    if (!leave(s) || s->stopped)
+        return UINT64_MAX;
     return next;
 }
 
 bool
-segment_on_response(struct segment *g, struct attempt *a)
+segments_rate_resume(struct segments *s, uint64_t now)
 {
-    struct transfer *t = g->t;
-    const struct response_decision *d = &a->dec;
+    bool resumed = false;
 
-    events_response(run_events(t->run), t->stats->id, t->display_url, a->head.got.status,
-                    a->head.got.has_length, a->head.got.length,
-                    a->head.got.has_range && a->head.got.range.total_known, a->head.got.range.total,
-                    a->head.got.etag, a->head.got.last_modified, response_action_name(d->action),
-                    d->action == RESP_WRITE ? d->offset : 0);
-    switch (d->action) {
-    case RESP_WRITE:
-        if (d->offset != g->next) {
-            a->abort = ABORT_RESPONSE;
-            return false;
-        }
-        if (g->next > g->start)
-            t->stats->resumes++;
-        return true;
-    case RESP_SKIP:
-        a->abort = ABORT_SEGFALLBACK;    /* the server ignores ranges */
-        return false;
-    default:
-        a->abort = ABORT_RESPONSE;
-        return false;
+    enter(s);
+    /* An attempt that unpausing ends may fail the transfer or free the
+     * parts: check before each one. */
+    for (unsigned i = 0; i < s->n && !s->stopped && !s->doomed; i++) {
+        struct part *g = &s->parts[i];
+        if (g->att == NULL || !g->rate_paused || !rate_ready(s->set.rate))
+            continue;
+        g->rate_paused = false;
+        attempt_unpause(g->att, now);
+        resumed = true;
     }
-}
-
-size_t
-segment_on_body(struct segment *g, struct attempt *a, const char *data, size_t len)
-{
-    struct transfer *t = g->t;
-    struct sink *s = output_sink(t->out);
-    size_t total = len;
-
-    a->last_byte_ms = uv_now(run_loop(t->run));
-    if (!transfer_rate_take(t, a, len))
-        return CURL_WRITEFUNC_PAUSE;
-    if (g->next + len > g->end)
-        len = (size_t)(g->end - g->next);    /* never past the part */
-    if (s == NULL || sink_write_at(s, data, len, g->next) != SINK_OK) {
-        a->abort = ABORT_WRITE;
-        a->abort_code = transfer_write_error_code(s);
-        return 0;
-    }
-    g->next += len;
-    a->received += len;
-    t->stats->bytes_received += len;
-    t->stats->bytes_written += len;
-    t->journal_dirty = true;
-    transfer_note_written(t);
-    return len == total ? total : 0;
+    leave(s);
+    return resumed;
 }
 
 void
-segment_ended(struct segment *g, CURLcode result)
+segments_cancel(struct segments *s)
 {
-    struct transfer *t = g->t;
-    struct attempt *a = g->att;
-    struct failure_class cls;
-    char what[CURL_ERROR_SIZE + 64];
-    long os_errno = 0;
-    bool progress = a->received > 0;
-    enum abort_reason abort = a->abort;
-    int abort_code = a->abort_code;
-    struct response_decision dec = a->dec;
-    int status = a->head.got.status;
-    bool in_head = attempt_in_head(a);
-    int64_t retry_after = a->head.retry_after_ms;
-
-    curl_easy_getinfo(a->easy, CURLINFO_OS_ERRNO, &os_errno);
-    snprintf(what, sizeof what, "%s", a->errbuf[0] ? a->errbuf : curl_easy_strerror(result));
-    segment_drop_attempt(g, false);
-    g->state = SEG_WAITING;
-    if (t->state == XS_DONE || t->state == XS_DRAINING || t->state == XS_FINISHING)
+    if (s == NULL)
         return;
-
-    if (abort == ABORT_NONE && result == CURLE_OK && g->next >= g->end) {
-        g->state = SEG_DONE;
-        transfer_segment_done(t);
-        return;
-    }
-    switch (abort) {
-    case ABORT_SEGFALLBACK:
-        transfer_segments_fallback(t, "the server answered a segment with the whole file");
-        return;
-    case ABORT_RESPONSE:
-        if (dec.action == RESP_HTTP_ERROR) {
-            classify_http(status, &cls);
-            snprintf(what, sizeof what, "HTTP %d", status);
-            break;
+    enter(s);
+    s->stopped = true;
+    for (unsigned i = 0; i < s->n; i++) {
+        struct part *g = &s->parts[i];
+        if (g->att != NULL) {
+            g->stop = PART_STOP_QUIET;
+            attempt_abort(g->att);
         }
-        if (dec.action == RESP_CHANGED || dec.action == RESP_RESTART ||
-            dec.action == RESP_GAP) {
-            transfer_restart_all(t, "the resource changed while its segments were fetched");
-            return;
-        }
-        transfer_fail_from_segment(t, HAUL_EXIT_PROTOCOL, dec.why ? dec.why :
-                                   "a segment's answer does not match its range");
-        return;
-    case ABORT_WRITE:
-        transfer_fail_write(t, abort_code);
-        return;
-    case ABORT_STALL:
-        cls = (struct failure_class){ HAUL_EXIT_TIMEOUT, true, false, DISC_STALL };
-        snprintf(what, sizeof what, "no data for %.1fs", (double)t->cfg->stall_timeout_ms / 1000);
-        break;
-    case ABORT_NONE:
-        if (result == CURLE_OK) {
-            /* Ended before the end of its part: ask for the rest. */
-            cls = (struct failure_class){ HAUL_EXIT_PARTIAL, true, false, DISC_FIN };
-            snprintf(what, sizeof what, "response ended early");
-        } else {
-            classify_curl((int)result, (int)os_errno, &cls);
-            const char *server_limit = classify_server_limit((int)result, what, in_head);
-            if (server_limit != NULL) {
-                transfer_fail_from_segment(t, HAUL_EXIT_PROTOCOL, server_limit);
-                return;
-            }
-            if (result == CURLE_PARTIAL_FILE || result == CURLE_GOT_NOTHING)
-                cls.kind = DISC_FIN;
-            if (cls.kind == DISC_RST)
-                snprintf(what, sizeof what, "connection reset");
-            else if (cls.kind == DISC_FIN)
-                snprintf(what, sizeof what, "connection closed early");
-        }
-        break;
-    default:
-        /* Deadline, signal, cancel: the transfer ends them itself. */
-        return;
+        if (g->state != PART_DONE)
+            g->state = PART_WAITING;
     }
+    leave(s);
+}
 
-    if (cls.kind != DISC_NONE) {
-        t->stats->disconnects[cls.kind]++;
-        events_disconnect(run_events(t->run), t->stats->id, t->display_url,
-                          disconnect_kind_name(cls.kind), g->next, what);
-    }
-    const struct config *cfg = t->cfg;
-    if (progress)
-        g->failures = 0;
-    else
-        g->failures++;
-    if (cls.limited && ++g->limited_failures > (cfg->retry < 3 ? cfg->retry : 3)) {
-        transfer_fail_from_segment(t, cls.exit_code, what);
+void
+segments_free(struct segments *s)
+{
+    if (s == NULL)
         return;
+    segments_cancel(s);
+    s->doomed = true;
+    if (s->busy == 0) {
+        s->busy = 1;
+        leave(s);
     }
-    if (cfg->retry == 0 || !cls.retryable ||
-        (cfg->retry != RETRY_FOREVER && g->failures > cfg->retry)) {
-        transfer_fail_from_segment(t, cls.exit_code, what);
-        return;
-    }
-    struct backoff_policy pol = {
-        .base_ms = cfg->retry_delay_ms, .max_ms = cfg->retry_max_delay_ms,
-        .fixed = cfg->retry_fixed,
-    };
-    uint64_t delay = backoff_delay_ms(&pol, g->failures,
-                                      status == 429 || status == 503 ? retry_after : -1,
-                                      run_random01(t->run));
-    char retry_of[32] = "";
-    if (cfg->retry != RETRY_FOREVER)
-        snprintf(retry_of, sizeof retry_of, " of %u", cfg->retry);
-    msg_warn("%s: segment %u: %s at byte %" PRIu64 "; retry %u%s in %.1fs", t->display_url,
-             g->index, what, g->next, g->failures > 0 ? g->failures : 1, retry_of,
-             (double)delay / 1000);
-    events_retry(run_events(t->run), t->stats->id, t->display_url, t->stats->attempts + 1,
-                 delay, what, g->next);
-    g->retry_at_ms = now_ms(t) + delay;
-    run_poke(t->run);
 }

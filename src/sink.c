@@ -3,7 +3,6 @@
  */
 #include "config.h"
 
-#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -56,6 +55,10 @@ struct sink {
 };
 
 static void on_poll_closed(uv_handle_t *h) { xfree(h); }
+
+/* The flags of a socket on stdout to put back, or -1: the sink's own
+ * restore_flags, kept here too for sink_restore_stdout(). */
+static int stdout_flags = -1;
 static void on_check_closed(uv_handle_t *h) { xfree(h); }
 
 /* Gather buffer size: eight of libcurl's write-callback chunks, one recv
@@ -158,6 +161,7 @@ sink_new_stdout(uv_loop_t *loop, struct mem_account *acct, size_t cap,
         }
     } else if (s->mode == SINK_SOCKET) {
         s->restore_flags = fcntl(STDOUT_FILENO, F_GETFL);
+        stdout_flags = s->restore_flags;
     }
     if (s->mode != SINK_DIRECT) {
         int rc = start_watch(s);
@@ -334,6 +338,13 @@ sink_cleanup(void)
     shared_owner = NULL;
 }
 
+void
+sink_restore_stdout(void)
+{
+    if (stdout_flags >= 0)
+        fcntl(STDOUT_FILENO, F_SETFL, stdout_flags);
+}
+
 static void
 on_iteration_end(uv_check_t *h)
 {
@@ -417,7 +428,12 @@ sink_write(struct sink *s, const char *data, size_t len)
         len -= (size_t)n;
         if (len == 0)
             return SINK_OK;
-        assert(len <= s->cap);
+        if (len > s->cap) {
+            /* Callers reserve room first (sink_reserve): a bug, but the
+             * ring is never overrun, in any build. */
+            s->error = ENOBUFS;
+            return SINK_FAIL;
+        }
         ring_append(s, data, len);
         /* Unwatched, the queued bytes would never be written. */
         return watch(s, true) ? SINK_OK : SINK_FAIL;
@@ -575,8 +591,10 @@ sink_free(struct sink *s)
     }
     if (shared_owner == s)
         shared_owner = NULL;
-    if (s->restore_flags >= 0)
+    if (s->restore_flags >= 0) {
         fcntl(STDOUT_FILENO, F_SETFL, s->restore_flags);
+        stdout_flags = -1;
+    }
     if (s->owns_fd && s->fd >= 0)
         close(s->fd);
     xfree(s->ring);

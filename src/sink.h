@@ -103,6 +103,9 @@ int sink_flush_now(struct sink *s);
 bool sink_flush(struct sink *s);
 /* Frees what all sinks shared (the gather buffer); at the end of a run. */
 void sink_cleanup(void);
+/* Puts back the flags of a socket on stdout that a sink still uses, for a
+ * process about to _exit() without freeing it (a second signal). */
+void sink_restore_stdout(void);
 /* Closes the descriptor if owned, stops watching; NULL is fine.  Bytes still
  * queued are dropped: flush first when they matter. */
 void sink_free(struct sink *s);

@@ -5,6 +5,9 @@
  * hold 1,000 transfers); what the reports need outlives it here.  The run
  * owns these records.  The two memory accounts live here too, because the
  * point of them is to be read after the transfer and its attempts are gone.
+ * Also here: the live figures of a transfer the progress display reads
+ * (a snapshot, so that it never sees a transfer), and what is left of a
+ * whole run for the reports.
  */
 #ifndef HAUL_STATS_H
 #define HAUL_STATS_H
@@ -13,9 +16,8 @@
 #include <stdint.h>
 
 #include "classify.h"
+#include "events.h"
 #include "mem.h"
-
-#define DISC_KINDS (DISC_OTHER + 1)
 
 struct xfer_stats {
     unsigned id;               /* 1-based, in job order */
@@ -45,6 +47,35 @@ struct xfer_stats {
     int64_t attempt_live_max;     /* most bytes left live after an attempt's teardown */
     uint32_t attempts_leaking;    /* attempts that left bytes live */
     int64_t live_after_teardown;  /* after the transfer was freed */
+};
+
+/*
+ * The job is over: records its exit code, its message (NULL on success)
+ * and when it ended (loop time; 0 for a job that never started), and
+ * writes its last --events line, "done" or "error".  Every job, started
+ * or not, successful or not, ends through here, once.
+ */
+void stats_finish(struct xfer_stats *s, struct events *ev, int exit_code, const char *message,
+                  uint64_t end_ms);
+
+/* A transfer as the progress display sees it, at one moment. */
+struct xfer_snapshot {
+    bool started, finished;
+    const char *name;         /* borrowed until the transfer is freed */
+    uint64_t have, total;
+    uint64_t received;        /* body bytes from the network, all attempts */
+    bool total_known;
+    bool waiting;             /* between attempts */
+    uint64_t retry_in_ms;
+    uint32_t attempt;
+    double rate;              /* bytes/s, recent */
+};
+
+/* What is left of a run for the reports: one record per job. */
+struct run_result {
+    struct xfer_stats *stats;
+    size_t n;
+    int signal_code;
 };
 
 #endif

@@ -24,6 +24,51 @@ add_str_or_null(cJSON *o, const char *name, const char *v)
         cJSON_AddNullToObject(o, name);
 }
 
+/* One transfer's object; adds its disconnects to *disconnects. */
+static cJSON *
+transfer_json(const struct xfer_stats *s, uint32_t *disconnects)
+{
+    cJSON *o = cJSON_CreateObject();
+    uint32_t disc = 0;
+    double secs = s->end_ms > s->start_ms ? (double)(s->end_ms - s->start_ms) / 1000.0 : 0;
+
+    cJSON_AddNumberToObject(o, "id", s->id);
+    add_str_or_null(o, "url", s->url);
+    add_str_or_null(o, "final_url", s->final_url);
+    add_str_or_null(o, "output", s->output);
+    if (s->http_status > 0)
+        cJSON_AddNumberToObject(o, "http_status", s->http_status);
+    else
+        cJSON_AddNullToObject(o, "http_status");
+    cJSON_AddNumberToObject(o, "bytes", (double)s->bytes_written);
+    cJSON_AddNumberToObject(o, "bytes_received", (double)s->bytes_received);
+    if (s->total_known)
+        cJSON_AddNumberToObject(o, "total", (double)s->total);
+    else
+        cJSON_AddNullToObject(o, "total");
+    cJSON_AddNumberToObject(o, "attempts", s->attempts);
+    cJSON_AddNumberToObject(o, "resumes", s->resumes);
+    cJSON_AddNumberToObject(o, "restarts", s->restarts);
+    cJSON_AddNumberToObject(o, "gaps", s->gaps);
+    cJSON *d = cJSON_CreateObject();
+    for (int k = DISC_FIN; k < DISC_KINDS; k++) {
+        cJSON_AddNumberToObject(d, disconnect_kind_name((enum disconnect_kind)k),
+                                s->disconnects[k]);
+        disc += s->disconnects[k];
+    }
+    cJSON_AddNumberToObject(o, "disconnects", disc);
+    cJSON_AddItemToObject(o, "disconnects_by_kind", d);
+    cJSON_AddNumberToObject(o, "duration", secs);
+    cJSON_AddNumberToObject(o, "mean_rate",
+                            secs > 0 ? (double)(uint64_t)((double)s->bytes_received / secs) : 0);
+    add_str_or_null(o, "sha256", s->sha256);
+    cJSON_AddNumberToObject(o, "exit_code", s->exit_code);
+    text_json_add(o, "exit_name", haul_exit_name(s->exit_code));
+    add_str_or_null(o, "message", s->message);
+    *disconnects += disc;
+    return o;
+}
+
 int
 summary_write(const struct config *cfg, const struct run_result *res, int exit_code,
               double duration_s)
@@ -40,48 +85,9 @@ summary_write(const struct config *cfg, const struct run_result *res, int exit_c
     cJSON *xs = cJSON_AddArrayToObject(root, "transfers");
     for (size_t i = 0; i < res->n; i++) {
         const struct xfer_stats *s = &res->stats[i];
-        cJSON *o = cJSON_CreateObject();
-        uint32_t disc = 0;
-        double secs = s->end_ms > s->start_ms ? (double)(s->end_ms - s->start_ms) / 1000.0 : 0;
-
-        cJSON_AddNumberToObject(o, "id", s->id);
-        add_str_or_null(o, "url", s->url);
-        add_str_or_null(o, "final_url", s->final_url);
-        add_str_or_null(o, "output", s->output);
-        if (s->http_status > 0)
-            cJSON_AddNumberToObject(o, "http_status", s->http_status);
-        else
-            cJSON_AddNullToObject(o, "http_status");
-        cJSON_AddNumberToObject(o, "bytes", (double)s->bytes_written);
-        cJSON_AddNumberToObject(o, "bytes_received", (double)s->bytes_received);
-        if (s->total_known)
-            cJSON_AddNumberToObject(o, "total", (double)s->total);
-        else
-            cJSON_AddNullToObject(o, "total");
-        cJSON_AddNumberToObject(o, "attempts", s->attempts);
-        cJSON_AddNumberToObject(o, "resumes", s->resumes);
-        cJSON_AddNumberToObject(o, "restarts", s->restarts);
-        cJSON_AddNumberToObject(o, "gaps", s->gaps);
-        cJSON *d = cJSON_CreateObject();
-        for (int k = DISC_FIN; k < DISC_KINDS; k++) {
-            cJSON_AddNumberToObject(d, disconnect_kind_name((enum disconnect_kind)k),
-                                    s->disconnects[k]);
-            disc += s->disconnects[k];
-        }
-        cJSON_AddNumberToObject(o, "disconnects", disc);
-        cJSON_AddItemToObject(o, "disconnects_by_kind", d);
-        cJSON_AddNumberToObject(o, "duration", secs);
-        cJSON_AddNumberToObject(o, "mean_rate",
-                                secs > 0 ? (double)(uint64_t)((double)s->bytes_received / secs) : 0);
-        add_str_or_null(o, "sha256", s->sha256);
-        cJSON_AddNumberToObject(o, "exit_code", s->exit_code);
-        text_json_add(o, "exit_name", haul_exit_name(s->exit_code));
-        add_str_or_null(o, "message", s->message);
-        cJSON_AddItemToArray(xs, o);
-
+        cJSON_AddItemToArray(xs, transfer_json(s, &disconnects));
         bytes += s->bytes_written;
         attempts += s->attempts;
-        disconnects += disc;
         if (s->exit_code == 0 && s->finished)
             ok++;
     }

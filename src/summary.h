@@ -6,7 +6,7 @@
 #define HAUL_SUMMARY_H
 
 #include "options.h"
-#include "run.h"
+#include "stats.h"
 
 #define SUMMARY_SCHEMA 1
 

@@ -1,13 +1,14 @@
 /*
- * transfer.c - the life of one download: attempts, resume, retries, output,
- * and the end (success or failure).
+ * transfer.c - the life of one download: its creation, its attempts and
+ * what follows each of them, time, signals and teardown.
  *
- * Where a disconnect is handled: attempt_ended().  It classifies what
- * happened, releases the attempt at once (attempt_free: easy handle, error
- * buffer, header list, response state), and then either finishes the
- * transfer, fails it, or schedules the next attempt.  A transfer waiting
- * for its retry holds only what it needs to resume: offset, validators,
- * URLs, and its open output.
+ * Where a disconnect is handled: on_attempt_end().  The attempt is already
+ * gone when it runs (attempt.c tears it down first); it asks the retry
+ * policy (retry.c) what follows, and carry_out() does it: finish, wait and
+ * retry, start over, fail.  A transfer waiting for its retry holds only
+ * what it needs to resume: offset, validators, URLs, and its open output.
+ * The response and the body are transfer_body.c's, the end (success or
+ * failure) transfer_end.c's.
  */
 #include "config.h"
 
@@ -19,7 +20,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "backoff.h"
 #include "digest.h"
 #include "events.h"
 #include "exitcodes.h"
@@ -27,7 +27,6 @@
 #include "mem.h"
 #include "msg.h"
 #include "outputs.h"
-#include "run.h"
 #include "transfer_int.h"
 
 /* A body that goes to a terminal is looked at this far for a NUL byte. */
@@ -52,147 +51,67 @@
  */
 #define NOTE_BYTES (256 * 1024)
 #define NOTE_MAX_WAIT_MS 200
-/* Bytes kept for the overlap check when an output can't be read back. */
-#define TAIL_KEEP (64 * 1024)
+/* -c without a journal: bytes compared before trusting a partial file. */
+#define VERIFY_OVERLAP (64 * 1024)
 /* How often a "progress" event is written. */
 #define EVENTS_PROGRESS_MS 1000
 
-static void finish_continue(void *ctx);
-static void fail_continue(void *ctx);
-static void fail_finish(struct transfer *t);
-static void fail(struct transfer *t, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void on_attempt_end(void *owner, const struct attempt_outcome *o);
+
+static const struct attempt_ops own_ops = {
+    .on_response = transfer_on_response,
+    .on_body = transfer_on_body,
+    .on_end = on_attempt_end,
+};
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static uint64_t now_ms(struct transfer *t) { return run_now_ms(t->run); }
+uint64_t transfer_now(const struct transfer *t) { return uv_now(t->env.loop); }
 
-/* Bytes of the resource on hand: the transfer's own part and any segments'. */
-static uint64_t held_bytes(const struct transfer *t) { return t->have + segments_bytes(t); }
-
-/*
- * --limit-rate: a token bucket, filled at the rate, at most a tenth of a
- * second's worth ahead (16 KiB at least).  A connection that finds it empty
- * pauses (CURL_WRITEFUNC_PAUSE: libcurl stops reading its socket) until the
- * tick refills it.  libcurl's own CURLOPT_MAX_RECV_SPEED_LARGE averages over
- * the whole transfer and lets short bodies through at full speed.
- */
-static double
-rate_burst(const struct transfer *t)
+uint64_t
+transfer_held(const struct transfer *t)
 {
-    double b = (double)t->rate_limit / 10;
-    return b < 16384 ? 16384 : b;
+    return t->have + segments_bytes(t->segs);
 }
 
 static void
-rate_fill(struct transfer *t, uint64_t now)
+wake(const struct transfer *t)
 {
-    if (now > t->tokens_ms) {
-        t->tokens += (double)t->rate_limit * (double)(now - t->tokens_ms) / 1000.0;
-        if (t->tokens > rate_burst(t))
-            t->tokens = rate_burst(t);
-    }
-    t->tokens_ms = now;
+    t->env.wake(t->env.ctx);
 }
 
-bool
-transfer_rate_take(struct transfer *t, struct attempt *a, size_t len)
-{
-    if (t->rate_limit == 0)
-        return true;
-    rate_fill(t, uv_now(run_loop(t->run)));
-    if (t->tokens <= 0) {
-        a->paused = a->rate_paused = true;
-        return false;
-    }
-    t->tokens -= (double)len;    /* may go below 0: paid back before the next read */
-    return true;
-}
-
-static void attempt_ended(struct transfer *t, CURLcode result);
-
-/*
- * Lets libcurl go on with a paused attempt.  curl_easy_pause() may run the
- * write callback at once; when that ends the attempt (a write error, the
- * end of a -x part), libcurl 7.88 returns the error and no longer watches
- * the transfer: it must be ended here, or it would hang.  Returns false
- * when the attempt ended.
- */
+/* Between attempts, or waiting for its parts: a state time acts on. */
 static bool
-unpause(struct transfer *t, struct attempt *a, uint64_t now)
+running(const struct transfer *t)
 {
-    a->rate_paused = false;
-    a->paused = false;
-    a->last_byte_ms = now;
-    CURLcode rc = curl_easy_pause(a->easy, CURLPAUSE_CONT);
-    if (rc == CURLE_OK)
-        return true;
-    curluv_remove(run_curluv(t->run), a->easy);
-    if (a->seg != NULL)
-        segment_ended(a->seg, rc);
-    else
-        attempt_ended(t, rc);
-    return false;
+    return t->state == XS_ACTIVE || t->state == XS_WAITING || t->state == XS_SEGWAIT;
 }
 
-/* Resumes an attempt paused for the rate once the bucket has tokens. */
-static bool
-rate_resume(struct transfer *t, struct attempt *a, uint64_t now)
-{
-    if (a == NULL || !a->rate_paused || t->tokens <= 0)
-        return false;
-    unpause(t, a, now);
-    return true;
-}
-
-static const char *
-human_bytes(uint64_t n, char *buf, size_t len)
-{
-    static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-    double v = (double)n;
-    int u = 0;
-    while (v >= 1024 && u < 4) {
-        v /= 1024;
-        u++;
-    }
-    if (u == 0)
-        snprintf(buf, len, "%" PRIu64 " B", n);
-    else
-        snprintf(buf, len, "%.1f %s", v, units[u]);
-    return buf;
-}
-
-static struct journal *
-journal_of(struct transfer *t, struct journal *j)
+struct journal *
+transfer_journal(const struct transfer *t, struct journal *j)
 {
     memset(j, 0, sizeof *j);
     j->url = t->display_url;
     j->final_url = t->stats->final_url;
-    memcpy(j->etag, t->etag, sizeof j->etag);
+    memcpy(j->etag, t->ver.etag, sizeof j->etag);
     /* A Last-Modified too close to Date is no validator; don't keep it. */
-    if (t->lm_safe)
-        memcpy(j->last_modified, t->last_modified, sizeof j->last_modified);
-    j->total_known = t->total_known;
-    j->total = t->total;
+    if (t->ver.lm_safe)
+        memcpy(j->last_modified, t->ver.last_modified, sizeof j->last_modified);
+    j->total_known = t->ver.total_known;
+    j->total = t->ver.total;
     j->nsegments = 1;
     j->seg[0].start = 0;
-    j->seg[0].end_known = t->total_known;
-    j->seg[0].end = t->total;
+    j->seg[0].end_known = t->ver.total_known;
+    j->seg[0].end = t->ver.total;
     j->seg[0].next = t->have;
-    segments_journal(t, j);
+    segments_journal(t->segs, j);
     for (unsigned i = 0; i < j->nsegments; i++)
         j->seg[i].written = j->seg[i].next;
     return j;
 }
 
 static bool
-journaled(struct transfer *t)
-{
-    return output_kind(t->out) == OUTPUT_PARTFILE && output_is_open(t->out);
-}
-
-static bool
-journal_due(struct transfer *t, uint64_t now)
+journal_due(const struct transfer *t, uint64_t now)
 {
     uint64_t since = now - t->journal_ms;
     uint64_t interval = JOURNAL_INTERVAL_MS;
@@ -201,30 +120,42 @@ journal_due(struct transfer *t, uint64_t now)
         interval = sync_ms * 20;
     if (since < interval)
         return false;
-    uint64_t held = held_bytes(t);
+    uint64_t held = transfer_held(t);
     uint64_t unsaved = held > t->journal_have ? held - t->journal_have : held;
     return unsaved >= JOURNAL_MIN_BYTES || since >= JOURNAL_MAX_WAIT_MS;
 }
 
-static void
-checkpoint(struct transfer *t)
+/* Bytes were written that the journal does not name yet. */
+static bool
+journal_dirty(const struct transfer *t)
 {
-    struct journal j;
-    if (!journaled(t) || output_checkpoint_busy(t->out))
-        return;
-    output_checkpoint(t->out, journal_of(t, &j));
-    t->journal_have = held_bytes(t);
-    t->journal_ms = now_ms(t);
-    t->journal_dirty = false;
+    return t->journal_dirty || segments_dirty(t->segs);
 }
 
+void
+transfer_checkpoint(struct transfer *t)
+{
+    struct journal j;
+    if (output_kind(t->out) != OUTPUT_PARTFILE || !output_is_open(t->out) ||
+        output_checkpoint_busy(t->out))
+        return;
+    output_checkpoint(t->out, transfer_journal(t, &j));
+    t->journal_have = transfer_held(t);
+    t->journal_ms = transfer_now(t);
+    t->journal_dirty = false;
+    segments_saved(t->segs);
+}
+
+/* Notes in the saved journal, in place and unsynced, how far the file is
+ * written (see NOTE_BYTES). */
 static void
 note_written(struct transfer *t)
 {
     struct journal j;
-    if (!journaled(t) || t->stats->bytes_written == t->noted_bytes)
+    if (output_kind(t->out) != OUTPUT_PARTFILE || !output_is_open(t->out) ||
+        t->stats->bytes_written == t->noted_bytes)
         return;
-    journal_of(t, &j);
+    transfer_journal(t, &j);
     /* The transfer's own part: only what reached the file, not what is
      * gathered in memory. */
     uint64_t pos = sink_written_position(output_sink(t->out));
@@ -232,7 +163,7 @@ note_written(struct transfer *t)
         j.seg[0].written = pos;
     output_note_written(t->out, &j);
     t->noted_bytes = t->stats->bytes_written;
-    t->noted_ms = now_ms(t);
+    t->noted_ms = transfer_now(t);
 }
 
 void
@@ -242,33 +173,18 @@ transfer_note_written(struct transfer *t)
         note_written(t);
 }
 
-static void
-forget_version(struct transfer *t)
+int
+transfer_start_over(struct transfer *t)
 {
-    t->etag[0] = '\0';
-    t->last_modified[0] = '\0';
-    t->lm_safe = false;
-    t->total_known = false;
-    t->total = 0;
-}
-
-/*
- * The output starts over from byte 0: the parts of -x, the bytes held, the
- * journal naming them (and a save of it in flight) and the version they
- * belong to are all dropped.  Every start-over goes through here.  Not
- * from inside libcurl's callbacks while segments exist: ending them
- * removes their easy handles.
- */
-static int
-start_over(struct transfer *t)
-{
-    segments_free(t);
+    segments_free(t->segs);
+    t->segs = NULL;
+    t->seg_end = UINT64_MAX;
     t->have = 0;
     t->journal_have = 0;
     t->journal_dirty = false;
     t->verify_pending = false;
     t->probe_pending = false;
-    forget_version(t);
+    version_forget(&t->ver);
     t->stats->restarts++;
     return output_restart(t->out);
 }
@@ -279,51 +195,31 @@ static void
 on_sink_drained(void *ctx)
 {
     struct transfer *t = ctx;
-    struct attempt *a = t->att;
-    if (a == NULL || !a->paused)
+    struct attempt *a = t->fl.att;
+    if (a == NULL || !attempt_paused(a))
         return;
-    /* Time paused by our own output is no stall: unpause resets the clock. */
-    if (unpause(t, a, now_ms(t)))
-        curluv_kick(run_curluv(t->run));
+    /* Time paused by our own output is no stall: unpausing resets the clock. */
+    t->fl.rate_paused = false;
+    if (attempt_unpause(a, transfer_now(t)))
+        curluv_kick(t->env.cu);
 }
-
-static void abort_attempt(struct transfer *t, enum abort_reason why, int code);
 
 static void
 on_sink_error(void *ctx)
 {
     struct transfer *t = ctx;
-    int err = sink_error(output_sink(t->out));
-    int code = err == EPIPE ? HAUL_EXIT_PIPE
-             : (err == ENOSPC || err == EDQUOT || err == EFBIG) ? HAUL_EXIT_DISKFULL
-             : HAUL_EXIT_WRITE;
-    if (t->att != NULL) {
-        abort_attempt(t, ABORT_WRITE, code);
-        return;
-    }
-    if (t->state == XS_DRAINING) {
-        fail_finish(t);
-        return;
-    }
-    if (t->state == XS_FINISHING) {
-        if (code == HAUL_EXIT_PIPE) {
-            run_stdout_broken(t->run);    /* may fail t itself */
-            if (t->state == XS_FINISHING)
-                fail(t, code, "output pipe closed");
-        } else {
-            fail(t, code, "%s: %s", output_part_path(t->out), strerror(err));
-        }
-    }
+    if (t->state == XS_DRAINING)
+        transfer_stop_draining(t);
+    else if (t->state == XS_ACTIVE || t->state == XS_FINISHING)
+        transfer_fail_output(t, haul_exit_for_errno(sink_error(output_sink(t->out))), false);
+    /* Between attempts the next write finds the error, and the end's
+     * flush finds it at the latest. */
 }
 
 static void
 on_sink_flushed(void *ctx)
 {
-    struct transfer *t = ctx;
-    if (t->state == XS_DRAINING)
-        fail_continue(t);
-    else
-        finish_continue(t);
+    transfer_end_flushed(ctx);
 }
 
 static const struct sink_callbacks sink_cb = {
@@ -332,31 +228,171 @@ static const struct sink_callbacks sink_cb = {
     .on_flushed = on_sink_flushed,
 };
 
+/* ---- the parts of -x (segments.c) ------------------------------------- */
+
+static void own_part_done(struct transfer *t);
+static void carry_out(struct transfer *t, struct retry_verdict *v);
+
+static void
+on_part_done(void *owner)
+{
+    struct transfer *t = owner;
+    if (t->state == XS_SEGWAIT && segments_all_done(t->segs))
+        transfer_finish(t);
+}
+
+static void
+on_part_verdict(void *owner, struct retry_verdict *v)
+{
+    struct transfer *t = owner;
+    if (running(t))
+        carry_out(t, v);
+}
+
+static void
+on_part_output_error(void *owner)
+{
+    struct transfer *t = owner;
+    struct sink *s = output_sink(t->out);
+    transfer_fail_output(t, haul_exit_for_errno(s != NULL ? sink_error(s) : EIO), false);
+}
+
+static void
+on_part_written(void *owner)
+{
+    transfer_note_written(owner);
+}
+
+static const struct segments_ops part_ops = {
+    .on_part_done = on_part_done,
+    .on_verdict = on_part_verdict,
+    .on_output_error = on_part_output_error,
+    .on_written = on_part_written,
+};
+
+static void
+segments_setup_of(struct transfer *t, struct segments_setup *s)
+{
+    *s = (struct segments_setup){
+        .env = &t->env, .cfg = t->cfg, .stats = t->stats, .name = t->display_url,
+        .out = t->out, .rate = &t->rate, .retry = &t->retry_cfg, .ops = &part_ops,
+        .owner = t,
+    };
+}
+
+/* -x: the first answer gave the total; split if it is worth it. */
+void
+transfer_split(struct transfer *t)
+{
+    struct segments_setup setup;
+    segments_setup_of(t, &setup);
+    t->segs = segments_split(&setup, t->ver.total, &t->seg_end);
+}
+
 /* ---- creation --------------------------------------------------------- */
 
-/* Marks a transfer that could not even start as failed. */
+/* A transfer that could not even start: it is finished already. */
 static void
-fail_early(struct transfer *t, int code, const char *message)
+fail_early(struct transfer *t, int code, const char *message, bool said)
 {
     t->state = XS_DONE;
-    t->stats->exit_code = code;
-    t->stats->message = xstrdup(message);
-    t->stats->finished = true;
-    msg_error("%s", message);
-    events_error(run_events(t->run), t->stats->id, t->display_url, code, message);
+    if (!said)
+        msg_error("%s", message);
+    stats_finish(t->stats, t->env.events, code, message, 0);
+}
+
+/* The URL and where its body goes; false (and finished) on a problem. */
+static bool
+check_job(struct transfer *t, char **path)
+{
+    const struct job *job = t->job;
+    const char *why;
+    char *message = NULL;
+
+    if (!job->input_ok) {
+        message = xasprintf("input line %u: expected \"URL [OUTPUT]\": %s", job->line,
+                            t->display_url);
+    } else if ((why = url_problem(job->url)) != NULL) {
+        if (job->line > 0)
+            message = xasprintf("input line %u: %s: %s", job->line, t->display_url, why);
+        else
+            message = xasprintf("%s: %s", t->display_url, why);
+    } else {
+        const char *no_name = NULL;
+        char *named = outputs_path(t->cfg, job, &no_name);
+        if (no_name != NULL) {
+            message = xasprintf("%s: %s for -O; name one with -o FILE", t->display_url, no_name);
+            fail_early(t, HAUL_EXIT_USAGE, message, false);
+            xfree(message);
+            return false;
+        }
+        if (named != NULL) {
+            *path = xstrdup_in(t->acct, named);    /* in the transfer's account */
+            xfree(named);
+        }
+    }
+    if (message != NULL) {
+        fail_early(t, HAUL_EXIT_URL, message, false);
+        xfree(message);
+        return false;
+    }
+    return true;
+}
+
+/* Digests of FILE.part are read back at the end (it may be written out of
+ * order, by -x or after -c); any other output is hashed as it is written:
+ * stdout, a FIFO or /dev/null can't be read back, and a --stream file
+ * holds older bytes too. */
+static bool
+setup_digests(struct transfer *t)
+{
+    t->md_want[0] = t->cfg->sha256 || t->cfg->checksum_algo == CHECKSUM_SHA256;
+    t->md_want[1] = t->cfg->checksum_algo == CHECKSUM_SHA512;
+    for (int i = 0; i < 2; i++) {
+        if (!t->md_want[i] || output_kind(t->out) == OUTPUT_PARTFILE)
+            continue;
+        t->md[i] = EVP_MD_CTX_new();
+        if (t->md[i] == NULL ||
+            !EVP_DigestInit_ex(t->md[i], digest_md(i ? CHECKSUM_SHA512 : CHECKSUM_SHA256), NULL)) {
+            fail_early(t, HAUL_EXIT_INTERNAL, "cannot set up the digest", false);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* -c: what a journal or a partial file says is held already. */
+static void
+find_resume(struct transfer *t)
+{
+    struct output_resume r;
+    output_find_resume(t->out, t->display_url, &r);
+    if (r.how == RESUME_JOURNAL) {
+        struct segments_setup setup;
+        t->have = r.journal.seg[0].next;
+        version_restore(&t->ver, &r.journal);
+        if (r.journal.final_url != NULL)
+            t->final_url = xstrdup_in(t->acct, r.journal.final_url);
+        segments_setup_of(t, &setup);
+        t->segs = segments_restore(&setup, &r.journal, &t->seg_end);
+        t->journal_have = transfer_held(t);
+        journal_clear(&r.journal);
+    } else if (r.how == RESUME_VERIFY) {
+        t->verify_pending = true;
+        t->verify_size = r.size;
+    }
 }
 
 struct transfer *
-transfer_new(struct run *run, const struct config *cfg, const struct job *job,
+transfer_new(const struct transfer_env *env, const struct config *cfg, const struct job *job,
              struct xfer_stats *stats)
 {
     struct mem_account *acct = &stats->acct;
     struct transfer *t = xcalloc_in(acct, 1, sizeof *t);
-    char *path = NULL, *message = NULL;
-    const char *why;
+    char *path = NULL;
     int code = 0;
 
-    t->run = run;
+    t->env = *env;
     t->cfg = cfg;
     t->job = job;
     t->stats = stats;
@@ -366,46 +402,19 @@ transfer_new(struct run *run, const struct config *cfg, const struct job *job,
     t->display_url = url_redacted(job->url);
     t->deadline_ms = UINT64_MAX;
     t->seg_end = UINT64_MAX;
-    t->rate_limit = cfg->limit_rate;
+    rate_init(&t->rate, cfg->limit_rate);
     stats->url = xstrdup(t->display_url);
 
-    if (!job->input_ok) {
-        message = xasprintf("input line %u: expected \"URL [OUTPUT]\": %s", job->line,
-                            t->display_url);
-        fail_early(t, HAUL_EXIT_URL, message);
+    if (!check_job(t, &path))
         goto out;
-    }
-    if ((why = url_problem(job->url)) != NULL) {
-        if (job->line > 0)
-            message = xasprintf("input line %u: %s: %s", job->line, t->display_url, why);
-        else
-            message = xasprintf("%s: %s", t->display_url, why);
-        fail_early(t, HAUL_EXIT_URL, message);
-        goto out;
-    }
     t->host_key = url_host_key(job->url);
-
-    const char *no_name = NULL;
-    char *named = outputs_path(cfg, job, &no_name);
-    if (no_name != NULL) {
-        message = xasprintf("%s: %s for -O; name one with -o FILE", t->display_url, no_name);
-        fail_early(t, HAUL_EXIT_USAGE, message);
-        goto out;
-    }
-    if (named != NULL) {
-        path = xstrdup_in(acct, named);    /* in the transfer's account */
-        xfree(named);
-    }
     t->stream = cfg->stream != STREAM_OFF;
-    t->out = output_new(run_loop(run), acct, path, t->stream && path != NULL,
+    t->out = output_new(env->loop, acct, path, t->stream && path != NULL,
                         (size_t)cfg->buffer_size, &sink_cb, t, &code);
     if (t->out == NULL) {
-        message = xasprintf("%s: cannot write %s", t->display_url, path);
-        t->state = XS_DONE;
-        stats->exit_code = code;
-        stats->message = message;
-        stats->finished = true;
-        message = NULL;
+        char *message = xasprintf("%s: cannot write %s", t->display_url, path);
+        fail_early(t, code, message, true);    /* output_new said why */
+        xfree(message);
         goto out;
     }
     t->to_stdout = output_kind(t->out) == OUTPUT_STDOUT;
@@ -415,80 +424,143 @@ transfer_new(struct run *run, const struct config *cfg, const struct job *job,
         t->tty_check = TTY_CHECK_BYTES;
     stats->output = xstrdup(output_path(t->out));
     if (!output_check(t->out, t->display_url, cfg->cont, &code)) {
-        message = xasprintf("%s: %s", t->display_url, output_problem(t->out));
-        fail_early(t, code, message);
+        char *message = xasprintf("%s: %s", t->display_url, output_problem(t->out));
+        fail_early(t, code, message, false);
+        xfree(message);
         goto out;
     }
-
-    t->md_want[0] = cfg->sha256 || cfg->checksum_algo == CHECKSUM_SHA256;
-    t->md_want[1] = cfg->checksum_algo == CHECKSUM_SHA512;
-    /* Digests of FILE.part are read back at the end (it may be written
-     * out of order, by -x or after -c); any other output is hashed as it
-     * is written: stdout, a FIFO or /dev/null can't be read back, and a
-     * --stream file holds older bytes too. */
-    for (int i = 0; i < 2; i++) {
-        if (!t->md_want[i] || output_kind(t->out) == OUTPUT_PARTFILE)
-            continue;
-        t->md[i] = EVP_MD_CTX_new();
-        if (t->md[i] == NULL ||
-            !EVP_DigestInit_ex(t->md[i], digest_md(i ? CHECKSUM_SHA512 : CHECKSUM_SHA256), NULL)) {
-            fail_early(t, HAUL_EXIT_INTERNAL, "cannot set up the digest");
-            goto out;
-        }
-    }
-
-    if (cfg->cont) {
-        struct output_resume r;
-        output_find_resume(t->out, t->display_url, &r);
-        if (r.how == RESUME_JOURNAL) {
-            t->have = r.journal.seg[0].next;
-            t->total_known = r.journal.total_known;
-            t->total = r.journal.total;
-            memcpy(t->etag, r.journal.etag, sizeof t->etag);
-            memcpy(t->last_modified, r.journal.last_modified, sizeof t->last_modified);
-            /* A journal only holds validators that were safe to use. */
-            t->lm_safe = t->last_modified[0] != '\0';
-            if (r.journal.final_url != NULL)
-                t->final_url = xstrdup_in(acct, r.journal.final_url);
-            segments_restore(t, &r.journal);
-            t->journal_have = held_bytes(t);
-            journal_clear(&r.journal);
-        } else if (r.how == RESUME_VERIFY) {
-            t->verify_pending = true;
-            t->verify_size = r.size;
-        }
-    }
+    if (setup_digests(t) && cfg->cont)
+        find_resume(t);
 out:
     xfree(path);
-    xfree(message);
     return t;
 }
 
 /* ---- attempts --------------------------------------------------------- */
 
+/* What every request of this transfer shares (the parts' too): the URL,
+ * whether credentials may go there, the version known and the limits. */
+static void
+request_base(const struct transfer *t, struct attempt_request *req)
+{
+    const struct config *cfg = t->cfg;
+    memset(req, 0, sizeof *req);
+    req->url = t->final_url != NULL ? t->final_url : t->url;
+    req->cfg = cfg;
+    /*
+     * Resuming at the URL redirects led to: libcurl strips credentials on
+     * the redirects it follows itself, but this request goes there
+     * directly.  Keep them from another host here too, unless
+     * --location-trusted.
+     */
+    req->credentials = cfg->location_trusted || strcmp(req->url, t->url) == 0 ||
+                       url_same_origin(req->url, t->url);
+    req->ask.total_known = t->ver.total_known;
+    req->ask.total = t->ver.total;
+    memcpy(req->ask.etag, t->ver.etag, sizeof req->ask.etag);
+    memcpy(req->ask.last_modified, t->ver.last_modified, sizeof req->ask.last_modified);
+    req->if_range = version_if_range(&t->ver);
+    req->rate_limit = t->rate.rate;
+    req->acct = &t->stats->attempt_acct;
+}
+
+/*
+ * The overlap check: ask from a little before the resume point and
+ * compare those bytes with what is held.  For -c without a journal, and
+ * for a resume with nothing to send with the range that would protect it
+ * (no strong ETag, no safe Last-Modified).  False on a read error.
+ */
+static bool
+ask_overlap(struct transfer *t, struct attempt_request *req)
+{
+    size_t k = t->verify_size < VERIFY_OVERLAP ? (size_t)t->verify_size : VERIFY_OVERLAP;
+    int err = 0;
+    t->fl.verify = xmalloc_in(req->acct, k ? k : 1);
+    t->fl.verify_len = k;
+    if (output_kind(t->out) == OUTPUT_PARTFILE)
+        err = output_read_tail(t->out, t->verify_size, t->fl.verify, k);
+    else if (!transfer_tail_copy(t, t->fl.verify, k))
+        err = EINVAL;
+    if (err != 0) {
+        transfer_fail(t, HAUL_EXIT_WRITE, "%s: cannot read %s back to check it: %s",
+                      t->display_url, output_part_path(t->out), strerror(err));
+        return false;
+    }
+    req->ask.held = t->verify_size;
+    req->ask.ranged = true;
+    req->ask.range_first = t->verify_size - k;
+    req->if_range = NULL;
+    return true;
+}
+
+/* The request of the transfer's own next attempt; false when it failed. */
+static bool
+own_request(struct transfer *t, struct attempt_request *req)
+{
+    bool partfile = output_kind(t->out) == OUTPUT_PARTFILE;
+
+    request_base(t, req);
+    req->ask.held = t->have;
+    req->ask.can_restart = partfile;
+    req->ask.stream = t->stream;
+    if (!t->verify_pending && t->have > 0 && version_if_range(&t->ver) == NULL &&
+        !t->encoded && !t->sse && !t->stream && t->segs == NULL && (partfile || t->keep_tail)) {
+        t->verify_pending = true;
+        t->verify_size = t->have;
+    }
+    if (t->verify_pending)
+        return ask_overlap(t, req);
+    req->if_range = NULL;
+    if (t->sse) {
+        /* Event streams resume by event id, not by byte. */
+        if (t->rec_on && t->rec.has_id)
+            req->last_event_id = t->rec.last_id;
+        req->ask.held = 0;
+        return true;
+    }
+    /* A server that ignores Range answers 200; response_decide copes. */
+    if (t->have > 0 && !t->encoded) {
+        req->ask.ranged = true;
+        req->ask.range_first = t->have;
+        if (t->seg_end != UINT64_MAX && t->have < t->seg_end) {
+            req->ask.range_last_set = true;
+            req->ask.range_last = t->seg_end - 1;
+        }
+        req->if_range = version_if_range(&t->ver);
+    }
+    return true;
+}
+
 static void
 start_attempt(struct transfer *t)
 {
-    uint64_t now = now_ms(t);
-    int code = HAUL_EXIT_INTERNAL;
+    struct attempt_request req;
+    const char *why = NULL;
+    uint64_t now = transfer_now(t);
 
     if (now >= t->deadline_ms) {
-        fail(t, HAUL_EXIT_TIMEOUT, "%s: gave up after --max-time", t->display_url);
+        transfer_fail(t, HAUL_EXIT_TIMEOUT, "%s: gave up after --max-time", t->display_url);
         return;
     }
-    t->att = attempt_new(t, NULL, now, &code);
-    if (t->att == NULL) {
-        fail(t, code, "%s: cannot set up the request", t->display_url);
+    memset(&t->fl, 0, sizeof t->fl);
+    if (!own_request(t, &req)) {
+        xfree(t->fl.verify);
+        t->fl.verify = NULL;
+        return;
+    }
+    t->fl.ask = req.ask;
+    t->fl.ask.if_range = req.if_range != NULL;
+    t->fl.used_final = t->final_url != NULL;
+    t->fl.sent_last_event_id = req.last_event_id != NULL;
+    t->fl.att = attempt_start(t->env.cu, &req, &own_ops, t, now, &why);
+    if (t->fl.att == NULL) {
+        xfree(t->fl.verify);
+        t->fl.verify = NULL;
+        transfer_fail(t, HAUL_EXIT_INTERNAL, "%s: %s", t->display_url, why);
         return;
     }
     t->state = XS_ACTIVE;
     t->stats->attempts++;
-    CURLMcode mc = curluv_add(run_curluv(t->run), t->att->easy);
-    if (mc != CURLM_OK) {
-        attempt_free(t->att);
-        t->att = NULL;
-        fail(t, HAUL_EXIT_INTERNAL, "%s: %s", t->display_url, curl_multi_strerror(mc));
-    }
 }
 
 void
@@ -497,534 +569,115 @@ transfer_start(struct transfer *t)
     if (t->state != XS_NEW)
         return;
     t->started = true;
-    t->stats->start_ms = now_ms(t);
+    t->stats->start_ms = transfer_now(t);
     if (t->cfg->max_time_ms > 0)
         t->deadline_ms = t->stats->start_ms + t->cfg->max_time_ms;
+    retry_config_of(t->cfg, t->deadline_ms, &t->retry_cfg);
     t->rate_ms = t->stats->start_ms;
-    t->tokens_ms = t->stats->start_ms;
-    t->tokens = t->rate_limit > 0 ? rate_burst(t) : 0;
-    events_start(run_events(t->run), t->stats->id, t->display_url, output_path(t->out), t->have);
+    rate_start(&t->rate, t->stats->start_ms);
+    events_start(t->env.events, t->stats->id, t->display_url, output_path(t->out), t->have);
     if (t->have > 0)
         msg_verbose("%s: continuing at byte %" PRIu64 " from the journal", t->display_url, t->have);
     start_attempt(t);
 }
 
-/* Ends the in-flight attempt from outside libcurl's callbacks. */
-static void
-abort_attempt(struct transfer *t, enum abort_reason why, int code)
+/* Ends the own attempt from outside libcurl's callbacks, quietly: the
+ * transfer is failing or starting over. */
+void
+transfer_drop_attempt(struct transfer *t)
 {
-    struct attempt *a = t->att;
-    if (a == NULL)
+    if (t->fl.att == NULL)
         return;
-    a->abort = why;
-    a->abort_code = code;
-    curluv_remove(run_curluv(t->run), a->easy);
-    attempt_ended(t, CURLE_ABORTED_BY_CALLBACK);
+    t->fl.stop = STOP_QUIET;
+    attempt_abort(t->fl.att);
 }
 
-/* ---- response and body (from attempt.c) ------------------------------- */
-
-static const char *
-validated_by(const struct attempt *a)
-{
-    if (a->sent_last_event_id)
-        return "last-event-id";
-    if (a->ask.if_range)
-        return http_etag_is_strong(a->ask.etag) && a->ask.etag[0] ? "etag" : "last-modified";
-    if (a->ask.total_known)
-        return "length";
-    return "none";
-}
-
-static void
-adopt_version(struct transfer *t, const struct attempt *a)
-{
-    const struct response_got *g = &a->head.got;
-
-    memcpy(t->etag, g->etag, sizeof t->etag);
-    memcpy(t->last_modified, g->last_modified, sizeof t->last_modified);
-    /* Last-Modified is a usable validator only if it is at least a second
-     * older than the response's Date (RFC 9110 13.1.5 / 8.8.2.2). */
-    t->lm_safe = false;
-    if (g->last_modified[0] != '\0') {
-        time_t lm = http_date(g->last_modified);
-        time_t date = a->head.date != -1 ? a->head.date : time(NULL);
-        t->lm_safe = lm != -1 && lm + 1 <= date;
-    }
-    t->total_known = false;
-    if (g->has_range && g->range.total_known) {
-        t->total_known = true;
-        t->total = g->range.total;
-    } else if (g->status == 200 && g->has_length) {
-        t->total_known = true;
-        t->total = g->length;
-    }
-    t->stats->total_known = t->total_known;
-    t->stats->total = t->total;
-    /* No validator: a resume will be checked by overlap, and an output
-     * that can't be read back must keep its last bytes for that. */
-    bool strong = t->etag[0] != '\0' && http_etag_is_strong(t->etag);
-    t->keep_tail = !strong && !t->lm_safe && !t->stream &&
-                   output_kind(t->out) != OUTPUT_PARTFILE;
-    t->tail_fill = t->tail_head = 0;
-}
-
-bool
-transfer_tail_copy(const struct transfer *t, char *buf, size_t len)
-{
-    if (!t->keep_tail || t->tail_fill < len)
-        return false;
-    /* The ring's last `len` bytes, oldest first. */
-    size_t start = (t->tail_head + TAIL_KEEP - len) % TAIL_KEEP;
-    size_t first = len < TAIL_KEEP - start ? len : TAIL_KEEP - start;
-    memcpy(buf, t->tail + start, first);
-    memcpy(buf + first, t->tail, len - first);
-    return true;
-}
-
-static void
-tail_keep(struct transfer *t, const char *data, size_t len)
-{
-    if (t->tail == NULL)
-        t->tail = xmalloc_in(t->acct, TAIL_KEEP);
-    if (len > TAIL_KEEP) {
-        data += len - TAIL_KEEP;
-        len = TAIL_KEEP;
-    }
-    size_t first = len < TAIL_KEEP - t->tail_head ? len : TAIL_KEEP - t->tail_head;
-    memcpy(t->tail + t->tail_head, data, first);
-    memcpy(t->tail, data + first, len - first);
-    t->tail_head = (t->tail_head + len) % TAIL_KEEP;
-    t->tail_fill = t->tail_fill + len > TAIL_KEEP ? TAIL_KEEP : t->tail_fill + len;
-}
-
-static void
-setup_records(struct transfer *t, const struct attempt *a)
-{
-    enum stream_mode m = t->cfg->stream;
-    if (!t->stream || t->rec_on)
-        return;
-    bool sse = m == STREAM_EVENTS ||
-               (m != STREAM_LINES && strncasecmp(a->head.content_type, "text/event-stream", 17) == 0);
-    t->sse = sse;
-    /* raw: no record boundaries, and so no event id to resume from. */
-    if (m == STREAM_RAW)
-        return;
-    records_init(&t->rec, sse ? RECORDS_EVENTS : RECORDS_LINES,
-                 (size_t)t->cfg->buffer_size / 2, t->acct);
-    t->rec_on = true;
-}
-
-static bool
-open_output(struct transfer *t, struct attempt *a, uint64_t at)
-{
-    int code = HAUL_EXIT_WRITE;
-    struct journal j;
-    int err = output_open(t->out, at, t->nsegs > 0 ? t->total : at, journal_of(t, &j), &code);
-    if (err != 0) {
-        a->abort = ABORT_WRITE;
-        a->abort_code = code;
-        if (code == HAUL_EXIT_PIPE)
-            return false;
-        if (output_problem(t->out) != NULL)
-            msg_error("%s: %s", t->display_url, output_problem(t->out));
-        else
-            msg_error("%s: cannot write %s: %s", t->display_url, output_part_path(t->out),
-                      strerror(err));
-        a->abort_code = -code;    /* negative: the message is out already */
-        return false;
-    }
-    return true;
-}
-
-bool
-transfer_on_response(struct transfer *t, struct attempt *a)
-{
-    struct response_decision *d = &a->dec;
-    struct events *ev = run_events(t->run);
-
-    t->stats->http_status = a->head.got.status;
-    if (a->head.encoded)
-        t->encoded = true;
-
-    /* The end-of-body check: 416 means there is nothing more, whatever
-     * its Content-Range says. */
-    if (t->probe_pending && a->head.got.status == 416)
-        d->action = RESP_DONE;
-    events_response(ev, t->stats->id, t->display_url, a->head.got.status, a->head.got.has_length,
-                    a->head.got.length,
-                    a->head.got.has_range ? a->head.got.range.total_known : a->head.got.has_length,
-                    a->head.got.has_range ? a->head.got.range.total : a->head.got.length, a->head.got.etag,
-                    a->head.got.last_modified,
-                    t->verify_pending && a->head.got.status == 416 ? "mismatch"
-                                                               : response_action_name(d->action),
-                    d->action == RESP_WRITE ? d->offset : 0);
-
-    /* -c without journal: a 416 to the overlap request means the file is
-     * longer than the resource: not its prefix. */
-    if (t->verify_pending && a->head.got.status == 416) {
-        a->abort = ABORT_MISMATCH;
-        return false;
-    }
-
-
-    switch (d->action) {
-    case RESP_HTTP_ERROR:
-    case RESP_CHANGED:
-    case RESP_PROTOCOL:
-    case RESP_DONE:
-        a->abort = d->action == RESP_DONE ? ABORT_DONE : ABORT_RESPONSE;
-        return false;
-    case RESP_RESTART:
-        /* With segments running, starting over ends their attempts, which
-         * may not happen inside a libcurl callback: ask again instead. */
-        if (d->refetch || t->nsegs > 0) {
-            d->refetch = true;
-            a->abort = ABORT_RESPONSE;
-            return false;
-        }
-        msg_note("%s: %s", t->display_url, d->why);
-        if (start_over(t) != 0) {
-            a->abort = ABORT_WRITE;
-            a->abort_code = HAUL_EXIT_WRITE;
-            return false;
-        }
-        adopt_version(t, a);
-        setup_records(t, a);
-        return open_output(t, a, 0);
-    case RESP_GAP: {
-        size_t lost = t->rec_on ? records_discard(&t->rec) : 0;
-        t->stats->gaps++;
-        msg_warn("%s: the stream restarted after a reconnect; bytes in between are lost "
-                 "(%zu held bytes of an incomplete record dropped)", t->display_url, lost);
-        events_gap(ev, t->stats->id, t->display_url, false, 0, d->why);
-        t->have = 0;
-        adopt_version(t, a);
-        setup_records(t, a);
-        return open_output(t, a, 0);
-    }
-    case RESP_SKIP:
-        /* The whole body again: what is held is dropped as it passes (and
-         * its overlap compared, without validators). */
-        a->body_off = 0;
-        t->stats->resumes++;
-        msg_verbose("%s: %s (%" PRIu64 " bytes)", t->display_url, d->why, d->skip);
-        events_resume(ev, t->stats->id, t->display_url, d->skip, "skip");
-        return open_output(t, a, t->have);
-    case RESP_WRITE:
-        break;
-    }
-
-    if (t->verify_pending) {
-        /* Bytes from range_first on: compare the overlap, then write. */
-        if (d->offset != a->ask.range_first ||
-            (a->head.got.has_range && a->head.got.range.total_known &&
-             a->head.got.range.total < t->verify_size)) {
-            a->abort = ABORT_MISMATCH;
-            return false;
-        }
-        a->body_off = d->offset;
-        if (d->new_version)
-            adopt_version(t, a);
-        else if (!t->total_known && a->head.got.has_range && a->head.got.range.total_known) {
-            t->total_known = true;
-            t->total = a->head.got.range.total;
-        }
-        setup_records(t, a);
-        return true;
-    }
-    if (t->sse)
-        t->have = 0;    /* event streams resume by event id; each response starts at 0 */
-    if (d->offset != t->have) {
-        a->abort = ABORT_RESPONSE;
-        d->action = RESP_PROTOCOL;
-        d->why = "the response does not continue where the output stands";
-        return false;
-    }
-    a->body_off = d->offset;
-    if (d->new_version)
-        adopt_version(t, a);
-    else if (!t->total_known && a->head.got.has_range && a->head.got.range.total_known) {
-        t->total_known = true;
-        t->total = a->head.got.range.total;
-    }
-    if (d->offset == 0 && segments_wanted(t, a))
-        segments_split(t);
-    if (t->sse && a->sent_last_event_id) {
-        /* The server continues after the last complete event: the
-         * incomplete one held back comes again whole. */
-        if (t->rec_on)
-            records_discard(&t->rec);
-        t->stats->resumes++;
-        events_resume(ev, t->stats->id, t->display_url, 0, "last-event-id");
-        msg_verbose("%s: resumed after event id %s", t->display_url, t->rec.last_id);
-    } else if (t->sse && t->stats->attempts > 1 && t->stats->bytes_written > 0) {
-        size_t lost = t->rec_on ? records_discard(&t->rec) : 0;
-        t->stats->gaps++;
-        msg_warn("%s: the event stream restarted without an event id; events in between "
-                 "are lost (%zu held bytes dropped)", t->display_url, lost);
-        events_gap(ev, t->stats->id, t->display_url, false, 0, "no event id to resume from");
-    } else if (d->offset > 0) {
-        if (t->probe_pending) {
-            char n[32];
-            msg_warn("%s: the body had no length and stopped at %s, but the server has more; "
-                     "continuing", t->display_url, human_bytes(d->offset, n, sizeof n));
-        }
-        t->stats->resumes++;
-        events_resume(ev, t->stats->id, t->display_url, d->offset, validated_by(a));
-        msg_verbose("%s: resuming at byte %" PRIu64 " (validated by %s)", t->display_url,
-                    d->offset, validated_by(a));
-    }
-    t->probe_pending = false;
-    setup_records(t, a);
-    return open_output(t, a, t->have);
-}
-
-static void
-hash_update(struct transfer *t, const char *data, size_t len)
-{
-    for (int i = 0; i < 2; i++)
-        if (t->md[i] != NULL)
-            EVP_DigestUpdate(t->md[i], data, len);
-}
-
-/* Writes bytes that passed every check; false when the output failed. */
-static bool
-emit(struct transfer *t, struct attempt *a, const char *data, size_t len)
-{
-    struct sink *s = output_sink(t->out);
-    if (t->tty_check > 0) {
-        size_t look = len < t->tty_check ? len : t->tty_check;
-        t->tty_check -= look;
-        if (memchr(data, '\0', look) != NULL) {
-            t->tty_refused = true;
-            a->abort = ABORT_WRITE;
-            a->abort_code = HAUL_EXIT_WRITE;
-            return false;
-        }
-    }
-    enum sink_result r = sink_write(s, data, len);
-    if (r == SINK_PAUSE) {
-        /* sink_reserve() said there was room: bytes must never be dropped
-         * silently, so this is a failure, loudly. */
-        msg_error("%s: internal error: the output refused %zu bytes it had room for",
-                  t->display_url, len);
-        a->abort = ABORT_WRITE;
-        a->abort_code = -HAUL_EXIT_INTERNAL;
-        return false;
-    }
-    if (r == SINK_FAIL) {
-        a->abort = ABORT_WRITE;
-        a->abort_code = transfer_write_error_code(s);
-        return false;
-    }
-    hash_update(t, data, len);
-    if (t->keep_tail)
-        tail_keep(t, data, len);
-    t->stats->bytes_written += len;
-    size_t q = sink_queued(s);
-    if (q > t->stats->sink_peak)
-        t->stats->sink_peak = q;
-    return true;
-}
-
-/* -c without a journal: the overlap came back equal, so what FILE.part
- * holds is this resource's prefix.  Adopts it; 0 or an errno. */
-static int
-verify_passed(struct transfer *t)
-{
-    int err = output_adopt_partial(t->out);
-    if (err != 0)
-        return err;
-    t->verify_pending = false;
-    t->have = t->verify_size;
-    t->stats->resumes++;
-    events_resume(run_events(t->run), t->stats->id, t->display_url, t->have, "overlap");
-    return 0;
-}
-
-size_t
-transfer_on_body(struct transfer *t, struct attempt *a, const char *data, size_t len)
-{
-    size_t total = len;
-
-    a->last_byte_ms = uv_now(run_loop(t->run));
-
-    /*
-     * Bytes below `hold` are already held: they are dropped as they pass
-     * (a 200 that sends the whole resource again, or the overlap asked for
-     * before the resume point), and those of the overlap are compared.
-     * Returning CURL_WRITEFUNC_PAUSE consumes nothing (libcurl delivers the
-     * same bytes again), so whether the output can take the rest is
-     * decided before anything moves.
-     */
-    uint64_t hold = t->verify_pending ? t->verify_size : t->have;
-    size_t drop = a->body_off < hold ? (size_t)(hold - a->body_off < len ? hold - a->body_off
-                                                                           : len) : 0;
-    size_t rest = len - drop;
-    struct sink *s = output_sink(t->out);
-    if (rest > 0 && s != NULL && !sink_reserve(s, rest + (t->rec_on ? t->rec.len : 0))) {
-        a->paused = true;
-        return CURL_WRITEFUNC_PAUSE;
-    }
-    if (!transfer_rate_take(t, a, len))
-        return CURL_WRITEFUNC_PAUSE;
-
-    if (drop > 0) {
-        if (t->verify_pending) {
-            uint64_t vstart = hold - a->verify_len;
-            uint64_t from = a->body_off > vstart ? a->body_off : vstart;
-            uint64_t to = a->body_off + drop;
-            if (from < to && memcmp(a->verify + (from - vstart), data + (from - a->body_off),
-                                    (size_t)(to - from)) != 0) {
-                a->abort = ABORT_MISMATCH;
-                return 0;
-            }
-        }
-        a->body_off += drop;
-        data += drop;
-        len -= drop;
-    }
-    if (len > 0 && t->verify_pending) {
-        /* The whole overlap came back equal: what is held is this
-         * resource's prefix. */
-        int err = verify_passed(t);
-        if (err != 0) {
-            msg_error("%s: cannot continue %s: %s", t->display_url, output_part_path(t->out),
-                      strerror(err));
-            a->abort = ABORT_WRITE;
-            a->abort_code = -HAUL_EXIT_WRITE;
-            return 0;
-        }
-        msg_verbose("%s: the last %zu bytes of %s match the server's; continuing at byte %"
-                    PRIu64, t->display_url, a->verify_len, output_part_path(t->out), t->have);
-        xfree(a->verify);
-        a->verify = NULL;
-        if (!open_output(t, a, t->have))
-            return 0;
-    }
-    if (len == 0)
-        return total;
-
-    /* -x: the transfer's own part ends at seg_end; the segments have the rest. */
-    if (t->seg_end != UINT64_MAX && t->have + len >= t->seg_end) {
-        size_t part = (size_t)(t->seg_end - t->have);
-        if (part > 0 && !emit(t, a, data, part))
-            return 0;
-        t->have += part;
-        a->body_off += part;
-        a->received += part;
-        t->stats->bytes_received += part;
-        t->journal_dirty = true;
-        a->abort = ABORT_SEGDONE;
-        return 0;
-    }
-
-    if (t->rec_on) {
-        size_t from_tail = 0, from_data = 0;
-        records_feed(&t->rec, data, len, &from_tail, &from_data);
-        if (from_tail > 0 && !emit(t, a, t->rec.tail, from_tail))
-            return 0;
-        if (from_data > 0 && !emit(t, a, data, from_data))
-            return 0;
-        records_consume_tail(&t->rec, from_tail);
-    } else if (!emit(t, a, data, len)) {
-        return 0;
-    }
-    t->have += len;
-    a->body_off += len;
-    a->received += len;
-    t->stats->bytes_received += len;
-    t->journal_dirty = true;
-    transfer_note_written(t);
-    return total;
-}
-
-/* ---- the end of an attempt -------------------------------------------- */
-
-static void
-finish_ok(struct transfer *t)
-{
-    t->state = XS_FINISHING;
-    finish_continue(t);
-}
-
-static void
-retry_or_fail(struct transfer *t, const struct failure_class *cls, bool progress,
-              int64_t retry_after_ms, const char *what)
-{
-    const struct config *cfg = t->cfg;
-    char held[80], of[1] = "";
-    uint64_t now = now_ms(t);
-
-    /* " at 1.0 MiB of 4.0 MiB", or nothing before the first byte. */
-    if (t->have > 0 || t->total_known) {
-        char h[32];
-        human_bytes(t->have, h, sizeof h);
-        if (t->total_known) {
-            char tot[32];
-            snprintf(held, sizeof held, " at %s of %s", h,
-                     human_bytes(t->total, tot, sizeof tot));
-        } else {
-            snprintf(held, sizeof held, " at %s", h);
-        }
-    } else {
-        held[0] = '\0';
-    }
-
-    if (cfg->retry == 0 || !cls->retryable) {
-        fail(t, cls->exit_code, "%s: %s%s%s", t->display_url, what, held, of);
-        return;
-    }
-    if (progress)
-        t->failures = 0;
-    else
-        t->failures++;
-    if (cls->limited && ++t->limited_failures > (cfg->retry < 3 ? cfg->retry : 3)) {
-        fail(t, cls->exit_code, "%s: %s (gave up after %u tries)", t->display_url, what,
-             t->limited_failures);
-        return;
-    }
-    if (cfg->retry != RETRY_FOREVER && t->failures > cfg->retry) {
-        fail(t, cls->exit_code, "%s: %s%s%s; gave up after %u retries without progress",
-             t->display_url, what, held, of, cfg->retry);
-        return;
-    }
-    struct backoff_policy pol = {
-        .base_ms = cfg->retry_delay_ms,
-        .max_ms = cfg->retry_max_delay_ms,
-        .fixed = cfg->retry_fixed,
-    };
-    if (t->sse && t->rec_on && t->rec.retry_ms >= 0 && retry_after_ms < 0)
-        retry_after_ms = t->rec.retry_ms;    /* the event stream's retry: field */
-    uint64_t delay = backoff_delay_ms(&pol, t->failures, retry_after_ms,
-                                      run_random01(t->run));
-    if (now + delay >= t->deadline_ms) {
-        fail(t, HAUL_EXIT_TIMEOUT, "%s: %s%s%s; --max-time leaves no time to retry",
-             t->display_url, what, held, of);
-        return;
-    }
-    char retry_of[32] = "";
-    if (cfg->retry != RETRY_FOREVER)
-        snprintf(retry_of, sizeof retry_of, " of %u", cfg->retry);
-    msg_warn("%s: %s%s%s; retry %u%s in %.1fs", t->display_url, what, held, of,
-             t->failures > 0 ? t->failures : 1, retry_of, (double)delay / 1000.0);
-    events_retry(run_events(t->run), t->stats->id, t->display_url, t->stats->attempts + 1,
-                 delay, what, t->have);
-    if (t->journal_dirty)
-        checkpoint(t);
-    t->state = XS_WAITING;
-    t->retry_at_ms = now + delay;
-    run_poke(t->run);
-}
+/* ---- what follows an attempt ------------------------------------------- */
 
 /* Starts the next attempt at once, without counting a failure. */
 static void
 again_now(struct transfer *t)
 {
     t->state = XS_WAITING;
-    t->retry_at_ms = now_ms(t);
-    run_poke(t->run);
+    t->retry_at_ms = transfer_now(t);
+    wake(t);
+}
+
+/* A failure worth another attempt: wait, then ask again. */
+static void
+retry_later(struct transfer *t, const struct retry_verdict *v)
+{
+    msg_warn("%s", v->message);
+    events_retry(t->env.events, t->stats->id, t->display_url, t->stats->attempts + 1,
+                 v->delay_ms, v->reason, t->have);
+    if (journal_dirty(t))
+        transfer_checkpoint(t);
+    t->state = XS_WAITING;
+    t->retry_at_ms = transfer_now(t) + v->delay_ms;
+    wake(t);
+}
+
+/* -x: the transfer's own part is complete. */
+static void
+own_part_done(struct transfer *t)
+{
+    if (segments_all_done(t->segs)) {
+        transfer_finish(t);
+        return;
+    }
+    t->state = XS_SEGWAIT;
+    wake(t);
+}
+
+/* A transfer left active without an attempt, or waiting for parts that
+ * are gone, asks again at once: it never waits for nothing. */
+static void
+go_on(struct transfer *t)
+{
+    if (t->state == XS_SEGWAIT || (t->state == XS_ACTIVE && t->fl.att == NULL))
+        again_now(t);
+}
+
+static void
+fall_back(struct transfer *t, const char *why)
+{
+    msg_note("%s: %s; going on over one connection", t->display_url, why);
+    segments_free(t->segs);
+    t->segs = NULL;
+    t->seg_end = UINT64_MAX;
+    t->journal_dirty = true;
+    transfer_checkpoint(t);
+    go_on(t);
+}
+
+/* Starts over from byte 0, if --retry allows another start-over. */
+static void
+start_over(struct transfer *t, struct retry_verdict *v)
+{
+    retry_start_over(&t->retry, &t->retry_cfg, t->display_url, t->have, v);
+    if (v->action == RETRY_FAIL) {
+        transfer_fail(t, v->exit_code, "%s", v->message);
+        return;
+    }
+    msg_note("%s", v->note);
+    transfer_drop_attempt(t);
+    transfer_start_over(t);
+    again_now(t);
+}
+
+/* -c compared every byte up to the end of the resource: it is complete. */
+static void
+finish_verified(struct transfer *t)
+{
+    int err = transfer_verify_passed(t);
+    if (err != 0) {
+        transfer_fail(t, HAUL_EXIT_WRITE, "%s: cannot continue %s: %s", t->display_url,
+                      output_part_path(t->out), strerror(err));
+        return;
+    }
+    msg_verbose("%s: %s matches the server's copy to its end", t->display_url,
+                output_part_path(t->out));
+    transfer_finish(t);
 }
 
 static void
@@ -1033,796 +686,270 @@ note_disconnect(struct transfer *t, enum disconnect_kind kind, const char *messa
     if (kind == DISC_NONE)
         return;
     t->stats->disconnects[kind]++;
-    events_disconnect(run_events(t->run), t->stats->id, t->display_url,
-                      disconnect_kind_name(kind), t->have, message);
+    events_disconnect(t->env.events, t->stats->id, t->display_url, disconnect_kind_name(kind),
+                      t->have, message);
 }
 
-/* -x: the transfer's own part is complete. */
+/* Carries out a verdict of the retry policy on the whole transfer (from
+ * its own attempt, or a part's that concerns it). */
 static void
-own_part_done(struct transfer *t)
+carry_out(struct transfer *t, struct retry_verdict *v)
 {
-    if (segments_all_done(t)) {
-        finish_ok(t);
+    if (v->note[0] != '\0')
+        msg_note("%s", v->note);
+    if (v->forget_final_url) {
+        xfree(t->final_url);
+        t->final_url = NULL;
+        xfree(t->stats->final_url);
+        t->stats->final_url = NULL;
+    }
+    note_disconnect(t, v->disconnect, v->disconnect_message);
+    switch (v->action) {
+    case RETRY_FINISH:
+        if (v->verified)
+            finish_verified(t);
+        else
+            transfer_finish(t);
+        return;
+    case RETRY_PART_DONE:
+        own_part_done(t);
+        return;
+    case RETRY_AGAIN:
+        if (v->probe) {
+            t->probe_pending = true;
+            msg_verbose("%s: body had no length; asking whether more follows", t->display_url);
+        }
+        again_now(t);
+        return;
+    case RETRY_LATER:
+        retry_later(t, v);
+        return;
+    case RETRY_START_OVER:
+        start_over(t, v);
+        return;
+    case RETRY_FALLBACK:
+        fall_back(t, v->reason);
+        return;
+    case RETRY_FAIL:
+        transfer_fail(t, v->exit_code, "%s", v->message);
         return;
     }
-    t->state = XS_SEGWAIT;
-    run_poke(t->run);
 }
 
-void
-transfer_segment_done(struct transfer *t)
-{
-    if (t->state == XS_SEGWAIT && segments_all_done(t))
-        finish_ok(t);
-}
-
-void
-transfer_segments_fallback(struct transfer *t, const char *why)
-{
-    msg_note("%s: %s; going on over one connection", t->display_url, why);
-    segments_free(t);
-    t->journal_dirty = true;
-    checkpoint(t);
-    if (t->state == XS_SEGWAIT)
-        again_now(t);
-}
-
-void
-transfer_restart_all(struct transfer *t, const char *why)
-{
-    if (++t->failures > t->cfg->retry && t->cfg->retry != RETRY_FOREVER) {
-        fail(t, HAUL_EXIT_CHANGED, "%s: %s, again and again; giving up", t->display_url, why);
-        return;
-    }
-    msg_note("%s: %s; starting over", t->display_url, why);
-    start_over(t);
-    if (t->att != NULL)
-        abort_attempt(t, ABORT_RESTART, 0);
-    else
-        again_now(t);
-}
-
-void
-transfer_fail_from_segment(struct transfer *t, int code, const char *why)
-{
-    fail(t, code, "%s: %s", t->display_url, why);
-}
-
-int
-transfer_write_error_code(const struct sink *s)
-{
-    int err = s != NULL ? sink_error(s) : EIO;
-    return err == EPIPE ? HAUL_EXIT_PIPE
-         : (err == ENOSPC || err == EDQUOT || err == EFBIG) ? HAUL_EXIT_DISKFULL
-         : HAUL_EXIT_WRITE;
-}
-
-/* The output failed (abort_code: an exit code, negative when the line
- * naming the file is printed already). */
-void
-transfer_fail_write(struct transfer *t, int abort_code)
-{
-    if (t->tty_refused) {
-        fail(t, HAUL_EXIT_WRITE, "%s: binary output would mess up the terminal; save it "
-             "with -o FILE, or use -o - to send it to the terminal anyway", t->display_url);
-    } else if (abort_code == HAUL_EXIT_PIPE) {
-        run_stdout_broken(t->run);
-        fail(t, HAUL_EXIT_PIPE, "output pipe closed");
-    } else if (abort_code < 0) {
-        t->said = true;    /* the line naming the file is out already */
-        fail(t, -abort_code, "%s: cannot write %s", t->display_url, output_part_path(t->out));
-    } else if (abort_code == HAUL_EXIT_DISKFULL) {
-        struct sink *s = output_sink(t->out);
-        char n[32];
-        bool resumable = output_kind(t->out) == OUTPUT_PARTFILE;
-        fail(t, abort_code, "%s: %s after %s written%s", output_part_path(t->out),
-             strerror(s ? sink_error(s) : ENOSPC),
-             human_bytes(s ? sink_written(s) : held_bytes(t), n, sizeof n),
-             resumable ? "; run again with -c to continue once there is space" : "");
-    } else {
-        struct sink *s = output_sink(t->out);
-        fail(t, abort_code, "%s: %s", output_part_path(t->out),
-             strerror(s ? sink_error(s) : EIO));
-    }
-}
-
-/*
- * Did the attempt bring new bytes?  After a 416 or a 206 said the resource
- * is no longer than what was held, bytes up to that point came before: a server
- * that claims a length it never sends, then answers the resume with 416
- * (or, with no validator to send, with a 206 of the real total), would
- * otherwise make each cycle look like progress and never run out of
- * retries.  Unless the resource now says it is that short indeed.
- */
-static bool
-attempt_progress(const struct transfer *t, const struct attempt *a)
-{
-    if (a->received == 0)
-        return false;
-    return t->shorter_mark == 0 || t->have > t->shorter_mark ||
-           (t->total_known && t->total <= t->shorter_mark);
-}
-
+/* The own attempt is gone: check that it left nothing behind. */
 static void
-attempt_ended(struct transfer *t, CURLcode result)
+account_attempt(struct transfer *t)
 {
-    struct attempt *a = t->att;
-    struct failure_class cls;
-    char what[CURL_ERROR_SIZE + 64];
-    long os_errno = 0;
-    int64_t retry_after = a->head.retry_after_ms;
-    bool progress = attempt_progress(t, a);
-    int status = a->head.got.status;
-    struct response_decision dec = a->dec;
-    enum abort_reason abort = a->abort;
-    int abort_code = a->abort_code;
-    bool decided = a->decided;
-    bool body_unframed = decided && !a->head.chunked && !a->head.got.has_length && !a->head.encoded;
-    bool accept_ranges = a->head.accept_ranges;
-    bool used_final = a->used_final;
-    bool bounded = a->ask.range_last_set;
-    bool verify_open = t->verify_pending;
-    bool in_head = attempt_in_head(a);
-    bool answered = status > 0 || a->received > 0;
-    uint64_t body_end = a->body_off;
-    /* The answer says the resource is no longer than what is held. */
-    bool shrank = status == 416 ||
-                  (a->head.got.has_range && a->head.got.range.total_known &&
-                   a->head.got.range.total <= t->have);
-    long http_version = 0;
-
-    attempt_collect(a);
-    curl_easy_getinfo(a->easy, CURLINFO_OS_ERRNO, &os_errno);
-    curl_easy_getinfo(a->easy, CURLINFO_HTTP_VERSION, &http_version);
-    if (a->errbuf[0] != '\0')
-        snprintf(what, sizeof what, "%s", a->errbuf);
-    else
-        snprintf(what, sizeof what, "%s", curl_easy_strerror(result));
-    char *eff = NULL;
-    if (result == CURLE_UNSUPPORTED_PROTOCOL &&
-        curl_easy_getinfo(a->easy, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff != NULL &&
-        strcmp(eff, a->url) != 0 && strncasecmp(eff, "http://", 7) != 0 &&
-        strncasecmp(eff, "https://", 8) != 0) {
-        /* libcurl's "Protocol "file" not supported or disabled" hides that
-         * it was a redirect haul refused to follow.  (The same code comes
-         * for an HTTP/0.9 answer: an http(s) target keeps libcurl's text.) */
-        char *shown = url_redacted(eff);
-        snprintf(what, sizeof what, "redirected to %s; haul follows only http and https", shown);
-        xfree(shown);
-    }
-    if (accept_ranges)
-        t->accept_ranges = true;
-
-    /* Teardown first: nothing of this attempt outlives this point. */
-    t->att = NULL;
-    attempt_free(a);
-    a = NULL;
     struct mem_figures f;
     mem_account_read(&t->stats->attempt_acct, &f);
     if (f.live > t->stats->attempt_live_max)
         t->stats->attempt_live_max = f.live;
     if (f.live != 0)
         t->stats->attempts_leaking++;
+}
 
-    if (answered)
+/* Figures of the attempt that outlive it: status, final URL, ranges. */
+static void
+record_attempt(struct transfer *t, const struct attempt_outcome *o)
+{
+    if (o->response_code > 0)
+        t->stats->http_status = (int)o->response_code;
+    if (o->final_url != NULL) {
+        xfree(t->final_url);
+        t->final_url = xstrdup_in(t->acct, o->final_url);
+        xfree(t->stats->final_url);
+        t->stats->final_url = url_redacted(o->final_url);
+    }
+    if (o->head->accept_ranges)
+        t->accept_ranges = true;
+}
+
+/* How the attempt ended and what is held, for the retry policy. */
+static void
+retry_inputs(const struct transfer *t, const struct attempt_outcome *ao,
+             struct retry_outcome *o, struct retry_held *h)
+{
+    static const enum retry_end ends[] = {
+        [STOP_NONE] = RETRY_END_CURL, [STOP_REFUSED] = RETRY_END_REFUSED,
+        [STOP_DONE] = RETRY_END_DONE, [STOP_PART_DONE] = RETRY_END_PART_DONE,
+        [STOP_MISMATCH] = RETRY_END_MISMATCH, [STOP_STALL] = RETRY_END_STALL,
+    };
+    const struct head *hd = ao->head;
+    *o = (struct retry_outcome){
+        .end = ends[t->fl.stop], .curl_code = (int)ao->result, .os_errno = ao->os_errno,
+        .what = ao->what, .in_head = ao->in_head, .decided = ao->decided, .dec = ao->dec,
+        .status = hd->got.status, .retry_after_ms = hd->retry_after_ms,
+        .shrank = hd->got.status == 416 || (hd->got.has_range && hd->got.range.total_known &&
+                                            hd->got.range.total <= t->have),
+        .unframed = ao->decided && !hd->chunked && !hd->got.has_length && !hd->encoded,
+        .http2 = ao->http_version >= CURL_HTTP_VERSION_2,
+        .bounded = t->fl.ask.range_last_set, .accept_ranges = t->accept_ranges,
+        .received = t->fl.received, .body_end = t->fl.body_off,
+        .used_final = t->fl.used_final, .final_url = t->stats->final_url,
+        .now_ms = transfer_now(t),
+    };
+    *h = (struct retry_held){
+        .name = t->display_url, .have = t->have, .part_end = t->seg_end,
+        .total_known = t->ver.total_known, .total = t->ver.total,
+        .can_restart = output_kind(t->out) == OUTPUT_PARTFILE,
+        .path = output_part_path(t->out), .stream = t->stream, .sse = t->sse,
+        .stream_retry_ms = t->rec_on ? t->rec.retry_ms : -1,
+        .verifying = t->verify_pending, .verify_size = t->verify_size,
+        .contacted = t->answered || transfer_held(t) > 0 || t->verify_pending,
+    };
+}
+
+static void
+on_attempt_end(void *owner, const struct attempt_outcome *o)
+{
+    struct transfer *t = owner;
+    struct retry_outcome ro;
+    struct retry_held held;
+    struct retry_verdict v;
+
+    t->fl.att = NULL;
+    xfree(t->fl.verify);
+    t->fl.verify = NULL;
+    account_attempt(t);
+    record_attempt(t, o);
+    if (o->head->got.status > 0 || t->fl.received > 0)
         t->answered = true;
-    if (t->state != XS_ACTIVE)
+    if (t->state != XS_ACTIVE || t->fl.stop == STOP_QUIET)
         return;
-
-    switch (abort) {
-    case ABORT_DONE:
-        finish_ok(t);
-        return;
-    case ABORT_SEGDONE:
-        own_part_done(t);
-        return;
-    case ABORT_SEGFALLBACK:
-        return;    /* only segments abort this way */
-    case ABORT_RESTART:
-        again_now(t);
-        return;
-    case ABORT_RESPONSE:
-        if (dec.action == RESP_RESTART && dec.refetch) {
-            /* Counted as a failure without progress: a server that keeps
-             * changing under us must not keep us here for ever. */
-            if (++t->failures > t->cfg->retry && t->cfg->retry != RETRY_FOREVER) {
-                fail(t, HAUL_EXIT_CHANGED, "%s: %s, again and again; giving up",
-                     t->display_url, dec.why);
-                return;
-            }
-            if (shrank && t->have > t->shorter_mark)
-                t->shorter_mark = t->have;
-            msg_note("%s: %s; starting over", t->display_url, dec.why);
-            start_over(t);
-            again_now(t);
-            return;
-        }
-        if (dec.action == RESP_CHANGED) {
-            fail(t, HAUL_EXIT_CHANGED, "%s: %s", t->display_url, dec.why);
-            return;
-        }
-        if (dec.action == RESP_PROTOCOL) {
-            fail(t, HAUL_EXIT_PROTOCOL, "%s: %s; refused", t->display_url, dec.why);
-            return;
-        }
-        /* An HTTP error status. */
-        if (used_final && status >= 400 && status < 500 &&
-            !response_status_retryable(status)) {
-            /* The resource moved back: start over from the URL as given. */
-            msg_note("%s: HTTP %d from %s; trying the original URL", t->display_url, status,
-                     t->stats->final_url ? t->stats->final_url : "the redirect target");
-            xfree(t->final_url);
-            t->final_url = NULL;
-            xfree(t->stats->final_url);
-            t->stats->final_url = NULL;
-            cls = (struct failure_class){ HAUL_EXIT_HTTP, true, false, DISC_HTTP };
-            snprintf(what, sizeof what, "HTTP %d from the redirect target", status);
-            retry_or_fail(t, &cls, false, -1, what);
-            return;
-        }
-        classify_http(status, &cls);
-        snprintf(what, sizeof what, "HTTP %d", status);
-        note_disconnect(t, cls.kind, what);
-        if (cls.retryable)
-            retry_or_fail(t, &cls, false, status == 429 || status == 503 ? retry_after : -1,
-                          what);
-        else
-            fail(t, HAUL_EXIT_HTTP, "%s: server answered HTTP %d", t->display_url, status);
-        return;
-    case ABORT_WRITE:
-        transfer_fail_write(t, abort_code);
-        return;
-    case ABORT_STALL: {
-        char secs[32];
-        snprintf(secs, sizeof secs, "no data for %.1fs", (double)t->cfg->stall_timeout_ms / 1000);
-        cls = (struct failure_class){ HAUL_EXIT_TIMEOUT, true, false, DISC_STALL };
-        note_disconnect(t, DISC_STALL, secs);
-        retry_or_fail(t, &cls, progress, -1, secs);
+    if (t->fl.stop == STOP_WRITE) {
+        transfer_fail_output(t, t->fl.stop_code, t->fl.stop_said);
         return;
     }
-    case ABORT_DEADLINE:
-        fail(t, HAUL_EXIT_TIMEOUT, "%s: gave up after --max-time (%.1fs)", t->display_url,
-             (double)t->cfg->max_time_ms / 1000);
-        return;
-    case ABORT_MISMATCH:
-        if (output_kind(t->out) != OUTPUT_PARTFILE) {
-            fail(t, HAUL_EXIT_CHANGED, "%s: the bytes before the resume point differ from "
-                 "the server's: the resource changed, and what was written cannot be taken "
-                 "back", t->display_url);
-            return;
-        }
-        msg_note("%s: %s differs from the server's copy; starting over", t->display_url,
-                 output_part_path(t->out));
-        start_over(t);
-        again_now(t);
-        return;
-    case ABORT_SIGNAL:
-        fail(t, abort_code, "interrupted");
-        return;
-    case ABORT_CANCEL:
-        fail(t, HAUL_EXIT_PIPE, "output pipe closed");
-        return;
-    case ABORT_NONE:
-        break;
-    }
-
-    if (result == CURLE_OK) {
-        if (!decided) {
-            fail(t, HAUL_EXIT_PROTOCOL, "%s: no response", t->display_url);
-            return;
-        }
-        if (verify_open && body_end == t->verify_size && t->total_known &&
-            t->total == t->verify_size) {
-            /* The whole overlap came back equal and the resource ends where
-             * the file does (-c on a complete file): nothing is missing. */
-            int err = verify_passed(t);
-            if (err != 0) {
-                fail(t, HAUL_EXIT_WRITE, "%s: cannot continue %s: %s", t->display_url,
-                     output_part_path(t->out), strerror(err));
-                return;
-            }
-            msg_verbose("%s: %s matches the server's copy to its end", t->display_url,
-                        output_part_path(t->out));
-            finish_ok(t);
-            return;
-        }
-        if (verify_open) {
-            /* The body ended inside the overlap: the partial file is longer
-             * than the resource, so it is not this resource's prefix. */
-            if (output_kind(t->out) != OUTPUT_PARTFILE) {
-                fail(t, HAUL_EXIT_CHANGED, "%s: the resource is shorter than what was "
-                     "written: it changed", t->display_url);
-                return;
-            }
-            msg_note("%s: %s is longer than the server's copy; starting over",
-                     t->display_url, output_part_path(t->out));
-            start_over(t);
-            again_now(t);
-            return;
-        }
-        if (t->seg_end != UINT64_MAX && t->have >= t->seg_end) {
-            own_part_done(t);
-            return;
-        }
-        if (bounded && t->total_known && t->have < t->total && progress) {
-            /* A range that ended where it was asked to (the segments fell
-             * back to one connection meanwhile): ask for the rest. */
-            again_now(t);
-            return;
-        }
-        if (t->total_known && t->have < t->total && !t->stream) {
-            /* A 206 that ended before the end: ask for the rest. */
-            cls = (struct failure_class){ HAUL_EXIT_PARTIAL, true, false, DISC_FIN };
-            note_disconnect(t, DISC_FIN, "response ended early");
-            retry_or_fail(t, &cls, progress, -1, "response ended early");
-            return;
-        }
-        if (t->stream && (t->sse || (body_unframed && http_version < CURL_HTTP_VERSION_2))) {
-            /* A live stream that ended: reconnect, as EventSource does. */
-            cls = (struct failure_class){ HAUL_EXIT_PARTIAL, true, false, DISC_FIN };
-            note_disconnect(t, DISC_FIN, "stream ended");
-            retry_or_fail(t, &cls, progress, -1, "stream ended");
-            return;
-        }
-        if (!t->stream && body_unframed && !t->total_known &&
-            http_version < CURL_HTTP_VERSION_2 && t->accept_ranges && progress) {
-            /* A close-delimited body can't tell a cut from its end: ask the
-             * server whether there is more (416 says no). */
-            t->probe_pending = true;
-            msg_verbose("%s: body had no length; asking whether more follows", t->display_url);
-            again_now(t);
-            return;
-        }
-        finish_ok(t);
-        return;
-    }
-
-    classify_curl((int)result, (int)os_errno, &cls);
-    const char *server_limit = classify_server_limit((int)result, what, in_head);
-    if (server_limit != NULL) {
-        fail(t, HAUL_EXIT_PROTOCOL, "%s: %s", t->display_url, server_limit);
-        return;
-    }
-    if (result == CURLE_PARTIAL_FILE || result == CURLE_GOT_NOTHING)
-        cls.kind = DISC_FIN;
-    if (cls.exit_code == HAUL_EXIT_TLS && !cls.retryable) {
-        fail(t, HAUL_EXIT_TLS, "%s: %s; to trust the server's CA use --cacert FILE, "
-             "or -k to skip the check (insecure)", t->display_url, what);
-        return;
-    }
-    note_disconnect(t, cls.kind, what);
-    if (classify_refusal_final((int)result, (int)os_errno,
-                               t->answered || held_bytes(t) > 0 || t->verify_pending,
-                               t->cfg->retry_connrefused)) {
-        fail(t, cls.exit_code, "%s: connection refused (%s); not retried at first contact: "
-             "--retry-connrefused retries it", t->display_url, what);
-        return;
-    }
-    if (cls.kind == DISC_RST)
-        snprintf(what, sizeof what, "connection reset");
-    else if (cls.kind == DISC_FIN)
-        snprintf(what, sizeof what, "connection closed early");
-    retry_or_fail(t, &cls, progress, -1, what);
-}
-
-void
-transfer_on_curl_done(CURL *easy, CURLcode result)
-{
-    char *priv = NULL;
-    curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
-    struct attempt *a = (struct attempt *)(void *)priv;
-    if (a == NULL)
-        return;
-    if (a->seg != NULL) {
-        if (a->seg->att == a)
-            segment_ended(a->seg, result);
-        return;
-    }
-    if (a->t->att == a)
-        attempt_ended(a->t, result);
-}
-
-/* ---- finishing ---------------------------------------------------------- */
-
-struct hash_job {
-    uv_work_t req;
-    struct transfer *t;
-    char *path;
-    bool want[2];
-    unsigned char digest[2][64];
-    unsigned len[2];
-    int rc;
-};
-
-static void
-hash_work(uv_work_t *req)
-{
-    struct hash_job *job = req->data;
-    for (int i = 0; i < 2 && job->rc == 0; i++)
-        if (job->want[i])
-            job->rc = digest_file(job->path, i ? CHECKSUM_SHA512 : CHECKSUM_SHA256,
-                                  job->digest[i], &job->len[i]);
-}
-
-static void
-hash_done(uv_work_t *req, int status)
-{
-    struct hash_job *job = req->data;
-    struct transfer *t = job->t;
-    (void)status;
-    t->hash_running = false;
-    if (job->rc != 0) {
-        int rc = job->rc;
-        xfree(job->path);
-        xfree(job);
-        fail(t, HAUL_EXIT_WRITE, "%s: cannot read it back for its checksum: %s",
-             output_part_path(t->out), strerror(rc));
-        return;
-    }
-    memcpy(t->digest, job->digest, sizeof t->digest);
-    memcpy(t->digest_len, job->len, sizeof t->digest_len);
-    t->hashed = true;
-    xfree(job->path);
-    xfree(job);
-    finish_continue(t);
-}
-
-static bool
-start_hash(struct transfer *t)
-{
-    if (t->hashed || !(t->md_want[0] || t->md_want[1]))
-        return false;
-    if (output_kind(t->out) != OUTPUT_PARTFILE) {
-        for (int i = 0; i < 2; i++)
-            if (t->md[i] != NULL)
-                EVP_DigestFinal_ex(t->md[i], t->digest[i], &t->digest_len[i]);
-        t->hashed = true;
-        return false;
-    }
-    struct hash_job *job = xcalloc(1, sizeof *job);
-    job->t = t;
-    job->path = xstrdup(output_part_path(t->out));
-    job->want[0] = t->md_want[0];
-    job->want[1] = t->md_want[1];
-    job->req.data = job;
-    if (uv_queue_work(run_loop(t->run), &job->req, hash_work, hash_done) != 0) {
-        xfree(job->path);
-        xfree(job);
-        fail(t, HAUL_EXIT_INTERNAL, "cannot start the checksum");
-        return true;
-    }
-    t->hash_running = true;
-    return true;
-}
-
-static void
-finish_continue(void *ctx)
-{
-    struct transfer *t = ctx;
-    struct sink *s;
-    int code = HAUL_EXIT_WRITE;
-
-    if (t->state != XS_FINISHING)
-        return;
-    s = output_sink(t->out);
-    /* A stream's last record may lack its terminator: it is still data. */
-    if (t->rec_on && !t->finishing_tail_written) {
-        if (t->rec.len > 0 && s != NULL) {
-            if (!sink_reserve(s, t->rec.len)) {
-                /* No room yet: on_flushed brings us back once the queue
-                 * is written out. */
-                if (!sink_flush(s))
-                    return;
-            }
-            t->finishing_tail_written = true;
-            if (sink_write(s, t->rec.tail, t->rec.len) != SINK_OK) {
-                fail(t, HAUL_EXIT_WRITE, "%s: %s", output_part_path(t->out),
-                     strerror(sink_error(s)));
-                return;
-            }
-            hash_update(t, t->rec.tail, t->rec.len);
-            t->stats->bytes_written += t->rec.len;
-            records_discard(&t->rec);
-        }
-        t->finishing_tail_written = true;
-    }
-    if (s == NULL) {
-        /* An empty body never opened its output: open it now, so that
-         * -o FILE makes FILE even for zero bytes. */
-        /* Never below what is held: a 416 "done" may come for a complete
-         * FILE.part that this run has not opened yet. */
-        struct journal j;
-        int err = output_open(t->out, t->have, t->nsegs > 0 ? t->total : t->have,
-                              journal_of(t, &j), &code);
-        if (err != 0) {
-            if (output_problem(t->out) != NULL)
-                fail(t, code, "%s: %s", t->display_url, output_problem(t->out));
-            else
-                fail(t, code, "%s: cannot write %s: %s", t->display_url,
-                     output_part_path(t->out), strerror(err));
-            return;
-        }
-        s = output_sink(t->out);
-    }
-    if (!sink_flush(s))
-        return;    /* on_sink_flushed calls again */
-    if (sink_error(s) != 0) {
-        on_sink_error(t);
-        return;
-    }
-    if (output_checkpoint_busy(t->out)) {
-        output_on_checkpoint_idle(t->out, finish_continue, t);
-        return;
-    }
-    if (t->hash_running || start_hash(t))
-        return;    /* hash_done calls again */
-    if (t->state != XS_FINISHING)
-        return;
-
-    char hex[2][129];
-    for (int i = 0; i < 2; i++)
-        digest_hex(t->digest[i], t->digest_len[i], hex[i]);
-    if (t->cfg->checksum_algo != CHECKSUM_NONE) {
-        int i = t->cfg->checksum_algo == CHECKSUM_SHA512 ? 1 : 0;
-        if (t->digest_len[i] != t->cfg->checksum_len ||
-            memcmp(t->digest[i], t->cfg->checksum, t->cfg->checksum_len) != 0) {
-            fail(t, HAUL_EXIT_CHECKSUM, "%s: checksum mismatch: got %s:%s; the data stays in %s",
-                 t->display_url, i ? "sha512" : "sha256", hex[i], output_part_path(t->out));
-            return;
-        }
-    }
-    /* The last line of defence against a splice or a cut: a file of known
-     * length is only committed whole. */
-    if (t->total_known && !t->stream && !t->encoded && held_bytes(t) != t->total) {
-        fail(t, HAUL_EXIT_INTERNAL, "%s: internal error: %" PRIu64 " of %" PRIu64
-             " bytes at the end; kept %s", t->display_url, held_bytes(t), t->total,
-             output_part_path(t->out));
-        return;
-    }
-    int err = output_commit(t->out, &code);
-    if (err != 0) {
-        fail(t, code, "%s: cannot rename %s to %s: %s", t->display_url,
-             output_part_path(t->out), output_path(t->out), strerror(err));
-        return;
-    }
-    if (t->md_want[0] && t->cfg->sha256) {
-        memcpy(t->stats->sha256, hex[0], 64);
-        t->stats->sha256[64] = '\0';
-        msg_checksum(hex[0], output_path(t->out));
-    }
-    t->state = XS_DONE;
-    t->stats->finished = true;
-    t->stats->exit_code = HAUL_EXIT_OK;
-    t->stats->end_ms = now_ms(t);
-    events_done(run_events(t->run), t->stats->id, t->display_url, output_path(t->out),
-                t->stats->bytes_written, t->stats->attempts, t->stats->sha256);
-    run_poke(t->run);
-}
-
-/* ---- failure ------------------------------------------------------------ */
-
-/*
- * A failure, in steps that may each have to wait for the loop:
- *   fail()          stops the attempts, prints the one line, records the code;
- *   fail_continue() saves the journal (after any save still in flight, so
- *                   that two writers never race on it), delivers bytes
- *                   already given to a pipe, then
- *   fail_finish()   marks the transfer done.
- */
-static void
-fail(struct transfer *t, int code, const char *fmt, ...)
-{
-    char *message;
-    va_list ap;
-
-    /* Whole, however long the URL: --summary and --events keep it all,
-     * and the line on stderr shortens the URL, not the reason. */
-    va_start(ap, fmt);
-    message = xvasprintf(fmt, ap);
-    va_end(ap);
-
-    if (t->att != NULL) {
-        struct attempt *a = t->att;
-        t->att = NULL;
-        curluv_remove(run_curluv(t->run), a->easy);
-        attempt_free(a);
-    }
-    segments_cancel(t);
-    bool partfile = output_is_open(t->out) && output_kind(t->out) == OUTPUT_PARTFILE;
-    bool saved = partfile && held_bytes(t) > 0;
-    /* -c stopped before its first response: FILE.part still holds what
-     * the journal names, and the same command continues it. */
-    bool kept = !output_is_open(t->out) && output_kind(t->out) == OUTPUT_PARTFILE &&
-                !t->verify_pending && held_bytes(t) > 0;
-    if (code == HAUL_EXIT_INTERRUPTED || code == HAUL_EXIT_TERMINATED) {
-        if (saved || kept) {
-            char n[32];
-            msg_error("%s: stopped with %s in %s; run the same command with -c to continue",
-                      t->display_url, human_bytes(held_bytes(t), n, sizeof n),
-                      output_part_path(t->out));
-        }
-    } else if (code != HAUL_EXIT_PIPE) {
-        if (!t->said)
-            msg_error("%s", message);
-        if ((saved || kept) && code != HAUL_EXIT_DISKFULL && code != HAUL_EXIT_CHECKSUM)
-            msg_note("%s: kept %s; run again with -c to continue", t->display_url,
-                     output_part_path(t->out));
-    }
-    if (partfile && !saved && code != HAUL_EXIT_CHECKSUM)
-        output_discard(t->out);
-    t->stats->exit_code = code;
-    xfree(t->stats->message);
-    t->stats->message = message;
-    t->state = XS_DRAINING;
-    fail_continue(t);
-}
-
-/* The last journal of a failed transfer.  On a full disk there may be no
- * room for it: give back the last MiB of the .part and try once more. */
-static void
-fail_save_journal(struct transfer *t)
-{
-    struct journal j;
-    struct sink *s = output_sink(t->out);
-    /* The output failed: only what reached the file counts. */
-    if (s != NULL && sink_error(s) != 0 && sink_written_position(s) < t->have)
-        t->have = sink_written_position(s);
-    int rc = output_checkpoint_now(t->out, journal_of(t, &j));
-    if ((rc == ENOSPC || rc == EDQUOT) && t->nsegs == 0 && t->have > 0) {
-        uint64_t keep = t->have > (1 << 20) ? (t->have - (1 << 20)) & ~(uint64_t)0xffff : 0;
-        if (s != NULL && sink_truncate(s, keep) == 0) {
-            t->have = keep;
-            rc = output_checkpoint_now(t->out, journal_of(t, &j));
-        }
-    }
-    if (rc == 0)
-        t->journal_have = held_bytes(t);
-    else
-        msg_warn("%s: cannot save the resume journal (%s); -c will check %s against the "
-                 "server instead", output_part_path(t->out), strerror(rc),
-                 output_part_path(t->out));
-}
-
-static void
-fail_continue(void *ctx)
-{
-    struct transfer *t = ctx;
-
-    if (t->state != XS_DRAINING)
-        return;
-    if (!t->fail_saved) {
-        bool partfile = output_is_open(t->out) && output_kind(t->out) == OUTPUT_PARTFILE;
-        if (partfile && held_bytes(t) > 0 &&
-            (held_bytes(t) != t->journal_have || t->journal_dirty || t->nsegs > 0)) {
-            if (output_checkpoint_busy(t->out)) {
-                output_on_checkpoint_idle(t->out, fail_continue, t);
-                return;
-            }
-            fail_save_journal(t);
-        }
-        t->fail_saved = true;
-    }
-    /* Bytes accepted for a pipe are delivered before the transfer ends:
-     * nothing already received is lost. */
-    struct sink *s = output_sink(t->out);
-    if (s != NULL && t->stats->exit_code != HAUL_EXIT_PIPE && sink_error(s) == 0 &&
-        !sink_flush(s))
-        return;    /* on_sink_flushed or on_sink_error come back here */
-    fail_finish(t);
-}
-
-/* The last step of a failure, once the output has what it was given. */
-static void
-fail_finish(struct transfer *t)
-{
-    t->state = XS_DONE;
-    t->stats->finished = true;
-    t->stats->end_ms = now_ms(t);
-    events_error(run_events(t->run), t->stats->id, t->display_url, t->stats->exit_code,
-                 t->stats->message);
-    run_poke(t->run);
+    retry_inputs(t, o, &ro, &held);
+    retry_decide(&ro, &held, &t->retry, &t->retry_cfg, t->env.random01(t->env.ctx), &v);
+    carry_out(t, &v);
 }
 
 /* ---- time ------------------------------------------------------------- */
 
+/* The progress rate and its event, once in a while. */
+static void
+tick_rate(struct transfer *t, uint64_t now)
+{
+    if (now - t->rate_ms >= 500) {
+        double inst = (double)(t->stats->bytes_received - t->rate_bytes) * 1000.0 /
+                      (double)(now - t->rate_ms);
+        t->rate_bps = t->rate_bps == 0 ? inst : 0.5 * t->rate_bps + 0.5 * inst;
+        t->rate_ms = now;
+        t->rate_bytes = t->stats->bytes_received;
+    }
+    if (now - t->events_progress_ms >= EVENTS_PROGRESS_MS && t->state != XS_WAITING) {
+        t->events_progress_ms = now;
+        events_progress(t->env.events, t->stats->id, t->display_url, transfer_held(t),
+                        t->ver.total_known, t->ver.total, t->rate_bps);
+    }
+}
+
+/* The own attempt: stalled, or a retry that is due.  Returns when next. */
+static uint64_t
+tick_attempt(struct transfer *t, uint64_t now)
+{
+    uint64_t stall = t->cfg->stall_timeout_ms;
+    struct attempt *a = t->fl.att;
+
+    if (t->state == XS_ACTIVE && a == NULL) {
+        /* Every verdict leaves an attempt, a wait or an end (go_on): a
+         * transfer active without a request would wait for ever. */
+        transfer_fail(t, HAUL_EXIT_INTERNAL, "%s: internal error: no request in flight",
+                      t->display_url);
+        return UINT64_MAX;
+    }
+    if (t->state == XS_ACTIVE) {
+        /* A transfer paused by its own output is not stalling. */
+        if (stall == 0 || attempt_paused(a))
+            return UINT64_MAX;
+        if (now - attempt_last_byte_ms(a) < stall)
+            return attempt_last_byte_ms(a) + stall;
+        t->fl.stop = STOP_STALL;
+        attempt_abort(a);    /* on_attempt_end decides */
+        return t->state == XS_WAITING ? t->retry_at_ms : UINT64_MAX;
+    }
+    if (t->state == XS_WAITING) {
+        if (now < t->retry_at_ms)
+            return t->retry_at_ms;
+        start_attempt(t);
+    }
+    return UINT64_MAX;
+}
+
+/* --limit-rate: refill, and let paused connections go on. */
+static void
+tick_pacing(struct transfer *t, uint64_t now)
+{
+    bool resumed = false;
+
+    rate_fill(&t->rate, now);
+    if (t->fl.att != NULL && t->fl.rate_paused && rate_ready(&t->rate)) {
+        t->fl.rate_paused = false;
+        attempt_unpause(t->fl.att, now);
+        resumed = true;
+    }
+    /* An attempt ended by unpausing may fail the transfer or free its
+     * parts. */
+    if (t->segs != NULL && running(t))
+        resumed |= segments_rate_resume(t->segs, now);
+    if (resumed)
+        curluv_kick(t->env.cu);
+}
+
 uint64_t
 transfer_tick(struct transfer *t, uint64_t now)
 {
-    uint64_t next = UINT64_MAX;
+    uint64_t next, due;
 
-    if (t->state == XS_ACTIVE || t->state == XS_WAITING || t->state == XS_SEGWAIT) {
-        if (now >= t->deadline_ms) {
-            if (t->att != NULL)
-                abort_attempt(t, ABORT_DEADLINE, HAUL_EXIT_TIMEOUT);
-            else
-                fail(t, HAUL_EXIT_TIMEOUT, "%s: gave up after --max-time (%.1fs)",
-                     t->display_url, (double)t->cfg->max_time_ms / 1000);
-            return UINT64_MAX;
-        }
-        if (t->journal_dirty && journal_due(t, now))
-            checkpoint(t);
-        else if (now - t->noted_ms >= NOTE_MAX_WAIT_MS)
-            note_written(t);
-        if (now - t->rate_ms >= 500) {
-            double inst = (double)(t->stats->bytes_received - t->rate_bytes) * 1000.0 /
-                          (double)(now - t->rate_ms);
-            t->rate = t->rate == 0 ? inst : 0.5 * t->rate + 0.5 * inst;
-            t->rate_ms = now;
-            t->rate_bytes = t->stats->bytes_received;
-        }
-        if (now - t->events_progress_ms >= EVENTS_PROGRESS_MS && t->state != XS_WAITING) {
-            t->events_progress_ms = now;
-            events_progress(run_events(t->run), t->stats->id, t->display_url, held_bytes(t),
-                            t->total_known, t->total, t->rate);
-        }
-        next = t->deadline_ms;
+    if (!running(t))
+        return UINT64_MAX;
+    if (now >= t->deadline_ms) {
+        transfer_fail(t, HAUL_EXIT_TIMEOUT, "%s: gave up after --max-time (%.1fs)",
+                      t->display_url, (double)t->cfg->max_time_ms / 1000);
+        return UINT64_MAX;
     }
-    if (t->state == XS_ACTIVE && t->att != NULL) {
-        struct attempt *a = t->att;
-        if (t->cfg->stall_timeout_ms > 0 && !a->paused &&
-            now - a->last_byte_ms >= t->cfg->stall_timeout_ms) {
-            abort_attempt(t, ABORT_STALL, HAUL_EXIT_TIMEOUT);
-            if (t->state == XS_WAITING && t->retry_at_ms < next)
-                next = t->retry_at_ms;
-        } else if (t->cfg->stall_timeout_ms > 0 && !a->paused) {
-            /* A transfer paused by its own output is not stalling. */
-            uint64_t due = a->last_byte_ms + t->cfg->stall_timeout_ms;
-            if (due < next)
-                next = due;
-        }
-    } else if (t->state == XS_WAITING) {
-        if (now >= t->retry_at_ms)
-            start_attempt(t);
-        else if (t->retry_at_ms < next)
-            next = t->retry_at_ms;
-    }
-    if (t->nsegs > 0 && (t->state == XS_ACTIVE || t->state == XS_WAITING ||
-                         t->state == XS_SEGWAIT)) {
-        uint64_t due = segments_tick(t, now);
+    if (journal_dirty(t) && journal_due(t, now))
+        transfer_checkpoint(t);
+    else if (now - t->noted_ms >= NOTE_MAX_WAIT_MS)
+        note_written(t);
+    tick_rate(t, now);
+    next = t->deadline_ms;
+    due = tick_attempt(t, now);
+    if (due < next)
+        next = due;
+    if (t->segs != NULL && running(t)) {
+        struct attempt_request base;
+        request_base(t, &base);
+        due = segments_tick(t->segs, now, &base);
         if (due < next)
             next = due;
     }
-    if (t->rate_limit > 0 &&
-        (t->state == XS_ACTIVE || t->state == XS_WAITING || t->state == XS_SEGWAIT)) {
-        bool resumed = false;
-        rate_fill(t, now);
-        resumed |= rate_resume(t, t->att, now);
-        /* An attempt ended by unpause() may fail the transfer or free its
-         * parts: check before each one. */
-        for (unsigned i = 0; i < t->nsegs; i++) {
-            if (t->state != XS_ACTIVE && t->state != XS_WAITING && t->state != XS_SEGWAIT)
-                break;
-            resumed |= rate_resume(t, t->segs[i].att, now);
-        }
-        if (resumed)
-            curluv_kick(run_curluv(t->run));
-    }
+    if (t->rate.rate > 0 && running(t))
+        tick_pacing(t, now);
     return next;
 }
+
+/* ---- signals and stdout ------------------------------------------------ */
 
 void
 transfer_interrupt(struct transfer *t, int code)
 {
     switch (t->state) {
+    case XS_NEW:
+        t->stats->start_ms = transfer_now(t);
+        /* fall through */
     case XS_ACTIVE:
-        abort_attempt(t, ABORT_SIGNAL, code);
-        break;
     case XS_WAITING:
     case XS_SEGWAIT:
-    case XS_NEW:
-        if (t->state == XS_NEW)
-            t->stats->start_ms = now_ms(t);
-        fail(t, code, "interrupted");
+        transfer_fail(t, code, "interrupted");
         break;
     case XS_FINISHING:
-        if (!t->hash_running)
-            fail(t, code, "interrupted");
+        if (t->hashing == NULL)
+            transfer_fail(t, code, "interrupted");
         break;
     case XS_DRAINING:
-        /* Stop waiting for a reader that may be gone, but not before the
-         * last journal is on disk. */
-        if (t->fail_saved)
-            fail_finish(t);
+        transfer_stop_draining(t);
         break;
     case XS_DONE:
         break;
@@ -1834,12 +961,10 @@ transfer_cancel_stdout(struct transfer *t)
 {
     if (!t->to_stdout || t->state == XS_DONE)
         return;
-    if (t->state == XS_ACTIVE)
-        abort_attempt(t, ABORT_CANCEL, HAUL_EXIT_PIPE);
-    else if (t->state == XS_DRAINING)
-        fail_finish(t);
-    else if (!t->hash_running)
-        fail(t, HAUL_EXIT_PIPE, "output pipe closed");
+    if (t->state == XS_DRAINING)
+        transfer_stop_draining(t);
+    else if (t->hashing == NULL)
+        transfer_fail(t, HAUL_EXIT_PIPE, "output pipe closed");
 }
 
 /* ---- accessors and teardown ------------------------------------------- */
@@ -1852,24 +977,24 @@ const char *transfer_host_key(const struct transfer *t) { return t->host_key; }
 void
 transfer_set_rate_limit(struct transfer *t, uint64_t bytes_per_s)
 {
-    t->rate_limit = bytes_per_s;
-    if (t->tokens > rate_burst(t))
-        t->tokens = rate_burst(t);
+    rate_set(&t->rate, bytes_per_s);
 }
 
 void
-transfer_progress(const struct transfer *t, uint64_t now, struct transfer_progress *p)
+transfer_snapshot(const struct transfer *t, uint64_t now, struct xfer_snapshot *p)
 {
     memset(p, 0, sizeof *p);
-    p->name = t->to_stdout ? t->display_url : output_path(t->out);
-    p->have = held_bytes(t);
+    p->started = t->started;
+    p->finished = t->state == XS_DONE;
+    p->name = t->to_stdout || t->out == NULL ? t->display_url : output_path(t->out);
+    p->have = transfer_held(t);
     p->received = t->stats->bytes_received;
-    p->total_known = t->total_known;
-    p->total = t->total;
+    p->total_known = t->ver.total_known;
+    p->total = t->ver.total;
     p->waiting = t->state == XS_WAITING;
     p->retry_in_ms = p->waiting && t->retry_at_ms > now ? t->retry_at_ms - now : 0;
     p->attempt = t->stats->attempts;
-    p->rate = t->rate;
+    p->rate = t->rate_bps;
 }
 
 void
@@ -1877,17 +1002,16 @@ transfer_free(struct transfer *t)
 {
     if (t == NULL)
         return;
-    if (t->att != NULL) {
-        curluv_remove(run_curluv(t->run), t->att->easy);
-        attempt_free(t->att);
-    }
-    segments_free(t);
+    transfer_drop_attempt(t);
+    segments_free(t->segs);
+    transfer_end_free(t);
     output_free(t->out);
     xfree(t->tail);
     if (t->rec_on)
         records_free(&t->rec);
     for (int i = 0; i < 2; i++)
         EVP_MD_CTX_free(t->md[i]);
+    xfree(t->fail_message);
     xfree(t->url);
     xfree(t->display_url);
     xfree(t->final_url);

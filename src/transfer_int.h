@@ -1,8 +1,16 @@
 /*
- * transfer_int.h - the insides of a transfer and its attempt, shared by
- * transfer.c (lifecycle, retries, output) and attempt.c (one request: the
- * easy handle, its headers, the response and body callbacks).  Nothing else
- * includes this file.
+ * transfer_int.h - the insides of a transfer, shared by the three files
+ * that make it up, and by nothing else:
+ *
+ *   transfer.c         the state machine: creation, attempts and what
+ *                      follows each (the retry policy's verdicts), time,
+ *                      signals, teardown;
+ *   transfer_body.c    the response and the body: what to do with an
+ *                      answer, the overlap check of a resume, the tail
+ *                      kept for it, --stream records, writing;
+ *   transfer_end.c     the end: flushing, checksum, commit, or failure
+ *                      (last journal, bytes already given to a pipe), and
+ *                      the one function that marks the job finished.
  */
 #ifndef HAUL_TRANSFER_INT_H
 #define HAUL_TRANSFER_INT_H
@@ -10,112 +18,69 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <curl/curl.h>
 #include <openssl/evp.h>
 
-#include "classify.h"
-#include "head.h"
-#include "options.h"
+#include "attempt.h"
+#include "env.h"
 #include "output.h"
+#include "ratelimit.h"
 #include "records.h"
-#include "response.h"
+#include "retry.h"
+#include "segments.h"
 #include "stats.h"
 #include "transfer.h"
-
-/* Why haul itself ended an attempt (instead of libcurl). */
-enum abort_reason {
-    ABORT_NONE,
-    ABORT_RESPONSE,    /* response_decide() refused the response */
-    ABORT_DONE,        /* 416: everything is here already */
-    ABORT_WRITE,       /* the output failed */
-    ABORT_STALL,       /* no byte for --stall-timeout */
-    ABORT_DEADLINE,    /* --max-time */
-    ABORT_MISMATCH,    /* -c overlap check found different bytes */
-    ABORT_SIGNAL,      /* SIGINT / SIGTERM */
-    ABORT_CANCEL,      /* stdout's reader is gone */
-    ABORT_SEGDONE,     /* -x: the first part is complete */
-    ABORT_SEGFALLBACK, /* -x: the server ignores a segment's range */
-    ABORT_RESTART,     /* the resource changed under the segments: from 0 */
-};
-
-struct segment;
-
-/*
- * One request and its response.  Owned by its transfer (t->att); created by
- * attempt_new() and released by attempt_free() as soon as the request ends,
- * whatever the reason, so nothing of a dead connection outlives it: no error
- * buffer, header list, response state or buffered bytes.  Its memory is
- * charged to stats->attempt_acct, which must read 0 after attempt_free().
- */
-struct attempt {
-    struct transfer *t;            /* borrowed: the owner */
-    struct segment *seg;           /* borrowed: its segment, or NULL for the
-                                    * transfer's own attempt */
-    struct mem_account *acct;      /* charged for its allocations */
-    CURL *easy;
-    struct curl_slist *headers;
-    char errbuf[CURL_ERROR_SIZE];
-    char *url;                     /* the URL asked */
-
-    struct response_ask ask;
-    struct head head;              /* the response being read */
-    bool decided;
-    struct response_decision dec;
-    bool sent_last_event_id;
-    bool used_final;               /* asked the URL redirects led to last time */
-
-    uint64_t received;             /* body bytes of this response */
-    uint64_t body_off;             /* resource offset of the next body byte */
-    char *verify;                  /* overlap check: the bytes held just
-                                    * before the resume point */
-    size_t verify_len;
-    bool paused;                   /* the write callback returned PAUSE */
-    bool rate_paused;              /* ... because of --limit-rate */
-    uint64_t started_ms;
-    uint64_t last_byte_ms;
-    enum abort_reason abort;
-    int abort_code;                /* exit code for ABORT_RESPONSE/WRITE */
-};
-
-/*
- * -x: a part [start, end) of the file fetched over its own connection;
- * owned by its transfer (t->segs), which frees it with segments_free().
- * Its attempts are charged to its own account, which must read 0 after
- * each of them is torn down.
- */
-struct segment {
-    struct transfer *t;            /* borrowed: the owner */
-    unsigned index;                /* 1, 2, ... (0 is the transfer's own part) */
-    uint64_t start, end;           /* bytes [start, end) */
-    uint64_t next;                 /* the first byte not yet written */
-    enum { SEG_WAITING, SEG_ACTIVE, SEG_DONE } state;
-    uint64_t retry_at_ms;
-    uint32_t failures;             /* consecutive, without progress */
-    uint32_t limited_failures;     /* of the DNS/TLS kind, at most 3 */
-    struct attempt *att;
-    struct mem_account acct;
-};
+#include "version.h"
 
 enum xfer_state {
     XS_NEW,        /* not started */
-    XS_ACTIVE,     /* an attempt is in flight */
-    XS_SEGWAIT,    /* -x: the first part is done, other segments are not */
+    XS_ACTIVE,     /* an attempt is in flight (fl.att is set) */
+    XS_SEGWAIT,    /* -x: the first part is done, other parts are not */
     XS_WAITING,    /* between attempts */
     XS_FINISHING,  /* last byte received: flushing, checksumming, renaming */
     XS_DRAINING,   /* failed: delivering bytes already given to a pipe */
     XS_DONE,
 };
 
+/* Why the transfer itself ended its attempt (rather than libcurl). */
+enum stop_reason {
+    STOP_NONE,       /* libcurl ended it */
+    STOP_REFUSED,    /* on_response refused the answer (the outcome's dec says why) */
+    STOP_DONE,       /* a 416: everything is here */
+    STOP_PART_DONE,  /* -x: the first part is complete */
+    STOP_MISMATCH,   /* the overlap check found different bytes */
+    STOP_STALL,      /* no byte for --stall-timeout */
+    STOP_WRITE,      /* the output failed: stop_code, stop_said */
+    STOP_QUIET,      /* the transfer is failing or starting over anyway */
+};
+
+/*
+ * The transfer's side of its attempt in flight: what it asked and what it
+ * got so far.  Reset by each start; the attempt itself knows none of it.
+ */
+struct flight {
+    struct attempt *att;           /* in flight, or NULL */
+    enum stop_reason stop;
+    int stop_code;                 /* STOP_WRITE: the exit code */
+    bool stop_said;                /* STOP_WRITE: the line naming the file is out */
+    struct response_ask ask;       /* the range asked and what was known */
+    bool used_final;               /* it asked the URL redirects led to before */
+    bool sent_last_event_id;
+    uint64_t body_off;             /* resource offset of the next body byte */
+    uint64_t received;             /* body bytes kept */
+    char *verify;                  /* overlap check: the bytes held just before
+                                    * the resume point (the attempt's account) */
+    size_t verify_len;
+    bool rate_paused;              /* on_body paused it for --limit-rate */
+};
+
 struct transfer {
-    struct run *run;                  /* borrowed */
+    struct transfer_env env;          /* the run's loop, glue, events, callbacks */
     const struct config *cfg;         /* borrowed */
     const struct job *job;            /* borrowed */
     struct xfer_stats *stats;         /* borrowed: the run keeps it */
     struct mem_account *acct;         /* &stats->acct */
     enum xfer_state state;
     bool started;                     /* transfer_start() ran */
-    bool said;                        /* its failure message is printed already */
-    bool fail_saved;                  /* failing: the last journal is written */
 
     char *url;                        /* as given (may hold credentials) */
     char *display_url;                /* redacted, for every message */
@@ -127,12 +92,8 @@ struct transfer {
     bool tty_refused;                 /* found one: a binary body, not sent */
 
     /* Resume state: what is held and which version it belongs to. */
-    uint64_t have;                    /* bytes of the resource held */
-    bool total_known;
-    uint64_t total;
-    char etag[VALIDATOR_MAX];
-    char last_modified[VALIDATOR_MAX];
-    bool lm_safe;                     /* Last-Modified is old enough for If-Range */
+    uint64_t have;                    /* bytes of the resource held (the own part) */
+    struct resource_version ver;
     bool accept_ranges;
     bool encoded;                     /* Content-Encoding: no byte ranges */
     /*
@@ -156,36 +117,34 @@ struct transfer {
     struct records rec;
     bool rec_on;
 
-    /* Retries */
-    uint32_t failures;                /* consecutive attempts without progress */
-    uint64_t shorter_mark;            /* bytes held when a 416 said the resource is
-                                       * shorter: see attempt_progress() */
-    uint32_t limited_failures;        /* of the DNS/TLS kind */
+    /* Attempts and retries */
+    struct flight fl;
+    struct retry_state retry;         /* the own attempts' failures, and start-overs */
+    struct retry_config retry_cfg;    /* --retry and the rest, --max-time */
     bool answered;                    /* a server answered some attempt of this
                                        * run: a refusal is then an outage */
     uint64_t retry_at_ms;
     uint64_t deadline_ms;             /* --max-time, or UINT64_MAX */
-    uint64_t rate_limit;              /* current per-transfer cap, bytes/s */
-    double tokens;                    /* --limit-rate bucket, bytes */
-    uint64_t tokens_ms;               /* when it was last filled */
+    struct rate_limit rate;           /* --limit-rate, shared with the parts */
 
-    struct attempt *att;              /* in-flight request, or NULL */
-
-    /* -x: the other parts; the transfer's own attempts fetch [0, seg_end). */
-    struct segment *segs;
-    unsigned nsegs;
+    /* -x: the other parts; the own attempts fetch [0, seg_end). */
+    struct segments *segs;
     uint64_t seg_end;                 /* UINT64_MAX when not segmented */
 
     /* Journal */
-    uint64_t journal_have;            /* offset in the last saved journal */
+    uint64_t journal_have;            /* bytes held by the last saved journal */
     uint64_t journal_ms;              /* when it was saved */
     bool journal_dirty;
     uint64_t noted_bytes;             /* bytes_written when "written" was last noted */
     uint64_t noted_ms;                /* and when */
 
-    /* Finishing */
-    bool finishing_tail_written;
-    bool hash_running;                /* a file digest is in the thread pool */
+    /* The end */
+    int fail_code;                    /* failing: the exit code ... */
+    char *fail_message;               /* ... and the message */
+    bool said;                        /* its failure line is printed already */
+    bool fail_saved;                  /* failing: the last journal is written */
+    bool tail_written;                /* finishing: the last record is out */
+    struct hash_job *hashing;         /* a file digest in the thread pool, or NULL */
     bool hashed;
     /* Digests of the bytes written, [0] SHA-256 and [1] SHA-512; for stdout
      * computed as the bytes go out, for files read back at the end. */
@@ -197,57 +156,60 @@ struct transfer {
     /* Progress rate: a sliding sample. */
     uint64_t rate_ms;
     uint64_t rate_bytes;
-    double rate;
+    double rate_bps;
     uint64_t events_progress_ms;
 };
 
-/* attempt.c: seg NULL for the transfer's own attempt */
-struct attempt *attempt_new(struct transfer *t, struct segment *seg, uint64_t now_ms, int *code);
-void attempt_free(struct attempt *a);
-/* Reads response figures libcurl keeps (final URL, status) into t. */
-void attempt_collect(struct attempt *a);
-/* Whether the attempt ended while reading the response head: the request
- * was sent and no final response was decided (a status line may not have
- * come: libcurl refuses one over its line limit before haul sees it). */
-bool attempt_in_head(const struct attempt *a);
-
-/* transfer.c, called by attempt.c's callbacks */
-bool transfer_on_response(struct transfer *t, struct attempt *a);
-size_t transfer_on_body(struct transfer *t, struct attempt *a, const char *data, size_t len);
-
-/* transfer.c: copies the last `len` bytes written (keep_tail) into buf;
- * false when fewer were kept. */
-bool transfer_tail_copy(const struct transfer *t, char *buf, size_t len);
-
-/* transfer.c: --limit-rate pacing, shared by the transfer's connections.
- * False when the attempt must pause now (it is resumed from the tick). */
-bool transfer_rate_take(struct transfer *t, struct attempt *a, size_t len);
-
-/* transfer.c, called by segments.c */
+/* transfer.c */
+uint64_t transfer_now(const struct transfer *t);
 /* Notes in the journal on disk how far the file is written, once enough
  * was written since the last note (cheap; see output_note_written). */
 void transfer_note_written(struct transfer *t);
-void transfer_segment_done(struct transfer *t);
-void transfer_segments_fallback(struct transfer *t, const char *why);
-void transfer_restart_all(struct transfer *t, const char *why);
-void transfer_fail_from_segment(struct transfer *t, int code, const char *why);
-void transfer_fail_write(struct transfer *t, int code);
-int transfer_write_error_code(const struct sink *s);
+/* The journal that names what is held now (its strings are borrowed). */
+struct journal *transfer_journal(const struct transfer *t, struct journal *j);
+/* Bytes of the resource on hand: the own part's and the parts'. */
+uint64_t transfer_held(const struct transfer *t);
+/* Saves the journal in the thread pool, if a save is not running. */
+void transfer_checkpoint(struct transfer *t);
+/* The output starts over from byte 0 (parts, bytes held, journal,
+ * version: all dropped).  0 or an errno.  Not inside libcurl's callbacks
+ * while parts exist: ending them removes their easy handles. */
+int transfer_start_over(struct transfer *t);
+/* -x: the first answer gave the total; splits it into parts if worth it. */
+void transfer_split(struct transfer *t);
+/* Ends the own attempt quietly (failing, starting over, freed). */
+void transfer_drop_attempt(struct transfer *t);
 
-/* segments.c */
-bool segments_wanted(const struct transfer *t, const struct attempt *a);
-void segments_split(struct transfer *t);
-bool segments_restore(struct transfer *t, const struct journal *j);
-void segments_journal(const struct transfer *t, struct journal *j);
-uint64_t segments_bytes(const struct transfer *t);
-bool segments_all_done(const struct transfer *t);
-uint64_t segments_tick(struct transfer *t, uint64_t now_ms);
-/* Ends every segment's attempt; the parts and their offsets stay. */
-void segments_cancel(struct transfer *t);
-/* Ends them and forgets the parts: one connection from now on. */
-void segments_free(struct transfer *t);
-bool segment_on_response(struct segment *g, struct attempt *a);
-size_t segment_on_body(struct segment *g, struct attempt *a, const char *data, size_t len);
-void segment_ended(struct segment *g, CURLcode result);
+/* transfer_body.c: the attempt's callbacks */
+bool transfer_on_response(void *owner, const struct head *h, struct response_decision *d);
+size_t transfer_on_body(void *owner, const char *data, size_t len);
+/* -c without a journal: the overlap came back equal.  0 or an errno. */
+int transfer_verify_passed(struct transfer *t);
+/* Copies the last `len` bytes written (keep_tail) into buf; false when
+ * fewer were kept. */
+bool transfer_tail_copy(const struct transfer *t, char *buf, size_t len);
+/* Feeds the digests of what stdout and its kind are given. */
+void transfer_hash_update(struct transfer *t, const char *data, size_t len);
+
+/* transfer_end.c */
+/* Every byte is here: flush, checksum, commit, done. */
+void transfer_finish(struct transfer *t);
+/* The sink finished a flush asked for by the end. */
+void transfer_end_flushed(struct transfer *t);
+/*
+ * Fails the transfer: stops its attempts, prints its one line (unless
+ * said), then saves the last journal and delivers what a pipe was given
+ * before the job is marked finished.
+ */
+void transfer_fail(struct transfer *t, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The output failed: `code` is haul_exit_for_errno() of its error, or
+ * INTERNAL; said: the line naming the file is printed already. */
+void transfer_fail_output(struct transfer *t, int code, bool said);
+/* Stop waiting for a reader that may be gone (signals, stdout closed),
+ * once the last journal is on disk. */
+void transfer_stop_draining(struct transfer *t);
+/* A digest job may still hold the transfer: detach it (transfer_free). */
+void transfer_end_free(struct transfer *t);
 
 #endif

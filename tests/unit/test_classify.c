@@ -48,6 +48,17 @@ main(void)
     CHECK(classify_server_limit(CURLE_RECV_ERROR, NULL, true) == NULL);
     CHECK(classify_server_limit(CURLE_PARTIAL_FILE, what, true) == NULL);
 
+    /* The words of the reports, from the one list (DISCONNECT_KINDS). */
+    CHECK_STR(disconnect_kind_name(DISC_NONE), "none");
+    CHECK_STR(disconnect_kind_name(DISC_FIN), "closed");
+    CHECK_STR(disconnect_kind_name(DISC_RST), "reset");
+    CHECK_STR(disconnect_kind_name(DISC_STALL), "stall");
+    CHECK_STR(disconnect_kind_name(DISC_TIMEOUT), "timeout");
+    CHECK_STR(disconnect_kind_name(DISC_REFUSED), "refused");
+    CHECK_STR(disconnect_kind_name(DISC_HTTP), "http");
+    CHECK_STR(disconnect_kind_name(DISC_OTHER), "error");
+    CHECK(DISC_KINDS == DISC_OTHER + 1);
+
     /* Connection refused: final at first contact, retried once a server
      * was there (or bytes are held), or with --retry-connrefused. */
     CHECK(classify_refusal_final(CURLE_COULDNT_CONNECT, ECONNREFUSED, false, false));
