@@ -236,12 +236,13 @@ test_urls(void)
     CHECK(!url_same_origin("http://h/a", "not a url"));
     CHECK(!url_same_origin("not a url", "not a url"));
 
-    s = url_remote_name("http://h/x/.");
-    CHECK(s == NULL);
-    s = url_remote_name("http://h/x/.a");
+    const char *why = NULL;
+    s = url_remote_name("http://h/x/.", &why);
+    CHECK(s == NULL && why != NULL);
+    s = url_remote_name("http://h/x/.a", &why);
     CHECK_STR(s, ".a");
     xfree(s);
-    CHECK(url_remote_name("no url") == NULL);
+    CHECK(url_remote_name("no url", &why) == NULL);
 }
 
 /* Every allocation of libcurl's in turn fails: a URL helper answers as it
@@ -293,7 +294,8 @@ test_out_of_memory(void)
     for (n = 1; n < 1000; n++) {
         long base = live;
         arm(n);
-        char *s = url_remote_name(url);
+        const char *why = NULL;
+        char *s = url_remote_name(url, &why);
         bool hit = calls >= n;
         arm(0);
         CHECK(live == base);

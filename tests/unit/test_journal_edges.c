@@ -259,12 +259,12 @@ test_save_failures(const char *dir)
     char *tmp = path_in(dir, "j.tmp");
 
     /* The data file cannot be synced (a descriptor that is not open). */
-    CHECK(journal_save(path, &j, 1000, NULL) == EBADF);
+    CHECK(journal_save(path, &j, 1000, NULL, true, NULL) == EBADF);
     CHECK(access(tmp, F_OK) != 0 && access(path, F_OK) != 0);
     /* A data descriptor fdatasync() does not apply to (a pipe) is fine. */
     int p[2];
     CHECK(pipe(p) == 0);
-    CHECK(journal_save(path, &j, p[1], NULL) == 0);
+    CHECK(journal_save(path, &j, p[1], NULL, true, NULL) == 0);
     close(p[0]);
     close(p[1]);
     CHECK(journal_load(path, &k) == 0 && k.seg[0].next == 7);
@@ -276,23 +276,31 @@ test_save_failures(const char *dir)
     cJSON_InitHooks(&hooks);
     calls = 0;
     fail_at = 1;
-    CHECK(journal_save(path, &j, -1, NULL) == ENOMEM);
+    CHECK(journal_save(path, &j, -1, NULL, true, NULL) == ENOMEM);
     fail_at = 0;
     cJSON_InitHooks(NULL);
     CHECK(live == 0 && access(tmp, F_OK) != 0 && access(path, F_OK) != 0);
 
     /* The directory does not exist. */
     char *nodir = path_in(dir, "missing/j");
-    CHECK(journal_save(nodir, &j, -1, NULL) == ENOENT);
+    CHECK(journal_save(nodir, &j, -1, NULL, true, NULL) == ENOENT);
     xfree(nodir);
-    /* The disk is full: the write fails, the temporary file goes. */
+    /* A symbolic link at the temporary file's name (to /dev/full here) is
+     * never written through nor removed: ELOOP, nothing saved. */
     CHECK(symlink("/dev/full", tmp) == 0);
-    CHECK(journal_save(path, &j, -1, NULL) == ENOSPC);
-    CHECK(access(tmp, F_OK) != 0 && access(path, F_OK) != 0);
-    /* fsync is refused (/dev/null takes the bytes but not the sync). */
-    CHECK(symlink("/dev/null", tmp) == 0);
-    CHECK(journal_save(path, &j, -1, NULL) == EINVAL);
-    CHECK(access(tmp, F_OK) != 0 && access(path, F_OK) != 0);
+    CHECK(journal_save(path, &j, -1, NULL, true, NULL) == ELOOP);
+    struct stat lst;
+    CHECK(lstat(tmp, &lst) == 0 && S_ISLNK(lst.st_mode) && access(path, F_OK) != 0);
+    unlink(tmp);
+    /* A stale regular file there (a save cut short) is replaced. */
+    int stale = open(tmp, O_WRONLY | O_CREAT, 0600);
+    CHECK(stale >= 0);
+    if (stale >= 0)
+        close(stale);
+    CHECK(journal_save(path, &j, -1, NULL, true, NULL) == 0);
+    CHECK(access(tmp, F_OK) != 0 && journal_load(path, &k) == 0 && k.seg[0].next == 7);
+    journal_clear(&k);
+    unlink(path);
     /* The rename fails (a directory is in the way); the old one stays. */
     CHECK(mkdir(path, 0700) == 0);
     char *in = path_in(path, "x");
@@ -300,7 +308,7 @@ test_save_failures(const char *dir)
     CHECK(fd0 >= 0);
     if (fd0 >= 0)
         close(fd0);
-    CHECK(journal_save(path, &j, -1, NULL) == EISDIR);
+    CHECK(journal_save(path, &j, -1, NULL, true, NULL) == EISDIR);
     CHECK(access(tmp, F_OK) != 0);
     unlink(in);
     rmdir(path);
@@ -327,7 +335,7 @@ test_save_failures(const char *dir)
     char cwd[4096];
     CHECK(getcwd(cwd, sizeof cwd) != NULL);
     CHECK(chdir(dir) == 0);
-    CHECK(journal_save("rel", &j, -1, NULL) == 0);
+    CHECK(journal_save("rel", &j, -1, NULL, true, NULL) == 0);
     CHECK(journal_load("rel", &k) == 0 && k.seg[0].next == 7);
     journal_clear(&k);
     unlink("rel");
@@ -336,23 +344,30 @@ test_save_failures(const char *dir)
 #ifdef HAUL_FAULTS
     /* What the file system will not do on request. */
     CHECK(fault_configure("write:file@1=EINTR") == 0);    /* retried */
-    CHECK(journal_save(path, &j, -1, NULL) == 0 && fault_fired() == 1);
+    CHECK(journal_save(path, &j, -1, NULL, true, NULL) == 0 && fault_fired() == 1);
     CHECK(fault_configure("close:file=EIO") == 0);
-    CHECK(journal_save(path, &j, -1, NULL) == EIO && fault_fired() == 1);
+    CHECK(journal_save(path, &j, -1, NULL, true, NULL) == EIO && fault_fired() == 1);
     CHECK(access(tmp, F_OK) != 0);
     CHECK(fault_configure("open:/j.tmp=EACCES") == 0);
-    CHECK(journal_save(path, &j, -1, NULL) == EACCES);
+    CHECK(journal_save(path, &j, -1, NULL, true, NULL) == EACCES);
     CHECK(fault_configure("fsync:file=EIO") == 0);
-    CHECK(journal_save(path, &j, -1, NULL) == EIO);
+    CHECK(journal_save(path, &j, -1, NULL, true, NULL) == EIO);
+    /* The disk is full, or fsync is refused: the temporary file goes. */
+    CHECK(fault_configure("write:file=ENOSPC") == 0);
+    CHECK(journal_save(path, &j, -1, NULL, true, NULL) == ENOSPC && fault_fired() == 1);
+    CHECK(access(tmp, F_OK) != 0);
+    CHECK(fault_configure("fsync:file=EINVAL") == 0);
+    CHECK(journal_save(path, &j, -1, NULL, true, NULL) == EINVAL && fault_fired() == 1);
+    CHECK(access(tmp, F_OK) != 0);
     /* The directory: cannot be opened, or its fsync fails (not EINVAL). */
     char *spec = xasprintf("open:%s=EMFILE", dir);    /* the path ends so */
     CHECK(fault_configure(spec) == 0);
     xfree(spec);
-    CHECK(journal_save(path, &j, -1, NULL) == EMFILE && fault_fired() == 1);
+    CHECK(journal_save(path, &j, -1, NULL, true, NULL) == EMFILE && fault_fired() == 1);
     CHECK(fault_configure("fsync:dir=EIO") == 0);
-    CHECK(journal_save(path, &j, -1, NULL) == EIO && fault_fired() == 1);
+    CHECK(journal_save(path, &j, -1, NULL, true, NULL) == EIO && fault_fired() == 1);
     CHECK(fault_configure("fsync:dir=EINVAL") == 0);    /* some file systems */
-    CHECK(journal_save(path, &j, -1, NULL) == 0 && fault_fired() == 1);
+    CHECK(journal_save(path, &j, -1, NULL, true, NULL) == 0 && fault_fired() == 1);
     CHECK(fault_configure(NULL) == 0);
     unlink(path);
 #else
