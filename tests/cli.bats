@@ -21,7 +21,7 @@ load helpers
 		grep -qxF "$title:" <<<"$help" || fail "no heading '$title:' in --help"
 	done <<<"$groups"
 	local rows bad
-	rows=$(sed -nE 's/^OPT\([A-Z0-9_]+, *"([^"]+)", *[^,]+, *[A-Z_]+, *[^,]+, *(GROUP_[A-Z]+),.*/\1 \2/p' "$HAUL_SRCDIR/src/options.def")
+	rows=$(sed -nE 's/^OPT\([A-Z0-9_]+, *(GROUP_[A-Z]+), *"([^"]+)",.*/\2 \1/p' "$HAUL_SRCDIR/src/options.def")
 	[ "$(wc -l <<<"$rows")" -ge 30 ] || fail "options found in options.def: '$rows'"
 	bad=$(awk -v groups="$groups" '
 		BEGIN {

@@ -285,7 +285,7 @@ man_entries() {
 # add_str_or_null, ...), one per line, sorted.
 code_keys() (
 	set -o pipefail
-	grep -ohE '\b(cJSON_Add[A-Za-z]*ToObject|add_[a-z0-9_]+)\([[:space:]]*[A-Za-z_][A-Za-z_0-9]*[[:space:]]*,[[:space:]]*"[a-z_0-9]+"' "$@" |
+	grep -ohE '\b(cJSON_Add[A-Za-z]*ToObject|text_json_add|add_[a-z0-9_]+)\([[:space:]]*[A-Za-z_][A-Za-z_0-9]*[[:space:]]*,[[:space:]]*"[a-z_0-9]+"' "$@" |
 		sed -E 's/.*"([a-z_0-9]+)"$/\1/' | sort -u
 )
 
