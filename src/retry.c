@@ -35,12 +35,8 @@ struct ctx {
 static const char *
 who(struct ctx *x)
 {
-    if (x->who_buf[0] == '\0') {
-        if (x->h->part > 0)
-            snprintf(x->who_buf, sizeof x->who_buf, "%s: segment %u", x->h->name, x->h->part);
-        else
-            snprintf(x->who_buf, sizeof x->who_buf, "%s", x->h->name);
-    }
+    if (x->who_buf[0] == '\0' && x->h->part > 0)
+        snprintf(x->who_buf, sizeof x->who_buf, "segment %u: ", x->h->part);
     return x->who_buf;
 }
 
@@ -119,17 +115,17 @@ retry_later(struct ctx *x, const struct failure_class *cls, bool made_progress,
 
     where(x->h, at, sizeof at);
     if (c->retry == 0 || !cls->retryable) {
-        fail(x, cls->exit_code, "%s: %s%s", who(x), what, at);
+        fail(x, cls->exit_code, "%s%s%s", who(x), what, at);
         return;
     }
     s->failures = made_progress ? 0 : s->failures + 1;
     if (cls->limited && ++s->limited_failures > (c->retry < 3 ? c->retry : 3)) {
-        fail(x, cls->exit_code, "%s: %s (gave up after %u tries)", who(x), what,
+        fail(x, cls->exit_code, "%s%s (gave up after %u tries)", who(x), what,
              s->limited_failures);
         return;
     }
     if (c->retry != RETRY_FOREVER && s->failures > c->retry) {
-        fail(x, cls->exit_code, "%s: %s%s; gave up after %u retries without progress", who(x),
+        fail(x, cls->exit_code, "%s%s%s; gave up after %u retries without progress", who(x),
              what, at, c->retry);
         return;
     }
@@ -137,7 +133,7 @@ retry_later(struct ctx *x, const struct failure_class *cls, bool made_progress,
         retry_after_ms = x->h->stream_retry_ms;    /* the event stream's retry: field */
     uint64_t delay = backoff_delay_ms(&c->backoff, s->failures, retry_after_ms, x->random01);
     if (x->o->now_ms + delay >= c->deadline_ms) {
-        fail(x, HAUL_EXIT_TIMEOUT, "%s: %s%s; --max-time leaves no time to retry", who(x),
+        fail(x, HAUL_EXIT_TIMEOUT, "%s%s%s; --max-time leaves no time to retry", who(x),
              what, at);
         return;
     }
@@ -147,7 +143,7 @@ retry_later(struct ctx *x, const struct failure_class *cls, bool made_progress,
     x->v->action = RETRY_LATER;
     x->v->delay_ms = delay;
     snprintf(x->v->reason, sizeof x->v->reason, "%s", what);
-    snprintf(x->v->message, sizeof x->v->message, "%s: %s%s; retry %u%s in %.1fs", who(x),
+    snprintf(x->v->message, sizeof x->v->message, "%s%s%s; retry %u%s in %.1fs", who(x),
              what, at, s->failures > 0 ? s->failures : 1, of, (double)delay / 1000.0);
 }
 
@@ -162,8 +158,8 @@ http_error(struct ctx *x)
     if (x->h->part == 0 && o->used_final && o->status >= 400 && o->status < 500 &&
         !response_status_retryable(o->status)) {
         /* The resource moved back: from now on, the URL as given. */
-        snprintf(x->v->note, sizeof x->v->note, "%s: HTTP %d from %s; trying the original URL",
-                 x->h->name, o->status, o->final_url ? o->final_url : "the redirect target");
+        snprintf(x->v->note, sizeof x->v->note, "HTTP %d from %s; trying the original URL",
+                 o->status, o->final_url ? o->final_url : "the redirect target");
         x->v->forget_final_url = true;
         cls = (struct failure_class){ HAUL_EXIT_HTTP, true, false, DISC_HTTP };
         snprintf(what, sizeof what, "HTTP %d from the redirect target", o->status);
@@ -175,7 +171,7 @@ http_error(struct ctx *x)
     if (cls.kind != DISC_NONE)
         disconnect(x, cls.kind, what);
     if (!cls.retryable) {
-        fail(x, HAUL_EXIT_HTTP, "%s: server answered HTTP %d", who(x), o->status);
+        fail(x, HAUL_EXIT_HTTP, "%sserver answered HTTP %d", who(x), o->status);
         return;
     }
     retry_later(x, &cls, false, o->status == 429 || o->status == 503 ? o->retry_after_ms : -1,
@@ -208,7 +204,7 @@ refused(struct ctx *x)
             return;
         }
         if (d->action == RESP_CHANGED) {
-            fail(x, HAUL_EXIT_CHANGED, "%s: %s", who(x), d->why);
+            fail(x, HAUL_EXIT_CHANGED, "%s%s", who(x), d->why);
             return;
         }
         break;
@@ -225,7 +221,7 @@ refused(struct ctx *x)
     case RESP_PROTOCOL:
         break;
     }
-    fail(x, HAUL_EXIT_PROTOCOL, "%s: %s; refused", who(x),
+    fail(x, HAUL_EXIT_PROTOCOL, "%s%s; refused", who(x),
          d->why != NULL ? d->why : "the answer does not match the request");
 }
 
@@ -235,9 +231,8 @@ mismatch(struct ctx *x)
 {
     char why[RETRY_REASON_MAX];
     if (!x->h->can_restart) {
-        fail(x, HAUL_EXIT_CHANGED, "%s: the bytes before the resume point differ from the "
-             "server's: the resource changed, and what was written cannot be taken back",
-             who(x));
+        fail(x, HAUL_EXIT_CHANGED, "%sthe bytes before the resume point differ from the "
+             "server's: the resource changed, and what was written cannot be taken back", who(x));
         return;
     }
     snprintf(why, sizeof why, "%s differs from the server's copy", x->h->path);
@@ -254,7 +249,7 @@ body_ended(struct ctx *x)
     bool more = h->total_known && h->have < h->total;    /* the resource goes on */
 
     if (!o->decided) {
-        fail(x, HAUL_EXIT_PROTOCOL, "%s: no response", who(x));
+        fail(x, HAUL_EXIT_PROTOCOL, "%sno response", who(x));
         return;
     }
     if (h->verifying) {
@@ -268,7 +263,7 @@ body_ended(struct ctx *x)
         /* The body ended inside the overlap: the partial file is longer
          * than the resource, so it is not this resource's prefix. */
         if (!h->can_restart) {
-            fail(x, HAUL_EXIT_CHANGED, "%s: the resource is shorter than what was written: "
+            fail(x, HAUL_EXIT_CHANGED, "%sthe resource is shorter than what was written: "
                  "it changed", who(x));
             return;
         }
@@ -320,11 +315,11 @@ curl_failed(struct ctx *x)
     classify_curl(o->curl_code, o->os_errno, &cls);
     const char *limit = classify_server_limit(o->curl_code, what, o->in_head);
     if (limit != NULL) {
-        fail(x, HAUL_EXIT_PROTOCOL, "%s: %s", who(x), limit);
+        fail(x, HAUL_EXIT_PROTOCOL, "%s%s", who(x), limit);
         return;
     }
     if (cls.exit_code == HAUL_EXIT_TLS && !cls.retryable) {
-        fail(x, HAUL_EXIT_TLS, "%s: %s; to trust the server's CA use --cacert FILE, "
+        fail(x, HAUL_EXIT_TLS, "%s%s; to trust the server's CA use --cacert FILE, "
              "or -k to skip the check (insecure)", who(x), what);
         return;
     }
@@ -334,7 +329,7 @@ curl_failed(struct ctx *x)
      * (classify.h), not an outage. */
     if (classify_refusal_final(o->curl_code, o->os_errno, x->h->contacted,
                                x->c->retry_connrefused)) {
-        fail(x, cls.exit_code, "%s: connection refused (%s); not retried at first contact: "
+        fail(x, cls.exit_code, "%sconnection refused (%s); not retried at first contact: "
              "--retry-connrefused retries it", who(x), what);
         return;
     }
@@ -404,19 +399,18 @@ retry_config_of(const struct config *cfg, uint64_t deadline_ms, struct retry_con
 }
 
 void
-retry_start_over(struct retry_state *s, const struct retry_config *c, const char *name,
-                 uint64_t have, struct retry_verdict *v)
+retry_start_over(struct retry_state *s, const struct retry_config *c, uint64_t have,
+                 struct retry_verdict *v)
 {
     if (v->counted) {
         if (++s->failures > c->retry && c->retry != RETRY_FOREVER) {
             v->action = RETRY_FAIL;
             v->exit_code = HAUL_EXIT_CHANGED;
-            snprintf(v->message, sizeof v->message, "%s: %s, again and again; giving up", name,
-                     v->reason);
+            snprintf(v->message, sizeof v->message, "%s, again and again; giving up", v->reason);
             return;
         }
         if (v->shrank && have > s->shorter_mark)
             s->shorter_mark = have;
     }
-    snprintf(v->note, sizeof v->note, "%s: %s; starting over", name, v->reason);
+    snprintf(v->note, sizeof v->note, "%s; starting over", v->reason);
 }

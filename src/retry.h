@@ -62,7 +62,6 @@ struct retry_outcome {
 
 /* What is held, and where it goes. */
 struct retry_held {
-    const char *name;               /* the URL as shown: every message starts so */
     unsigned part;                  /* -x: the segment's number (1, 2, ...), or 0 */
     uint64_t have;                  /* the next byte to fetch (own part or segment) */
     uint64_t part_end;              /* where that part ends, UINT64_MAX without -x */
@@ -122,6 +121,8 @@ struct retry_verdict {
     char reason[RETRY_REASON_MAX];  /* LATER: for --events; START_OVER, FALLBACK: why */
     char note[RETRY_LINE_MAX];      /* a line to print first (msg_note), or "" */
     char message[RETRY_LINE_MAX];   /* LATER: the warning; FAIL: the error */
+    /* note and message leave out the URL, which may be any length: the
+     * caller puts "URL: " in front ("segment N: " is in them already). */
 };
 
 /* The retry options of the command line, with a transfer's --max-time
@@ -145,7 +146,7 @@ void retry_decide(const struct retry_outcome *o, const struct retry_held *h,
  * forever.  When --retry runs out, *v becomes RETRY_FAIL ("..., again and
  * again; giving up"); otherwise v->note is the "starting over" line.
  */
-void retry_start_over(struct retry_state *s, const struct retry_config *c, const char *name,
-                      uint64_t have, struct retry_verdict *v);
+void retry_start_over(struct retry_state *s, const struct retry_config *c, uint64_t have,
+                      struct retry_verdict *v);
 
 #endif

@@ -283,7 +283,7 @@ part_inputs(const struct part *g, const struct attempt_outcome *ao, struct retry
         .now_ms = now_ms(g->s),
     };
     *h = (struct retry_held){
-        .name = g->s->set.name, .part = g->index, .have = g->next, .part_end = g->end,
+        .part = g->index, .have = g->next, .part_end = g->end,
         .total_known = true, .total = g->s->total, .can_restart = true,
         .path = output_part_path(g->s->set.out), .stream_retry_ms = -1,
         .contacted = true,    /* parts start after the transfer's first answer */
@@ -322,7 +322,7 @@ part_verdict(struct part *g, struct retry_verdict *v)
         leave(s);
         return;
     case RETRY_LATER:
-        msg_warn("%s", v->message);
+        msg_warn("%s: %s", set->name, v->message);
         events_retry(set->env->events, set->stats->id, set->name, set->stats->attempts + 1,
                      v->delay_ms, v->reason, g->next);
         /* fall through */

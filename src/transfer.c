@@ -607,7 +607,7 @@ again_now(struct transfer *t)
 static void
 retry_later(struct transfer *t, const struct retry_verdict *v)
 {
-    msg_warn("%s", v->message);
+    msg_warn("%s: %s", t->display_url, v->message);
     events_retry(t->env.events, t->stats->id, t->display_url, t->stats->attempts + 1,
                  v->delay_ms, v->reason, t->have);
     if (journal_dirty(t))
@@ -654,12 +654,12 @@ fall_back(struct transfer *t, const char *why)
 static void
 start_over(struct transfer *t, struct retry_verdict *v)
 {
-    retry_start_over(&t->retry, &t->retry_cfg, t->display_url, t->have, v);
+    retry_start_over(&t->retry, &t->retry_cfg, t->have, v);
     if (v->action == RETRY_FAIL) {
-        transfer_fail(t, v->exit_code, "%s", v->message);
+        transfer_fail(t, v->exit_code, "%s: %s", t->display_url, v->message);
         return;
     }
-    msg_note("%s", v->note);
+    msg_note("%s: %s", t->display_url, v->note);
     transfer_drop_attempt(t);
     transfer_start_over(t);
     again_now(t);
@@ -696,7 +696,7 @@ static void
 carry_out(struct transfer *t, struct retry_verdict *v)
 {
     if (v->note[0] != '\0')
-        msg_note("%s", v->note);
+        msg_note("%s: %s", t->display_url, v->note);
     if (v->forget_final_url) {
         xfree(t->final_url);
         t->final_url = NULL;
@@ -731,7 +731,7 @@ carry_out(struct transfer *t, struct retry_verdict *v)
         fall_back(t, v->reason);
         return;
     case RETRY_FAIL:
-        transfer_fail(t, v->exit_code, "%s", v->message);
+        transfer_fail(t, v->exit_code, "%s: %s", t->display_url, v->message);
         return;
     }
 }
@@ -789,7 +789,7 @@ retry_inputs(const struct transfer *t, const struct attempt_outcome *ao,
         .now_ms = transfer_now(t),
     };
     *h = (struct retry_held){
-        .name = t->display_url, .have = t->have, .part_end = t->seg_end,
+        .have = t->have, .part_end = t->seg_end,
         .total_known = t->ver.total_known, .total = t->ver.total,
         .can_restart = output_kind(t->out) == OUTPUT_PARTFILE,
         .path = output_part_path(t->out), .stream = t->stream, .sse = t->sse,

@@ -37,7 +37,7 @@ static struct retry_held
 file(uint64_t have)
 {
     return (struct retry_held){
-        .name = "http://h/f", .have = have, .part_end = UINT64_MAX, .total_known = true,
+        .have = have, .part_end = UINT64_MAX, .total_known = true,
         .total = 4 * MiB, .can_restart = true, .path = "f.part", .stream_retry_ms = -1,
     };
 }
@@ -92,7 +92,7 @@ drops(void)
     o.os_errno = 104;    /* ECONNRESET */
     h = file(MiB);
     CHECK(decide(&o, &h) == RETRY_LATER);
-    CHECK_STR(v.message, "http://h/f: connection reset at 1.0 MiB of 4.0 MiB; retry 1 of 10 in 0.5s");
+    CHECK_STR(v.message, "connection reset at 1.0 MiB of 4.0 MiB; retry 1 of 10 in 0.5s");
     CHECK(v.disconnect == DISC_RST);
     CHECK_STR(v.disconnect_message, "Recv failure: Connection reset by peer");
     CHECK_STR(v.reason, "connection reset");
@@ -103,7 +103,7 @@ drops(void)
     reset();
     h = part(5 * MiB);
     CHECK(decide(&o, &h) == RETRY_LATER);
-    CHECK_STR(v.message, "http://h/f: segment 2: connection reset at byte 5242880; retry 1 of 10 in 0.5s");
+    CHECK_STR(v.message, "segment 2: connection reset at byte 5242880; retry 1 of 10 in 0.5s");
     CHECK(v.disconnect == DISC_RST);
 
     /* Nothing held yet: no position in the message. */
@@ -112,7 +112,7 @@ drops(void)
     h.total_known = false;
     o = curl_end(CURLE_GOT_NOTHING, "Empty reply from server", 0);
     CHECK(decide(&o, &h) == RETRY_LATER);
-    CHECK_STR(v.message, "http://h/f: connection closed early; retry 1 of 10 in 1.0s");
+    CHECK_STR(v.message, "connection closed early; retry 1 of 10 in 1.0s");
     CHECK(v.disconnect == DISC_FIN);
     CHECK_U64(st.failures, 1);
 
@@ -124,7 +124,7 @@ drops(void)
     o.os_errno = 104;
     CHECK(decide(&o, &h) == RETRY_FAIL);
     CHECK(v.exit_code == HAUL_EXIT_PARTIAL);
-    CHECK_STR(v.message, "http://h/f: connection reset at 256.0 KiB of 4.0 MiB");
+    CHECK_STR(v.message, "connection reset at 256.0 KiB of 4.0 MiB");
 
     /* Failures without progress run out: --retry 2 allows two. */
     reset();
@@ -133,19 +133,19 @@ drops(void)
     h = file(0);
     h.total_known = false;
     CHECK(decide(&o, &h) == RETRY_LATER && st.failures == 1);
-    CHECK_STR(v.message, "http://h/f: Failed to connect; retry 1 of 2 in 1.0s");
+    CHECK_STR(v.message, "Failed to connect; retry 1 of 2 in 1.0s");
     CHECK(v.disconnect == DISC_REFUSED);
     CHECK(decide(&o, &h) == RETRY_LATER && st.failures == 2);
     CHECK(decide(&o, &h) == RETRY_FAIL);
     CHECK(v.exit_code == HAUL_EXIT_CONNECT);
-    CHECK_STR(v.message, "http://h/f: Failed to connect; gave up after 2 retries without progress");
+    CHECK_STR(v.message, "Failed to connect; gave up after 2 retries without progress");
     /* ... and a part runs out the same way. */
     reset();
     cfg.retry = 1;
     h = part(4 * MiB);
     CHECK(decide(&o, &h) == RETRY_LATER);
     CHECK(decide(&o, &h) == RETRY_FAIL);
-    CHECK_STR(v.message, "http://h/f: segment 2: Failed to connect at byte 4194304; "
+    CHECK_STR(v.message, "segment 2: Failed to connect at byte 4194304; "
               "gave up after 1 retries without progress");
 
     /* --retry inf: no "of N". */
@@ -154,7 +154,7 @@ drops(void)
     h = file(0);
     h.total_known = false;
     CHECK(decide(&o, &h) == RETRY_LATER);
-    CHECK_STR(v.message, "http://h/f: Failed to connect; retry 1 in 1.0s");
+    CHECK_STR(v.message, "Failed to connect; retry 1 in 1.0s");
 
     /* DNS failures are tried a few times only, even with progress. */
     reset();
@@ -163,7 +163,7 @@ drops(void)
         CHECK(decide(&o, &h) == RETRY_LATER);
     CHECK(decide(&o, &h) == RETRY_FAIL);
     CHECK(v.exit_code == HAUL_EXIT_RESOLVE);
-    CHECK_STR(v.message, "http://h/f: Could not resolve host: x (gave up after 4 tries)");
+    CHECK_STR(v.message, "Could not resolve host: x (gave up after 4 tries)");
 }
 
 static void
@@ -178,14 +178,14 @@ drift(void)
     h = file(0);
     CHECK(decide(&o, &h) == RETRY_FAIL);
     CHECK(v.exit_code == HAUL_EXIT_TLS);
-    CHECK_STR(v.message, "http://h/f: SSL certificate problem; to trust the server's CA use "
+    CHECK_STR(v.message, "SSL certificate problem; to trust the server's CA use "
               "--cacert FILE, or -k to skip the check (insecure)");
     CHECK(v.disconnect == DISC_NONE);
     /* ... and for a part. */
     h = part(4 * MiB);
     CHECK(decide(&o, &h) == RETRY_FAIL);
     CHECK(v.exit_code == HAUL_EXIT_TLS);
-    CHECK_STR(v.message, "http://h/f: segment 2: SSL certificate problem; to trust the "
+    CHECK_STR(v.message, "segment 2: SSL certificate problem; to trust the "
               "server's CA use --cacert FILE, or -k to skip the check (insecure)");
 
     /* --max-time leaves no time for the delay: exit 9, file and part. */
@@ -196,13 +196,13 @@ drift(void)
     h.total_known = false;
     CHECK(decide(&o, &h) == RETRY_FAIL);
     CHECK(v.exit_code == HAUL_EXIT_TIMEOUT);
-    CHECK_STR(v.message, "http://h/f: Failed to connect; --max-time leaves no time to retry");
+    CHECK_STR(v.message, "Failed to connect; --max-time leaves no time to retry");
     reset();
     cfg.deadline_ms = 1500;
     h = part(4 * MiB);
     CHECK(decide(&o, &h) == RETRY_FAIL);
     CHECK(v.exit_code == HAUL_EXIT_TIMEOUT);
-    CHECK_STR(v.message, "http://h/f: segment 2: Failed to connect at byte 4194304; "
+    CHECK_STR(v.message, "segment 2: Failed to connect at byte 4194304; "
               "--max-time leaves no time to retry");
     /* A delay that ends before the deadline is fine. */
     reset();
@@ -218,26 +218,26 @@ drift(void)
     o.dec.refetch = true;
     h = file(MiB);
     CHECK(decide(&o, &h) == RETRY_START_OVER && v.counted);
-    retry_start_over(&st, &cfg, "http://h/f", MiB, &v);
+    retry_start_over(&st, &cfg, MiB, &v);
     CHECK(v.action == RETRY_START_OVER);
-    CHECK_STR(v.note, "http://h/f: the length changed: a new version; starting over");
+    CHECK_STR(v.note, "the length changed: a new version; starting over");
     CHECK(decide(&o, &h) == RETRY_START_OVER);
-    retry_start_over(&st, &cfg, "http://h/f", MiB, &v);
+    retry_start_over(&st, &cfg, MiB, &v);
     CHECK(v.action == RETRY_FAIL && v.exit_code == HAUL_EXIT_CHANGED);
-    CHECK_STR(v.message, "http://h/f: the length changed: a new version, again and again; "
+    CHECK_STR(v.message, "the length changed: a new version, again and again; "
               "giving up");
     reset();
     cfg.retry = 1;
     o = refused(RESP_CHANGED, "the resource changed: a new version", 206);
     h = part(5 * MiB);
     CHECK(decide(&o, &h) == RETRY_START_OVER && v.counted);
-    retry_start_over(&st, &cfg, "http://h/f", MiB, &v);
-    CHECK_STR(v.note, "http://h/f: the resource changed while its segments were fetched; "
+    retry_start_over(&st, &cfg, MiB, &v);
+    CHECK_STR(v.note, "the resource changed while its segments were fetched; "
               "starting over");
     CHECK(decide(&o, &h) == RETRY_START_OVER);
-    retry_start_over(&st, &cfg, "http://h/f", MiB, &v);
+    retry_start_over(&st, &cfg, MiB, &v);
     CHECK(v.action == RETRY_FAIL && v.exit_code == HAUL_EXIT_CHANGED);
-    CHECK_STR(v.message, "http://h/f: the resource changed while its segments were fetched, "
+    CHECK_STR(v.message, "the resource changed while its segments were fetched, "
               "again and again; giving up");
 }
 
@@ -254,7 +254,7 @@ http(void)
     h = file(0);
     CHECK(decide(&o, &h) == RETRY_LATER);
     CHECK_U64(v.delay_ms, 7000);
-    CHECK_STR(v.message, "http://h/f: HTTP 503 at 0 B of 4.0 MiB; retry 1 of 10 in 7.0s");
+    CHECK_STR(v.message, "HTTP 503 at 0 B of 4.0 MiB; retry 1 of 10 in 7.0s");
     CHECK(v.disconnect == DISC_HTTP);
     CHECK_STR(v.disconnect_message, "HTTP 503");
     /* The same for a part. */
@@ -273,10 +273,10 @@ http(void)
     o = refused(RESP_HTTP_ERROR, "HTTP error", 404);
     h = file(0);
     CHECK(decide(&o, &h) == RETRY_FAIL && v.exit_code == HAUL_EXIT_HTTP);
-    CHECK_STR(v.message, "http://h/f: server answered HTTP 404");
+    CHECK_STR(v.message, "server answered HTTP 404");
     h = part(4 * MiB);
     CHECK(decide(&o, &h) == RETRY_FAIL && v.exit_code == HAUL_EXIT_HTTP);
-    CHECK_STR(v.message, "http://h/f: segment 2: server answered HTTP 404");
+    CHECK_STR(v.message, "segment 2: server answered HTTP 404");
 
     /* 404 from where a redirect led last time: back to the URL as given. */
     reset();
@@ -285,7 +285,7 @@ http(void)
     h = file(MiB);
     CHECK(decide(&o, &h) == RETRY_LATER);
     CHECK(v.forget_final_url);
-    CHECK_STR(v.note, "http://h/f: HTTP 404 from http://cdn/f; trying the original URL");
+    CHECK_STR(v.note, "HTTP 404 from http://cdn/f; trying the original URL");
     CHECK_STR(v.reason, "HTTP 404 from the redirect target");
     CHECK(v.disconnect == DISC_NONE);
     CHECK_U64(st.failures, 1);
@@ -301,10 +301,10 @@ refusals(void)
     o = refused(RESP_PROTOCOL, "Content-Range does not start at the byte asked for", 206);
     h = file(MiB);
     CHECK(decide(&o, &h) == RETRY_FAIL && v.exit_code == HAUL_EXIT_PROTOCOL);
-    CHECK_STR(v.message, "http://h/f: Content-Range does not start at the byte asked for; refused");
+    CHECK_STR(v.message, "Content-Range does not start at the byte asked for; refused");
     h = part(5 * MiB);
     CHECK(decide(&o, &h) == RETRY_FAIL && v.exit_code == HAUL_EXIT_PROTOCOL);
-    CHECK_STR(v.message, "http://h/f: segment 2: Content-Range does not start at the byte "
+    CHECK_STR(v.message, "segment 2: Content-Range does not start at the byte "
               "asked for; refused");
 
     o = refused(RESP_CHANGED, "the resource changed and the bytes already written cannot be "
@@ -327,9 +327,9 @@ refusals(void)
     o.end = RETRY_END_MISMATCH;
     h = file(0);
     CHECK(decide(&o, &h) == RETRY_START_OVER && !v.counted);
-    retry_start_over(&st, &cfg, "http://h/f", 0, &v);
+    retry_start_over(&st, &cfg, 0, &v);
     CHECK(v.action == RETRY_START_OVER);
-    CHECK_STR(v.note, "http://h/f: f.part differs from the server's copy; starting over");
+    CHECK_STR(v.note, "f.part differs from the server's copy; starting over");
     h.can_restart = false;
     CHECK(decide(&o, &h) == RETRY_FAIL && v.exit_code == HAUL_EXIT_CHANGED);
 
@@ -339,7 +339,7 @@ refusals(void)
     o.in_head = true;
     h = file(0);
     CHECK(decide(&o, &h) == RETRY_FAIL && v.exit_code == HAUL_EXIT_PROTOCOL);
-    CHECK_STR(v.message, "http://h/f: a response header line is too long (libcurl takes "
+    CHECK_STR(v.message, "a response header line is too long (libcurl takes "
               "100 KiB at most)");
 
     /* A stall is a failure like a drop, for a file and a part. */
@@ -354,7 +354,7 @@ refusals(void)
     CHECK(v.disconnect == DISC_STALL);
     CHECK_STR(v.disconnect_message, "no data for 1.0s");
     CHECK(decide(&o, &h) == RETRY_FAIL && v.exit_code == HAUL_EXIT_TIMEOUT);
-    CHECK_STR(v.message, "http://h/f: no data for 1.0s; gave up after 1 retries without progress");
+    CHECK_STR(v.message, "no data for 1.0s; gave up after 1 retries without progress");
 }
 
 static void
@@ -371,7 +371,7 @@ ends(void)
     /* No response at all. */
     o.decided = false;
     CHECK(decide(&o, &h) == RETRY_FAIL && v.exit_code == HAUL_EXIT_PROTOCOL);
-    CHECK_STR(v.message, "http://h/f: no response");
+    CHECK_STR(v.message, "no response");
 
     /* A body that ended before the known total: ask for the rest. */
     o = curl_end(CURLE_OK, "", MiB);
@@ -382,7 +382,7 @@ ends(void)
     /* The same for a part that ended before its end; at its end, done. */
     h = part(5 * MiB);
     CHECK(decide(&o, &h) == RETRY_LATER);
-    CHECK_STR(v.message, "http://h/f: segment 2: response ended early at byte 5242880; "
+    CHECK_STR(v.message, "segment 2: response ended early at byte 5242880; "
               "retry 1 of 10 in 0.5s");
     h = part(6 * MiB);
     CHECK(decide(&o, &h) == RETRY_PART_DONE);
@@ -462,7 +462,7 @@ no_progress(void)
     o.shrank = true;
     h = file(3 * MiB);
     CHECK(decide(&o, &h) == RETRY_START_OVER && v.shrank);
-    retry_start_over(&st, &cfg, "http://h/f", 3 * MiB, &v);
+    retry_start_over(&st, &cfg, 3 * MiB, &v);
     CHECK_U64(st.shorter_mark, 3 * MiB);
 }
 
@@ -479,7 +479,7 @@ refusals_at_first_contact(void)
     h = file(0);
     h.total_known = false;
     CHECK(decide(&o, &h) == RETRY_FAIL && v.exit_code == HAUL_EXIT_CONNECT);
-    CHECK_STR(v.message, "http://h/f: connection refused (Failed to connect to h port 1: "
+    CHECK_STR(v.message, "connection refused (Failed to connect to h port 1: "
               "Connection refused); not retried at first contact: --retry-connrefused retries it");
     CHECK(v.disconnect == DISC_REFUSED);
     /* A server was there (or bytes are held): an outage, retried. */
