@@ -913,8 +913,8 @@ arrivals() {
 	# A GET has none; a body with a NUL byte is logged as null.
 	fetch /mget
 	assert_equal "$(testsrv_req_values /mget '[.body, .body_len] | tojson')" '["",0]'
-	printf 'a\0b' >nul.bin
-	fetch /mnul --data-binary @nul.bin
+	printf 'a\0b' >"$BATS_TEST_TMPDIR/nul.bin"
+	fetch /mnul --data-binary "@$BATS_TEST_TMPDIR/nul.bin"
 	assert_equal "$(testsrv_req_values /mnul '[.body, .body_len] | tojson')" '[null,3]'
 }
 
