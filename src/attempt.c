@@ -347,11 +347,10 @@ describe(const struct attempt *a, CURLcode result, const char *eff, char *what, 
     }
 }
 
-/* Whether it ended while reading a response head: the request was sent
- * and no final response was decided (a status line may not have come:
- * libcurl refuses one over its line limit before haul sees it). */
+/* Whether the request went out, some of it at least: an answer came, or
+ * libcurl counted request bytes sent. */
 static bool
-sent(const struct attempt *a)
+request_sent(const struct attempt *a)
 {
     long size = 0;
     if (a->decided || a->head.got.status > 0)
@@ -359,15 +358,13 @@ sent(const struct attempt *a)
     return curl_easy_getinfo(a->easy, CURLINFO_REQUEST_SIZE, &size) == CURLE_OK && size > 0;
 }
 
+/* Whether it ended while reading a response head: the request was sent
+ * and no final response was decided (a status line may not have come:
+ * libcurl refuses one over its line limit before haul sees it). */
 static bool
 in_head(const struct attempt *a)
 {
-    long sent = 0;
-    if (a->decided)
-        return false;
-    if (a->head.got.status > 0)
-        return true;
-    return curl_easy_getinfo(a->easy, CURLINFO_REQUEST_SIZE, &sent) == CURLE_OK && sent > 0;
+    return !a->decided && request_sent(a);
 }
 
 /*
@@ -397,7 +394,7 @@ attempt_end(struct attempt *a, CURLcode result, bool in_multi)
     if (eff != NULL && a->decided && strcmp(eff, a->url) != 0)
         final_url = xstrdup(eff);    /* not the attempt's: it outlives it */
     o.os_errno = (int)os_errno;
-    o.sent = sent(a);
+    o.sent = request_sent(a);
     o.in_head = in_head(a);
     o.decided = a->decided;
     o.dec = a->dec;
