@@ -25,9 +25,9 @@
 #include "mem.h"
 #include "msg.h"
 #include "options.h"
+#include "options_request.h"
 #include "options_table.h"
 #include "parse.h"
-#include "options_request.h"
 #include "secret.h"
 
 /* Growing string lists used while parsing. */

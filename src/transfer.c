@@ -505,7 +505,8 @@ own_request(struct transfer *t, struct attempt_request *req)
     req->ask.can_restart = partfile;
     req->ask.stream = t->stream;
     if (!t->verify_pending && t->have > 0 && version_if_range(&t->ver) == NULL &&
-        !t->cfg->whole_only && !t->encoded && !t->sse && !t->stream && t->segs == NULL && (partfile || t->keep_tail)) {
+        !t->cfg->whole_only && !t->encoded && !t->sse && !t->stream && t->segs == NULL &&
+        (partfile || t->keep_tail)) {
         t->verify_pending = true;
         t->verify_size = t->have;
     }
@@ -781,7 +782,8 @@ retry_inputs(const struct transfer *t, const struct attempt_outcome *ao,
     const struct head *hd = ao->head;
     *o = (struct retry_outcome){
         .end = ends[t->fl.stop], .curl_code = (int)ao->result, .os_errno = ao->os_errno,
-        .what = ao->what, .sent = ao->sent, .in_head = ao->in_head, .decided = ao->decided, .dec = ao->dec,
+        .what = ao->what, .sent = ao->sent, .in_head = ao->in_head, .decided = ao->decided,
+        .dec = ao->dec,
         .status = hd->got.status, .retry_after_ms = hd->retry_after_ms,
         .shrank = hd->got.status == 416 || (hd->got.has_range && hd->got.range.total_known &&
                                             hd->got.range.total <= t->have),
