@@ -39,6 +39,11 @@ complete -c haul -l connect-timeout -x -d 'Give up connecting after SECS (defaul
 complete -c haul -s m -l max-time -x -d 'Give up a transfer, retries included, after SECS'
 complete -c haul -l limit-rate -x -d 'At most SIZE bytes per second per transfer'
 complete -c haul -l limit-rate-total -x -d 'At most SIZE bytes per second, all together'
+complete -c haul -s d -l data -x -d 'POST DATA, or @FILE (@- stdin) without its line breaks'
+complete -c haul -l data-binary -x -d 'POST DATA or @FILE byte for byte'
+complete -c haul -l json -x -d 'POST JSON DATA or @FILE, asking for JSON back'
+complete -c haul -s X -l request -x -d 'Request METHOD instead of GET (POST with a body)'
+complete -c haul -s I -l head -d 'Send HEAD and print the response headers'
 
 # Retry and resume
 complete -c haul -l retry -x -a 'inf' -d 'Retries without progress, N or inf (default 10)'
@@ -56,6 +61,7 @@ complete -c haul -l summary -r -F -d 'Write a JSON summary to FILE at exit (- = 
 complete -c haul -l memstats -d 'Report memory at exit: a table, or JSON to FILE'
 complete -c haul -f -n 'string match -q -- "--memstats=*" (commandline -ct)' -a '(string replace -r -- "=.*" "" (commandline -ct))=(__fish_complete_path (string replace -r -- "^[^=]*=" "" (commandline -ct)))' -d 'FILE'
 complete -c haul -l memstats-interval -x -d 'Add a memory sample every SECS'
+complete -c haul -s w -l write-out -x -d 'Print FORMAT or @FILE after each transfer (curl'\''s %{names})'
 complete -c haul -s h -l help -d 'Show this help, or a topic: exit-codes'
 complete -c haul -f -n 'string match -q -- "--help=*" (commandline -ct)' -a '(string replace -r -- "=.*" "" (commandline -ct))=(printf "%s\n" exit-codes)' -d 'TOPIC'
 complete -c haul -f -n '__fish_prev_arg_in -h --help' -a 'exit-codes' -d 'Topic'

@@ -61,6 +61,8 @@ on_header(char *buf, size_t size, size_t nitems, void *userp)
 
     if (a->decided)
         return len;    /* trailers */
+    if (a->ops->on_head_line != NULL)
+        a->ops->on_head_line(a->owner, buf, len);
     if (head_line(&a->head, buf, len, time(NULL)) != HEAD_END || !head_final(&a->head))
         return len;
     return respond(a) ? len : 0;
@@ -131,12 +133,42 @@ add_header(struct attempt *a, const char *name, const char *value)
     return true;
 }
 
-/* -H lines (without credentials for another origin), If-Range,
- * Last-Event-ID. */
+/* Whether -H gives header `name`. */
+static bool
+given_header(const struct config *cfg, const char *name)
+{
+    const char *v;
+    size_t vlen;
+    for (size_t i = 0; i < cfg->nheaders; i++)
+        if (http_header_is(cfg->headers[i], strlen(cfg->headers[i]), name, &v, &vlen))
+            return true;
+    return false;
+}
+
+/* What a body brings: --json's Content-Type and Accept, and no "Expect:
+ * 100-continue" (a server that never answers it would cost a second per
+ * request); -H wins over each. */
+static bool
+add_body_headers(struct attempt *a, const struct config *cfg)
+{
+    if (cfg->body == NULL)
+        return true;
+    if (cfg->json && !given_header(cfg, "content-type") &&
+        !add_header(a, "Content-Type", "application/json"))
+        return false;
+    if (cfg->json && !given_header(cfg, "accept") && !add_header(a, "Accept", "application/json"))
+        return false;
+    return given_header(cfg, "expect") || add_header(a, "Expect:", NULL);
+}
+
+/* -H lines (without credentials for another origin), the body's,
+ * If-Range, Last-Event-ID. */
 static bool
 add_headers(struct attempt *a, const struct attempt_request *req)
 {
     const struct config *cfg = req->cfg;
+    if (!add_body_headers(a, cfg))
+        return false;
     for (size_t i = 0; i < cfg->nheaders; i++) {
         const char *v;
         size_t vlen;
@@ -230,6 +262,16 @@ set_options(struct attempt *a, CURL *e, const struct attempt_request *req)
          * TLS, where ALPN may offer HTTP/2: for http:, libcurl 7.88 makes
          * the second transfer wait for the whole first one. */
         curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    if (cfg->body != NULL) {
+        /* Borrowed: the config outlives every attempt, and each attempt
+         * sends the same bytes again. */
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)cfg->body_len);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, cfg->body);
+    }
+    if (cfg->request_method != NULL && strcmp(cfg->request_method, "HEAD") == 0)
+        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    if (cfg->method != NULL)
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, cfg->method);
     if (a->ask.ranged) {
         char range[48];
         if (a->ask.range_last_set)
@@ -305,18 +347,24 @@ describe(const struct attempt *a, CURLcode result, const char *eff, char *what, 
     }
 }
 
+/* Whether the request went out, some of it at least: an answer came, or
+ * libcurl counted request bytes sent. */
+static bool
+request_sent(const struct attempt *a)
+{
+    long size = 0;
+    if (a->decided || a->head.got.status > 0)
+        return true;
+    return curl_easy_getinfo(a->easy, CURLINFO_REQUEST_SIZE, &size) == CURLE_OK && size > 0;
+}
+
 /* Whether it ended while reading a response head: the request was sent
  * and no final response was decided (a status line may not have come:
  * libcurl refuses one over its line limit before haul sees it). */
 static bool
 in_head(const struct attempt *a)
 {
-    long sent = 0;
-    if (a->decided)
-        return false;
-    if (a->head.got.status > 0)
-        return true;
-    return curl_easy_getinfo(a->easy, CURLINFO_REQUEST_SIZE, &sent) == CURLE_OK && sent > 0;
+    return !a->decided && request_sent(a);
 }
 
 /*
@@ -346,6 +394,7 @@ attempt_end(struct attempt *a, CURLcode result, bool in_multi)
     if (eff != NULL && a->decided && strcmp(eff, a->url) != 0)
         final_url = xstrdup(eff);    /* not the attempt's: it outlives it */
     o.os_errno = (int)os_errno;
+    o.sent = request_sent(a);
     o.in_head = in_head(a);
     o.decided = a->decided;
     o.dec = a->dec;

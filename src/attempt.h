@@ -52,6 +52,8 @@ struct attempt_outcome {
     int os_errno;                  /* the errno libcurl saw */
     long http_version;             /* CURL_HTTP_VERSION_* of the response */
     long response_code;            /* the last status libcurl read, or 0 */
+    bool sent;                     /* the request went out (some of it at least):
+                                    * the server may have acted on it */
     bool in_head;                  /* ended while reading a response head: the
                                     * request was sent and no final response
                                     * was decided on */
@@ -76,6 +78,10 @@ struct attempt_ops {
      * attempt (CURLE_WRITE_ERROR).
      */
     size_t (*on_body)(void *owner, const char *data, size_t len);
+    /* Optional (NULL: none): each header line as received, status lines
+     * and the blank line that ends a head included, for every response
+     * (redirects and 1xx too). */
+    void (*on_head_line)(void *owner, const char *line, size_t len);
     /* The attempt is over, and already freed. */
     void (*on_end)(void *owner, const struct attempt_outcome *o);
 };

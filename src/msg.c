@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -218,4 +219,27 @@ msg_checksum(const char *hex, const char *name)
         clear_hook();
     write_fd(STDOUT_FILENO, line, (size_t)(o - line));
     xfree(line);
+}
+
+void
+msg_write_out(void *ctx, int fd, const char *s, size_t len)
+{
+    (void)ctx;
+    if (clear_hook != NULL)
+        clear_hook();
+    while (len > 0) {
+        ssize_t n = write(fd, s, len);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            /* stdout may be a pipe a sink made non-blocking. */
+            struct pollfd p = { .fd = fd, .events = POLLOUT };
+            (void)poll(&p, 1, 1000);
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return;    /* the reader is gone: the body's failure says so */
+        s += n;
+        len -= (size_t)n;
+    }
 }

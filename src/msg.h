@@ -42,4 +42,9 @@ void msg_verbose_raw(const char *prefix, const char *data, size_t len);
 void msg_set_checksum_stdout(bool on);
 void msg_checksum(const char *hex, const char *name);
 
+/* -w output: writes s[0..len) whole to fd (1 or 2), as it is, after the
+ * progress display is cleared; waits when fd is non-blocking and full.
+ * ctx is unused (the signature of writeout.h's callback). */
+void msg_write_out(void *ctx, int fd, const char *s, size_t len);
+
 #endif

@@ -25,6 +25,7 @@
 #include "mem.h"
 #include "msg.h"
 #include "options.h"
+#include "options_request.h"
 #include "options_table.h"
 #include "parse.h"
 #include "secret.h"
@@ -96,6 +97,9 @@ config_free(struct config *cfg)
     }
     xfree(cfg->memstats_file);
     xfree(cfg->help_topic);
+    xfree(cfg->body);
+    xfree(cfg->method);
+    xfree(cfg->write_out);
     memset(cfg, 0, sizeof *cfg);
 }
 
@@ -368,6 +372,15 @@ apply_special(struct parse_state *st, enum opt_id id, const char *value)
             cfg->memstats_file = xstrdup(value);
         }
         return 0;
+    case OPT_DATA:
+    case OPT_DATA_BINARY:
+    case OPT_JSON:
+    case OPT_REQUEST:
+    case OPT_WRITE_OUT: {
+        /* Read now, once: a body from a pipe could not be read again. */
+        const char *why = options_request_apply(cfg, id, value);
+        return why != NULL ? bad_value(id, value, why) : 0;
+    }
     default:
         msg_error("--%s has no parser", options_table[id].lname);
         return HAUL_EXIT_INTERNAL;
@@ -658,6 +671,11 @@ finish(struct parse_state *st)
         cfg->retry_delay_ms = cfg->retry_max_delay_ms;
     if (!cfg->retry_fixed && cfg->retry_max_delay_ms < cfg->retry_delay_ms) {
         msg_usage_error("--retry-max-delay is shorter than --retry-delay");
+        return HAUL_EXIT_USAGE;
+    }
+    const char *why = options_request_finish(cfg);
+    if (why != NULL) {
+        msg_usage_error("%s", why);
         return HAUL_EXIT_USAGE;
     }
     for (size_t k = 0; k < st->urls.n; k++)

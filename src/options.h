@@ -72,6 +72,16 @@ struct config {
     uint64_t max_time_ms;           /* 0: none */
     uint64_t limit_rate;            /* bytes/s, 0: none */
     uint64_t limit_rate_total;      /* bytes/s, 0: none */
+    char *method;                   /* -X, or NULL */
+    char *body;                     /* -d, --data-binary, --json joined; NULL: none */
+    size_t body_len;                /* bytes */
+    bool json;                      /* --json: JSON Content-Type and Accept */
+    bool head;                      /* -I: HEAD, the headers are the output */
+    /* Derived once argv is read (options_request_finish). */
+    const char *request_method;     /* what the request line says */
+    bool send_once;                 /* a method that is not idempotent: once
+                                     * sent, never sent again (but see retry.h) */
+    bool whole_only;                /* no Range: a body or a method other than GET */
 
     /* Retry */
     uint32_t retry;                 /* RETRY_FOREVER: inf */
@@ -89,6 +99,7 @@ struct config {
     bool memstats;
     char *memstats_file;            /* NULL: table on stderr */
     uint64_t memstats_interval_ms;  /* 0: no samples */
+    char *write_out;                /* -w, its @FILE read; NULL: none */
     bool help;
     char *help_topic;
     bool version;

@@ -104,6 +104,27 @@ where(const struct retry_held *h, char *buf, size_t len)
         buf[0] = '\0';
 }
 
+/*
+ * May the request go out again?  An idempotent one may (RFC 9110 9.2.2),
+ * and so may any request that never went out, or that the server answered
+ * with a 4xx or a 503, which say it was not acted on.  Otherwise a POST
+ * (or another method that is not idempotent) may have taken effect, and
+ * sending it again could do it twice: haul reports the failure instead.
+ * Except for --stream on an event stream: re-sending the same request with
+ * Last-Event-ID is how a server-sent event stream over POST is resumed,
+ * and the server is the one that knows which events were delivered.
+ */
+static bool
+may_resend(const struct ctx *x)
+{
+    const struct retry_outcome *o = x->o;
+    const struct retry_held *h = x->h;
+    if (!h->send_once || !o->sent || (h->stream && h->sse))
+        return true;
+    return o->end == RETRY_END_REFUSED && o->status >= 400 &&
+           (o->status < 500 || o->status == 503);
+}
+
 /* A failure that may be retried: after how long, or is it the last? */
 static void
 retry_later(struct ctx *x, const struct failure_class *cls, bool made_progress,
@@ -116,6 +137,11 @@ retry_later(struct ctx *x, const struct failure_class *cls, bool made_progress,
     where(x->h, at, sizeof at);
     if (c->retry == 0 || !cls->retryable) {
         fail(x, cls->exit_code, "%s%s%s", who(x), what, at);
+        return;
+    }
+    if (!may_resend(x)) {
+        fail(x, cls->exit_code, "%s: %s%s; a %s is not sent again: it may have taken effect",
+             who(x), what, at, x->h->method != NULL ? x->h->method : "request");
         return;
     }
     s->failures = made_progress ? 0 : s->failures + 1;
@@ -294,7 +320,7 @@ body_ended(struct ctx *x)
         return;
     }
     if (!h->stream && o->unframed && !h->total_known && !o->http2 && o->accept_ranges &&
-        progress(x)) {
+        !h->whole_only && progress(x)) {
         /* A close-delimited body can't tell a cut from its end: ask the
          * server whether there is more (416 says no). */
         x->v->action = RETRY_AGAIN;

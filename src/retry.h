@@ -42,6 +42,8 @@ struct retry_outcome {
     int curl_code;                  /* RETRY_END_CURL: a CURLcode */
     int os_errno;                   /* the errno libcurl saw */
     const char *what;               /* libcurl's message for curl_code */
+    bool sent;                      /* the request went out: the server may have
+                                     * acted on it */
     bool in_head;                   /* it ended while reading a response head */
     bool decided;                   /* a final response was read and decided on */
     struct response_decision dec;   /* RETRY_END_REFUSED: the decision refused */
@@ -74,6 +76,11 @@ struct retry_held {
     int64_t stream_retry_ms;        /* the event stream's retry: field, or -1 */
     bool verifying;                 /* -c is comparing the bytes before verify_size */
     uint64_t verify_size;
+    bool send_once;                 /* a method that is not idempotent (POST):
+                                     * once sent, it is not sent again, but for
+                                     * --stream on an event stream */
+    const char *method;             /* the request's method, for messages */
+    bool whole_only;                /* never asked with Range (a body, not GET) */
     bool contacted;                 /* a server was there: one answered an attempt
                                      * of this run, or bytes of it are held (-c) */
 };

@@ -37,6 +37,7 @@
 #include "run.h"
 #include "sink.h"
 #include "transfer.h"
+#include "writeout.h"
 
 #define TICK_MS 100
 
@@ -128,6 +129,8 @@ end_unstarted(struct run *r, size_t i, int code, const char *message)
 {
     r->stats[i].url = url_redacted(r->cfg->jobs[i].url);
     stats_finish(&r->stats[i], r->events, code, message, 0);
+    if (r->cfg->write_out != NULL)
+        writeout_format(r->cfg->write_out, &r->stats[i], msg_write_out, NULL);
     r->done++;
 }
 

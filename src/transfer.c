@@ -61,6 +61,7 @@ static void on_attempt_end(void *owner, const struct attempt_outcome *o);
 static const struct attempt_ops own_ops = {
     .on_response = transfer_on_response,
     .on_body = transfer_on_body,
+    .on_head_line = transfer_on_head_line,
     .on_end = on_attempt_end,
 };
 
@@ -504,7 +505,8 @@ own_request(struct transfer *t, struct attempt_request *req)
     req->ask.can_restart = partfile;
     req->ask.stream = t->stream;
     if (!t->verify_pending && t->have > 0 && version_if_range(&t->ver) == NULL &&
-        !t->encoded && !t->sse && !t->stream && t->segs == NULL && (partfile || t->keep_tail)) {
+        !t->cfg->whole_only && !t->encoded && !t->sse && !t->stream && t->segs == NULL &&
+        (partfile || t->keep_tail)) {
         t->verify_pending = true;
         t->verify_size = t->have;
     }
@@ -518,8 +520,10 @@ own_request(struct transfer *t, struct attempt_request *req)
         req->ask.held = 0;
         return true;
     }
-    /* A server that ignores Range answers 200; response_decide copes. */
-    if (t->have > 0 && !t->encoded) {
+    /* A server that ignores Range answers 200; response_decide copes.
+     * A request with a body, or another method than GET, is sent whole
+     * again (when retry.c lets it be sent again at all). */
+    if (t->have > 0 && !t->encoded && !t->cfg->whole_only) {
         req->ask.ranged = true;
         req->ask.range_first = t->have;
         if (t->seg_end != UINT64_MAX && t->have < t->seg_end) {
@@ -543,6 +547,7 @@ start_attempt(struct transfer *t)
         return;
     }
     memset(&t->fl, 0, sizeof t->fl);
+    t->head_len = 0;
     if (!own_request(t, &req)) {
         xfree(t->fl.verify);
         t->fl.verify = NULL;
@@ -777,7 +782,8 @@ retry_inputs(const struct transfer *t, const struct attempt_outcome *ao,
     const struct head *hd = ao->head;
     *o = (struct retry_outcome){
         .end = ends[t->fl.stop], .curl_code = (int)ao->result, .os_errno = ao->os_errno,
-        .what = ao->what, .in_head = ao->in_head, .decided = ao->decided, .dec = ao->dec,
+        .what = ao->what, .sent = ao->sent, .in_head = ao->in_head, .decided = ao->decided,
+        .dec = ao->dec,
         .status = hd->got.status, .retry_after_ms = hd->retry_after_ms,
         .shrank = hd->got.status == 416 || (hd->got.has_range && hd->got.range.total_known &&
                                             hd->got.range.total <= t->have),
@@ -793,6 +799,8 @@ retry_inputs(const struct transfer *t, const struct attempt_outcome *ao,
         .total_known = t->ver.total_known, .total = t->ver.total,
         .can_restart = output_kind(t->out) == OUTPUT_PARTFILE,
         .path = output_part_path(t->out), .stream = t->stream, .sse = t->sse,
+        .send_once = t->cfg->send_once, .method = t->cfg->request_method,
+        .whole_only = t->cfg->whole_only,
         .stream_retry_ms = t->rec_on ? t->rec.retry_ms : -1,
         .verifying = t->verify_pending, .verify_size = t->verify_size,
         .contacted = t->answered || transfer_held(t) > 0 || t->verify_pending,
@@ -1007,6 +1015,7 @@ transfer_free(struct transfer *t)
     transfer_end_free(t);
     output_free(t->out);
     xfree(t->tail);
+    xfree(t->head_text);
     if (t->rec_on)
         records_free(&t->rec);
     for (int i = 0; i < 2; i++)

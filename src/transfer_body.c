@@ -220,6 +220,7 @@ write_from(struct transfer *t, const struct head *h, struct response_decision *d
         learn_total(t, h);
     if (d->offset == 0 && t->cfg->segments > 1 && t->segs == NULL &&
         output_kind(t->out) == OUTPUT_PARTFILE && !t->stream && !t->encoded &&
+        !t->cfg->whole_only &&
         t->ver.total_known && h->accept_ranges)
         transfer_split(t);
     return true;
@@ -257,6 +258,37 @@ say_resume(struct transfer *t, const struct response_decision *d)
     }
 }
 
+/* Heads are kept only for -I: they are its output. */
+void
+transfer_on_head_line(void *owner, const char *line, size_t len)
+{
+    struct transfer *t = owner;
+    if (!t->cfg->head)
+        return;
+    if (t->head_cap - t->head_len < len) {
+        t->head_cap = (t->head_len + len) * 2;
+        t->head_text = xrealloc_in(t->acct, t->head_text, t->head_cap);
+    }
+    memcpy(t->head_text + t->head_len, line, len);
+    t->head_len += len;
+}
+
+static bool emit(struct transfer *t, const char *data, size_t len);
+
+/* -I: a 2xx or 3xx answer's heads (those of the redirects before it too,
+ * as curl -IL prints them) are the output, and the transfer is done.  An
+ * error status goes the way of any request's (retried, or the HTTP error
+ * and its exit status). */
+static bool
+head_done(struct transfer *t)
+{
+    t->fl.stop = STOP_DONE;
+    if (!open_output(t, 0) || !emit(t, t->head_text, t->head_len))
+        return false;
+    t->have = t->head_len;
+    return false;
+}
+
 bool
 transfer_on_response(void *owner, const struct head *h, struct response_decision *d)
 {
@@ -265,6 +297,8 @@ transfer_on_response(void *owner, const struct head *h, struct response_decision
     bool verify_416 = t->verify_pending && g->status == 416;
 
     t->stats->http_status = g->status;
+    if (t->cfg->head && g->status < 400)
+        return head_done(t);
     if (h->encoded)
         t->encoded = true;
     /* The end-of-body check: 416 means there is nothing more, whatever

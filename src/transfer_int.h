@@ -111,6 +111,10 @@ struct transfer {
     size_t tail_fill, tail_head;
     bool probe_pending;               /* close-delimited end: ask if there is more */
 
+    /* -I: the heads of the attempt in flight, as received */
+    char *head_text;
+    size_t head_len, head_cap;
+
     /* --stream */
     bool stream;
     bool sse;
@@ -183,6 +187,7 @@ void transfer_drop_attempt(struct transfer *t);
 /* transfer_body.c: the attempt's callbacks */
 bool transfer_on_response(void *owner, const struct head *h, struct response_decision *d);
 size_t transfer_on_body(void *owner, const char *data, size_t len);
+void transfer_on_head_line(void *owner, const char *line, size_t len);
 /* -c without a journal: the overlap came back equal.  0 or an errno. */
 int transfer_verify_passed(struct transfer *t);
 /* Copies the last `len` bytes written (keep_tail) into buf; false when

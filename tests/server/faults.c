@@ -395,6 +395,7 @@ static const char *reason(int status)
 	case 405: return "Method Not Allowed";
 	case 408: return "Request Timeout";
 	case 410: return "Gone";
+	case 413: return "Content Too Large";
 	case 416: return "Range Not Satisfiable";
 	case 429: return "Too Many Requests";
 	case 431: return "Request Header Fields Too Large";
@@ -489,9 +490,10 @@ static int wants_close(const struct request *req)
 
 	if (req->http_minor == 0)
 		return 1;
-	/* A request body is not read: close rather than parse it as a head. */
-	if (request_header(req, "transfer-encoding") ||
-	    (cl && strcmp(cl, "0") != 0))
+	/* A chunked request body is not read: close rather than parse it as
+	 * a head.  (One with a Content-Length is read: http.c.) */
+	(void)cl;
+	if (request_header(req, "transfer-encoding"))
 		return 1;
 	if (c) {
 		const char *t = c;
@@ -867,6 +869,16 @@ static int plan_body(struct plan *p, struct strbuf *sb,
 	return 0;
 }
 
+/* Methods answered like GET (the request body is read and logged, and
+ * plays no part in the answer): a client's POST event stream or upload is
+ * tested with the same switches. */
+static int method_served(const char *m)
+{
+	return strcmp(m, "GET") == 0 || strcmp(m, "POST") == 0 ||
+	       strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0 ||
+	       strcmp(m, "DELETE") == 0;
+}
+
 int plan_build(struct plan *p, const struct request *req,
                struct switches *swin, const struct plan_ctx *ctx)
 {
@@ -881,10 +893,10 @@ int plan_build(struct plan *p, const struct request *req,
 	p->head_only = strcmp(req->method, "HEAD") == 0;
 	p->close_after = wants_close(req);
 
-	if (!p->head_only && strcmp(req->method, "GET") != 0) {
+	if (!p->head_only && !method_served(req->method)) {
 		p->status = 405;
 		head_start(&sb, 405, ctx->now);
-		sb_addf(&sb, "Allow: GET, HEAD\r\n");
+		sb_addf(&sb, "Allow: GET, HEAD, POST, PUT, PATCH, DELETE\r\n");
 		rc = set_text(p, &sb, "method not allowed", "");
 		goto finish;
 	}

@@ -6,7 +6,8 @@
  * carries the plan out.
  *
  * Precedence when switches combine, first match wins:
- *   bad switch value -> 400; method not GET/HEAD -> 405; auth= -> 401;
+ *   bad switch value -> 400; a method other than GET, HEAD, POST, PUT,
+ *   PATCH, DELETE -> 405; auth= -> 401;
  *   /redirect/N with N > 0 -> redirect hop; status= (status_n=) ->
  *   that status; loc= (loc_n=) -> redirect; loop=1 -> redirect to
  *   itself; hdr_endless=1, badchunk=, gzip= -> hostile answers;

@@ -196,12 +196,33 @@ static void start_reading(struct conn *c)
 
 /* ---- requests ---------------------------------------------------------- */
 
+/* The request body that follows a head: its Content-Length, when all of
+ * it is in rbuf (rlen bytes); BODY_WAIT until it is, BODY_TOO_LARGE when
+ * it cannot fit (a 413).  No Content-Length, or chunked: 0 (a chunked
+ * body is not read; the connection closes after the answer). */
+#define BODY_WAIT (-1)
+#define BODY_TOO_LARGE (-2)
+static int64_t body_length(const struct request *req, size_t rlen)
+{
+	const char *cl = request_header(req, "content-length");
+	uint64_t n;
+
+	if (!cl || request_header(req, "transfer-encoding") ||
+	    util_parse_u64(cl, &n) < 0)
+		return 0;
+	if (n > REQ_HEAD_MAX - req->consumed)
+		return BODY_TOO_LARGE;
+	return rlen - req->consumed < n ? BODY_WAIT : (int64_t)n;
+}
+
 static void log_request(struct conn *c, const struct request *req,
-                        const char *key)
+                        const char *key, const char *body, size_t body_len)
 {
 	struct log_req_rec rec;
 
 	memset(&rec, 0, sizeof(rec));
+	rec.body = body;
+	rec.body_len = body_len;
 	rec.n = c->n;
 	rec.conn = c->id;
 	rec.req = req;
@@ -339,6 +360,8 @@ static void try_parse(struct conn *c)
 	char *key = NULL, *release = NULL;
 	time_t now = time(NULL);
 	int rc = 0;
+	int64_t body = 0;
+	size_t body_at = 0, body_len = 0;
 
 	if (c->closing || c->resp_active || c->phase != PH_IDLE)
 		return;
@@ -351,12 +374,25 @@ static void try_parse(struct conn *c)
 	rr = request_parse(c->rbuf, c->rlen, &req);
 	if (rr == REQ_INCOMPLETE)
 		goto out;
+	if (rr == REQ_OK) {
+		body = body_length(&req, c->rlen);
+		if (body == BODY_WAIT) {
+			/* Parsed again when the rest of the body came. */
+			request_free(&req);
+			return;
+		}
+	}
 
 	c->n = ++c->srv->next_req_n;
 	c->res = NULL;
-	if (rr == REQ_OK) {
-		c->rlen -= req.consumed;
-		memmove(c->rbuf, c->rbuf + req.consumed, c->rlen);
+	if (rr == REQ_OK && body == BODY_TOO_LARGE) {
+		rc = plan_error(&c->plan, 413, "request body too large", now);
+		c->plan.close_after = 1;
+		c->rlen = 0;
+	} else if (rr == REQ_OK) {
+		/* The body is logged from rbuf, then dropped with the head. */
+		body_at = req.consumed;
+		body_len = (size_t)body;
 		if (req.path && strcmp(req.path, "/_release") == 0)
 			rc = plan_release(c, &req, &release, now);
 		else
@@ -379,7 +415,12 @@ static void try_parse(struct conn *c)
 	}
 
 	/* Logged before any byte of the response leaves. */
-	log_request(c, rr == REQ_OK || rr == REQ_BAD ? &req : NULL, key);
+	log_request(c, rr == REQ_OK || rr == REQ_BAD ? &req : NULL, key,
+	            c->rbuf + body_at, body_len);
+	if (rr == REQ_OK && body != BODY_TOO_LARGE) {
+		c->rlen -= req.consumed + body_len;
+		memmove(c->rbuf, c->rbuf + req.consumed + body_len, c->rlen);
+	}
 	if (release && c->plan.status == 200)
 		resume_holding(c->srv, release);
 	c->resp_active = 1;

@@ -23,6 +23,8 @@ struct log_req_rec {
 	uint64_t version;
 	int has_first, has_last;
 	uint64_t first, last;        /* body offsets, inclusive */
+	const char *body;            /* the request body read, body_len bytes */
+	size_t body_len;
 };
 
 /* Opens (truncates) path; path NULL gives a log that writes nothing.

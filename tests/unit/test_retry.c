@@ -502,6 +502,93 @@ refusals_at_first_contact(void)
     CHECK(decide(&o, &h) == RETRY_LATER);
 }
 
+/* A POST is not sent again once it went out, but for a 4xx or 503 answer
+ * and for --stream on an event stream; an idempotent method is. */
+static void
+requests_with_bodies(void)
+{
+    struct retry_outcome o;
+    struct retry_held h;
+
+    reset();
+    h = file(1000);
+    h.send_once = true;
+    h.method = "POST";
+    h.whole_only = true;
+    o = curl_end(CURLE_RECV_ERROR, "Connection reset by peer", 1000);
+    o.os_errno = ECONNRESET;
+    o.sent = true;
+    CHECK(decide(&o, &h) == RETRY_FAIL);
+    CHECK(v.exit_code == HAUL_EXIT_PARTIAL);
+    CHECK_STR(v.message, "http://h/f: connection reset at 1000 B of 4.0 MiB; a POST is not sent "
+                         "again: it may have taken effect");
+    CHECK(v.disconnect == DISC_RST);    /* still counted and reported */
+    /* Never sent (a refused connection after an answer, a TLS
+     * handshake): sent again. */
+    o.sent = false;
+    CHECK(decide(&o, &h) == RETRY_LATER);
+    /* A stall, a body that ended early: the same rule, their own codes. */
+    reset();
+    o = curl_end(CURLE_OK, "", 0);
+    o.end = RETRY_END_STALL;
+    o.sent = true;
+    CHECK(decide(&o, &h) == RETRY_FAIL);
+    CHECK(v.exit_code == HAUL_EXIT_TIMEOUT);
+    o = curl_end(CURLE_OK, "", 10);
+    o.sent = true;
+    CHECK(decide(&o, &h) == RETRY_FAIL);
+    CHECK(v.exit_code == HAUL_EXIT_PARTIAL);
+    /* 503 and 429 say the server did not act on it; 500 does not. */
+    reset();
+    o = refused(RESP_HTTP_ERROR, "HTTP 503", 503);
+    o.sent = true;
+    CHECK(decide(&o, &h) == RETRY_LATER);
+    o = refused(RESP_HTTP_ERROR, "HTTP 429", 429);
+    o.sent = true;
+    CHECK(decide(&o, &h) == RETRY_LATER);
+    o = refused(RESP_HTTP_ERROR, "HTTP 500", 500);
+    o.sent = true;
+    CHECK(decide(&o, &h) == RETRY_FAIL);
+    CHECK(v.exit_code == HAUL_EXIT_HTTP);
+    CHECK_STR(v.message, "http://h/f: HTTP 500 at 1000 B of 4.0 MiB; a POST is not sent again: "
+                         "it may have taken effect");
+    /* --stream on an event stream: re-sent (with Last-Event-ID). */
+    reset();
+    h.stream = true;
+    h.sse = true;
+    h.total_known = false;
+    o = curl_end(CURLE_OK, "", 100);
+    o.sent = true;
+    CHECK(decide(&o, &h) == RETRY_LATER);
+    /* --stream on lines is not an event stream: not re-sent. */
+    h.sse = false;
+    o = curl_end(CURLE_RECV_ERROR, "Connection reset by peer", 100);
+    o.os_errno = ECONNRESET;
+    o.sent = true;
+    CHECK(decide(&o, &h) == RETRY_FAIL);
+    /* An idempotent PUT is sent again. */
+    reset();
+    h = file(1000);
+    h.whole_only = true;
+    h.method = "PUT";
+    o = curl_end(CURLE_RECV_ERROR, "Connection reset by peer", 1000);
+    o.os_errno = ECONNRESET;
+    o.sent = true;
+    CHECK(decide(&o, &h) == RETRY_LATER);
+    /* A close-delimited body is never probed with Range when the request
+     * cannot be asked with one. */
+    reset();
+    h = file(1000);
+    h.total_known = false;
+    h.whole_only = true;
+    o = curl_end(CURLE_OK, "", 1000);
+    o.unframed = true;
+    o.accept_ranges = true;
+    CHECK(decide(&o, &h) == RETRY_FINISH);
+    h.whole_only = false;
+    CHECK(decide(&o, &h) == RETRY_AGAIN && v.probe);
+}
+
 int
 main(void)
 {
@@ -512,5 +599,6 @@ main(void)
     ends();
     no_progress();
     refusals_at_first_contact();
+    requests_with_bodies();
     return check_done("test_retry");
 }
