@@ -140,7 +140,7 @@ retry_later(struct ctx *x, const struct failure_class *cls, bool made_progress,
         return;
     }
     if (!may_resend(x)) {
-        fail(x, cls->exit_code, "%s: %s%s; a %s is not sent again: it may have taken effect",
+        fail(x, cls->exit_code, "%s%s%s; a %s is not sent again: it may have taken effect",
              who(x), what, at, x->h->method != NULL ? x->h->method : "request");
         return;
     }

@@ -520,7 +520,7 @@ requests_with_bodies(void)
     o.sent = true;
     CHECK(decide(&o, &h) == RETRY_FAIL);
     CHECK(v.exit_code == HAUL_EXIT_PARTIAL);
-    CHECK_STR(v.message, "http://h/f: connection reset at 1000 B of 4.0 MiB; a POST is not sent "
+    CHECK_STR(v.message, "connection reset at 1000 B of 4.0 MiB; a POST is not sent "
                          "again: it may have taken effect");
     CHECK(v.disconnect == DISC_RST);    /* still counted and reported */
     /* Never sent (a refused connection after an answer, a TLS
@@ -550,7 +550,7 @@ requests_with_bodies(void)
     o.sent = true;
     CHECK(decide(&o, &h) == RETRY_FAIL);
     CHECK(v.exit_code == HAUL_EXIT_HTTP);
-    CHECK_STR(v.message, "http://h/f: HTTP 500 at 1000 B of 4.0 MiB; a POST is not sent again: "
+    CHECK_STR(v.message, "HTTP 500 at 1000 B of 4.0 MiB; a POST is not sent again: "
                          "it may have taken effect");
     /* --stream on an event stream: re-sent (with Last-Event-ID). */
     reset();
