@@ -18,6 +18,7 @@
 #include "attempt.h"
 #include "http.h"
 #include "msg.h"
+#include "netopts.h"
 
 /* Bytes per recv(): chosen by bench/ measurements (src/README.md, "Reading
  * fast"); about what the fastest tools read at once. */
@@ -31,6 +32,7 @@ struct attempt {
     struct mem_account *acct;      /* charged for its allocations */
     CURL *easy;
     struct curl_slist *headers;
+    struct netopts_lists net;      /* --resolve and --connect-to lists */
     char errbuf[CURL_ERROR_SIZE];
     char *url;                     /* the URL asked */
     struct response_ask ask;
@@ -293,6 +295,7 @@ attempt_free(struct attempt *a)
     if (a->easy != NULL)
         curl_easy_cleanup(a->easy);
     curl_slist_free_all(a->headers);
+    netopts_free(&a->net);
     xfree(a->url);
     xfree(a);
 }
@@ -318,6 +321,8 @@ attempt_start(struct curluv *cu, const struct attempt_request *req,
         goto fail;
     set_basics(a, a->easy, req);
     set_options(a, a->easy, req);
+    if (!netopts_set(a->easy, req->cfg, &a->net))
+        goto fail;
     CURLMcode mc = curluv_add(cu, a->easy);
     if (mc != CURLM_OK) {
         *why = curl_multi_strerror(mc);

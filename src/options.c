@@ -100,6 +100,10 @@ config_free(struct config *cfg)
     xfree(cfg->body);
     xfree(cfg->method);
     xfree(cfg->write_out);
+    if (cfg->key_passwd != NULL) {
+        memset(cfg->key_passwd, 0, strlen(cfg->key_passwd));
+        xfree(cfg->key_passwd);
+    }
     memset(cfg, 0, sizeof *cfg);
 }
 
@@ -327,6 +331,36 @@ apply_choice(struct parse_state *st, enum opt_id id, const char *value)
     return bad_value(id, value, why);
 }
 
+/* --pass @FILE: the passphrase is FILE's first line, without its line
+ * end; it never is on the command line (the process list shows argv). */
+static int
+read_pass(struct config *cfg, const char *value)
+{
+    char line[1024];
+    FILE *f;
+
+    if (value[0] != '@' || value[1] == '\0') {
+        /* Not the value itself: it may be the passphrase. */
+        msg_usage_error("--pass: expected @FILE (the passphrase is read from FILE, never "
+                        "given on the command line)");
+        return HAUL_EXIT_USAGE;
+    }
+    f = fopen(value + 1, "re");
+    if (f == NULL)
+        return bad_value(OPT_PASS, value, strerror(errno));
+    if (fgets(line, sizeof line, f) == NULL)
+        line[0] = '\0';
+    fclose(f);
+    line[strcspn(line, "\r\n")] = '\0';
+    if (cfg->key_passwd != NULL) {
+        memset(cfg->key_passwd, 0, strlen(cfg->key_passwd));
+        xfree(cfg->key_passwd);
+    }
+    cfg->key_passwd = xstrdup(line);
+    memset(line, 0, sizeof line);
+    return 0;
+}
+
 /* The options whose value is more than one field of the config. */
 static int
 apply_special(struct parse_state *st, enum opt_id id, const char *value)
@@ -363,6 +397,8 @@ apply_special(struct parse_state *st, enum opt_id id, const char *value)
         }
         st->after_help = st->next_word;
         return 0;
+    case OPT_PASS:
+        return read_pass(cfg, value);
     case OPT_MEMSTATS:
         cfg->memstats = true;
         if (value != NULL) {

@@ -27,6 +27,7 @@ enum opt_id {
 enum stream_mode { STREAM_OFF, STREAM_AUTO, STREAM_LINES, STREAM_EVENTS, STREAM_RAW };
 enum progress_kind { PROGRESS_DEFAULT, PROGRESS_BAR, PROGRESS_DOTS, PROGRESS_NONE };
 enum checksum_algo { CHECKSUM_NONE, CHECKSUM_SHA256, CHECKSUM_SHA512 };
+enum ip_version { IP_ANY, IP_V4, IP_V6 };
 
 /* One URL to download and where its body goes. */
 struct job {
@@ -66,8 +67,20 @@ struct config {
     bool location_trusted;
     bool insecure;
     char *cacert;
+    char *capath;
+    char *cert;                     /* --cert: client certificate (PEM) */
+    char *key;                      /* --key; NULL: in --cert's file */
+    char *key_passwd;               /* --pass: read from its file; wiped */
+    char *pinnedpubkey;
     char *proxy;
     bool http11;
+    enum ip_version ip_version;     /* -4, -6 */
+    char **resolve;                 /* --resolve HOST:PORT:ADDR[,ADDR] */
+    size_t nresolve;
+    char **connect_to;              /* --connect-to H1:P1:H2:P2 */
+    size_t nconnect_to;
+    char *iface;                    /* --interface */
+    char *unix_socket;
     uint64_t connect_timeout_ms;
     uint64_t max_time_ms;           /* 0: none */
     uint64_t limit_rate;            /* bytes/s, 0: none */

@@ -345,8 +345,14 @@ curl_failed(struct ctx *x)
         return;
     }
     if (cls.exit_code == HAUL_EXIT_TLS && !cls.retryable) {
-        fail(x, HAUL_EXIT_TLS, "%s%s; to trust the server's CA use --cacert FILE, "
-             "or -k to skip the check (insecure)", who(x), what);
+        /* The hint is for a chain haul could not verify; a wrong pin or
+         * a client certificate libcurl could not use is another matter. */
+        if (o->curl_code == CURLE_PEER_FAILED_VERIFICATION ||
+            o->curl_code == CURLE_SSL_ISSUER_ERROR)
+            fail(x, HAUL_EXIT_TLS, "%s%s; to trust the server's CA use --cacert FILE, "
+                 "or -k to skip the check (insecure)", who(x), what);
+        else
+            fail(x, HAUL_EXIT_TLS, "%s%s", who(x), what);
         return;
     }
     if (cls.kind != DISC_NONE)

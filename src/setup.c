@@ -214,6 +214,8 @@ setup_check(const struct config *cfg)
         msg_usage_error("--cacert %s: %s", cfg->cacert, why);
         return HAUL_EXIT_USAGE;
     }
+    if (setup_net_check(cfg) != 0)
+        return HAUL_EXIT_USAGE;
     note_host_limit(cfg);
     return 0;
 }

@@ -512,7 +512,8 @@ sort_words() {
 		n = split($f, w, " "); out = ""
 		for (i = 2; i <= n; i++) {
 			x = w[i]
-			for (j = i - 1; j >= 1 && w[j] > x; j--) w[j + 1] = w[j]
+			# As strings: -4 and -6 would compare as numbers.
+			for (j = i - 1; j >= 1 && (w[j] "") > (x ""); j--) w[j + 1] = w[j]
 			w[j + 1] = x
 		}
 		for (i = 1; i <= n; i++) if (i == 1 || w[i] != w[i - 1]) out = out w[i] " "

@@ -228,6 +228,8 @@ void log_req(struct tsrv_log *log, const struct log_req_rec *rec)
 	    !cJSON_AddStringToObject(obj, "ev", "req") ||
 	    add_u64(obj, "n", rec->n) < 0 ||
 	    add_u64(obj, "conn", rec->conn) < 0 ||
+	    (rec->via_unix && !cJSON_AddStringToObject(obj, "via", "unix")) ||
+	    (rec->peer && !cJSON_AddStringToObject(obj, "peer", rec->peer)) ||
 	    add_u64(obj, "t", now_ms() - log->start_ms) < 0 ||
 	    add_str_or_null(obj, "method", req ? req->method : NULL) < 0 ||
 	    add_str_or_null(obj, "target", req ? req->target : NULL) < 0 ||

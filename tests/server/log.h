@@ -16,6 +16,8 @@ struct tsrv_log;
 struct log_req_rec {
 	uint64_t n;                  /* global request number, from 1 */
 	uint64_t conn;               /* connection id, from 1 */
+	int via_unix;                /* came through the --unix listener */
+	const char *peer;            /* TCP: the client's address, or NULL */
 	const struct request *req;   /* method/target/path may be NULL */
 	const char *key;             /* resource key or NULL */
 	int status;                  /* planned status */

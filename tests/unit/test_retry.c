@@ -187,6 +187,13 @@ drift(void)
     CHECK(v.exit_code == HAUL_EXIT_TLS);
     CHECK_STR(v.message, "segment 2: SSL certificate problem; to trust the "
               "server's CA use --cacert FILE, or -k to skip the check (insecure)");
+    /* A wrong --pinnedpubkey: no retry, and no hint at the CA. */
+    h = file(0);
+    o = curl_end(CURLE_SSL_PINNEDPUBKEYNOTMATCH,
+                 "SSL: public key does not match pinned public key", 0);
+    CHECK(decide(&o, &h) == RETRY_FAIL);
+    CHECK(v.exit_code == HAUL_EXIT_TLS);
+    CHECK_STR(v.message, "SSL: public key does not match pinned public key");
 
     /* --max-time leaves no time for the delay: exit 9, file and part. */
     reset();
