@@ -21,6 +21,13 @@ complete -c haul -l stream -d 'Live stream: reconnect, keep one output going (au
 complete -c haul -f -n 'string match -q -- "--stream=*" (commandline -ct)' -a '(string replace -r -- "=.*" "" (commandline -ct))=(printf "%s\n" auto lines events raw)' -d 'MODE'
 complete -c haul -l checksum -x -a 'sha256: sha512:' -d 'Verify the body: sha256:HEX or sha512:HEX'
 complete -c haul -l sha256 -d 'Print the SHA-256 of each body written'
+complete -c haul -s N -l timestamping -d 'Download only if the server'\''s copy changed (implies -R)'
+complete -c haul -s R -l remote-time -d 'Set the file'\''s time from the server'\''s Last-Modified'
+complete -c haul -l no-clobber -d 'Skip URLs whose output file exists; continue FILE.part'
+complete -c haul -l create-dirs -d 'Create the directories an output file needs'
+complete -c haul -s J -l content-disposition -d 'Name files after the server'\''s Content-Disposition (implies -O)'
+complete -c haul -l max-filesize -x -d 'Refuse or stop bodies larger than SIZE bytes'
+complete -c haul -l xattr -d 'Record the URL and content type in extended attributes'
 
 # Request
 complete -c haul -s H -l header -x -d 'Add a request header "Name: value" (repeatable)'

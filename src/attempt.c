@@ -164,7 +164,7 @@ add_body_headers(struct attempt *a, const struct config *cfg)
 }
 
 /* -H lines (without credentials for another origin), the body's,
- * If-Range, Last-Event-ID. */
+ * If-Range, Last-Event-ID, -N's conditions. */
 static bool
 add_headers(struct attempt *a, const struct attempt_request *req)
 {
@@ -184,6 +184,11 @@ add_headers(struct attempt *a, const struct attempt_request *req)
     if (req->if_range != NULL && !add_header(a, "If-Range", req->if_range))
         return false;
     if (req->last_event_id != NULL && !add_header(a, "Last-Event-ID", req->last_event_id))
+        return false;
+    if (req->if_modified_since != NULL &&
+        !add_header(a, "If-Modified-Since", req->if_modified_since))
+        return false;
+    if (req->if_none_match != NULL && !add_header(a, "If-None-Match", req->if_none_match))
         return false;
     return true;
 }

@@ -38,6 +38,8 @@ struct attempt_request {
     struct response_ask ask;       /* the range and what is held: response_decide() */
     const char *if_range;          /* If-Range validator, or NULL */
     const char *last_event_id;     /* Last-Event-ID, or NULL */
+    const char *if_modified_since; /* -N: If-Modified-Since (an HTTP-date), or NULL */
+    const char *if_none_match;     /* -N: If-None-Match (an entity tag), or NULL */
     bool own_connection;           /* HTTP/1.1 on a connection of its own (-x parts) */
     uint64_t rate_limit;           /* --limit-rate now (bytes/s, 0: none): smaller
                                     * reads keep haul's pacing smooth */

@@ -296,6 +296,113 @@ out:
     return name;
 }
 
+/* Where the parameter `name` (or "name*") of a Content-Disposition value
+ * starts its value, or NULL.  Parameters follow the first ';'. */
+static const char *
+disposition_param(const char *value, const char *name)
+{
+    size_t n = strlen(name);
+    const char *p = strchr(value, ';');
+    while (p != NULL) {
+        p++;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (strncasecmp(p, name, n) == 0) {
+            const char *q = p + n;
+            while (*q == ' ' || *q == '\t')
+                q++;
+            if (*q == '=') {
+                q++;
+                while (*q == ' ' || *q == '\t')
+                    q++;
+                return q;
+            }
+        }
+        /* The next ';' outside a quoted string. */
+        bool quoted = false;
+        for (; *p != '\0' && (quoted || *p != ';'); p++) {
+            if (*p == '"')
+                quoted = !quoted;
+            else if (*p == '\\' && quoted && p[1] != '\0')
+                p++;
+        }
+        p = *p == ';' ? p : NULL;
+    }
+    return NULL;
+}
+
+/* A value's bytes as a URL path segment: '%' written %25 (a plain
+ * filename= holds no percent-encoding). */
+static void
+seg_put(char *seg, size_t *n, char c, bool encoded)
+{
+    if (c == '%' && !encoded) {
+        seg[(*n)++] = '%';
+        seg[(*n)++] = '2';
+        seg[(*n)++] = '5';
+    } else {
+        seg[(*n)++] = c;
+    }
+}
+
+/* filename*=UTF-8''%E2%82%AC.txt or filename="a \"b\".txt" or
+ * filename=a.txt, as a URL path segment of its last component. */
+static char *
+disposition_segment(const char *v, bool ext)
+{
+    size_t cap = 3 * strlen(v) + 1, n = 0;
+    char *seg = xmalloc(cap);
+    bool quoted = !ext && *v == '"';
+
+    if (ext) {
+        if (strncasecmp(v, "UTF-8'", 6) != 0 || strchr(v + 6, '\'') == NULL) {
+            xfree(seg);
+            return NULL;
+        }
+        v = strchr(v + 6, '\'') + 1;
+    } else if (quoted) {
+        v++;
+    }
+    for (; *v != '\0'; v++) {
+        if (quoted && *v == '"')
+            break;
+        if (!quoted && (*v == ';' || *v == ' ' || *v == '\t'))
+            break;
+        if (quoted && *v == '\\' && v[1] != '\0')
+            v++;
+        /* Only the last path component: a server names a file, not where
+         * it goes. */
+        if (*v == '/' || *v == '\\' ||
+            (ext && *v == '%' && (strncasecmp(v, "%2F", 3) == 0 || strncasecmp(v, "%5C", 3) == 0))) {
+            n = 0;
+            v += *v == '%' ? 2 : 0;
+            continue;
+        }
+        seg_put(seg, &n, *v, ext);
+    }
+    seg[n] = '\0';
+    return seg;
+}
+
+char *
+http_disposition_name(const char *value, const char **why)
+{
+    const char *v;
+    char *seg = NULL, *name = NULL;
+
+    *why = "no file name in Content-Disposition";
+    if ((v = disposition_param(value, "filename*")) != NULL)
+        seg = disposition_segment(v, true);
+    if (seg == NULL && (v = disposition_param(value, "filename")) != NULL)
+        seg = disposition_segment(v, false);
+    if (seg != NULL)
+        name = text_name_from_segment(seg, strlen(seg), why);
+    if (name == NULL && *why != NULL && strstr(*why, "URL path") != NULL)
+        *why = "no usable file name in Content-Disposition";
+    xfree(seg);
+    return name;
+}
+
 char *
 url_host_key(const char *url)
 {

@@ -74,6 +74,16 @@ char *url_redacted(const char *url);
  * gives no name: empty, ".", "..", "-", or a '/' after decoding. */
 char *url_remote_name(const char *url, const char **why);
 
+/*
+ * Name for -J from a Content-Disposition value (RFC 6266): filename*
+ * (UTF-8'' only, percent-encoded) wins over filename (a token or a quoted
+ * string).  Only the part after the last '/' or '\' is kept; then the
+ * rules of -O apply (text_name_from_segment(): control characters and
+ * bytes that are not UTF-8 become %HH; "", ".", ".." and "-" are no name).
+ * xmalloc'ed, or NULL with a static reason in *why.
+ */
+char *http_disposition_name(const char *value, const char **why);
+
 /* "host:port" of a URL, lowercased, for the per-host limit; NULL if none. */
 char *url_host_key(const char *url);
 

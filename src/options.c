@@ -681,6 +681,26 @@ help_topic(struct parse_state *st)
     st->cfg->help_topic = xstrdup(w);
 }
 
+/* The rules between the options that decide how files are written. */
+static int
+file_rules(struct config *cfg)
+{
+    /* If-Modified-Since is sent from the file's time: it must be the
+     * server's (wget does the same). */
+    if (cfg->timestamping)
+        cfg->remote_time = true;
+    if (cfg->timestamping && cfg->no_clobber) {
+        msg_usage_error("--timestamping and --no-clobber exclude each other: one replaces "
+                        "a changed file, the other never replaces one");
+        return HAUL_EXIT_USAGE;
+    }
+    /* -J names the files -O would name (as wget, not curl, where -J alone
+     * does nothing). */
+    if (cfg->content_disposition)
+        cfg->remote_name = true;
+    return 0;
+}
+
 /* The rules between options and the jobs, once argv is read. */
 static int
 finish(struct parse_state *st)
@@ -699,6 +719,8 @@ finish(struct parse_state *st)
         msg_usage_error("-o %s has no URL to go with it", st->outputs.v[st->urls.n]);
         return HAUL_EXIT_USAGE;
     }
+    if (file_rules(cfg) != 0)
+        return HAUL_EXIT_USAGE;
     cfg->retry_fixed = cfg->given[OPT_RETRY_DELAY] && !cfg->given[OPT_RETRY_MAX_DELAY];
     /* --retry-max-delay alone, below the default base delay: the base
      * comes down to it (the user never gave one to contradict). */

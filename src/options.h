@@ -55,6 +55,13 @@ struct config {
     unsigned char checksum[64];     /* expected digest */
     size_t checksum_len;            /* bytes */
     bool sha256;
+    bool timestamping;              /* -N: implies remote_time */
+    bool remote_time;
+    bool no_clobber;
+    bool create_dirs;
+    bool content_disposition;
+    uint64_t max_filesize;          /* bytes, 0: none */
+    bool xattr;
 
     /* Request */
     char **headers;                 /* "Name: value" lines */

@@ -62,6 +62,8 @@ transfer_json(const struct xfer_stats *s, uint32_t *disconnects)
     cJSON_AddNumberToObject(o, "mean_rate",
                             secs > 0 ? (double)(uint64_t)((double)s->bytes_received / secs) : 0);
     add_str_or_null(o, "sha256", s->sha256);
+    cJSON_AddBoolToObject(o, "not_modified", s->not_modified);
+    cJSON_AddBoolToObject(o, "skipped", s->skipped);
     cJSON_AddNumberToObject(o, "exit_code", s->exit_code);
     text_json_add(o, "exit_name", haul_exit_name(s->exit_code));
     add_str_or_null(o, "message", s->message);
@@ -75,7 +77,7 @@ summary_write(const struct config *cfg, const struct run_result *res, int exit_c
 {
     cJSON *root = cJSON_CreateObject();
     uint64_t bytes = 0;
-    uint32_t attempts = 0, disconnects = 0, ok = 0;
+    uint32_t attempts = 0, disconnects = 0, ok = 0, not_modified = 0, skipped = 0;
     int rc = 0;
 
     cJSON_AddNumberToObject(root, "schema", SUMMARY_SCHEMA);
@@ -90,11 +92,15 @@ summary_write(const struct config *cfg, const struct run_result *res, int exit_c
         attempts += s->attempts;
         if (s->exit_code == 0 && s->finished)
             ok++;
+        not_modified += s->not_modified;
+        skipped += s->skipped;
     }
     cJSON *tot = cJSON_AddObjectToObject(root, "totals");
     cJSON_AddNumberToObject(tot, "transfers", (double)res->n);
     cJSON_AddNumberToObject(tot, "succeeded", ok);
     cJSON_AddNumberToObject(tot, "failed", (double)(res->n - ok));
+    cJSON_AddNumberToObject(tot, "not_modified", not_modified);
+    cJSON_AddNumberToObject(tot, "skipped", skipped);
     cJSON_AddNumberToObject(tot, "bytes", (double)bytes);
     cJSON_AddNumberToObject(tot, "attempts", attempts);
     cJSON_AddNumberToObject(tot, "disconnects", disconnects);

@@ -406,7 +406,7 @@ transfer_new(const struct transfer_env *env, const struct config *cfg, const str
     rate_init(&t->rate, cfg->limit_rate);
     stats->url = xstrdup(t->display_url);
 
-    if (!check_job(t, &path))
+    if (!check_job(t, &path) || !transfer_files_prepare(t, path))
         goto out;
     t->host_key = url_host_key(job->url);
     t->stream = cfg->stream != STREAM_OFF;
@@ -424,13 +424,16 @@ transfer_new(const struct transfer_env *env, const struct config *cfg, const str
     if (t->to_stdout && job->output == NULL && isatty(STDOUT_FILENO))
         t->tty_check = TTY_CHECK_BYTES;
     stats->output = xstrdup(output_path(t->out));
-    if (!output_check(t->out, t->display_url, cfg->cont, &code)) {
+    /* --no-clobber continues a FILE.part as -c does: a rerun picks up
+     * where the last one stopped. */
+    bool cont = cfg->cont || cfg->no_clobber;
+    if (!output_check(t->out, t->display_url, cont, &code)) {
         char *message = xasprintf("%s: %s", t->display_url, output_problem(t->out));
         fail_early(t, code, message, false);
         xfree(message);
         goto out;
     }
-    if (setup_digests(t) && cfg->cont)
+    if (setup_digests(t) && cont)
         find_resume(t);
 out:
     xfree(path);
@@ -553,6 +556,7 @@ start_attempt(struct transfer *t)
         t->fl.verify = NULL;
         return;
     }
+    transfer_files_request(t, &req);
     t->fl.ask = req.ask;
     t->fl.ask.if_range = req.if_range != NULL;
     t->fl.used_final = t->final_url != NULL;
@@ -828,6 +832,8 @@ on_attempt_end(void *owner, const struct attempt_outcome *o)
         transfer_fail_output(t, t->fl.stop_code, t->fl.stop_said);
         return;
     }
+    if (transfer_files_stopped(t))
+        return;
     retry_inputs(t, o, &ro, &held);
     retry_decide(&ro, &held, &t->retry, &t->retry_cfg, t->env.random01(t->env.ctx), &v);
     carry_out(t, &v);
@@ -1021,6 +1027,7 @@ transfer_free(struct transfer *t)
     for (int i = 0; i < 2; i++)
         EVP_MD_CTX_free(t->md[i]);
     xfree(t->fail_message);
+    transfer_files_free(t);
     xfree(t->url);
     xfree(t->display_url);
     xfree(t->final_url);

@@ -295,6 +295,7 @@ transfer_on_response(void *owner, const struct head *h, struct response_decision
     struct transfer *t = owner;
     const struct response_got *g = &h->got;
     bool verify_416 = t->verify_pending && g->status == 416;
+    enum stop_reason files = transfer_files_response(t, h, d);
 
     t->stats->http_status = g->status;
     if (t->cfg->head && g->status < 400)
@@ -306,8 +307,14 @@ transfer_on_response(void *owner, const struct head *h, struct response_decision
     if (t->probe_pending && g->status == 416)
         d->action = RESP_DONE;
     events_response(t->env.events, t->stats->id, t->display_url, g,
-                    verify_416 ? "mismatch" : response_action_name(d->action),
+                    files == STOP_NOT_MODIFIED ? "not_modified"
+                    : verify_416               ? "mismatch"
+                                               : response_action_name(d->action),
                     d->action == RESP_WRITE ? d->offset : 0);
+    if (files != STOP_NONE) {
+        t->fl.stop = files;
+        return false;
+    }
     /* -c without journal: a 416 to the overlap request means the file is
      * longer than the resource: not its prefix. */
     if (verify_416) {
@@ -511,6 +518,8 @@ transfer_on_body(void *owner, const char *data, size_t len)
         return 0;
     if (len == 0)
         return total;
+    if (!transfer_files_body_fits(t, len))
+        return 0;
     /* -x: the own part ends at seg_end; the parts have the rest. */
     if (t->seg_end != UINT64_MAX && t->have + len >= t->seg_end) {
         size_t part = (size_t)(t->seg_end - t->have);

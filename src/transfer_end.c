@@ -213,6 +213,7 @@ static void
 commit(struct transfer *t, const char hex[2][129])
 {
     int code = HAUL_EXIT_WRITE;
+    transfer_files_commit(t);
     int err = output_commit(t->out, &code);
     if (err != 0) {
         transfer_fail(t, code, "%s: cannot rename %s to %s: %s", t->display_url,
@@ -254,6 +255,12 @@ finish_continue(void *ctx)
         return;    /* hash_done calls again */
     if (t->state == XS_FINISHING && check_result(t, hex))
         commit(t, hex);
+}
+
+void
+transfer_end_untouched(struct transfer *t)
+{
+    job_done(t, HAUL_EXIT_OK, NULL);
 }
 
 void

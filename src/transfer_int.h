@@ -22,6 +22,7 @@
 
 #include "attempt.h"
 #include "env.h"
+#include "filemeta.h"
 #include "output.h"
 #include "ratelimit.h"
 #include "records.h"
@@ -51,6 +52,10 @@ enum stop_reason {
     STOP_STALL,      /* no byte for --stall-timeout */
     STOP_WRITE,      /* the output failed: stop_code, stop_said */
     STOP_QUIET,      /* the transfer is failing or starting over anyway */
+    /* transfer_files.c's, handled by transfer_files_stopped(): */
+    STOP_NOT_MODIFIED, /* -N: 304, the file is the server's copy */
+    STOP_TOO_BIG,      /* --max-filesize */
+    STOP_NAME_EXISTS,  /* -J: the file it names exists */
 };
 
 /*
@@ -71,6 +76,7 @@ struct flight {
                                     * the resume point (the attempt's account) */
     size_t verify_len;
     bool rate_paused;              /* on_body paused it for --limit-rate */
+    bool conditional;              /* -N: If-Modified-Since/If-None-Match sent */
 };
 
 struct transfer {
@@ -157,6 +163,14 @@ struct transfer {
     unsigned char digest[2][64];
     unsigned digest_len[2];
 
+    /* -N, -R, -J, --xattr (transfer_files.c) */
+    bool stamp_known;                 /* -N: FILE exists: ask only if it changed */
+    struct filemeta_stamp stamp;
+    char stamp_date[64];              /* its time as an HTTP-date */
+    time_t remote_mtime;              /* Last-Modified of the answer written, -1 */
+    char *content_type;               /* of the answer written, or NULL */
+    char *cd_name;                    /* -J: the name the answer gave, or NULL */
+
     /* Progress rate: a sliding sample. */
     uint64_t rate_ms;
     uint64_t rate_bytes;
@@ -196,7 +210,30 @@ bool transfer_tail_copy(const struct transfer *t, char *buf, size_t len);
 /* Feeds the digests of what stdout and its kind are given. */
 void transfer_hash_update(struct transfer *t, const char *data, size_t len);
 
+/* transfer_files.c: what -N, -R, --no-clobber, --create-dirs, -J,
+ * --max-filesize and --xattr add to a transfer's life */
+/* Before the output is made: directories, --no-clobber, -N's stamp.  False
+ * when the job is finished already (skipped, or failed). */
+bool transfer_files_prepare(struct transfer *t, const char *path);
+/* -N: the conditions of a request from byte 0. */
+void transfer_files_request(struct transfer *t, struct attempt_request *req);
+/* The answer, before anything is written: a stop reason (304, too large,
+ * -J's name taken) or STOP_NONE. */
+enum stop_reason transfer_files_response(struct transfer *t, const struct head *h,
+                                         const struct response_decision *d);
+/* --max-filesize: false when `len` more bytes would pass it (stop set). */
+bool transfer_files_body_fits(struct transfer *t, size_t len);
+/* The attempt ended for one of transfer_files_response's reasons: carries
+ * it out and returns true. */
+bool transfer_files_stopped(struct transfer *t);
+/* Just before FILE.part becomes FILE: its time and attributes. */
+void transfer_files_commit(struct transfer *t);
+/* Frees what transfer_files.c added to the transfer. */
+void transfer_files_free(struct transfer *t);
+
 /* transfer_end.c */
+/* The job succeeded without writing anything (-N's 304, -J's skip). */
+void transfer_end_untouched(struct transfer *t);
 /* Every byte is here: flush, checksum, commit, done. */
 void transfer_finish(struct transfer *t);
 /* The sink finished a flush asked for by the end. */

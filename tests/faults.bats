@@ -354,3 +354,18 @@ bytes=$next-"
 	assert_equal "$stderr" ""
 	assert_equal "$(sha256_of f)" "$(gen_sha 8M 16)"
 }
+
+@test "--xattr and -N on a file system without user attributes: one warning for the run, files intact" {
+	run -0 --separate-stderr with_fault fsetxattr=ENOTSUP --xattr -N \
+		-o a.bin "$TESTSRV_URL/fx/xattr-a?size=3K&cond=1" -o b.bin "$TESTSRV_URL/fx/xattr-b?size=2K&cond=1"
+	assert_equal "$stderr" "haul: a.bin: the file system does not support extended attributes; not recording them"
+	assert_equal "$(sha256_of a.bin)" "$(gen_sha 3K)"
+	assert_equal "$(sha256_of b.bin)" "$(gen_sha 2K)"
+	# -N goes by the file's time alone: If-Modified-Since, no If-None-Match,
+	# and the server's 304 still leaves the file alone.
+	run -0 --separate-stderr with_fault fsetxattr=ENOTSUP -N -o a.bin "$TESTSRV_URL/fx/xattr-a?size=3K&cond=1"
+	assert_equal "$stderr" "haul: $TESTSRV_URL/fx/xattr-a?size=3K&cond=1: not modified; a.bin left as it is"
+	run -0 jq -r '"\(.headers["if-modified-since"] // "-")|\(.headers["if-none-match"] // "-")|\(.status)"' \
+		< <(testsrv_requests /fx/xattr-a | tail -n 1)
+	assert_output "Fri, 01 Jan 2021 01:00:00 GMT|-|304"
+}

@@ -151,6 +151,8 @@ static int apply(struct switches *sw, const char *name, const char *v)
 		return parse_bool(v, &sw->norange);
 	if (strcmp(name, "ignore_ifrange") == 0)
 		return parse_bool(v, &sw->ignore_ifrange);
+	if (strcmp(name, "cond") == 0)
+		return parse_bool(v, &sw->cond);
 	if (strcmp(name, "ignore_range_at") == 0)
 		return util_parse_u64(v, &sw->ignore_range_at) < 0 ||
 		       sw->ignore_range_at == 0 ? -1 : 0;
@@ -553,6 +555,71 @@ static int if_range_matches(const char *ir, const char *etag,
 	return lm && strcmp(ir, lm) == 0;
 }
 
+/* An HTTP-date as seconds since the epoch, -1 if it is not one. */
+static time_t parse_http_date(const char *s)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (!end || *end)
+		return -1;
+	return timegm(&tm);
+}
+
+/* Does If-None-Match name this ETag?  Weak comparison, RFC 9110 13.1.2. */
+static int inm_matches(const char *inm, const char *etag)
+{
+	const char *e = etag, *p = inm;
+	size_t elen;
+
+	if (strcmp(inm, "*") == 0)
+		return etag != NULL;
+	if (!etag)
+		return 0;
+	if (strncmp(e, "W/", 2) == 0)
+		e += 2;
+	elen = strlen(e);
+	while (*p) {
+		const char *q;
+
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		q = p;
+		while (*q && *q != ',')
+			q++;
+		while (q > p && q[-1] == ' ')
+			q--;
+		if ((size_t)(q - p) == elen && strncmp(p, e, elen) == 0)
+			return 1;
+		p = q;
+		while (*p && *p != ',')
+			p++;
+	}
+	return 0;
+}
+
+/* cond=1: is this GET answered 304?  If-None-Match wins over
+ * If-Modified-Since (RFC 9110 13.2.2). */
+static int not_modified(const struct request *req, const char *etag,
+                        const char *lm)
+{
+	const char *inm = request_header(req, "if-none-match");
+	const char *ims = request_header(req, "if-modified-since");
+	time_t since, last;
+
+	if (inm)
+		return inm_matches(inm, etag);
+	if (!ims || !lm)
+		return 0;
+	since = parse_http_date(ims);
+	last = parse_http_date(lm);
+	return since >= 0 && last >= 0 && last <= since;
+}
+
 /* Text body with the resource headers, for redirects and 416. */
 static int plan_redirect(struct plan *p, struct strbuf *sb, int code,
                          const char *location)
@@ -775,6 +842,11 @@ static int plan_body(struct plan *p, struct strbuf *sb,
 		sb_addf(sb, "ETag: %s\r\n", etag_h);
 	if (lm_h)
 		sb_addf(sb, "Last-Modified: %s\r\n", lm_h);
+	if (sw->cond && not_modified(req, etag_h, lm_h)) {
+		p->status = 304;
+		p->body = PLAN_NONE;
+		return 0;
+	}
 
 	if (rr == RANGE_UNSATISFIABLE) {
 		p->status = 416;

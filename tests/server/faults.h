@@ -43,6 +43,7 @@ struct switches {
 	uint64_t ignore_range_at; /* from this request on, Range is ignored
 	                           * although Accept-Ranges is sent; 0: never */
 	int ignore_ifrange;       /* Range applies whatever If-Range says */
+	int cond;                 /* honour If-None-Match/If-Modified-Since: 304 */
 	enum badrange_mode badrange;
 	int chunked, nolen;
 	uint64_t *fin, *rst;      /* owned arrays of absolute offsets */
