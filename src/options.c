@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "config_file.h"
 #include "exitcodes.h"
 #include "mem.h"
 #include "msg.h"
@@ -62,7 +63,17 @@ struct parse_state {
     const char *next_word;       /* the word after the option being applied,
                                   * when it is not the option's value */
     const char *after_help;      /* the word after --help, if any */
+    bool collect;                /* the first look at argv: only -K and
+                                  * --no-config are taken (see options_parse) */
+    struct strlist configs;      /* -K files, in order */
+    bool no_config;
+    bool alone;                  /* --help or --version: no config is read */
+    bool input_stdin;            /* -i - */
 };
+
+/* Where the option being applied comes from, for messages: "" for the
+ * command line, "config file FILE:LINE: " for a config file. */
+static char where[512];
 
 void
 config_free(struct config *cfg)
@@ -138,7 +149,7 @@ bad_value(enum opt_id id, const char *value, const char *why)
 {
     char name[64];
     opt_display(id, name, sizeof name);
-    msg_usage_error("%s: bad value '%s': %s", name, value, why);
+    msg_usage_error("%s%s: bad value '%s': %s", where, name, value, why);
     return HAUL_EXIT_USAGE;
 }
 
@@ -359,6 +370,9 @@ apply_special(struct parse_state *st, enum opt_id id, const char *value)
         }
         st->after_help = st->next_word;
         return 0;
+    case OPT_CONFIG:
+    case OPT_NO_CONFIG:
+        return 0;    /* taken in the first look at argv */
     case OPT_MEMSTATS:
         cfg->memstats = true;
         if (value != NULL) {
@@ -396,6 +410,14 @@ apply(struct parse_state *st, enum opt_id id, const char *value)
 {
     const struct opt_def *o = &options_table[id];
 
+    if (st->collect) {
+        if (id == OPT_CONFIG)
+            strlist_push(&st->configs, value);
+        st->no_config = st->no_config || id == OPT_NO_CONFIG;
+        st->alone = st->alone || o->alone;
+        st->input_stdin = st->input_stdin || (id == OPT_INPUT_FILE && strcmp(value, "-") == 0);
+        return 0;
+    }
     if (value == NULL && o->implicit != NULL)
         value = o->implicit;
     st->cfg->given[id] = true;
@@ -436,6 +458,88 @@ find_short(char c)
         if (options_table[i].sname == c)
             return i;
     return -1;
+}
+
+/* ---- config files ------------------------------------------------------ */
+
+/*
+ * What a config file may not set: what pairs with the command line's URLs
+ * or reads other files (-o, -i, -K), what is a run of its own (--help,
+ * --version), and --memstats, which main.c must know from argv before
+ * anything is allocated.
+ */
+static bool
+config_allows(enum opt_id id)
+{
+    switch (id) {
+    case OPT_OUTPUT:
+    case OPT_INPUT_FILE:
+    case OPT_CONFIG:
+    case OPT_NO_CONFIG:
+    case OPT_HELP:
+    case OPT_VERSION:
+    case OPT_MEMSTATS:
+    case OPT_MEMSTATS_INTERVAL:
+        return false;
+    default:
+        return true;
+    }
+}
+
+/* One option of a config file (config_file_fn). */
+static int
+on_config_option(void *ctx, const char *file, unsigned line, const char *name,
+                 const char *value)
+{
+    struct parse_state *st = ctx;
+    int id = find_long(name, strlen(name));
+
+    snprintf(where, sizeof where, "config file %s:%u: ", file, line);
+    if (id < 0) {
+        msg_usage_error("%sunknown option '%s'", where, name);
+        return HAUL_EXIT_USAGE;
+    }
+    const struct opt_def *o = &options_table[id];
+    if (!config_allows((enum opt_id)id)) {
+        msg_usage_error("%s--%s cannot be set in a config file", where, o->lname);
+        return HAUL_EXIT_USAGE;
+    }
+    if (opt_arg_kind(o) == ARG_NONE && value != NULL) {
+        msg_usage_error("%soption --%s takes no value", where, o->lname);
+        return HAUL_EXIT_USAGE;
+    }
+    if (opt_arg_kind(o) == ARG_REQUIRED && value == NULL) {
+        msg_usage_error("%soption --%s needs a value (%s)", where, o->lname, opt_arg_name(o));
+        return HAUL_EXIT_USAGE;
+    }
+    return apply(st, (enum opt_id)id, value);
+}
+
+/* The default config file (unless --no-config), then each -K in order.
+ * None for --help and --version, which a broken file must not stop. */
+static int
+read_configs(struct parse_state *st)
+{
+    int rc = 0;
+
+    if (st->alone)
+        return 0;
+    for (size_t i = 0; i < st->configs.n; i++) {
+        if (st->input_stdin && strcmp(st->configs.v[i], "-") == 0) {
+            msg_usage_error("-K - and -i - cannot both read standard input");
+            return HAUL_EXIT_USAGE;
+        }
+    }
+    if (!st->no_config) {
+        char *path = config_file_default_path();
+        if (path != NULL)
+            rc = config_file_read(path, false, on_config_option, st);
+        xfree(path);
+    }
+    for (size_t i = 0; i < st->configs.n && rc == 0; i++)
+        rc = config_file_read(st->configs.v[i], true, on_config_option, st);
+    where[0] = '\0';
+    return rc;
 }
 
 /* "--name", "--name=value" or "--name value" at argv[*i]. */
@@ -675,30 +779,56 @@ finish(struct parse_state *st)
     return 0;
 }
 
-int
-options_parse(int argc, char **argv,  // NOLINT(readability-function-size): above
-              struct config *cfg)
+/* The words of argv: options and URLs.  In the first look (st->collect)
+ * only -K and --no-config are taken. */
+static int
+scan_argv(struct parse_state *st, int argc, char **argv)
 {
-    struct parse_state st = { .cfg = cfg };
     bool only_urls = false;
-    int rc = config_defaults(&st);
+    int rc = 0;
 
     for (int i = 1; i < argc && rc == 0; i++) {
         const char *arg = argv[i];
 
-        if (only_urls || arg[0] != '-' || arg[1] == '\0')
-            strlist_push(&st.urls, arg);
-        else if (strcmp(arg, "--") == 0)
+        if (only_urls || arg[0] != '-' || arg[1] == '\0') {
+            if (!st->collect)
+                strlist_push(&st->urls, arg);
+        } else if (strcmp(arg, "--") == 0) {
             only_urls = true;
-        else if (arg[1] == '-')
-            rc = take_long(&st, argc, argv, &i);
-        else
-            rc = take_short(&st, argc, argv, &i);
+        } else if (arg[1] == '-') {
+            rc = take_long(st, argc, argv, &i);
+        } else {
+            rc = take_short(st, argc, argv, &i);
+        }
     }
+    return rc;
+}
+
+/*
+ * The command line is looked at twice: first for -K and --no-config, then
+ * the config files are applied (the default one, then each -K in order),
+ * then the command line's options, so that these win: a value given twice
+ * keeps the last, and repeatable options (-H) add the command line's after
+ * the files'.
+ */
+int
+options_parse(int argc, char **argv, struct config *cfg)
+{
+    struct parse_state st = { .cfg = cfg, .collect = true };
+    int rc = config_defaults(&st);
+
+    if (rc == 0)
+        rc = scan_argv(&st, argc, argv);
+    st.collect = false;
+    if (rc == 0)
+        rc = read_configs(&st);
+    if (rc == 0)
+        rc = scan_argv(&st, argc, argv);
     if (rc == 0)
         rc = finish(&st);
     strlist_free(&st.urls);
     strlist_free(&st.outputs);
+    strlist_free(&st.configs);
     xfree(st.input_file);
     if (rc != 0)
         config_free(cfg);

@@ -299,5 +299,6 @@ options_print_help(FILE *out)
     }
     fputs("\nSizes take K, M, G (1024-based); durations are seconds and may have\n"
           "fractions (0.5) or a unit (ms, s, m, h).  `haul --help exit-codes` lists\n"
-          "the exit status.  More in the manual: man haul.\n", out);
+          "the exit status.  Options are read from ~/.config/haul/config first\n"
+          "(see CONFIG FILE in the manual).  More in the manual: man haul.\n", out);
 }
