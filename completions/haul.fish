@@ -39,6 +39,7 @@ complete -c haul -l connect-timeout -x -d 'Give up connecting after SECS (defaul
 complete -c haul -s m -l max-time -x -d 'Give up a transfer, retries included, after SECS'
 complete -c haul -l limit-rate -x -d 'At most SIZE bytes per second per transfer'
 complete -c haul -l limit-rate-total -x -d 'At most SIZE bytes per second, all together'
+complete -c haul -s f -l fail -d 'No effect: HTTP errors always fail (exit 5)'
 
 # Retry and resume
 complete -c haul -l retry -x -a 'inf' -d 'Retries without progress, N or inf (default 10)'
@@ -50,6 +51,8 @@ complete -c haul -l retry-connrefused -d 'Retry a refused connection before any 
 # Reports and messages
 complete -c haul -s q -l quiet -d 'Print errors only'
 complete -c haul -s v -l verbose -d 'Print request and response headers and retries'
+complete -c haul -s s -l silent -d 'Print nothing, errors too unless -S'
+complete -c haul -s S -l show-error -d 'With -s, print errors still'
 complete -c haul -l progress -x -a 'bar dots none' -d 'Bar, dots or none (default: bar on a terminal)'
 complete -c haul -l events -r -F -d 'Write NDJSON events to FILE (- = stderr, N = fd N)'
 complete -c haul -l summary -r -F -d 'Write a JSON summary to FILE at exit (- = stdout)'

@@ -168,6 +168,7 @@ main(int argc, char **argv)
     if (code != 0)
         return code;
     msg_set_level(cfg.level);
+    msg_set_silent(cfg.silent);
     msg_set_checksum_stdout(cfg.sha256 && stdout_is_free(&cfg));
     if (cfg.help) {
         code = print_help(&cfg);

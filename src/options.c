@@ -370,6 +370,10 @@ apply_special(struct parse_state *st, enum opt_id id, const char *value)
         }
         st->after_help = st->next_word;
         return 0;
+    case OPT_SILENT:
+        cfg->level = MSG_QUIET;
+        cfg->silent = true;
+        return 0;
     case OPT_CONFIG:
     case OPT_NO_CONFIG:
         return 0;    /* taken in the first look at argv */
@@ -744,6 +748,8 @@ finish(struct parse_state *st)
 
     if (cfg->given[OPT_MEMSTATS_INTERVAL])
         cfg->memstats = true;
+    /* -s then -v: verbose; -s with -S: errors only, as with curl. */
+    cfg->silent = cfg->silent && cfg->level == MSG_QUIET && !cfg->show_error;
     if (cfg->help) {
         help_topic(st);
         return 0;

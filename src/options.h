@@ -83,6 +83,8 @@ struct config {
 
     /* Reports */
     enum msg_level level;
+    bool silent;                    /* -s (without -S): no error messages */
+    bool show_error;
     enum progress_kind progress;
     char *events;
     char *summary;
