@@ -40,6 +40,8 @@ complete -c haul -s m -l max-time -x -d 'Give up a transfer, retries included, a
 complete -c haul -l limit-rate -x -d 'At most SIZE bytes per second per transfer'
 complete -c haul -l limit-rate-total -x -d 'At most SIZE bytes per second, all together'
 complete -c haul -s f -l fail -d 'No effect: HTTP errors always fail (exit 5)'
+complete -c haul -l cookie -r -F -d 'Send cookies: NAME=VALUE, or a cookie file (repeatable)'
+complete -c haul -l cookie-jar -r -F -d 'Write every cookie to FILE at exit'
 
 # Retry and resume
 complete -c haul -l retry -x -a 'inf' -d 'Retries without progress, N or inf (default 10)'

@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "attempt.h"
+#include "cookies.h"
 #include "http.h"
 #include "msg.h"
 
@@ -82,8 +83,29 @@ on_body(char *data, size_t size, size_t nmemb, void *userp)
     return taken;
 }
 
+/* libcurl's notes on its cookie engine ("Added cookie NAME=\"VALUE\" for
+ * domain ...", "Replaced cookie ...") show the value: it is blanked.  True
+ * when the line was one of them and was printed. */
+static bool
+redact_cookie_note(const char *prefix, const char *p, size_t n)
+{
+    const char *c = memmem(p, n, "cookie ", 7);
+    const char *q = c != NULL ? memmem(c, n - (size_t)(c - p), "=\"", 2) : NULL;
+    const char *e = q != NULL ? memmem(q + 2, n - (size_t)(q + 2 - p), "\" ", 2) : NULL;
+    char line[512];
+
+    if (e == NULL || (size_t)(c - p) > 16)
+        return false;
+    int k = snprintf(line, sizeof line, "%.*s=[redacted]%.*s", (int)(q - p), p,
+                     (int)(n - (size_t)(e + 1 - p)), e + 1);
+    if (k < 0)
+        return false;
+    msg_verbose_raw(prefix, line, (size_t)k < sizeof line ? (size_t)k : sizeof line - 1);
+    return true;
+}
+
 /* Verbose output: request headers as sent, response headers as received,
- * with credentials blanked. */
+ * with credentials and cookies blanked. */
 static int
 on_debug(CURL *easy, curl_infotype type, char *data, size_t size, void *userp)
 {
@@ -103,9 +125,14 @@ on_debug(CURL *easy, curl_infotype type, char *data, size_t size, void *userp)
             p += n;
             continue;
         }
+        if (type == CURLINFO_TEXT && redact_cookie_note(prefix, p, n)) {
+            p += n;
+            continue;
+        }
         if (http_header_is(p, n, "authorization", &v, &vlen) ||
             http_header_is(p, n, "proxy-authorization", &v, &vlen) ||
-            http_header_is(p, n, "cookie", &v, &vlen)) {
+            http_header_is(p, n, "cookie", &v, &vlen) ||
+            http_header_is(p, n, "set-cookie", &v, &vlen)) {
             char line[64];
             int k = snprintf(line, sizeof line, "%.*s: [redacted]",
                              (int)((size_t)(v - p) > 2 ? (size_t)(v - p) - 2 : 0), p);
@@ -276,6 +303,8 @@ attempt_start(struct curluv *cu, const struct attempt_request *req,
         goto fail;
     set_basics(a, a->easy, req);
     set_options(a, a->easy, req);
+    if (!cookies_attach(a->easy, a->url, req->credentials))
+        goto fail;
     CURLMcode mc = curluv_add(cu, a->easy);
     if (mc != CURLM_OK) {
         *why = curl_multi_strerror(mc);

@@ -31,6 +31,7 @@
 #include <openssl/crypto.h>
 #include <uv.h>
 
+#include "cookies.h"
 #include "events.h"
 #include "exitcodes.h"
 #include "mem.h"
@@ -133,6 +134,9 @@ report(struct config *cfg, struct run_result *res, struct memstats *ms, int code
     if (ms != NULL)
         memstats_collect(ms, res);
     run_result_free(res);
+    int jar_rc = cookies_close();
+    if (jar_rc != 0 && code == HAUL_EXIT_OK)
+        code = jar_rc;
     config_free(cfg);
     curl_global_cleanup();
     if (ms != NULL) {
@@ -197,6 +201,8 @@ main(int argc, char **argv)
     /* Before any file is opened: names from -O need libcurl's URL parser,
      * so after its initialisation, which opens no descriptor. */
     code = outputs_check(&cfg);
+    if (code == 0)
+        code = cookies_open(&cfg);
     if (code != 0) {
         config_free(&cfg);
         curl_global_cleanup();
@@ -209,6 +215,7 @@ main(int argc, char **argv)
         ev = events_open(cfg.events, &err);
         if (ev == NULL) {
             msg_error("--events %s: %s", cfg.events, strerror(err));
+            cookies_close();
             config_free(&cfg);
             curl_global_cleanup();
             return HAUL_EXIT_WRITE;

@@ -261,6 +261,8 @@ apply_list(struct parse_state *st, enum opt_id id, const char *value)
     char ***list = field_of(st->cfg, o);
     size_t *n = (void *)((char *)st->cfg + o->count_off);
 
+    if (o->nonempty && *value == '\0')
+        return bad_value(id, value, "empty");
     if (why != NULL)
         return bad_value(id, value, why);
     *list = xrealloc(*list, (*n + 1) * sizeof **list);

@@ -72,6 +72,9 @@ struct config {
     uint64_t max_time_ms;           /* 0: none */
     uint64_t limit_rate;            /* bytes/s, 0: none */
     uint64_t limit_rate_total;      /* bytes/s, 0: none */
+    char **cookies;                 /* --cookie: "N=V[; N=V]" or a file name */
+    size_t ncookies;
+    char *cookie_jar;
 
     /* Retry */
     uint32_t retry;                 /* RETRY_FOREVER: inf */

@@ -30,6 +30,30 @@ check_user(const char *value)
     return strchr(value, ':') == NULL ? "expected USER:PASS" : NULL;
 }
 
+/* --cookie: a value with '=' is cookies, "NAME=VALUE[; NAME=VALUE...]"
+ * (cookies.c splits them the same way); anything else names a file. */
+static const char *
+check_cookie(const char *value)
+{
+    if (strchr(value, '=') == NULL)
+        return NULL;
+    for (const char *p = value; *p != '\0'; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return "a control character in the cookies";
+    for (const char *p = value; *p != '\0';) {
+        size_t n = strcspn(p, ";");
+        while (n > 0 && *p == ' ') {
+            p++;
+            n--;
+        }
+        const char *eq = memchr(p, '=', n);
+        if (n > 0 && (eq == NULL || eq == p))
+            return "expected NAME=VALUE[; NAME=VALUE...] or a file name";
+        p += n + (p[n] == ';');
+    }
+    return NULL;
+}
+
 const struct opt_def options_table[OPT_COUNT] = {
 #define OPT(id, grp, l, s, t, ...) \
     [OPT_##id] = { .lname = l, .sname = s, .type = t, .group = grp, __VA_ARGS__ },
