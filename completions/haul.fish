@@ -42,6 +42,9 @@ complete -c haul -l limit-rate-total -x -d 'At most SIZE bytes per second, all t
 complete -c haul -s f -l fail -d 'No effect: HTTP errors always fail (exit 5)'
 complete -c haul -l cookie -r -F -d 'Send cookies: NAME=VALUE, or a cookie file (repeatable)'
 complete -c haul -l cookie-jar -r -F -d 'Write every cookie to FILE at exit'
+complete -c haul -l netrc -d 'Log in with ~/.netrc (it wins over the URL'\''s user:pass)'
+complete -c haul -l netrc-optional -d 'Log in with ~/.netrc if it has the host (the URL'\''s wins)'
+complete -c haul -l netrc-file -r -F -d 'The netrc file to use instead of ~/.netrc'
 
 # Retry and resume
 complete -c haul -l retry -x -a 'inf' -d 'Retries without progress, N or inf (default 10)'

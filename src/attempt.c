@@ -234,6 +234,16 @@ set_options(struct attempt *a, CURL *e, const struct attempt_request *req)
                      cfg->user_agent != NULL ? cfg->user_agent : PACKAGE_NAME "/" PACKAGE_VERSION);
     if (cfg->user != NULL && req->credentials)
         curl_easy_setopt(e, CURLOPT_USERPWD, cfg->user);
+    if ((cfg->netrc || cfg->netrc_optional || cfg->netrc_file != NULL) && req->credentials) {
+        /* -u wins over both; libcurl sends a netrc login to the URL's own
+         * host only, and after a redirect to another host only with
+         * --location-trusted (CURLOPT_UNRESTRICTED_AUTH), as for -u. */
+        curl_easy_setopt(e, CURLOPT_NETRC,
+                         cfg->netrc_optional && !cfg->netrc ? (long)CURL_NETRC_OPTIONAL
+                                                            : (long)CURL_NETRC_REQUIRED);
+        if (cfg->netrc_file != NULL)
+            curl_easy_setopt(e, CURLOPT_NETRC_FILE, cfg->netrc_file);
+    }
     if (cfg->referer != NULL)
         curl_easy_setopt(e, CURLOPT_REFERER, cfg->referer);
     if (cfg->compressed)

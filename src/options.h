@@ -75,6 +75,9 @@ struct config {
     char **cookies;                 /* --cookie: "N=V[; N=V]" or a file name */
     size_t ncookies;
     char *cookie_jar;
+    bool netrc;                     /* netrc logins win over the URL's */
+    bool netrc_optional;            /* the URL's win */
+    char *netrc_file;               /* NULL: ~/.netrc */
 
     /* Retry */
     uint32_t retry;                 /* RETRY_FOREVER: inf */
