@@ -23,9 +23,9 @@ complete -c haul -l checksum -x -a 'sha256: sha512:' -d 'Verify the body: sha256
 complete -c haul -l sha256 -d 'Print the SHA-256 of each body written'
 
 # Request
-complete -c haul -s H -l header -x -d 'Add a request header "Name: value" (repeatable)'
+complete -c haul -s H -l header -r -F -d 'Add a request header "Name: value", or those in FILE (repeatable)'
 complete -c haul -s A -l user-agent -x -d 'User-Agent header (default: haul/VERSION)'
-complete -c haul -s u -l user -x -d 'HTTP Basic authentication'
+complete -c haul -s u -l user -x -d 'HTTP Basic authentication; USER alone: ask for the password'
 complete -c haul -s e -l referer -x -d 'Referer header'
 complete -c haul -l compressed -d 'Ask for a compressed response and decompress it'
 complete -c haul -s L -l location -d 'No effect: redirects are followed by default'
@@ -45,6 +45,7 @@ complete -c haul -l cookie-jar -r -F -d 'Write every cookie to FILE at exit'
 complete -c haul -l netrc -d 'Log in with ~/.netrc (it wins over the URL'\''s user:pass)'
 complete -c haul -l netrc-optional -d 'Log in with ~/.netrc if it has the host (the URL'\''s wins)'
 complete -c haul -l netrc-file -r -F -d 'The netrc file to use instead of ~/.netrc'
+complete -c haul -l oauth2-bearer -r -F -d 'Send "Authorization: Bearer TOKEN"; @FILE: its first line'
 
 # Retry and resume
 complete -c haul -l retry -x -a 'inf' -d 'Retries without progress, N or inf (default 10)'

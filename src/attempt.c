@@ -234,6 +234,10 @@ set_options(struct attempt *a, CURL *e, const struct attempt_request *req)
                      cfg->user_agent != NULL ? cfg->user_agent : PACKAGE_NAME "/" PACKAGE_VERSION);
     if (cfg->user != NULL && req->credentials)
         curl_easy_setopt(e, CURLOPT_USERPWD, cfg->user);
+    if (cfg->oauth2_bearer != NULL && req->credentials) {
+        curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
+        curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, cfg->oauth2_bearer);
+    }
     if ((cfg->netrc || cfg->netrc_optional || cfg->netrc_file != NULL) && req->credentials) {
         /* -u wins over both; libcurl sends a netrc login to the URL's own
          * host only, and after a redirect to another host only with

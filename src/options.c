@@ -107,6 +107,7 @@ config_free(struct config *cfg)
     }
     xfree(cfg->memstats_file);
     xfree(cfg->help_topic);
+    xfree(cfg->oauth2_bearer);
     memset(cfg, 0, sizeof *cfg);
 }
 
@@ -253,20 +254,68 @@ apply_string(struct parse_state *st, enum opt_id id, const char *value)
     return 0;
 }
 
+static void
+list_push(struct config *cfg, const struct opt_def *o, const char *value)
+{
+    char ***list = field_of(cfg, o);
+    size_t *n = (void *)((char *)cfg + o->count_off);
+
+    *list = xrealloc(*list, (*n + 1) * sizeof **list);
+    (*list)[(*n)++] = xstrdup(value);
+}
+
+/* "@FILE" of an .at_file list: each line that is not blank, checked.  A
+ * message names the file and line but never shows the line (a secret). */
+static int
+apply_list_file(struct parse_state *st, enum opt_id id, const char *path)
+{
+    const struct opt_def *o = &options_table[id];
+    char name[64], *line = NULL;
+    size_t cap = 0;
+    unsigned lineno = 0;
+    int rc = 0;
+    FILE *f = fopen(path, "re");
+
+    opt_display(id, name, sizeof name);
+    if (f == NULL) {
+        msg_usage_error("%s%s: @%s: %s", where, name, path, strerror(errno));
+        return HAUL_EXIT_USAGE;
+    }
+    while (rc == 0 && getline(&line, &cap, f) != -1) {
+        lineno++;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[strspn(line, " \t")] == '\0')
+            continue;
+        const char *why = o->check != NULL ? o->check(line) : NULL;
+        if (why != NULL) {
+            msg_usage_error("%s%s: @%s:%u: %s", where, name, path, lineno, why);
+            rc = HAUL_EXIT_USAGE;
+        } else {
+            list_push(st->cfg, o, line);
+        }
+    }
+    if (rc == 0 && ferror(f)) {
+        msg_usage_error("%s%s: @%s: %s", where, name, path, strerror(errno));
+        rc = HAUL_EXIT_USAGE;
+    }
+    free(line);    /* getline allocates with libc malloc */
+    fclose(f);
+    return rc;
+}
+
 static int
 apply_list(struct parse_state *st, enum opt_id id, const char *value)
 {
     const struct opt_def *o = &options_table[id];
-    const char *why = o->check != NULL ? o->check(value) : NULL;
-    char ***list = field_of(st->cfg, o);
-    size_t *n = (void *)((char *)st->cfg + o->count_off);
 
+    if (o->at_file && value[0] == '@')
+        return apply_list_file(st, id, value + 1);
+    const char *why = o->check != NULL ? o->check(value) : NULL;
     if (o->nonempty && *value == '\0')
         return bad_value(id, value, "empty");
     if (why != NULL)
         return bad_value(id, value, why);
-    *list = xrealloc(*list, (*n + 1) * sizeof **list);
-    (*list)[(*n)++] = xstrdup(value);
+    list_push(st->cfg, o, value);
     return 0;
 }
 
@@ -336,6 +385,48 @@ apply_choice(struct parse_state *st, enum opt_id id, const char *value)
     return bad_value(id, value, why);
 }
 
+/* --oauth2-bearer TOKEN or @FILE (its first line).  A token given on the
+ * command line is blanked there once copied, like -u's password. */
+static int
+apply_bearer(struct parse_state *st, enum opt_id id, const char *value)
+{
+    char *token = NULL;
+
+    if (value[0] == '@') {
+        FILE *f = fopen(value + 1, "re");
+        char *line = NULL;
+        size_t cap = 0;
+        if (f == NULL || getline(&line, &cap, f) == -1) {
+            const char *why = f == NULL || ferror(f) ? strerror(errno) : "empty file";
+            msg_usage_error("%s--oauth2-bearer: %s: %s", where, value, why);
+            if (f != NULL)
+                fclose(f);
+            free(line);
+            return HAUL_EXIT_USAGE;
+        }
+        fclose(f);
+        line[strcspn(line, "\r\n")] = '\0';
+        token = xstrdup(line);
+        free(line);    /* getline's, libc malloc */
+    } else {
+        token = xstrdup(value);
+        memset((char *)value, ' ', strlen(value));    /* argv memory: see secret.h */
+    }
+    const char *why = token[0] == '\0' ? "no token" : NULL;
+    for (const char *p = token; *p != '\0' && why == NULL; p++)
+        if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+            why = "white space or a control character in the token";
+    if (why != NULL) {
+        msg_usage_error("%s--oauth2-bearer: %s", where, why);    /* never the token */
+        xfree(token);
+        return HAUL_EXIT_USAGE;
+    }
+    (void)id;
+    xfree(st->cfg->oauth2_bearer);
+    st->cfg->oauth2_bearer = token;
+    return 0;
+}
+
 /* The options whose value is more than one field of the config. */
 static int
 apply_special(struct parse_state *st, enum opt_id id, const char *value)
@@ -372,6 +463,8 @@ apply_special(struct parse_state *st, enum opt_id id, const char *value)
         }
         st->after_help = st->next_word;
         return 0;
+    case OPT_OAUTH2_BEARER:
+        return apply_bearer(st, id, value);
     case OPT_SILENT:
         cfg->level = MSG_QUIET;
         cfg->silent = true;
@@ -742,6 +835,32 @@ help_topic(struct parse_state *st)
     st->cfg->help_topic = xstrdup(w);
 }
 
+/* -u USER: the password from the terminal, or a usage error without one. */
+static int
+ask_password(struct config *cfg)
+{
+    int err = 0;
+    char *prompt = xasprintf("Enter the password for user '%s': ", cfg->user);
+    char *pw = secret_read_password(prompt, &err);
+
+    xfree(prompt);
+    if (pw == NULL) {
+        if (err == ENOTTY)
+            msg_usage_error("-u/--user: bad value '%s': expected USER:PASS (standard input is "
+                            "not a terminal to ask for the password)", cfg->user);
+        else
+            msg_usage_error("-u/--user: no password read: %s",
+                            err != 0 ? strerror(err) : "end of input");
+        return HAUL_EXIT_USAGE;
+    }
+    char *user = xasprintf("%s:%s", cfg->user, pw);
+    memset(pw, 0, strlen(pw));
+    xfree(pw);
+    xfree(cfg->user);
+    cfg->user = user;
+    return 0;
+}
+
 /* The rules between options and the jobs, once argv is read. */
 static int
 finish(struct parse_state *st)
@@ -772,6 +891,10 @@ finish(struct parse_state *st)
         msg_usage_error("--retry-max-delay is shorter than --retry-delay");
         return HAUL_EXIT_USAGE;
     }
+    if (cfg->user != NULL && cfg->oauth2_bearer != NULL) {
+        msg_usage_error("-u/--user and --oauth2-bearer: give one of them");
+        return HAUL_EXIT_USAGE;
+    }
     for (size_t k = 0; k < st->urls.n; k++)
         add_job(cfg, st->urls.v[k], k < st->outputs.n ? st->outputs.v[k] : NULL, 0, true);
     if (st->input_file != NULL) {
@@ -784,6 +907,9 @@ finish(struct parse_state *st)
                         st->input_file ? st->input_file : "");
         return HAUL_EXIT_USAGE;
     }
+    /* Last: a mistake above is reported before anyone is asked. */
+    if (cfg->user != NULL && strchr(cfg->user, ':') == NULL)
+        return ask_password(cfg);
     return 0;
 }
 

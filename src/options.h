@@ -78,6 +78,7 @@ struct config {
     bool netrc;                     /* netrc logins win over the URL's */
     bool netrc_optional;            /* the URL's win */
     char *netrc_file;               /* NULL: ~/.netrc */
+    char *oauth2_bearer;            /* the token */
 
     /* Retry */
     uint32_t retry;                 /* RETRY_FOREVER: inf */

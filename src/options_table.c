@@ -23,11 +23,11 @@ check_header(const char *value)
     return NULL;
 }
 
-/* --user: libcurl would prompt for a missing password; haul never does. */
+/* --user: USER:PASS, or USER alone (options.c asks for the password). */
 static const char *
 check_user(const char *value)
 {
-    return strchr(value, ':') == NULL ? "expected USER:PASS" : NULL;
+    return value[0] == ':' ? "expected USER:PASS or USER" : NULL;
 }
 
 /* --cookie: a value with '=' is cookies, "NAME=VALUE[; NAME=VALUE...]"
