@@ -68,16 +68,11 @@ static int
 check_jar(const char *path)
 {
     struct stat st;
-    char *dir = xstrdup(path);
-    char *slash = strrchr(dir, '/');
+    const char *slash = strrchr(path, '/');
+    char *dir = slash == NULL ? xstrdup(".")
+                : xstrndup(path, slash == path ? 1 : (size_t)(slash - path));
     int rc = 0;
 
-    if (slash == NULL)
-        strcpy(dir, ".");
-    else if (slash == dir)
-        dir[1] = '\0';
-    else
-        *slash = '\0';
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
         msg_usage_error("--cookie-jar %s: is a directory", path);
         rc = HAUL_EXIT_USAGE;
@@ -111,7 +106,7 @@ cookies_open(const struct config *cfg)
         curl_share_setopt(store.share, CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE) != CURLSHE_OK ||
         curl_easy_setopt(store.keeper, CURLOPT_SHARE, store.share) != CURLE_OK) {
         msg_error("cannot set up the cookie store");
-        cookies_close();
+        cookies_close(false);
         return HAUL_EXIT_INTERNAL;
     }
     for (size_t i = 0; i < cfg->ncookies; i++) {
@@ -239,11 +234,11 @@ out:
 }
 
 int
-cookies_close(void)
+cookies_close(bool save)
 {
     int rc = 0;
 
-    if (store.keeper != NULL && store.cfg != NULL && store.cfg->cookie_jar != NULL)
+    if (save && store.keeper != NULL && store.cfg != NULL && store.cfg->cookie_jar != NULL)
         rc = write_jar(store.cfg->cookie_jar);
     if (store.keeper != NULL)
         curl_easy_cleanup(store.keeper);

@@ -38,9 +38,9 @@ int cookies_open(const struct config *cfg);
  */
 bool cookies_attach(CURL *easy, const char *url, bool credentials);
 
-/* Writes --cookie-jar (libcurl's Netscape format) and frees the store.
- * 0, or HAUL_EXIT_WRITE after a message when the jar could not be
- * written.  Does nothing without a store. */
-int cookies_close(void);
+/* With `save`, writes --cookie-jar (libcurl's Netscape format); then frees
+ * the store.  0, or HAUL_EXIT_WRITE after a message when the jar could not
+ * be written.  Does nothing without a store. */
+int cookies_close(bool save);
 
 #endif

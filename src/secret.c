@@ -38,8 +38,8 @@ secret_read_password(const char *prompt, int *err)
     quiet = old;
     quiet.c_lflag &= ~(tcflag_t)ECHO;
     quiet.c_lflag |= ECHONL;    /* the newline still shows: the cursor moves on */
-    fputs(prompt, stderr);
-    fflush(stderr);
+    (void)fputs(prompt, stderr);
+    (void)fflush(stderr);
     if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) != 0) {
         *err = errno;
         return NULL;
