@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "attempt.h"
+#include "cookies.h"
 #include "http.h"
 #include "msg.h"
 #include "netopts.h"
@@ -86,8 +87,29 @@ on_body(char *data, size_t size, size_t nmemb, void *userp)
     return taken;
 }
 
+/* libcurl's notes on its cookie engine ("Added cookie NAME=\"VALUE\" for
+ * domain ...", "Replaced cookie ...") show the value: it is blanked.  True
+ * when the line was one of them and was printed. */
+static bool
+redact_cookie_note(const char *prefix, const char *p, size_t n)
+{
+    const char *c = memmem(p, n, "cookie ", 7);
+    const char *q = c != NULL ? memmem(c, n - (size_t)(c - p), "=\"", 2) : NULL;
+    const char *e = q != NULL ? memmem(q + 2, n - (size_t)(q + 2 - p), "\" ", 2) : NULL;
+    char line[512];
+
+    if (e == NULL || (size_t)(c - p) > 16)
+        return false;
+    int k = snprintf(line, sizeof line, "%.*s=[redacted]%.*s", (int)(q - p), p,
+                     (int)(n - (size_t)(e + 1 - p)), e + 1);
+    if (k < 0)
+        return false;
+    msg_verbose_raw(prefix, line, (size_t)k < sizeof line ? (size_t)k : sizeof line - 1);
+    return true;
+}
+
 /* Verbose output: request headers as sent, response headers as received,
- * with credentials blanked. */
+ * with credentials and cookies blanked. */
 static int
 on_debug(CURL *easy, curl_infotype type, char *data, size_t size, void *userp)
 {
@@ -107,9 +129,14 @@ on_debug(CURL *easy, curl_infotype type, char *data, size_t size, void *userp)
             p += n;
             continue;
         }
+        if (type == CURLINFO_TEXT && redact_cookie_note(prefix, p, n)) {
+            p += n;
+            continue;
+        }
         if (http_header_is(p, n, "authorization", &v, &vlen) ||
             http_header_is(p, n, "proxy-authorization", &v, &vlen) ||
-            http_header_is(p, n, "cookie", &v, &vlen)) {
+            http_header_is(p, n, "cookie", &v, &vlen) ||
+            http_header_is(p, n, "set-cookie", &v, &vlen)) {
             char line[64];
             int k = snprintf(line, sizeof line, "%.*s: [redacted]",
                              (int)((size_t)(v - p) > 2 ? (size_t)(v - p) - 2 : 0), p);
@@ -246,6 +273,20 @@ set_options(struct attempt *a, CURL *e, const struct attempt_request *req)
                      cfg->user_agent != NULL ? cfg->user_agent : PACKAGE_NAME "/" PACKAGE_VERSION);
     if (cfg->user != NULL && req->credentials)
         curl_easy_setopt(e, CURLOPT_USERPWD, cfg->user);
+    if (cfg->oauth2_bearer != NULL && req->credentials) {
+        curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
+        curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, cfg->oauth2_bearer);
+    }
+    if ((cfg->netrc || cfg->netrc_optional || cfg->netrc_file != NULL) && req->credentials) {
+        /* -u wins over both; libcurl sends a netrc login to the URL's own
+         * host only, and after a redirect to another host only with
+         * --location-trusted (CURLOPT_UNRESTRICTED_AUTH), as for -u. */
+        curl_easy_setopt(e, CURLOPT_NETRC,
+                         cfg->netrc_optional && !cfg->netrc ? (long)CURL_NETRC_OPTIONAL
+                                                            : (long)CURL_NETRC_REQUIRED);
+        if (cfg->netrc_file != NULL)
+            curl_easy_setopt(e, CURLOPT_NETRC_FILE, cfg->netrc_file);
+    }
     if (cfg->referer != NULL)
         curl_easy_setopt(e, CURLOPT_REFERER, cfg->referer);
     if (cfg->compressed)
@@ -327,6 +368,8 @@ attempt_start(struct curluv *cu, const struct attempt_request *req,
     set_basics(a, a->easy, req);
     set_options(a, a->easy, req);
     if (!netopts_set(a->easy, req->cfg, &a->net))
+        goto fail;
+    if (!cookies_attach(a->easy, a->url, req->credentials))
         goto fail;
     CURLMcode mc = curluv_add(cu, a->easy);
     if (mc != CURLM_OK) {

@@ -29,7 +29,9 @@ static enum msg_level level = MSG_NORMAL;
 static void (*clear_hook)(void);
 static bool checksum_stdout;
 
+static bool silent;
 void msg_set_level(enum msg_level l) { level = l; }
+void msg_set_silent(bool s) { silent = s; }
 enum msg_level msg_level(void) { return level; }
 void msg_set_clear_hook(void (*hook)(void)) { clear_hook = hook; }
 
@@ -108,6 +110,8 @@ msg_clear(void)
 void
 msg_error(const char *fmt, ...)
 {
+    if (silent)
+        return;
     va_list ap;
     va_start(ap, fmt);
     emit(NULL, fmt, ap);
@@ -117,6 +121,8 @@ msg_error(const char *fmt, ...)
 void
 msg_usage_error(const char *fmt, ...)
 {
+    if (silent)
+        return;
     va_list ap;
     va_start(ap, fmt);
     emit(" (see haul --help)", fmt, ap);

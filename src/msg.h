@@ -1,7 +1,7 @@
 /*
  * msg.h - every line haul prints on stderr goes through these functions.
  *
- * Each line starts with "haul: ".  error() lines are always printed; warn()
+ * Each line starts with "haul: ".  error() lines are printed unless -s; warn()
  * and note() are silenced by -q; verbose() needs -v.  usage_error() adds the
  * hint to run `haul --help`.  When a progress display is on the terminal, it
  * is erased before the line is printed and redrawn on its next tick.
@@ -17,6 +17,9 @@
 enum msg_level { MSG_QUIET = 0, MSG_NORMAL = 1, MSG_VERBOSE = 2 };
 
 void msg_set_level(enum msg_level level);
+/* -s: error() and usage_error() lines are dropped too (the exit status
+ * still tells). */
+void msg_set_silent(bool silent);
 enum msg_level msg_level(void);
 
 /* Called before each message so a progress display can erase itself. */

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "config_file.h"
 #include "exitcodes.h"
 #include "mem.h"
 #include "msg.h"
@@ -63,7 +64,17 @@ struct parse_state {
     const char *next_word;       /* the word after the option being applied,
                                   * when it is not the option's value */
     const char *after_help;      /* the word after --help, if any */
+    bool collect;                /* the first look at argv: only -K and
+                                  * --no-config are taken (see options_parse) */
+    struct strlist configs;      /* -K files, in order */
+    bool no_config;
+    bool alone;                  /* --help or --version: no config is read */
+    bool input_stdin;            /* -i - */
 };
+
+/* Where the option being applied comes from, for messages: "" for the
+ * command line, "config file FILE:LINE: " for a config file. */
+static char where[512];
 
 void
 config_free(struct config *cfg)
@@ -104,6 +115,7 @@ config_free(struct config *cfg)
         memset(cfg->key_passwd, 0, strlen(cfg->key_passwd));
         xfree(cfg->key_passwd);
     }
+    xfree(cfg->oauth2_bearer);
     memset(cfg, 0, sizeof *cfg);
 }
 
@@ -146,7 +158,7 @@ bad_value(enum opt_id id, const char *value, const char *why)
 {
     char name[64];
     opt_display(id, name, sizeof name);
-    msg_usage_error("%s: bad value '%s': %s", name, value, why);
+    msg_usage_error("%s%s: bad value '%s': %s", where, name, value, why);
     return HAUL_EXIT_USAGE;
 }
 
@@ -250,18 +262,68 @@ apply_string(struct parse_state *st, enum opt_id id, const char *value)
     return 0;
 }
 
+static void
+list_push(struct config *cfg, const struct opt_def *o, const char *value)
+{
+    char ***list = field_of(cfg, o);
+    size_t *n = (void *)((char *)cfg + o->count_off);
+
+    *list = xrealloc(*list, (*n + 1) * sizeof **list);
+    (*list)[(*n)++] = xstrdup(value);
+}
+
+/* "@FILE" of an .at_file list: each line that is not blank, checked.  A
+ * message names the file and line but never shows the line (a secret). */
+static int
+apply_list_file(struct parse_state *st, enum opt_id id, const char *path)
+{
+    const struct opt_def *o = &options_table[id];
+    char name[64], *line = NULL;
+    size_t cap = 0;
+    unsigned lineno = 0;
+    int rc = 0;
+    FILE *f = fopen(path, "re");
+
+    opt_display(id, name, sizeof name);
+    if (f == NULL) {
+        msg_usage_error("%s%s: @%s: %s", where, name, path, strerror(errno));
+        return HAUL_EXIT_USAGE;
+    }
+    while (rc == 0 && getline(&line, &cap, f) != -1) {
+        lineno++;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[strspn(line, " \t")] == '\0')
+            continue;
+        const char *why = o->check != NULL ? o->check(line) : NULL;
+        if (why != NULL) {
+            msg_usage_error("%s%s: @%s:%u: %s", where, name, path, lineno, why);
+            rc = HAUL_EXIT_USAGE;
+        } else {
+            list_push(st->cfg, o, line);
+        }
+    }
+    if (rc == 0 && ferror(f)) {
+        msg_usage_error("%s%s: @%s: %s", where, name, path, strerror(errno));
+        rc = HAUL_EXIT_USAGE;
+    }
+    free(line);    /* getline allocates with libc malloc */
+    fclose(f);
+    return rc;
+}
+
 static int
 apply_list(struct parse_state *st, enum opt_id id, const char *value)
 {
     const struct opt_def *o = &options_table[id];
-    const char *why = o->check != NULL ? o->check(value) : NULL;
-    char ***list = field_of(st->cfg, o);
-    size_t *n = (void *)((char *)st->cfg + o->count_off);
 
+    if (o->at_file && value[0] == '@')
+        return apply_list_file(st, id, value + 1);
+    const char *why = o->check != NULL ? o->check(value) : NULL;
+    if (o->nonempty && *value == '\0')
+        return bad_value(id, value, "empty");
     if (why != NULL)
         return bad_value(id, value, why);
-    *list = xrealloc(*list, (*n + 1) * sizeof **list);
-    (*list)[(*n)++] = xstrdup(value);
+    list_push(st->cfg, o, value);
     return 0;
 }
 
@@ -361,6 +423,48 @@ read_pass(struct config *cfg, const char *value)
     return 0;
 }
 
+/* --oauth2-bearer TOKEN or @FILE (its first line).  A token given on the
+ * command line is blanked there once copied, like -u's password. */
+static int
+apply_bearer(struct parse_state *st, enum opt_id id, const char *value)
+{
+    char *token = NULL;
+
+    if (value[0] == '@') {
+        FILE *f = fopen(value + 1, "re");
+        char *line = NULL;
+        size_t cap = 0;
+        if (f == NULL || getline(&line, &cap, f) == -1) {
+            const char *why = f == NULL || ferror(f) ? strerror(errno) : "empty file";
+            msg_usage_error("%s--oauth2-bearer: %s: %s", where, value, why);
+            if (f != NULL)
+                fclose(f);
+            free(line);
+            return HAUL_EXIT_USAGE;
+        }
+        fclose(f);
+        line[strcspn(line, "\r\n")] = '\0';
+        token = xstrdup(line);
+        free(line);    /* getline's, libc malloc */
+    } else {
+        token = xstrdup(value);
+        memset((char *)value, ' ', strlen(value));    /* argv memory: see secret.h */
+    }
+    const char *why = token[0] == '\0' ? "no token" : NULL;
+    for (const char *p = token; *p != '\0' && why == NULL; p++)
+        if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+            why = "white space or a control character in the token";
+    if (why != NULL) {
+        msg_usage_error("%s--oauth2-bearer: %s", where, why);    /* never the token */
+        xfree(token);
+        return HAUL_EXIT_USAGE;
+    }
+    (void)id;
+    xfree(st->cfg->oauth2_bearer);
+    st->cfg->oauth2_bearer = token;
+    return 0;
+}
+
 /* The options whose value is more than one field of the config. */
 static int
 apply_special(struct parse_state *st, enum opt_id id, const char *value)
@@ -399,6 +503,15 @@ apply_special(struct parse_state *st, enum opt_id id, const char *value)
         return 0;
     case OPT_PASS:
         return read_pass(cfg, value);
+    case OPT_OAUTH2_BEARER:
+        return apply_bearer(st, id, value);
+    case OPT_SILENT:
+        cfg->level = MSG_QUIET;
+        cfg->silent = true;
+        return 0;
+    case OPT_CONFIG:
+    case OPT_NO_CONFIG:
+        return 0;    /* taken in the first look at argv */
     case OPT_MEMSTATS:
         cfg->memstats = true;
         if (value != NULL) {
@@ -445,6 +558,14 @@ apply(struct parse_state *st, enum opt_id id, const char *value)
 {
     const struct opt_def *o = &options_table[id];
 
+    if (st->collect) {
+        if (id == OPT_CONFIG)
+            strlist_push(&st->configs, value);
+        st->no_config = st->no_config || id == OPT_NO_CONFIG;
+        st->alone = st->alone || o->alone;
+        st->input_stdin = st->input_stdin || (id == OPT_INPUT_FILE && strcmp(value, "-") == 0);
+        return 0;
+    }
     if (value == NULL && o->implicit != NULL)
         value = o->implicit;
     st->cfg->given[id] = true;
@@ -485,6 +606,88 @@ find_short(char c)
         if (options_table[i].sname == c)
             return i;
     return -1;
+}
+
+/* ---- config files ------------------------------------------------------ */
+
+/*
+ * What a config file may not set: what pairs with the command line's URLs
+ * or reads other files (-o, -i, -K), what is a run of its own (--help,
+ * --version), and --memstats, which main.c must know from argv before
+ * anything is allocated.
+ */
+static bool
+config_allows(enum opt_id id)
+{
+    switch (id) {
+    case OPT_OUTPUT:
+    case OPT_INPUT_FILE:
+    case OPT_CONFIG:
+    case OPT_NO_CONFIG:
+    case OPT_HELP:
+    case OPT_VERSION:
+    case OPT_MEMSTATS:
+    case OPT_MEMSTATS_INTERVAL:
+        return false;
+    default:
+        return true;
+    }
+}
+
+/* One option of a config file (config_file_fn). */
+static int
+on_config_option(void *ctx, const char *file, unsigned line, const char *name,
+                 const char *value)
+{
+    struct parse_state *st = ctx;
+    int id = find_long(name, strlen(name));
+
+    snprintf(where, sizeof where, "config file %s:%u: ", file, line);
+    if (id < 0) {
+        msg_usage_error("%sunknown option '%s'", where, name);
+        return HAUL_EXIT_USAGE;
+    }
+    const struct opt_def *o = &options_table[id];
+    if (!config_allows((enum opt_id)id)) {
+        msg_usage_error("%s--%s cannot be set in a config file", where, o->lname);
+        return HAUL_EXIT_USAGE;
+    }
+    if (opt_arg_kind(o) == ARG_NONE && value != NULL) {
+        msg_usage_error("%soption --%s takes no value", where, o->lname);
+        return HAUL_EXIT_USAGE;
+    }
+    if (opt_arg_kind(o) == ARG_REQUIRED && value == NULL) {
+        msg_usage_error("%soption --%s needs a value (%s)", where, o->lname, opt_arg_name(o));
+        return HAUL_EXIT_USAGE;
+    }
+    return apply(st, (enum opt_id)id, value);
+}
+
+/* The default config file (unless --no-config), then each -K in order.
+ * None for --help and --version, which a broken file must not stop. */
+static int
+read_configs(struct parse_state *st)
+{
+    int rc = 0;
+
+    if (st->alone)
+        return 0;
+    for (size_t i = 0; i < st->configs.n; i++) {
+        if (st->input_stdin && strcmp(st->configs.v[i], "-") == 0) {
+            msg_usage_error("-K - and -i - cannot both read standard input");
+            return HAUL_EXIT_USAGE;
+        }
+    }
+    if (!st->no_config) {
+        char *path = config_file_default_path();
+        if (path != NULL)
+            rc = config_file_read(path, false, on_config_option, st);
+        xfree(path);
+    }
+    for (size_t i = 0; i < st->configs.n && rc == 0; i++)
+        rc = config_file_read(st->configs.v[i], true, on_config_option, st);
+    where[0] = '\0';
+    return rc;
 }
 
 /* "--name", "--name=value" or "--name value" at argv[*i]. */
@@ -701,6 +904,32 @@ file_rules(struct config *cfg)
     return 0;
 }
 
+/* -u USER: the password from the terminal, or a usage error without one. */
+static int
+ask_password(struct config *cfg)
+{
+    int err = 0;
+    char *prompt = xasprintf("Enter the password for user '%s': ", cfg->user);
+    char *pw = secret_read_password(prompt, &err);
+
+    xfree(prompt);
+    if (pw == NULL) {
+        if (err == ENOTTY)
+            msg_usage_error("-u/--user: bad value '%s': expected USER:PASS (standard input is "
+                            "not a terminal to ask for the password)", cfg->user);
+        else
+            msg_usage_error("-u/--user: no password read: %s",
+                            err != 0 ? strerror(err) : "end of input");
+        return HAUL_EXIT_USAGE;
+    }
+    char *user = xasprintf("%s:%s", cfg->user, pw);
+    memset(pw, 0, strlen(pw));
+    xfree(pw);
+    xfree(cfg->user);
+    cfg->user = user;
+    return 0;
+}
+
 /* The rules between options and the jobs, once argv is read. */
 static int
 finish(struct parse_state *st)
@@ -709,6 +938,8 @@ finish(struct parse_state *st)
 
     if (cfg->given[OPT_MEMSTATS_INTERVAL])
         cfg->memstats = true;
+    /* -s then -v: verbose; -s with -S: errors only, as with curl. */
+    cfg->silent = cfg->silent && cfg->level == MSG_QUIET && !cfg->show_error;
     if (cfg->help) {
         help_topic(st);
         return 0;
@@ -736,6 +967,10 @@ finish(struct parse_state *st)
         msg_usage_error("%s", why);
         return HAUL_EXIT_USAGE;
     }
+    if (cfg->user != NULL && cfg->oauth2_bearer != NULL) {
+        msg_usage_error("-u/--user and --oauth2-bearer: give one of them");
+        return HAUL_EXIT_USAGE;
+    }
     for (size_t k = 0; k < st->urls.n; k++)
         add_job(cfg, st->urls.v[k], k < st->outputs.n ? st->outputs.v[k] : NULL, 0, true);
     if (st->input_file != NULL) {
@@ -748,33 +983,62 @@ finish(struct parse_state *st)
                         st->input_file ? st->input_file : "");
         return HAUL_EXIT_USAGE;
     }
+    /* Last: a mistake above is reported before anyone is asked. */
+    if (cfg->user != NULL && strchr(cfg->user, ':') == NULL)
+        return ask_password(cfg);
     return 0;
 }
 
-int
-options_parse(int argc, char **argv,  // NOLINT(readability-function-size): above
-              struct config *cfg)
+/* The words of argv: options and URLs.  In the first look (st->collect)
+ * only -K and --no-config are taken. */
+static int
+scan_argv(struct parse_state *st, int argc, char **argv)
 {
-    struct parse_state st = { .cfg = cfg };
     bool only_urls = false;
-    int rc = config_defaults(&st);
+    int rc = 0;
 
     for (int i = 1; i < argc && rc == 0; i++) {
         const char *arg = argv[i];
 
-        if (only_urls || arg[0] != '-' || arg[1] == '\0')
-            strlist_push(&st.urls, arg);
-        else if (strcmp(arg, "--") == 0)
+        if (only_urls || arg[0] != '-' || arg[1] == '\0') {
+            if (!st->collect)
+                strlist_push(&st->urls, arg);
+        } else if (strcmp(arg, "--") == 0) {
             only_urls = true;
-        else if (arg[1] == '-')
-            rc = take_long(&st, argc, argv, &i);
-        else
-            rc = take_short(&st, argc, argv, &i);
+        } else if (arg[1] == '-') {
+            rc = take_long(st, argc, argv, &i);
+        } else {
+            rc = take_short(st, argc, argv, &i);
+        }
     }
+    return rc;
+}
+
+/*
+ * The command line is looked at twice: first for -K and --no-config, then
+ * the config files are applied (the default one, then each -K in order),
+ * then the command line's options, so that these win: a value given twice
+ * keeps the last, and repeatable options (-H) add the command line's after
+ * the files'.
+ */
+int
+options_parse(int argc, char **argv, struct config *cfg)
+{
+    struct parse_state st = { .cfg = cfg, .collect = true };
+    int rc = config_defaults(&st);
+
+    if (rc == 0)
+        rc = scan_argv(&st, argc, argv);
+    st.collect = false;
+    if (rc == 0)
+        rc = read_configs(&st);
+    if (rc == 0)
+        rc = scan_argv(&st, argc, argv);
     if (rc == 0)
         rc = finish(&st);
     strlist_free(&st.urls);
     strlist_free(&st.outputs);
+    strlist_free(&st.configs);
     xfree(st.input_file);
     if (rc != 0)
         config_free(cfg);

@@ -102,6 +102,13 @@ struct config {
     bool send_once;                 /* a method that is not idempotent: once
                                      * sent, never sent again (but see retry.h) */
     bool whole_only;                /* no Range: a body or a method other than GET */
+    char **cookies;                 /* --cookie: "N=V[; N=V]" or a file name */
+    size_t ncookies;
+    char *cookie_jar;
+    bool netrc;                     /* netrc logins win over the URL's */
+    bool netrc_optional;            /* the URL's win */
+    char *netrc_file;               /* NULL: ~/.netrc */
+    char *oauth2_bearer;            /* the token */
 
     /* Retry */
     uint32_t retry;                 /* RETRY_FOREVER: inf */
@@ -113,6 +120,8 @@ struct config {
 
     /* Reports */
     enum msg_level level;
+    bool silent;                    /* -s (without -S): no error messages */
+    bool show_error;
     enum progress_kind progress;
     char *events;
     char *summary;

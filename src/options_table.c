@@ -26,11 +26,35 @@ check_header(const char *value)
     return NULL;
 }
 
-/* --user: libcurl would prompt for a missing password; haul never does. */
+/* --user: USER:PASS, or USER alone (options.c asks for the password). */
 static const char *
 check_user(const char *value)
 {
-    return strchr(value, ':') == NULL ? "expected USER:PASS" : NULL;
+    return value[0] == ':' ? "expected USER:PASS or USER" : NULL;
+}
+
+/* --cookie: a value with '=' is cookies, "NAME=VALUE[; NAME=VALUE...]"
+ * (cookies.c splits them the same way); anything else names a file. */
+static const char *
+check_cookie(const char *value)
+{
+    if (strchr(value, '=') == NULL)
+        return NULL;
+    for (const char *p = value; *p != '\0'; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return "a control character in the cookies";
+    for (const char *p = value; *p != '\0';) {
+        size_t n = strcspn(p, ";");
+        while (n > 0 && *p == ' ') {
+            p++;
+            n--;
+        }
+        const char *eq = memchr(p, '=', n);
+        if (n > 0 && (eq == NULL || eq == p))
+            return "expected NAME=VALUE[; NAME=VALUE...] or a file name";
+        p += n + (p[n] == ';');
+    }
+    return NULL;
 }
 
 /* A port: 1 to 65535 in decimal, the whole of [p, end). */
@@ -420,5 +444,6 @@ options_print_help(FILE *out)
     }
     fputs("\nSizes take K, M, G (1024-based); durations are seconds and may have\n"
           "fractions (0.5) or a unit (ms, s, m, h).  `haul --help exit-codes` lists\n"
-          "the exit status.  More in the manual: man haul.\n", out);
+          "the exit status.  Options are read from ~/.config/haul/config first\n"
+          "(see CONFIG FILE in the manual).  More in the manual: man haul.\n", out);
 }
