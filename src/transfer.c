@@ -74,6 +74,12 @@ transfer_held(const struct transfer *t)
     return t->have + segments_bytes(t->segs);
 }
 
+bool
+transfer_mirrored(const struct transfer *t)
+{
+    return t->src != NULL && sources_count(t->src) > 1;
+}
+
 static void
 wake(const struct transfer *t)
 {
@@ -105,6 +111,7 @@ transfer_journal(const struct transfer *t, struct journal *j)
     j->seg[0].end = t->ver.total;
     j->seg[0].next = t->have;
     segments_journal(t->segs, j);
+    sources_journal(t->src, t->ver_source, j);
     for (unsigned i = 0; i < j->nsegments; i++)
         j->seg[i].written = j->seg[i].next;
     return j;
@@ -371,6 +378,8 @@ find_resume(struct transfer *t)
         struct segments_setup setup;
         t->have = r.journal.seg[0].next;
         version_restore(&t->ver, &r.journal);
+        /* Its validators are those of the source its bytes came from. */
+        t->ver_source = r.journal.nsources > 1 ? sources_restore(t->src, &r.journal) : 0;
         if (r.journal.final_url != NULL)
             t->final_url = xstrdup_in(t->acct, r.journal.final_url);
         segments_setup_of(t, &setup);
@@ -405,8 +414,10 @@ transfer_new(const struct transfer_env *env, const struct config *cfg, const str
     rate_init(&t->rate, cfg->limit_rate);
     stats->url = xstrdup(t->display_url);
 
+    t->ver_source = -1;
     if (!check_job(t, &path))
         goto out;
+    t->src = sources_new(acct, job->url, job->mirrors, job->nmirrors);
     t->host_key = url_host_key(job->url);
     t->stream = cfg->stream != STREAM_OFF;
     t->out = output_new(env->loop, acct, path, t->stream && path != NULL,
@@ -438,14 +449,25 @@ out:
 
 /* ---- attempts --------------------------------------------------------- */
 
+/* The source asked now is not the one the bytes held came from: the
+ * overlap before the resume point is compared before its bytes are
+ * taken (the rule of several sources, retry.h). */
+static bool
+source_foreign(const struct transfer *t)
+{
+    return transfer_mirrored(t) && transfer_held(t) > 0 &&
+           t->ver_source != (int)sources_current(t->src);
+}
+
 /* What every request of this transfer shares (the parts' too): the URL,
  * whether credentials may go there, the version known and the limits. */
 static void
 request_base(const struct transfer *t, struct attempt_request *req)
 {
     const struct config *cfg = t->cfg;
+    const char *source = t->src != NULL ? sources_url(t->src, sources_current(t->src)) : t->url;
     memset(req, 0, sizeof *req);
-    req->url = t->final_url != NULL ? t->final_url : t->url;
+    req->url = t->final_url != NULL ? t->final_url : source;
     req->cfg = cfg;
     /*
      * Resuming at the URL redirects led to: libcurl strips credentials on
@@ -453,10 +475,12 @@ request_base(const struct transfer *t, struct attempt_request *req)
      * directly.  Keep them from another host here too, unless
      * --location-trusted.
      */
-    req->credentials = cfg->location_trusted || strcmp(req->url, t->url) == 0 ||
-                       url_same_origin(req->url, t->url);
+    req->credentials = cfg->location_trusted || strcmp(req->url, source) == 0 ||
+                       url_same_origin(req->url, source);
     req->ask.total_known = t->ver.total_known;
     req->ask.total = t->ver.total;
+    if (source_foreign(t))
+        return;    /* another server's validators mean nothing here */
     memcpy(req->ask.etag, t->ver.etag, sizeof req->ask.etag);
     memcpy(req->ask.last_modified, t->ver.last_modified, sizeof req->ask.last_modified);
     req->if_range = version_if_range(&t->ver);
@@ -503,8 +527,10 @@ own_request(struct transfer *t, struct attempt_request *req)
     req->ask.held = t->have;
     req->ask.can_restart = partfile;
     req->ask.stream = t->stream;
-    if (!t->verify_pending && t->have > 0 && version_if_range(&t->ver) == NULL &&
-        !t->encoded && !t->sse && !t->stream && t->segs == NULL && (partfile || t->keep_tail)) {
+    bool foreign = source_foreign(t);
+    if (!t->verify_pending && t->have > 0 && (version_if_range(&t->ver) == NULL || foreign) &&
+        !t->encoded && !t->sse && !t->stream && (t->segs == NULL || foreign) &&
+        (partfile || t->keep_tail)) {
         t->verify_pending = true;
         t->verify_size = t->have;
     }
@@ -543,6 +569,10 @@ start_attempt(struct transfer *t)
         return;
     }
     memset(&t->fl, 0, sizeof t->fl);
+    if (t->src != NULL) {
+        t->fl.source = sources_current(t->src);
+        t->fl.foreign = source_foreign(t);
+    }
     if (!own_request(t, &req)) {
         xfree(t->fl.verify);
         t->fl.verify = NULL;
@@ -610,6 +640,45 @@ retry_later(struct transfer *t, const struct retry_verdict *v)
     msg_warn("%s", v->message);
     events_retry(t->env.events, t->stats->id, t->display_url, t->stats->attempts + 1,
                  v->delay_ms, v->reason, t->have);
+    if (journal_dirty(t))
+        transfer_checkpoint(t);
+    t->state = XS_WAITING;
+    t->retry_at_ms = transfer_now(t) + v->delay_ms;
+    wake(t);
+}
+
+/* Another source takes over: the one that failed is set aside or
+ * dropped (the policy's line says which and why), and the next is asked
+ * after the delay. */
+static void
+switch_source(struct transfer *t, const struct retry_verdict *v)
+{
+    unsigned from = sources_current(t->src);
+    const char *was = sources_shown(t->src, from);
+
+    if (!sources_switch(t->src, v->drop)) {
+        transfer_fail(t, HAUL_EXIT_INTERNAL, "%s: internal error: no source left to switch to",
+                      t->display_url);
+        return;
+    }
+    const char *next = sources_shown(t->src, sources_current(t->src));
+    if (v->delay_ms > 0)
+        msg_warn("%s; trying %s in %.1fs", v->message, next, (double)v->delay_ms / 1000.0);
+    else
+        msg_warn("%s; continuing from %s", v->message, next);
+    events_source(t->env.events, t->stats->id, t->display_url, was,
+                  v->drop ? "dropped" : "aside", v->reason, next, t->have);
+    /* A redirect of the source left is not where the next one leads. */
+    xfree(t->final_url);
+    t->final_url = NULL;
+    if (t->segs != NULL) {
+        /* Parts restored by -c from a journal of one source: they would
+         * go on at the next source without its overlap compared. */
+        segments_free(t->segs);
+        t->segs = NULL;
+        t->seg_end = UINT64_MAX;
+        t->journal_dirty = true;
+    }
     if (journal_dirty(t))
         transfer_checkpoint(t);
     t->state = XS_WAITING;
@@ -722,7 +791,12 @@ carry_out(struct transfer *t, struct retry_verdict *v)
         again_now(t);
         return;
     case RETRY_LATER:
+        if (transfer_mirrored(t))
+            sources_failed(t->src);
         retry_later(t, v);
+        return;
+    case RETRY_SWITCH:
+        switch_source(t, v);
         return;
     case RETRY_START_OVER:
         start_over(t, v);
@@ -797,6 +871,13 @@ retry_inputs(const struct transfer *t, const struct attempt_outcome *ao,
         .verifying = t->verify_pending, .verify_size = t->verify_size,
         .contacted = t->answered || transfer_held(t) > 0 || t->verify_pending,
     };
+    if (transfer_mirrored(t)) {
+        h->source = sources_shown(t->src, t->fl.source);
+        h->sources_left = sources_left(t->src);
+        h->sources_ready = sources_ready(t->src);
+        h->source_failures = sources_failures(t->src);
+        h->foreign = t->fl.foreign;
+    }
 }
 
 static void
@@ -1012,6 +1093,7 @@ transfer_free(struct transfer *t)
     for (int i = 0; i < 2; i++)
         EVP_MD_CTX_free(t->md[i]);
     xfree(t->fail_message);
+    sources_free(t->src);
     xfree(t->url);
     xfree(t->display_url);
     xfree(t->final_url);
