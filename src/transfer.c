@@ -308,6 +308,24 @@ fail_early(struct transfer *t, int code, const char *message, bool said)
     stats_finish(t->stats, t->env.events, code, message, 0);
 }
 
+/* A mirror that is no URL haul can fetch: the message, or NULL. */
+static char *
+mirror_problem(const struct job *job, const char *shown)
+{
+    for (size_t i = 0; i < job->nmirrors; i++) {
+        const char *why = url_problem(job->mirrors[i]);
+        if (why == NULL)
+            continue;
+        char *m = url_redacted(job->mirrors[i]);
+        char *message = job->line > 0
+            ? xasprintf("input line %u: %s: mirror %s: %s", job->line, shown, m, why)
+            : xasprintf("%s: --mirror %s: %s", shown, m, why);
+        xfree(m);
+        return message;
+    }
+    return NULL;
+}
+
 /* The URL and where its body goes; false (and finished) on a problem. */
 static bool
 check_job(struct transfer *t, char **path)
@@ -324,6 +342,8 @@ check_job(struct transfer *t, char **path)
             message = xasprintf("input line %u: %s: %s", job->line, t->display_url, why);
         else
             message = xasprintf("%s: %s", t->display_url, why);
+    } else if ((message = mirror_problem(job, t->display_url)) != NULL) {
+        /* said below */
     } else {
         const char *no_name = NULL;
         char *named = outputs_path(t->cfg, job, &no_name);
@@ -459,6 +479,41 @@ source_foreign(const struct transfer *t)
            t->ver_source != (int)sources_current(t->src);
 }
 
+/* Whether the bytes before the resume point can be compared with what a
+ * server sends: they are on hand (FILE.part, or the tail kept for other
+ * outputs) and the body is neither decoded nor a live stream. */
+static bool
+overlap_possible(const struct transfer *t)
+{
+    return t->have > 0 && !t->encoded && !t->sse && !t->stream &&
+           (output_kind(t->out) == OUTPUT_PARTFILE || t->keep_tail);
+}
+
+/*
+ * Another source must take over bytes that cannot be compared with its
+ * own (a decoded body, a --stream): a file starts over from byte 0 there;
+ * other outputs stop (exit 12), as for a resource that changed.  False
+ * when the transfer failed.
+ */
+static bool
+switch_unchecked(struct transfer *t)
+{
+    const char *next = sources_shown(t->src, sources_current(t->src));
+    if (output_kind(t->out) != OUTPUT_PARTFILE) {
+        transfer_fail(t, HAUL_EXIT_CHANGED, "%s: source %s cannot continue: the bytes "
+                      "written cannot be compared with its own", t->display_url, next);
+        return false;
+    }
+    msg_note("%s: source %s: the bytes held cannot be compared with its own; starting over",
+             t->display_url, next);
+    if (transfer_start_over(t) != 0) {
+        transfer_fail(t, HAUL_EXIT_WRITE, "%s: cannot start %s over", t->display_url,
+                      output_part_path(t->out));
+        return false;
+    }
+    return true;
+}
+
 /* What every request of this transfer shares (the parts' too): the URL,
  * whether credentials may go there, the version known and the limits. */
 static void
@@ -527,10 +582,8 @@ own_request(struct transfer *t, struct attempt_request *req)
     req->ask.held = t->have;
     req->ask.can_restart = partfile;
     req->ask.stream = t->stream;
-    bool foreign = source_foreign(t);
-    if (!t->verify_pending && t->have > 0 && (version_if_range(&t->ver) == NULL || foreign) &&
-        !t->encoded && !t->sse && !t->stream && (t->segs == NULL || foreign) &&
-        (partfile || t->keep_tail)) {
+    if (!t->verify_pending && overlap_possible(t) &&
+        (source_foreign(t) || (version_if_range(&t->ver) == NULL && t->segs == NULL))) {
         t->verify_pending = true;
         t->verify_size = t->have;
     }
@@ -568,6 +621,8 @@ start_attempt(struct transfer *t)
         transfer_fail(t, HAUL_EXIT_TIMEOUT, "%s: gave up after --max-time", t->display_url);
         return;
     }
+    if (source_foreign(t) && !t->verify_pending && !overlap_possible(t) && !switch_unchecked(t))
+        return;
     memset(&t->fl, 0, sizeof t->fl);
     if (t->src != NULL) {
         t->fl.source = sources_current(t->src);

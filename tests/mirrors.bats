@@ -174,3 +174,31 @@ kill_dying() {
 	assert_line --index 1 "\"s$seed-v1-$size\""
 	assert_file_not_exists out.bin.part.haul
 }
+
+@test "a mirror that is no http or https URL fails the file at once (exit 3), before any request" {
+	run -3 haul -o out.bin "$TESTSRV_URL/m7/a?size=1K" --mirror "ftp://127.0.0.1/m7/b"
+	assert_output "haul: $TESTSRV_URL/m7/a?size=1K: --mirror ftp://127.0.0.1/m7/b: only http and https URLs are supported"
+	run -0 testsrv_count /m7/a
+	assert_output 0
+}
+
+@test "stdout: the overlap is compared with the last bytes kept; the other version is dropped, the file byte-exact" {
+	local at=700000 seed=77
+	start_dying
+	local a="$DYING_URL/m8/a?size=2M&seed=$seed&hold=$at"
+	local b="$TESTSRV_URL/m8/b?size=2M&seed=$seed&v=2"
+	local c="$TESTSRV_URL/m8/c?size=2M&seed=$seed"
+	"$HAUL" "$a" --mirror "$b" --mirror "$c" >out.bin 2>stderr.txt 3>&- &
+	BG_PID=$!
+	wait_hold
+	kill_dying
+	local rc=0
+	wait "$BG_PID" || rc=$?
+	BG_PID=
+	assert_equal "$rc" 0
+	assert_equal "$(sha256sum out.bin | cut -d' ' -f1)" "$(gen_sha 2M $seed 1)"
+	run -0 grep -c "source $b: its bytes before byte $at differ" stderr.txt
+	assert_output 1
+	run -0 testsrv_req_array /m8/c '.headers.range'
+	assert_output "[\"bytes=$((at - 65536))-\"]"
+}
