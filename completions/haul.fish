@@ -28,6 +28,7 @@ complete -c haul -l create-dirs -d 'Create the directories an output file needs'
 complete -c haul -s J -l content-disposition -d 'Name files after the server'\''s Content-Disposition (implies -O)'
 complete -c haul -l max-filesize -x -d 'Refuse or stop bodies larger than SIZE bytes'
 complete -c haul -l xattr -d 'Record the URL and content type in extended attributes'
+complete -c haul -l mirror -x -d 'Another source of the URL before it (repeatable)'
 
 # Request
 complete -c haul -s H -l header -r -F -d 'Add a request header "Name: value", or those in FILE (repeatable)'

@@ -60,6 +60,8 @@ struct parse_state {
     struct config *cfg;
     struct strlist urls;
     struct strlist outputs;      /* -o values, in order */
+    struct strlist mirrors;      /* --mirror values, in order ... */
+    size_t *mirror_of;           /* ... and the URL each follows (its index) */
     char *input_file;
     const char *next_word;       /* the word after the option being applied,
                                   * when it is not the option's value */
@@ -84,6 +86,9 @@ config_free(struct config *cfg)
     for (size_t i = 0; i < cfg->njobs; i++) {
         xfree(cfg->jobs[i].url);
         xfree(cfg->jobs[i].output);
+        for (size_t k = 0; k < cfg->jobs[i].nmirrors; k++)
+            xfree(cfg->jobs[i].mirrors[k]);
+        xfree(cfg->jobs[i].mirrors);
     }
     xfree(cfg->jobs);
     /* The strings and lists of the rows (each field once: two options may
@@ -478,6 +483,16 @@ apply_special(struct parse_state *st, enum opt_id id, const char *value)
             return bad_value(id, value, "empty (-o - is standard output)");
         strlist_push(&st->outputs, value);
         return 0;
+    case OPT_MIRROR:
+        /* Another source of the URL before it: paired once argv is read. */
+        if (st->urls.n == 0)
+            return bad_value(id, value, "no URL before it (--mirror follows its URL)");
+        if (*value == '\0')
+            return bad_value(id, value, "empty URL");
+        strlist_push(&st->mirrors, value);
+        st->mirror_of = xrealloc(st->mirror_of, st->mirrors.n * sizeof *st->mirror_of);
+        st->mirror_of[st->mirrors.n - 1] = st->urls.n - 1;
+        return 0;
     case OPT_INPUT_FILE:
         /* Read once argv is read, so its URLs come after the others. */
         if (st->input_file != NULL)
@@ -778,6 +793,28 @@ trim(char *s)
     return s;
 }
 
+/* Ends the word at s (with a NUL) and returns the start of the next one
+ * (the end of the string when there is none). */
+static char *
+next_word(char *s)
+{
+    while (*s != '\0' && !isspace((unsigned char)*s))
+        s++;
+    if (*s != '\0')
+        *s++ = '\0';
+    while (isspace((unsigned char)*s))
+        s++;
+    return s;
+}
+
+/* Whether the word at s (up to white space) holds "://". */
+static bool
+word_is_url(const char *s)
+{
+    const char *p = strstr(s, "://");
+    return p != NULL && p < s + strcspn(s, " \t\n\v\f\r");
+}
+
 static void
 add_job(struct config *cfg, const char *url, const char *output, unsigned line, bool ok)
 {
@@ -787,10 +824,46 @@ add_job(struct config *cfg, const char *url, const char *output, unsigned line, 
     j->output = output != NULL ? xstrdup(output) : NULL;
     j->line = line;
     j->input_ok = ok;
+    j->mirrors = NULL;
+    j->nmirrors = 0;
+}
+
+/* Another source of the last job's bytes. */
+static void
+add_mirror(struct config *cfg, const char *url)
+{
+    struct job *j = &cfg->jobs[cfg->njobs - 1];
+    j->mirrors = xrealloc(j->mirrors, (j->nmirrors + 1) * sizeof *j->mirrors);
+    j->mirrors[j->nmirrors++] = xstrdup(url);
 }
 
 /*
- * --input-file: "URL [OUTPUT]" per line; blank lines and lines starting with
+ * One --input-file line, trimmed, without its comment: "URL [URL...]
+ * [OUTPUT]".  The words (separated by white space) at its start that hold
+ * "://" are the URLs of one file, the first its URL and the others its
+ * mirrors; what follows them, if anything, is the output name (it may hold
+ * spaces, but not "://").
+ */
+static void
+input_line(struct config *cfg, char *s, unsigned lineno)
+{
+    char *rest = next_word(s);
+    add_job(cfg, s, NULL, lineno, true);
+    /* More words with "://": other sources of the same file. */
+    while (*rest != '\0' && word_is_url(rest)) {
+        char *m = rest;
+        rest = next_word(rest);
+        add_mirror(cfg, m);
+    }
+    struct job *j = &cfg->jobs[cfg->njobs - 1];
+    /* An output name may hold spaces, but not another URL. */
+    j->input_ok = strstr(rest, "://") == NULL;
+    if (*rest != '\0')
+        j->output = xstrdup(rest);
+}
+
+/*
+ * --input-file: lines as input_line() reads them.  Blank lines and lines starting with
  * '#' are skipped, and a '#' after white space starts a comment to the end
  * of the line (a URL's own #fragment has none before it).  A UTF-8 byte
  * order mark before the first line is skipped.  A line that is not of that
@@ -821,18 +894,7 @@ options_read_input(struct config *cfg, FILE *f, const char *name)
         s = trim(s);
         if (*s == '\0')
             continue;
-        char *url = s;
-        char *rest = s;
-        while (*rest != '\0' && !isspace((unsigned char)*rest))
-            rest++;
-        if (*rest != '\0')
-            *rest++ = '\0';
-        rest = trim(rest);
-        bool ok = true;
-        /* An output name may hold spaces, but not a second URL. */
-        if (strstr(rest, "://") != NULL)
-            ok = false;
-        add_job(cfg, url, *rest != '\0' ? rest : NULL, lineno, ok);
+        input_line(cfg, s, lineno);
     }
     free(line);    /* getline allocates with libc malloc */
     if (errno == ENOMEM) {
@@ -971,8 +1033,12 @@ finish(struct parse_state *st)
         msg_usage_error("-u/--user and --oauth2-bearer: give one of them");
         return HAUL_EXIT_USAGE;
     }
-    for (size_t k = 0; k < st->urls.n; k++)
+    for (size_t k = 0; k < st->urls.n; k++) {
         add_job(cfg, st->urls.v[k], k < st->outputs.n ? st->outputs.v[k] : NULL, 0, true);
+        for (size_t m = 0; m < st->mirrors.n; m++)
+            if (st->mirror_of[m] == k)
+                add_mirror(cfg, st->mirrors.v[m]);
+    }
     if (st->input_file != NULL) {
         int rc = read_input_file(cfg, st->input_file);
         if (rc != 0)
@@ -1039,6 +1105,8 @@ options_parse(int argc, char **argv, struct config *cfg)
     strlist_free(&st.urls);
     strlist_free(&st.outputs);
     strlist_free(&st.configs);
+    strlist_free(&st.mirrors);
+    xfree(st.mirror_of);
     xfree(st.input_file);
     if (rc != 0)
         config_free(cfg);

@@ -35,6 +35,9 @@ struct job {
     char *output;       /* -o or input-file name; NULL: stdout or -O */
     unsigned line;      /* line in --input-file, 0 for the command line */
     bool input_ok;      /* false: a bad input-file line, reported, not run */
+    char **mirrors;     /* other URLs of the same bytes (--mirror, or more
+                         * URLs on the input-file line), in order */
+    size_t nmirrors;
 };
 
 struct config {

@@ -28,6 +28,7 @@ struct ctx {
     double random01;
     struct retry_verdict *v;
     char who_buf[RETRY_LINE_MAX / 2];
+    bool final;    /* a fail because --retry or --max-time ran out */
 };
 
 /* Who failed, first in every line: "URL" or "URL: segment N".  Made only
@@ -145,7 +146,9 @@ retry_later(struct ctx *x, const struct failure_class *cls, bool made_progress,
         return;
     }
     s->failures = made_progress ? 0 : s->failures + 1;
+    x->final = true;
     if (cls->limited && ++s->limited_failures > (c->retry < 3 ? c->retry : 3)) {
+        x->final = false;    /* this source's name or TLS: another may do */
         fail(x, cls->exit_code, "%s%s (gave up after %u tries)", who(x), what,
              s->limited_failures);
         return;
@@ -163,6 +166,7 @@ retry_later(struct ctx *x, const struct failure_class *cls, bool made_progress,
              what, at);
         return;
     }
+    x->final = false;
     char of[32] = "";
     if (c->retry != RETRY_FOREVER)
         snprintf(of, sizeof of, " of %u", c->retry);
@@ -372,17 +376,102 @@ curl_failed(struct ctx *x)
     retry_later(x, &cls, progress(x), -1, what);
 }
 
+/* A failure no retry on the same server mends, but another server may. */
+static bool
+source_fault(int exit_code)
+{
+    switch (exit_code) {
+    case HAUL_EXIT_HTTP:
+    case HAUL_EXIT_RESOLVE:
+    case HAUL_EXIT_CONNECT:
+    case HAUL_EXIT_TLS:
+    case HAUL_EXIT_TIMEOUT:
+    case HAUL_EXIT_PROTOCOL:
+    case HAUL_EXIT_PARTIAL:
+    case HAUL_EXIT_REDIRECTS:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Another source takes the range over: the one asked is set aside or
+ * dropped, `why` says why.  Now when another is ready, else after the
+ * backoff (every other one failed too). */
+static void
+switch_source(struct ctx *x, bool drop, const char *why)
+{
+    struct retry_verdict *v = x->v;
+    char at[64], because[RETRY_REASON_MAX];
+
+    snprintf(because, sizeof because, "%s", why);    /* it may be v->reason */
+    why = because;
+    where(x->h, at, sizeof at);
+    if (x->h->sources_ready > 0)
+        v->delay_ms = 0;
+    else if (v->action != RETRY_LATER)
+        v->delay_ms = backoff_delay_ms(&x->c->backoff, x->s->failures, -1, x->random01);
+    v->action = RETRY_SWITCH;
+    v->drop = drop;
+    snprintf(v->reason, sizeof v->reason, "%s", why);
+    snprintf(v->message, sizeof v->message, "%ssource %s: %s%s; %s", who(x), x->h->source,
+             why, drop ? "" : at, drop ? "dropped for this file" : "set aside");
+}
+
+/*
+ * Several sources: whether the verdict on the source asked becomes a
+ * switch to another.  Bytes or a length that differ from those held from
+ * another source drop it (with no other source left the file fails: it is
+ * never spliced, nor started over on a source that contradicts the rest).
+ */
+static void
+other_source(struct ctx *x)
+{
+    const struct retry_held *h = x->h;
+    struct retry_verdict *v = x->v;
+    char why[RETRY_REASON_MAX];
+
+    if (h->foreign && (x->o->end == RETRY_END_MISMATCH || v->action == RETRY_START_OVER ||
+                       (v->action == RETRY_FAIL && v->exit_code == HAUL_EXIT_CHANGED))) {
+        if (x->o->end == RETRY_END_MISMATCH)
+            snprintf(why, sizeof why, "its bytes before byte %" PRIu64 " differ from those "
+                     "held from another source", h->verify_size);
+        else
+            snprintf(why, sizeof why, "another version than the bytes held (%s)",
+                     x->o->dec.why != NULL ? x->o->dec.why : "it changed");
+        if (h->sources_left == 0) {
+            fail(x, HAUL_EXIT_CHANGED, "%ssource %s: %s; no other source is left", who(x),
+                 h->source, why);
+            return;
+        }
+        v->action = RETRY_FAIL;    /* no backoff delay kept from a start-over */
+        v->note[0] = '\0';
+        switch_source(x, true, why);
+        return;
+    }
+    if (h->sources_left == 0)
+        return;
+    if (v->action == RETRY_LATER && (!progress(x) || h->source_failures > 0)) {
+        switch_source(x, false, v->reason);
+    } else if (v->action == RETRY_FAIL && !x->final && source_fault(v->exit_code)) {
+        /* The line says what failed after who(x) ("" or "segment N: "). */
+        size_t skip = strlen(who(x));
+        snprintf(why, sizeof why, "%s", strlen(v->message) > skip ? v->message + skip : "failed");
+        switch_source(x, true, why);
+    }
+}
+
 void
 retry_decide(const struct retry_outcome *o, const struct retry_held *h, struct retry_state *s,
              const struct retry_config *c, double random01, struct retry_verdict *v)
 {
-    struct ctx x = { o, h, s, c, random01, v, "" };
+    struct ctx x = { o, h, s, c, random01, v, "", false };
 
     /* Field by field, not a memset: its lines are long and mostly unused. */
     v->action = RETRY_FINISH;
     v->exit_code = 0;
     v->delay_ms = 0;
-    v->counted = v->shrank = v->probe = v->verified = v->forget_final_url = false;
+    v->counted = v->shrank = v->probe = v->verified = v->forget_final_url = v->drop = false;
     v->disconnect = DISC_NONE;
     v->disconnect_message[0] = v->reason[0] = v->note[0] = v->message[0] = '\0';
 
@@ -395,25 +484,27 @@ retry_decide(const struct retry_outcome *o, const struct retry_held *h, struct r
         return;
     case RETRY_END_MISMATCH:
         mismatch(&x);
-        return;
+        break;
     case RETRY_END_REFUSED:
         refused(&x);
-        return;
+        break;
     case RETRY_END_STALL: {
         static const struct failure_class stall = { HAUL_EXIT_TIMEOUT, true, false, DISC_STALL };
         char what[64];
         snprintf(what, sizeof what, "no data for %.1fs", (double)c->stall_timeout_ms / 1000);
         disconnect(&x, DISC_STALL, what);
         retry_later(&x, &stall, progress(&x), -1, what);
-        return;
+        break;
     }
     case RETRY_END_CURL:
         if (o->curl_code == CURLE_OK)
             body_ended(&x);
         else
             curl_failed(&x);
-        return;
+        break;
     }
+    if (h->source != NULL)
+        other_source(&x);
 }
 
 void

@@ -11,6 +11,14 @@
  * same message, the same --events fields and the same limits (--retry,
  * --max-time) whichever connection it happened on.  Unit-tested case by
  * case in tests/unit/test_retry.c.
+ *
+ * With several sources of one file (--mirror), it also decides when the
+ * source asked is given up for another: a failure that brought no new
+ * byte, or its second failure, sets it aside; a failure that no retry
+ * mends (an HTTP error, a refusal at first contact, a broken protocol)
+ * drops it; and a source whose bytes or length differ from those held
+ * from another source is dropped for the file, never spliced in.  When no
+ * other source is left, the failure is decided as with one source.
  */
 #ifndef HAUL_RETRY_H
 #define HAUL_RETRY_H
@@ -83,6 +91,13 @@ struct retry_held {
     bool whole_only;                /* never asked with Range (a body, not GET) */
     bool contacted;                 /* a server was there: one answered an attempt
                                      * of this run, or bytes of it are held (-c) */
+    /* Several sources (sources.h); all 0 and NULL with one. */
+    const char *source;             /* the source asked, as shown, or NULL */
+    unsigned sources_left;          /* the other sources not dropped ... */
+    unsigned sources_ready;         /* ... and of those, the ones ready now */
+    unsigned source_failures;       /* failures of the source asked so far */
+    bool foreign;                   /* the bytes held came from another source:
+                                     * this one's overlap is being compared */
 };
 
 /* Failures counted so far; zeroed at the start of a transfer or part. */
@@ -110,6 +125,8 @@ enum retry_action {
                          * (after retry_start_over()) */
     RETRY_FALLBACK,     /* -x: the server ignores ranges; one connection from now on */
     RETRY_FAIL,         /* give up: exit_code and message */
+    RETRY_SWITCH,       /* set the source aside (drop: for good), and ask
+                         * another after delay_ms; message is the warning */
 };
 
 struct retry_verdict {
@@ -123,6 +140,7 @@ struct retry_verdict {
     bool verified;                  /* RETRY_FINISH: -c's comparison reached the end
                                      * of the resource: the file is complete */
     bool forget_final_url;          /* ask the URL as given from now on */
+    bool drop;                      /* RETRY_SWITCH: the source is dropped */
     enum disconnect_kind disconnect;            /* to count and report, or DISC_NONE */
     char disconnect_message[RETRY_REASON_MAX];  /* ... its message for --events */
     char reason[RETRY_REASON_MAX];  /* LATER: for --events; START_OVER, FALLBACK: why */

@@ -333,6 +333,7 @@ part_verdict(struct part *g, struct retry_verdict *v)
     case RETRY_START_OVER:
     case RETRY_FALLBACK:
     case RETRY_FAIL:
+    case RETRY_SWITCH:    /* parts are not told of sources: never */
         escalate(s, v);
         return;
     }

@@ -75,6 +75,12 @@ transfer_held(const struct transfer *t)
     return t->have + segments_bytes(t->segs);
 }
 
+bool
+transfer_mirrored(const struct transfer *t)
+{
+    return t->src != NULL && sources_count(t->src) > 1;
+}
+
 static void
 wake(const struct transfer *t)
 {
@@ -106,6 +112,7 @@ transfer_journal(const struct transfer *t, struct journal *j)
     j->seg[0].end = t->ver.total;
     j->seg[0].next = t->have;
     segments_journal(t->segs, j);
+    sources_journal(t->src, t->ver_source, j);
     for (unsigned i = 0; i < j->nsegments; i++)
         j->seg[i].written = j->seg[i].next;
     return j;
@@ -302,6 +309,24 @@ fail_early(struct transfer *t, int code, const char *message, bool said)
     stats_finish(t->stats, t->env.events, code, message, 0);
 }
 
+/* A mirror that is no URL haul can fetch: the message, or NULL. */
+static char *
+mirror_problem(const struct job *job, const char *shown)
+{
+    for (size_t i = 0; i < job->nmirrors; i++) {
+        const char *why = url_problem(job->mirrors[i]);
+        if (why == NULL)
+            continue;
+        char *m = url_redacted(job->mirrors[i]);
+        char *message = job->line > 0
+            ? xasprintf("input line %u: %s: mirror %s: %s", job->line, shown, m, why)
+            : xasprintf("%s: --mirror %s: %s", shown, m, why);
+        xfree(m);
+        return message;
+    }
+    return NULL;
+}
+
 /* The URL and where its body goes; false (and finished) on a problem. */
 static bool
 check_job(struct transfer *t, char **path)
@@ -318,6 +343,8 @@ check_job(struct transfer *t, char **path)
             message = xasprintf("input line %u: %s: %s", job->line, t->display_url, why);
         else
             message = xasprintf("%s: %s", t->display_url, why);
+    } else if ((message = mirror_problem(job, t->display_url)) != NULL) {
+        /* said below */
     } else {
         const char *no_name = NULL;
         char *named = outputs_path(t->cfg, job, &no_name);
@@ -372,6 +399,8 @@ find_resume(struct transfer *t)
         struct segments_setup setup;
         t->have = r.journal.seg[0].next;
         version_restore(&t->ver, &r.journal);
+        /* Its validators are those of the source its bytes came from. */
+        t->ver_source = r.journal.nsources > 1 ? sources_restore(t->src, &r.journal) : 0;
         if (r.journal.final_url != NULL)
             t->final_url = xstrdup_in(t->acct, r.journal.final_url);
         segments_setup_of(t, &setup);
@@ -406,8 +435,10 @@ transfer_new(const struct transfer_env *env, const struct config *cfg, const str
     rate_init(&t->rate, cfg->limit_rate);
     stats->url = xstrdup(t->display_url);
 
+    t->ver_source = -1;
     if (!check_job(t, &path) || !transfer_files_prepare(t, path))
         goto out;
+    t->src = sources_new(acct, job->url, job->mirrors, job->nmirrors);
     t->host_key = url_host_key(job->url);
     t->stream = cfg->stream != STREAM_OFF;
     t->out = output_new(env->loop, acct, path, t->stream && path != NULL,
@@ -442,14 +473,60 @@ out:
 
 /* ---- attempts --------------------------------------------------------- */
 
+/* The source asked now is not the one the bytes held came from: the
+ * overlap before the resume point is compared before its bytes are
+ * taken (the rule of several sources, retry.h). */
+static bool
+source_foreign(const struct transfer *t)
+{
+    return transfer_mirrored(t) && transfer_held(t) > 0 &&
+           t->ver_source != (int)sources_current(t->src);
+}
+
+/* Whether the bytes before the resume point can be compared with what a
+ * server sends: they are on hand (FILE.part, or the tail kept for other
+ * outputs) and the body is neither decoded nor a live stream. */
+static bool
+overlap_possible(const struct transfer *t)
+{
+    return t->have > 0 && !t->encoded && !t->sse && !t->stream &&
+           (output_kind(t->out) == OUTPUT_PARTFILE || t->keep_tail);
+}
+
+/*
+ * Another source must take over bytes that cannot be compared with its
+ * own (a decoded body, a --stream): a file starts over from byte 0 there;
+ * other outputs stop (exit 12), as for a resource that changed.  False
+ * when the transfer failed.
+ */
+static bool
+switch_unchecked(struct transfer *t)
+{
+    const char *next = sources_shown(t->src, sources_current(t->src));
+    if (output_kind(t->out) != OUTPUT_PARTFILE) {
+        transfer_fail(t, HAUL_EXIT_CHANGED, "%s: source %s cannot continue: the bytes "
+                      "written cannot be compared with its own", t->display_url, next);
+        return false;
+    }
+    msg_note("%s: source %s: the bytes held cannot be compared with its own; starting over",
+             t->display_url, next);
+    if (transfer_start_over(t) != 0) {
+        transfer_fail(t, HAUL_EXIT_WRITE, "%s: cannot start %s over", t->display_url,
+                      output_part_path(t->out));
+        return false;
+    }
+    return true;
+}
+
 /* What every request of this transfer shares (the parts' too): the URL,
  * whether credentials may go there, the version known and the limits. */
 static void
 request_base(const struct transfer *t, struct attempt_request *req)
 {
     const struct config *cfg = t->cfg;
+    const char *source = t->src != NULL ? sources_url(t->src, sources_current(t->src)) : t->url;
     memset(req, 0, sizeof *req);
-    req->url = t->final_url != NULL ? t->final_url : t->url;
+    req->url = t->final_url != NULL ? t->final_url : source;
     req->cfg = cfg;
     /*
      * Resuming at the URL redirects led to: libcurl strips credentials on
@@ -457,10 +534,12 @@ request_base(const struct transfer *t, struct attempt_request *req)
      * directly.  Keep them from another host here too, unless
      * --location-trusted.
      */
-    req->credentials = cfg->location_trusted || strcmp(req->url, t->url) == 0 ||
-                       url_same_origin(req->url, t->url);
+    req->credentials = cfg->location_trusted || strcmp(req->url, source) == 0 ||
+                       url_same_origin(req->url, source);
     req->ask.total_known = t->ver.total_known;
     req->ask.total = t->ver.total;
+    if (source_foreign(t))
+        return;    /* another server's validators mean nothing here */
     memcpy(req->ask.etag, t->ver.etag, sizeof req->ask.etag);
     memcpy(req->ask.last_modified, t->ver.last_modified, sizeof req->ask.last_modified);
     req->if_range = version_if_range(&t->ver);
@@ -507,9 +586,8 @@ own_request(struct transfer *t, struct attempt_request *req)
     req->ask.held = t->have;
     req->ask.can_restart = partfile;
     req->ask.stream = t->stream;
-    if (!t->verify_pending && t->have > 0 && version_if_range(&t->ver) == NULL &&
-        !t->cfg->whole_only && !t->encoded && !t->sse && !t->stream && t->segs == NULL &&
-        (partfile || t->keep_tail)) {
+    if (!t->verify_pending && overlap_possible(t) && !t->cfg->whole_only &&
+        (source_foreign(t) || (version_if_range(&t->ver) == NULL && t->segs == NULL))) {
         t->verify_pending = true;
         t->verify_size = t->have;
     }
@@ -549,8 +627,14 @@ start_attempt(struct transfer *t)
         transfer_fail(t, HAUL_EXIT_TIMEOUT, "%s: gave up after --max-time", t->display_url);
         return;
     }
+    if (source_foreign(t) && !t->verify_pending && !overlap_possible(t) && !switch_unchecked(t))
+        return;
     memset(&t->fl, 0, sizeof t->fl);
     t->head_len = 0;
+    if (t->src != NULL) {
+        t->fl.source = sources_current(t->src);
+        t->fl.foreign = source_foreign(t);
+    }
     if (!own_request(t, &req)) {
         xfree(t->fl.verify);
         t->fl.verify = NULL;
@@ -619,6 +703,46 @@ retry_later(struct transfer *t, const struct retry_verdict *v)
     msg_warn("%s: %s", t->display_url, v->message);
     events_retry(t->env.events, t->stats->id, t->display_url, t->stats->attempts + 1,
                  v->delay_ms, v->reason, t->have);
+    if (journal_dirty(t))
+        transfer_checkpoint(t);
+    t->state = XS_WAITING;
+    t->retry_at_ms = transfer_now(t) + v->delay_ms;
+    wake(t);
+}
+
+/* Another source takes over: the one that failed is set aside or
+ * dropped (the policy's line says which and why), and the next is asked
+ * after the delay. */
+static void
+switch_source(struct transfer *t, const struct retry_verdict *v)
+{
+    unsigned from = sources_current(t->src);
+    const char *was = sources_shown(t->src, from);
+
+    if (!sources_switch(t->src, v->drop)) {
+        transfer_fail(t, HAUL_EXIT_INTERNAL, "%s: internal error: no source left to switch to",
+                      t->display_url);
+        return;
+    }
+    const char *next = sources_shown(t->src, sources_current(t->src));
+    if (v->delay_ms > 0)
+        msg_warn("%s: %s; trying %s in %.1fs", t->display_url, v->message, next,
+                 (double)v->delay_ms / 1000.0);
+    else
+        msg_warn("%s: %s; continuing from %s", t->display_url, v->message, next);
+    events_source(t->env.events, t->stats->id, t->display_url, was,
+                  v->drop ? "dropped" : "aside", v->reason, next, t->have);
+    /* A redirect of the source left is not where the next one leads. */
+    xfree(t->final_url);
+    t->final_url = NULL;
+    if (t->segs != NULL) {
+        /* Parts restored by -c from a journal of one source: they would
+         * go on at the next source without its overlap compared. */
+        segments_free(t->segs);
+        t->segs = NULL;
+        t->seg_end = UINT64_MAX;
+        t->journal_dirty = true;
+    }
     if (journal_dirty(t))
         transfer_checkpoint(t);
     t->state = XS_WAITING;
@@ -731,7 +855,12 @@ carry_out(struct transfer *t, struct retry_verdict *v)
         again_now(t);
         return;
     case RETRY_LATER:
+        if (transfer_mirrored(t))
+            sources_failed(t->src);
         retry_later(t, v);
+        return;
+    case RETRY_SWITCH:
+        switch_source(t, v);
         return;
     case RETRY_START_OVER:
         start_over(t, v);
@@ -809,6 +938,13 @@ retry_inputs(const struct transfer *t, const struct attempt_outcome *ao,
         .verifying = t->verify_pending, .verify_size = t->verify_size,
         .contacted = t->answered || transfer_held(t) > 0 || t->verify_pending,
     };
+    if (transfer_mirrored(t)) {
+        h->source = sources_shown(t->src, t->fl.source);
+        h->sources_left = sources_left(t->src);
+        h->sources_ready = sources_ready(t->src);
+        h->source_failures = sources_failures(t->src);
+        h->foreign = t->fl.foreign;
+    }
 }
 
 static void
@@ -1028,6 +1164,7 @@ transfer_free(struct transfer *t)
         EVP_MD_CTX_free(t->md[i]);
     xfree(t->fail_message);
     transfer_files_free(t);
+    sources_free(t->src);
     xfree(t->url);
     xfree(t->display_url);
     xfree(t->final_url);

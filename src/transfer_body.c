@@ -80,12 +80,14 @@ static void
 adopt_version(struct transfer *t, const struct head *h)
 {
     version_adopt(&t->ver, h, time(NULL));
+    t->ver_source = (int)t->fl.source;
     t->stats->total_known = t->ver.total_known;
     t->stats->total = t->ver.total;
-    /* No validator: a resume will be checked by overlap, and an output
-     * that can't be read back must keep its last bytes for that. */
-    t->keep_tail = !version_strong(&t->ver) && !t->ver.lm_safe && !t->stream &&
-                   output_kind(t->out) != OUTPUT_PARTFILE;
+    /* No validator, or another source to switch to: a resume will be
+     * checked by overlap, and an output that can't be read back must keep
+     * its last bytes for that. */
+    t->keep_tail = ((!version_strong(&t->ver) && !t->ver.lm_safe) || transfer_mirrored(t)) &&
+                   !t->stream && output_kind(t->out) != OUTPUT_PARTFILE;
     t->tail_fill = t->tail_head = 0;
 }
 
@@ -198,7 +200,9 @@ write_from(struct transfer *t, const struct head *h, struct response_decision *d
             return false;
         }
         t->fl.body_off = d->offset;
-        if (d->new_version)
+        if (t->fl.foreign)
+            version_adopt(&t->fl.next_ver, h, time(NULL));    /* once the overlap passed */
+        else if (d->new_version)
             adopt_version(t, h);
         else
             learn_total(t, h);
@@ -221,7 +225,7 @@ write_from(struct transfer *t, const struct head *h, struct response_decision *d
     if (d->offset == 0 && t->cfg->segments > 1 && t->segs == NULL &&
         output_kind(t->out) == OUTPUT_PARTFILE && !t->stream && !t->encoded &&
         !t->cfg->whole_only &&
-        t->ver.total_known && h->accept_ranges)
+        t->ver.total_known && h->accept_ranges && !transfer_mirrored(t))
         transfer_split(t);
     return true;
 }
@@ -410,6 +414,13 @@ transfer_verify_passed(struct transfer *t)
         return err;
     t->verify_pending = false;
     t->have = t->verify_size;
+    if (t->fl.foreign) {
+        /* The source asked serves the bytes held: from now on they are its
+         * own, and its validators protect the next resume. */
+        t->ver = t->fl.next_ver;
+        t->fl.foreign = false;
+    }
+    t->ver_source = (int)t->fl.source;    /* the overlap proved it */
     t->stats->resumes++;
     events_resume(t->env.events, t->stats->id, t->display_url, t->have, "overlap");
     return 0;
@@ -440,6 +451,7 @@ pass_held(struct transfer *t, const char *data, size_t drop, uint64_t hold)
 static bool
 overlap_passed(struct transfer *t)
 {
+    bool switched = t->fl.foreign;
     int err = transfer_verify_passed(t);
     if (err != 0) {
         msg_error("%s: cannot continue %s: %s", t->display_url, output_part_path(t->out),
@@ -451,7 +463,14 @@ overlap_passed(struct transfer *t)
                 PRIu64, t->display_url, t->fl.verify_len, output_part_path(t->out), t->have);
     xfree(t->fl.verify);
     t->fl.verify = NULL;
-    return open_output(t, t->have);
+    if (!open_output(t, t->have))
+        return false;
+    if (switched) {
+        /* The journal names the source the bytes now come from at once. */
+        t->journal_dirty = true;
+        transfer_checkpoint(t);
+    }
+    return true;
 }
 
 /* Bytes that go out: records first cut at their boundaries in --stream. */

@@ -28,6 +28,7 @@
 #include "records.h"
 #include "retry.h"
 #include "segments.h"
+#include "sources.h"
 #include "stats.h"
 #include "transfer.h"
 #include "version.h"
@@ -77,6 +78,11 @@ struct flight {
     size_t verify_len;
     bool rate_paused;              /* on_body paused it for --limit-rate */
     bool conditional;              /* -N: If-Modified-Since/If-None-Match sent */
+    unsigned source;               /* the source asked (sources.h) */
+    bool foreign;                  /* ... not the one the bytes held came from:
+                                    * its overlap is compared before its bytes
+                                    * are taken, and its validators then ... */
+    struct resource_version next_ver;  /* ... replace those held */
 };
 
 struct transfer {
@@ -89,6 +95,8 @@ struct transfer {
     bool started;                     /* transfer_start() ran */
 
     char *url;                        /* as given (may hold credentials) */
+    struct sources *src;              /* it and its mirrors */
+    int ver_source;                   /* the source the bytes held came from, or -1 */
     char *display_url;                /* redacted, for every message */
     char *final_url;                  /* after redirects; tried first on resume */
     char *host_key;
@@ -195,6 +203,8 @@ void transfer_checkpoint(struct transfer *t);
 int transfer_start_over(struct transfer *t);
 /* -x: the first answer gave the total; splits it into parts if worth it. */
 void transfer_split(struct transfer *t);
+/* Whether the file has several sources (--mirror). */
+bool transfer_mirrored(const struct transfer *t);
 /* Ends the own attempt quietly (failing, starting over, freed). */
 void transfer_drop_attempt(struct transfer *t);
 

@@ -596,6 +596,108 @@ requests_with_bodies(void)
     CHECK(decide(&o, &h) == RETRY_AGAIN && v.probe);
 }
 
+/* A file with three sources, asking the second ("http://m/f"). */
+static struct retry_held
+mirrored(uint64_t have, unsigned left, unsigned ready)
+{
+    struct retry_held h = file(have);
+    h.source = "http://m/f";
+    h.sources_left = left;
+    h.sources_ready = ready;
+    return h;
+}
+
+static void
+sources(void)
+{
+    struct retry_outcome o;
+    struct retry_held h;
+
+    /* A failure without progress sets the source aside; another is ready:
+     * now. */
+    reset();
+    o = curl_end(CURLE_COULDNT_CONNECT, "Failed to connect", 0);
+    o.os_errno = ECONNREFUSED;
+    h = mirrored(MiB, 2, 1);
+    h.contacted = true;
+    CHECK(decide(&o, &h) == RETRY_SWITCH);
+    CHECK(!v.drop);
+    CHECK_U64(v.delay_ms, 0);
+    CHECK_STR(v.message, "source http://m/f: Failed to connect at 1.0 MiB of 4.0 MiB; "
+              "set aside");
+
+    /* None ready (every other one set aside): after the backoff. */
+    reset();
+    h.sources_ready = 0;
+    CHECK(decide(&o, &h) == RETRY_SWITCH);
+    CHECK(v.delay_ms > 0);
+
+    /* A drop that brought bytes: retried on the same source first ... */
+    reset();
+    o = curl_end(CURLE_RECV_ERROR, "Recv failure", 1000);
+    o.os_errno = 104;
+    h = mirrored(MiB, 2, 2);
+    CHECK(decide(&o, &h) == RETRY_LATER);
+    /* ... its second failure sets it aside. */
+    h.source_failures = 1;
+    CHECK(decide(&o, &h) == RETRY_SWITCH);
+    CHECK(!v.drop);
+
+    /* An HTTP error no retry mends drops the source. */
+    reset();
+    o = refused(RESP_HTTP_ERROR, "HTTP error", 404);
+    h = mirrored(0, 1, 1);
+    CHECK(decide(&o, &h) == RETRY_SWITCH);
+    CHECK(v.drop);
+    CHECK_STR(v.message, "source http://m/f: server answered HTTP 404; dropped for "
+              "this file");
+    /* With no other source left, as with one. */
+    h.sources_left = h.sources_ready = 0;
+    CHECK(decide(&o, &h) == RETRY_FAIL);
+    CHECK_U64(v.exit_code, HAUL_EXIT_HTTP);
+
+    /* Another source's overlap differs: dropped, never a start-over. */
+    reset();
+    o = curl_end(CURLE_WRITE_ERROR, "", 0);
+    o.end = RETRY_END_MISMATCH;
+    h = mirrored(0, 1, 1);
+    h.foreign = true;
+    h.verifying = true;
+    h.verify_size = MiB;
+    CHECK(decide(&o, &h) == RETRY_SWITCH);
+    CHECK(v.drop);
+    CHECK_STR(v.reason, "its bytes before byte 1048576 differ from those held from another "
+              "source");
+    /* ... and with no other source left, the file fails (12), kept. */
+    h.sources_left = h.sources_ready = 0;
+    CHECK(decide(&o, &h) == RETRY_FAIL);
+    CHECK_U64(v.exit_code, HAUL_EXIT_CHANGED);
+
+    /* Another length from another source: dropped too. */
+    reset();
+    o = refused(RESP_RESTART, "the length changed: a new version", 206);
+    h = mirrored(MiB, 1, 1);
+    h.foreign = true;
+    CHECK(decide(&o, &h) == RETRY_SWITCH);
+    CHECK(v.drop);
+    CHECK_U64(v.delay_ms, 0);
+    CHECK_STR(v.note, "");
+    /* The source whose bytes are held changed: a start-over, as with one. */
+    h.foreign = false;
+    CHECK(decide(&o, &h) == RETRY_START_OVER);
+
+    /* --retry ran out: a final failure, whatever sources are left. */
+    reset();
+    cfg.retry = 1;
+    st.failures = 1;
+    o = curl_end(CURLE_COULDNT_CONNECT, "Failed to connect", 0);
+    o.os_errno = ECONNREFUSED;
+    h = mirrored(MiB, 2, 0);
+    h.contacted = true;
+    h.source_failures = 1;
+    CHECK(decide(&o, &h) == RETRY_FAIL);
+}
+
 int
 main(void)
 {
@@ -607,5 +709,6 @@ main(void)
     no_progress();
     refusals_at_first_contact();
     requests_with_bodies();
+    sources();
     return check_done("test_retry");
 }
