@@ -439,7 +439,6 @@ transfer_new(const struct transfer_env *env, const struct config *cfg, const str
     if (!check_job(t, &path) || !transfer_files_prepare(t, path))
         goto out;
     t->src = sources_new(acct, job->url, job->mirrors, job->nmirrors);
-    t->host_key = url_host_key(job->url);
     t->stream = cfg->stream != STREAM_OFF;
     t->out = output_new(env->loop, acct, path, t->stream && path != NULL,
                         (size_t)cfg->buffer_size, &sink_cb, t, &code);
@@ -1122,7 +1121,6 @@ transfer_cancel_stdout(struct transfer *t)
 bool transfer_started(const struct transfer *t) { return t->started; }
 bool transfer_finished(const struct transfer *t) { return t->state == XS_DONE; }
 bool transfer_to_stdout(const struct transfer *t) { return t->to_stdout; }
-const char *transfer_host_key(const struct transfer *t) { return t->host_key; }
 
 void
 transfer_set_rate_limit(struct transfer *t, uint64_t bytes_per_s)
@@ -1168,6 +1166,5 @@ transfer_free(struct transfer *t)
     xfree(t->url);
     xfree(t->display_url);
     xfree(t->final_url);
-    xfree(t->host_key);
     xfree(t);
 }

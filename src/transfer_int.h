@@ -99,7 +99,6 @@ struct transfer {
     int ver_source;                   /* the source the bytes held came from, or -1 */
     char *display_url;                /* redacted, for every message */
     char *final_url;                  /* after redirects; tried first on resume */
-    char *host_key;
     struct output *out;
     bool to_stdout;
     size_t tty_check;                 /* body bytes still to look at for a NUL */
