@@ -449,6 +449,7 @@ attempt_end(struct attempt *a, CURLcode result, bool in_multi)
     o.os_errno = (int)os_errno;
     o.sent = request_sent(a);
     o.in_head = in_head(a);
+    o.alloc_failed = mem_alloc_failures() > 0;
     o.decided = a->decided;
     o.dec = a->dec;
     o.final_url = final_url;

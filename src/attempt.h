@@ -59,6 +59,7 @@ struct attempt_outcome {
     bool in_head;                  /* ended while reading a response head: the
                                     * request was sent and no final response
                                     * was decided on */
+    bool alloc_failed;             /* a counted allocation had failed (mem.h) */
     bool decided;                  /* on_response was called */
     struct response_decision dec;  /* as on_response left it */
     const struct head *head;       /* the final (or last) response's head */

@@ -343,7 +343,9 @@ curl_failed(struct ctx *x)
     const char *what = o->what != NULL ? o->what : "";
 
     classify_curl(o->curl_code, o->os_errno, &cls);
-    const char *limit = classify_server_limit(o->curl_code, what, o->in_head);
+    /* Out of memory in a head: libcurl's header limit, unless haul's
+     * counting allocators saw an allocation fail (then it is memory). */
+    const char *limit = classify_server_limit(o->curl_code, what, o->in_head && !o->alloc_failed);
     if (limit != NULL) {
         fail(x, HAUL_EXIT_PROTOCOL, "%s%s", who(x), limit);
         return;

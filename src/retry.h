@@ -53,6 +53,7 @@ struct retry_outcome {
     bool sent;                      /* the request went out: the server may have
                                      * acted on it */
     bool in_head;                   /* it ended while reading a response head */
+    bool alloc_failed;              /* a counted allocation failed (mem.h) */
     bool decided;                   /* a final response was read and decided on */
     struct response_decision dec;   /* RETRY_END_REFUSED: the decision refused */
     int status;                     /* the final response's status, or 0 */

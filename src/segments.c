@@ -276,7 +276,8 @@ part_inputs(const struct part *g, const struct attempt_outcome *ao, struct retry
     };
     *o = (struct retry_outcome){
         .end = ends[g->stop], .curl_code = (int)ao->result, .os_errno = ao->os_errno,
-        .what = ao->what, .in_head = ao->in_head, .decided = ao->decided, .dec = ao->dec,
+        .what = ao->what, .in_head = ao->in_head,
+        .alloc_failed = ao->alloc_failed, .decided = ao->decided, .dec = ao->dec,
         .status = ao->head->got.status, .retry_after_ms = ao->head->retry_after_ms,
         .http2 = ao->http_version >= CURL_HTTP_VERSION_2, .bounded = true,
         .accept_ranges = true, .received = g->received, .body_end = g->next,

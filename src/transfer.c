@@ -914,7 +914,8 @@ retry_inputs(const struct transfer *t, const struct attempt_outcome *ao,
     const struct head *hd = ao->head;
     *o = (struct retry_outcome){
         .end = ends[t->fl.stop], .curl_code = (int)ao->result, .os_errno = ao->os_errno,
-        .what = ao->what, .sent = ao->sent, .in_head = ao->in_head, .decided = ao->decided,
+        .what = ao->what, .sent = ao->sent, .in_head = ao->in_head,
+        .alloc_failed = ao->alloc_failed, .decided = ao->decided,
         .dec = ao->dec,
         .status = hd->got.status, .retry_after_ms = hd->retry_after_ms,
         .shrank = hd->got.status == 416 || (hd->got.has_range && hd->got.range.total_known &&
