@@ -140,12 +140,18 @@ journal_dirty(const struct transfer *t)
     return t->journal_dirty || segments_dirty(t->segs);
 }
 
+/* The output has a journal to save or note in: an open FILE.part. */
+static bool
+journaled(const struct transfer *t)
+{
+    return output_kind(t->out) == OUTPUT_PARTFILE && output_is_open(t->out);
+}
+
 void
 transfer_checkpoint(struct transfer *t)
 {
     struct journal j;
-    if (output_kind(t->out) != OUTPUT_PARTFILE || !output_is_open(t->out) ||
-        output_checkpoint_busy(t->out))
+    if (!journaled(t) || output_checkpoint_busy(t->out))
         return;
     output_checkpoint(t->out, transfer_journal(t, &j));
     t->journal_have = transfer_held(t);
@@ -160,8 +166,7 @@ static void
 note_written(struct transfer *t)
 {
     struct journal j;
-    if (output_kind(t->out) != OUTPUT_PARTFILE || !output_is_open(t->out) ||
-        t->stats->bytes_written == t->noted_bytes)
+    if (!journaled(t) || t->stats->bytes_written == t->noted_bytes)
         return;
     transfer_journal(t, &j);
     /* The transfer's own part: only what reached the file, not what is
