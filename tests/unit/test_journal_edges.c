@@ -112,6 +112,28 @@ test_decode_fields(void)
             fprintf(stderr, "  accepted: %s\n", bad[i]);
     }
     CHECK(decodes(HEAD("") SEG("0", "", "18446744073709551609") "]}"));
+
+    /* The sources: an array of strings and the index of one of them. */
+    CHECK(decodes(HEAD("") SEG("0", "", "5") "],\"sources\":[\"a\",\"b\"],\"source\":1}"));
+    CHECK(decodes(HEAD("") SEG("0", "", "5") "],\"sources\":[\"a\"],\"source\":-1}"));
+    static const char *const bad_sources[] = {
+        "\"sources\":[\"a\",1],\"source\":0",       /* a source that is not a string */
+        "\"sources\":[1,\"a\"],\"source\":0",
+        "\"sources\":[\"a\",\"b\"],\"source\":2",   /* no such source */
+        "\"sources\":[\"a\"],\"source\":-2",
+        "\"sources\":[\"a\"],\"source\":0.5",
+        "\"sources\":[\"a\"]",                       /* index missing */
+        "\"source\":0",                               /* array missing */
+        "\"sources\":\"a\",\"source\":0",
+    };
+    for (size_t i = 0; i < sizeof bad_sources / sizeof bad_sources[0]; i++) {
+        char *text = xasprintf(HEAD("") SEG("0", "", "5") "],%s}", bad_sources[i]);
+        bool ok = decodes(text);
+        CHECK(!ok);
+        if (ok)
+            fprintf(stderr, "  accepted: %s\n", text);
+        xfree(text);
+    }
 }
 
 static void
@@ -220,6 +242,11 @@ test_encode_out_of_memory(void)
     j.nsegments = 2;
     j.seg[0] = (struct journal_segment){ .start = 0, .end = 50, .end_known = true, .next = 50 };
     j.seg[1] = (struct journal_segment){ .start = 50, .end = 100, .end_known = true, .next = 70 };
+    /* Several sources: their array and index are allocations too. */
+    j.nsources = 2;
+    j.sources[0] = xstrdup("http://a.example/f");
+    j.sources[1] = xstrdup("http://b.example/f");
+    j.source = 1;
 
     cJSON_Hooks hooks = { .malloc_fn = t_malloc, .free_fn = t_free };
     cJSON_InitHooks(&hooks);
