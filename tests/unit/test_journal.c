@@ -58,6 +58,14 @@ main(void)
     xfree(text);
     xfree(j.sources[0]);
     xfree(j.sources[1]);
+    /* One source is the URL itself: no list, the journal of one URL. */
+    j.nsources = 1;
+    j.sources[0] = xstrdup("http://a.example/f");
+    j.source = 0;
+    text = journal_encode(&j);
+    CHECK(text != NULL && strstr(text, "\"sources\"") == NULL && strstr(text, "\"source\"") == NULL);
+    xfree(text);
+    xfree(j.sources[0]);
     j.nsources = 0;
     /* An index outside the list, or a list without an index: refused. */
     CHECK(!journal_decode("{\"schema\":1,\"url\":\"u\",\"final_url\":\"\",\"etag\":\"\","

@@ -126,13 +126,23 @@ test_decode_fields(void)
         "\"source\":0",                               /* array missing */
         "\"sources\":\"a\",\"source\":0",
     };
+    /* At most JOURNAL_MAX_SOURCES (16) of them. */
+    char many[512] = "";
+    for (int i = 0; i < JOURNAL_MAX_SOURCES; i++)
+        strcat(many, i == 0 ? "\"s\"" : ",\"s\"");
+    char *text = xasprintf(HEAD("") SEG("0", "", "5") "],\"sources\":[%s],\"source\":0}", many);
+    CHECK(decodes(text));
+    xfree(text);
+    text = xasprintf(HEAD("") SEG("0", "", "5") "],\"sources\":[%s,\"s\"],\"source\":0}", many);
+    CHECK(!decodes(text));
+    xfree(text);
     for (size_t i = 0; i < sizeof bad_sources / sizeof bad_sources[0]; i++) {
-        char *text = xasprintf(HEAD("") SEG("0", "", "5") "],%s}", bad_sources[i]);
-        bool ok = decodes(text);
+        char *one = xasprintf(HEAD("") SEG("0", "", "5") "],%s}", bad_sources[i]);
+        bool ok = decodes(one);
         CHECK(!ok);
         if (ok)
-            fprintf(stderr, "  accepted: %s\n", text);
-        xfree(text);
+            fprintf(stderr, "  accepted: %s\n", one);
+        xfree(one);
     }
 }
 
