@@ -126,6 +126,19 @@ test_decode_fields(void)
         "\"source\":0",                               /* array missing */
         "\"sources\":\"a\",\"source\":0",
     };
+    /* A boot id fills boot_id[] with its terminator at most: 39 characters. */
+    char id[JOURNAL_BOOT_ID_MAX + 1];
+    memset(id, 'a', sizeof id);
+    id[JOURNAL_BOOT_ID_MAX - 1] = '\0';
+    char *with_id = xasprintf(HEAD("") SEG("0", "", "5") "],\"boot_id\":\"%s\"}", id);
+    CHECK(decodes(with_id));
+    xfree(with_id);
+    id[JOURNAL_BOOT_ID_MAX - 1] = 'a';
+    id[JOURNAL_BOOT_ID_MAX] = '\0';
+    with_id = xasprintf(HEAD("") SEG("0", "", "5") "],\"boot_id\":\"%s\"}", id);
+    CHECK(!decodes(with_id));
+    xfree(with_id);
+
     /* At most JOURNAL_MAX_SOURCES (16) of them. */
     char many[512] = "";
     for (int i = 0; i < JOURNAL_MAX_SOURCES; i++)
