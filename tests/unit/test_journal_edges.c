@@ -247,6 +247,16 @@ test_copy_and_encode(void)
     journal_copy(&c, &k);
     CHECK(c.final_url != k.final_url && strcmp(c.final_url, "http://f/") == 0);
     journal_clear(&c);
+    /* The most sources a journal holds: each copied, nothing past them. */
+    for (unsigned i = 0; i < JOURNAL_MAX_SOURCES; i++)
+        k.sources[i] = xasprintf("http://m%u/", i);
+    k.nsources = JOURNAL_MAX_SOURCES;
+    k.source = 7;
+    journal_copy(&c, &k);
+    CHECK(c.nsources == JOURNAL_MAX_SOURCES && c.source == 7);
+    for (unsigned i = 0; i < JOURNAL_MAX_SOURCES; i++)
+        CHECK(c.sources[i] != k.sources[i] && strcmp(c.sources[i], k.sources[i]) == 0);
+    journal_clear(&c);
     journal_clear(&k);
     journal_clear(&k);    /* twice is harmless */
 }
