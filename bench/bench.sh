@@ -35,7 +35,7 @@
 #                  to files (haul and curl -Z)
 #  10 mirrors      one 64 MiB file from three sources (testsrv, 8 MiB/s per
 #                  response), the first killed with SIGKILL 30% of the way
-#                  in: time to finish, haul --mirror -x 4 (and over one
+#                  in at the speed of 4 connections: time to finish, haul --mirror -x 4 (and over one
 #                  connection) against aria2c -s 4 -x 2 with the same three
 #                  URLs (needs tests/server/testsrv: make check)
 #
@@ -1217,11 +1217,12 @@ report_slow() {
 # ---- 10. mirrors: one source of three dies
 
 # mirror_run TOOL RUN: a fresh testsrv for the source that dies (killed
-# 30% of the way at MIRROR_RATE after its first request), the two others on
+# after its first request, 30% of the way at MIRROR_PARTS connections of
+# MIRROR_RATE: in the middle of the -x and -s downloads), the two others on
 # the long-lived one; then the tool with the three URLs.
 mirror_run() {
 	local tool=$1 run=$2 d=$W/mirror.$1.$2 f=$W/out/mfile q="size=$MIRROR_SIZE&seed=9&rate=$MIRROR_RATE"
-	local die_ms=$((MIRROR_SIZE * 3 / 10 * 1000 / $(numfmt --from=iec "$MIRROR_RATE")))
+	local die_ms=$((MIRROR_SIZE * 3 / 10 * 1000 / $(numfmt --from=iec "$MIRROR_RATE") / MIRROR_PARTS))
 	mkdir -p "$d"
 	"$TESTSRV" --quiet --port-file "$d/port" --log "$d/log" </dev/null >/dev/null 2>&1 &
 	local apid=$! i
@@ -1269,7 +1270,7 @@ case_mirrors() {
 }
 
 report_mirrors() {
-	echo "## 10. One $(size "$MIRROR_SIZE") file from three sources at $MIRROR_RATE/s each, the first killed 30% of the way"
+	echo "## 10. One $(size "$MIRROR_SIZE") file from three sources at $MIRROR_RATE/s each, the first killed 30% of the way (at $MIRROR_PARTS connections' speed)"
 	echo
 	echo "Time to the complete file (its size checked). With -x $MIRROR_PARTS haul spreads its"
 	echo "parts over the three sources, round robin, and moves the dead source's parts to the"

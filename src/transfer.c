@@ -595,6 +595,11 @@ ask_overlap(struct transfer *t, struct attempt_request *req)
     req->ask.held = t->verify_size;
     req->ask.ranged = true;
     req->ask.range_first = t->verify_size - k;
+    if (t->seg_end != UINT64_MAX && t->verify_size < t->seg_end) {
+        /* -x: the own part only; the parts fetch the rest. */
+        req->ask.range_last_set = true;
+        req->ask.range_last = t->seg_end - 1;
+    }
     req->if_range = NULL;
     return true;
 }

@@ -151,3 +151,24 @@ wait_hold_in() {
 	run -0 jq -c -s "[.[] | select(.ev == \"req\")] | .[$n3:] | map(.headers.range)" s3/log
 	assert_output "[\"bytes=0-65535\",\"bytes=$((2621440 - 65536))-3145727\"]"
 }
+
+@test "-x 4: the first source dies: its own part and its other part both go on at the next source, each after its overlap" {
+	local q="size=4M&seed=85"
+	local a="$S1/x5/f?$q&hold=524288,3407872" b="$S2/x5/f?$q" c="$S3/x5/f?$q"
+	"$HAUL" -x 4 --retry-delay 0.1 -o out.bin "$a" --mirror "$b" --mirror "$c" 2>stderr.txt 3>&- &
+	BG_PID=$!
+	wait_until "[ \$(jq -s '[.[] | select(.ev == \"hold\")] | length' s1/log) = 2 ]"
+	kill -KILL "$SRV_PID_s1"
+	wait "$SRV_PID_s1" 2>/dev/null || true
+	local rc=0
+	wait "$BG_PID" || rc=$?
+	BG_PID=
+	assert_equal "$rc" 0
+	assert_equal "$(sha256sum out.bin | cut -d' ' -f1)" "$(gen_sha 4M 85 1)"
+	run -0 grep -c "^haul: $a: \(segment 3: \)\?source $a: Failed to connect to .*; set aside; continuing from $b\$" stderr.txt
+	assert_output 2
+	# Both asked the second source from 64 KiB before where they stood,
+	# each for its own part only.
+	run -0 jq -c -s '[.[] | select(.ev == "req") | .headers.range] | sort' s2/log
+	assert_output "[\"bytes=0-65535\",\"bytes=1048576-2097151\",\"bytes=$((3407872 - 65536))-4194303\",\"bytes=$((524288 - 65536))-1048575\"]"
+}
