@@ -764,7 +764,6 @@ switch_source(struct transfer *t, const struct retry_verdict *v)
      * parts keep their own sources (segments.c). */
     xfree(t->final_url);
     t->final_url = NULL;
-    t->journal_dirty = true;    /* it names the own part's source */
     if (journal_dirty(t))
         transfer_checkpoint(t);
     t->state = XS_WAITING;
