@@ -35,8 +35,9 @@
 #                  to files (haul and curl -Z)
 #  10 mirrors      one 64 MiB file from three sources (testsrv, 8 MiB/s per
 #                  response), the first killed with SIGKILL 30% of the way
-#                  in: time to finish, haul --mirror against aria2c with the
-#                  same three URLs (needs tests/server/testsrv: make check)
+#                  in at the speed of 4 connections: time to finish, haul --mirror -x 4 (and over one
+#                  connection) against aria2c -s 4 -x 2 with the same three
+#                  URLs (needs tests/server/testsrv: make check)
 #
 # Options:
 #   --quick          smoke run: 1 run, small sizes, 50 short slow streams
@@ -171,6 +172,7 @@ parse_args() {
 	SEG_RATE=10m       # nginx limit_rate of /seg/ (10 MiB/s per connection)
 	SEG_N=4            # connections of the segmented downloads
 	MIRROR_RATE=8M     # testsrv rate= of each mirror, per response
+	MIRROR_PARTS=4     # connections of case 10 (haul -x, aria2c -s)
 	BASE_SECS=4        # how long the one-stream baseline of case 3 runs
 	[ "$QUICK" = 1 ] && BASE_SECS=3
 	MEM_RUNS=$((RUNS * 4)) # case 5 is cheap and its target is tight
@@ -1215,11 +1217,12 @@ report_slow() {
 # ---- 10. mirrors: one source of three dies
 
 # mirror_run TOOL RUN: a fresh testsrv for the source that dies (killed
-# 30% of the way at MIRROR_RATE after its first request), the two others on
+# after its first request, 30% of the way at MIRROR_PARTS connections of
+# MIRROR_RATE: in the middle of the -x and -s downloads), the two others on
 # the long-lived one; then the tool with the three URLs.
 mirror_run() {
 	local tool=$1 run=$2 d=$W/mirror.$1.$2 f=$W/out/mfile q="size=$MIRROR_SIZE&seed=9&rate=$MIRROR_RATE"
-	local die_ms=$((MIRROR_SIZE * 3 / 10 * 1000 / $(numfmt --from=iec "$MIRROR_RATE")))
+	local die_ms=$((MIRROR_SIZE * 3 / 10 * 1000 / $(numfmt --from=iec "$MIRROR_RATE") / MIRROR_PARTS))
 	mkdir -p "$d"
 	"$TESTSRV" --quiet --port-file "$d/port" --log "$d/log" </dev/null >/dev/null 2>&1 &
 	local apid=$! i
@@ -1234,15 +1237,17 @@ mirror_run() {
 	disown "$killer"
 	fresh_out
 	case $tool in
-	haul) measure mirrors haul "$run" "$MIRROR_SIZE" "$f" "$HAUL" -q -o "$f" "$a" --mirror "$b" --mirror "$c" ;;
-	aria2c) measure mirrors aria2c "$run" "$MIRROR_SIZE" "$f" aria2c -q -x 1 -s 3 -k 1M \
+	haul) measure mirrors haul "$run" "$MIRROR_SIZE" "$f" "$HAUL" -q -x "$MIRROR_PARTS" -o "$f" \
+		"$a" --mirror "$b" --mirror "$c" ;;
+	haul1) measure mirrors haul1 "$run" "$MIRROR_SIZE" "$f" "$HAUL" -q -o "$f" "$a" --mirror "$b" --mirror "$c" ;;
+	aria2c) measure mirrors aria2c "$run" "$MIRROR_SIZE" "$f" aria2c -q -x 2 -s "$MIRROR_PARTS" -k 1M \
 		--allow-overwrite=true -d "$W/out" -o mfile "$a" "$b" "$c" ;;
 	esac
 	kill -KILL "$killer" "$apid" 2>/dev/null || true
 }
 
 case_mirrors() {
-	local run tool tools=(haul)
+	local run tool tools=(haul haul1)
 	TESTSRV=${TESTSRV:-$BENCH_DIR/../tests/server/testsrv}
 	[ -x "$TESTSRV" ] || { say "mirrors: $TESTSRV is not built (make check builds it): skipped"; return 0; }
 	[ "$HAVE_ARIA2" = 1 ] && tools+=(aria2c)
@@ -1251,8 +1256,9 @@ case_mirrors() {
 	MIRROR_PID=$!
 	for ((run = 0; run < 500; run++)); do [ -s "$W/mirror/port" ] && break; sleep 0.01; done
 	MIRROR_URL=http://127.0.0.1:$(cat "$W/mirror/port")
-	record_cmd mirrors haul "haul -o FILE URL1 --mirror URL2 --mirror URL3"
-	record_cmd mirrors aria2c "aria2c -x 1 -s 3 -k 1M -d DIR -o FILE URL1 URL2 URL3"
+	record_cmd mirrors haul "haul -x $MIRROR_PARTS -o FILE URL1 --mirror URL2 --mirror URL3"
+	record_cmd mirrors haul1 "haul -o FILE URL1 --mirror URL2 --mirror URL3"
+	record_cmd mirrors aria2c "aria2c -x 2 -s $MIRROR_PARTS -k 1M -d DIR -o FILE URL1 URL2 URL3"
 	say "case 10: one $(size "$MIRROR_SIZE") file from three sources at $MIRROR_RATE/s, the first dying"
 	for ((run = 1; run <= RUNS; run++)); do
 		for tool in $(rotate "$run" "${tools[@]}"); do
@@ -1264,15 +1270,17 @@ case_mirrors() {
 }
 
 report_mirrors() {
-	echo "## 10. One $(size "$MIRROR_SIZE") file from three sources at $MIRROR_RATE/s each, the first killed 30% of the way"
+	echo "## 10. One $(size "$MIRROR_SIZE") file from three sources at $MIRROR_RATE/s each, the first killed 30% of the way (at $MIRROR_PARTS connections' speed)"
 	echo
-	echo "Time to the complete file (its size checked). haul fetches from one source at a"
-	echo "time and takes the rest over from the next after the overlap check; aria2c spreads"
-	echo "the file over the three sources at once."
+	echo "Time to the complete file (its size checked). With -x $MIRROR_PARTS haul spreads its"
+	echo "parts over the three sources, round robin, and moves the dead source's parts to the"
+	echo "others after their overlap check; over one connection it fetches from one source at"
+	echo "a time. aria2c spreads $MIRROR_PARTS connections over the three sources, 2 at most per server."
 	echo
 	table_head
-	table_row mirrors haul "haul --mirror"
-	[ "$HAVE_ARIA2" = 1 ] && table_row mirrors aria2c "aria2c (3 URLs)"
+	table_row mirrors haul "haul --mirror -x $MIRROR_PARTS"
+	table_row mirrors haul1 "haul --mirror (one connection)"
+	[ "$HAVE_ARIA2" = 1 ] && table_row mirrors aria2c "aria2c -s $MIRROR_PARTS (3 URLs)"
 	[ "$HAVE_ARIA2" = 1 ] && ratio_row mirrors haul aria2c "haul ÷ aria2c"
 	commands mirrors
 	echo

@@ -111,6 +111,9 @@ journal_encode_at(const struct journal *j, size_t *written_at)
             !add_u64(s, "end", j->seg[i].end_known, j->seg[i].end) ||
             !add_u64(s, "next", true, j->seg[i].next) || !add_written(s, written))
             goto out;
+        if (j->nsources > 1 && j->seg[i].source >= 0 &&
+            cJSON_AddNumberToObject(s, "source", j->seg[i].source) == NULL)
+            goto out;
     }
     if (j->nsources > 1 && !add_sources(root, j))
         goto out;
@@ -200,6 +203,36 @@ get_sources(const cJSON *root, struct journal *j)
     return true;
 }
 
+/* "sources", "source", and the segments' "source" among them. */
+static bool
+get_all_sources(const cJSON *root, struct journal *j)
+{
+    if (!get_sources(root, j))
+        return false;
+    for (unsigned i = 0; i < j->nsegments; i++) {
+        if (j->seg[i].source >= (int)j->nsources) {
+            journal_clear(j);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* A segment's "source", optional: an index among "sources", or -1. */
+static bool
+get_segment_source(const cJSON *seg, int *source)
+{
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(seg, "source");
+    *source = -1;
+    if (n == NULL)
+        return true;
+    if (!cJSON_IsNumber(n) || n->valuedouble != (double)(int)n->valuedouble ||
+        n->valuedouble < -1 || n->valuedouble >= JOURNAL_MAX_SOURCES)
+        return false;
+    *source = (int)n->valuedouble;
+    return true;
+}
+
 bool
 journal_decode(const char *text, struct journal *j)
 {
@@ -237,7 +270,7 @@ journal_decode(const char *text, struct journal *j)
         struct journal_segment *g = &j->seg[j->nsegments++];
         if (!get_u64(s, "start", &known, &g->start) || !known ||
             !get_u64(s, "end", &g->end_known, &g->end) ||
-            !get_u64(s, "next", &known, &g->next) || !known)
+            !get_u64(s, "next", &known, &g->next) || !known || !get_segment_source(s, &g->source))
             goto out;
         if (g->next < g->start || (g->end_known && g->next > g->end) ||
             (j->total_known && (g->next > j->total || (g->end_known && g->end > j->total))))
@@ -268,7 +301,7 @@ journal_decode(const char *text, struct journal *j)
      * validator changed so never matches in If-Range: the server then
      * sends the whole body and haul starts over, never splices. */
     j->source = -1;
-    if (!get_sources(root, j))
+    if (!get_all_sources(root, j))
         goto out;
     j->url = text_utf8_repair(url);
     j->final_url = final_url[0] ? text_utf8_repair(final_url) : NULL;

@@ -14,13 +14,14 @@
  *     "total": "1234",                        "" when unknown
  *     "boot_id": "0c3f...",                   the kernel's boot id, or ""
  *     "segments": [ { "start": "0", "end": "1234", "next": "600",
- *                     "written": "00000000000000000900" } ],
+ *                     "written": "00000000000000000900", "source": 1 } ],
  *     "sources": [ "https://a.example/f.iso", "https://b.example/f.iso" ],
  *     "source": 1          the one the bytes held came from, -1 for none
  *   }
  *
  * "sources" and "source" are there only for a file with several sources
- * (--mirror), credentials removed.
+ * (--mirror), credentials removed; so is each segment's "source", the
+ * source that part is fetched from (-x spreads the parts over them).
  *
  * Bytes [start, next) of each segment are on disk and were fdatasync'ed
  * before the journal naming them was written; "end" is exclusive ("" when
@@ -56,6 +57,8 @@ struct journal_segment {
     uint64_t start, end, next;
     uint64_t written;     /* >= next; == next when not known */
     bool end_known;
+    int source;           /* index in sources of the source the part is
+                           * fetched from, or -1 (with several only) */
 };
 
 /* /proc/sys/kernel/random/boot_id: 36 characters. */

@@ -24,6 +24,9 @@
 
 /* Parts smaller than this are not worth a connection. */
 #define SEGMENT_MIN (1024 * 1024)
+/* Several sources: the bytes a source must serve equal to those held
+ * before its own are written (the file's first ones, or a part's last). */
+#define SOURCE_CHECK (64 * 1024)
 
 /* Why a part's attempt was ended by haul rather than by libcurl. */
 enum part_stop {
@@ -31,6 +34,7 @@ enum part_stop {
     PART_STOP_REFUSED,    /* its response was refused (see the outcome's dec) */
     PART_STOP_STALL,      /* no byte for --stall-timeout */
     PART_STOP_WRITE,      /* the output failed */
+    PART_STOP_MISMATCH,   /* the bytes compared differ from those held */
     PART_STOP_QUIET,      /* the segments are cancelled: only clean up */
 };
 
@@ -47,6 +51,20 @@ struct part {
     uint64_t received;             /* ... body bytes it brought */
     bool rate_paused;              /* ... paused by --limit-rate */
     struct mem_account acct;       /* its attempts' memory: 0 after each */
+    /* Several sources: the one it is fetched from, its failures since, and
+     * the check of the attempt in flight: body bytes [vfrom, vfrom + vlen)
+     * are compared with vbuf (read from the file), never written. */
+    unsigned source;
+    int held_src;                  /* the source its bytes so far came from, or -1 */
+    unsigned src_failures;
+    char *vbuf;                    /* in acct, freed when the attempt ends */
+    size_t vlen;
+    uint64_t vfrom;
+    uint64_t body_off;             /* resource offset of the next body byte */
+    bool foreign;                  /* the source has no validators held: a
+                                    * difference is its fault, it is dropped */
+    bool probe;                    /* the check is the file's first bytes only */
+    bool checked;                  /* ... and every byte of it compared equal */
 };
 
 struct segments {
@@ -89,6 +107,13 @@ now_ms(const struct segments *s)
     return uv_now(s->set.env->loop);
 }
 
+/* The parts are spread over several sources. */
+static bool
+spread(const struct segments *s)
+{
+    return s->set.src != NULL && sources_count(s->set.src) > 1;
+}
+
 static struct segments *
 create(const struct segments_setup *setup, unsigned nparts, uint64_t total, uint64_t first_end)
 {
@@ -102,7 +127,7 @@ create(const struct segments_setup *setup, unsigned nparts, uint64_t total, uint
 }
 
 static void
-add_part(struct segments *s, uint64_t start, uint64_t end, uint64_t next)
+add_part(struct segments *s, uint64_t start, uint64_t end, uint64_t next, unsigned source)
 {
     struct part *g = &s->parts[s->n];
     memset(g, 0, sizeof *g);
@@ -112,6 +137,8 @@ add_part(struct segments *s, uint64_t start, uint64_t end, uint64_t next)
     g->end = end;
     g->next = next;
     g->state = next >= end ? PART_DONE : PART_WAITING;
+    g->source = source;
+    g->held_src = next > start ? (int)source : -1;
     mem_account_init(&g->acct, &s->set.stats->acct);
     s->n++;
 }
@@ -126,10 +153,12 @@ segments_split(const struct segments_setup *setup, uint64_t total, uint64_t *fir
         return NULL;
     *first_end = total / n;
     struct segments *s = create(setup, (unsigned)n - 1, total, *first_end);
+    unsigned first = setup->src != NULL ? sources_current(setup->src) : 0;
     for (uint64_t k = 1; k < n; k++) {
         uint64_t start = total * k / n;
         uint64_t end = k + 1 == n ? total : total * (k + 1) / n;
-        add_part(s, start, end, start);
+        unsigned source = spread(s) ? sources_nth_live(setup->src, first, (unsigned)k) : 0;
+        add_part(s, start, end, start, source);
     }
     msg_verbose("%s: %u connections, first part bytes 0-%" PRIu64, setup->name, s->n + 1,
                 *first_end - 1);
@@ -153,8 +182,15 @@ segments_restore(const struct segments_setup *setup, const struct journal *j,
         return NULL;
     *first_end = j->seg[0].end;
     struct segments *s = create(setup, j->nsegments - 1, j->total, *first_end);
-    for (unsigned i = 1; i < j->nsegments; i++)
-        add_part(s, j->seg[i].start, j->seg[i].end, j->seg[i].next);
+    for (unsigned i = 1; i < j->nsegments; i++) {
+        unsigned source = 0;
+        if (spread(s)) {
+            int k = j->seg[i].source;
+            int found = k >= 0 ? sources_find(setup->src, j->sources[k]) : -1;
+            source = found >= 0 ? (unsigned)found : sources_current(setup->src);
+        }
+        add_part(s, j->seg[i].start, j->seg[i].end, j->seg[i].next, source);
+    }
     return s;
 }
 
@@ -169,6 +205,7 @@ segments_journal(const struct segments *s, struct journal *j)
         const struct part *g = &s->parts[i];
         j->seg[j->nsegments++] = (struct journal_segment){
             .start = g->start, .end = g->end, .end_known = true, .next = g->next,
+            .source = spread(s) ? (int)g->source : -1,
         };
     }
 }
@@ -210,7 +247,7 @@ part_on_response(void *owner, const struct head *h, struct response_decision *d)
 
     events_response(set->env->events, set->stats->id, set->name, &h->got,
                     response_action_name(d->action), d->action == RESP_WRITE ? d->offset : 0);
-    if (d->action == RESP_WRITE && d->offset != g->next) {
+    if (d->action == RESP_WRITE && d->offset != (g->vlen > 0 ? g->vfrom : g->next)) {
         d->action = RESP_PROTOCOL;
         d->why = "the response does not continue where the part stands";
     }
@@ -222,7 +259,30 @@ part_on_response(void *owner, const struct head *h, struct response_decision *d)
     }
     if (g->next > g->start)
         set->stats->resumes++;
+    g->body_off = d->offset;
     return true;
+}
+
+/* Body bytes of the check window: compared with those held, then passed
+ * over.  Returns how many of `len` it took, or SIZE_MAX on a difference. */
+static size_t
+part_check(struct part *g, const char *data, size_t len)
+{
+    uint64_t vend = g->vfrom + g->vlen;
+    if (g->vlen == 0 || g->body_off >= vend)
+        return 0;
+    size_t n = vend - g->body_off < len ? (size_t)(vend - g->body_off) : len;
+    if (memcmp(data, g->vbuf + (g->body_off - g->vfrom), n) != 0) {
+        g->stop = PART_STOP_MISMATCH;
+        return SIZE_MAX;
+    }
+    g->body_off += n;
+    if (g->body_off == vend) {
+        /* The source serves the bytes held: its own may be written. */
+        g->checked = true;
+        sources_set_verified(g->s->set.src, g->source, true);
+    }
+    return n;
 }
 
 static size_t
@@ -237,19 +297,29 @@ part_on_body(void *owner, const char *data, size_t len)
         g->rate_paused = true;
         return CURL_WRITEFUNC_PAUSE;
     }
+    size_t checked = part_check(g, data, len);
+    if (checked == SIZE_MAX)
+        return 0;
+    data += checked;
+    len -= checked;
+    if (len == 0 || g->probe)
+        return len == 0 ? total : 0;    /* a probe writes nothing */
     if (g->next + len > g->end)
         len = (size_t)(g->end - g->next);    /* never past the part */
+    size_t want = len + checked;
     if (sink == NULL || sink_write_at(sink, data, len, g->next) != SINK_OK) {
         g->stop = PART_STOP_WRITE;
         return 0;
     }
     g->next += len;
+    g->held_src = (int)g->source;
+    g->body_off += len;
     g->received += len;
     s->set.stats->bytes_received += len;
     s->set.stats->bytes_written += len;
     s->dirty = true;
     s->set.ops->on_written(s->set.owner);
-    return len == total ? total : 0;
+    return want == total ? total : 0;
 }
 
 /* The part's attempt is gone: check that it left nothing behind. */
@@ -272,7 +342,7 @@ part_inputs(const struct part *g, const struct attempt_outcome *ao, struct retry
 {
     static const enum retry_end ends[] = {
         [PART_STOP_NONE] = RETRY_END_CURL, [PART_STOP_REFUSED] = RETRY_END_REFUSED,
-        [PART_STOP_STALL] = RETRY_END_STALL,
+        [PART_STOP_STALL] = RETRY_END_STALL, [PART_STOP_MISMATCH] = RETRY_END_MISMATCH,
     };
     *o = (struct retry_outcome){
         .end = ends[g->stop], .curl_code = (int)ao->result, .os_errno = ao->os_errno,
@@ -289,6 +359,17 @@ part_inputs(const struct part *g, const struct attempt_outcome *ao, struct retry
         .path = output_part_path(g->s->set.out), .stream_retry_ms = -1,
         .contacted = true,    /* parts start after the transfer's first answer */
     };
+    if (spread(g->s)) {
+        const struct sources *src = g->s->set.src;
+        h->source = sources_shown(src, g->source);
+        h->sources_left = sources_left_of(src, g->source);
+        h->sources_ready = sources_ready_of(src, g->source);
+        h->source_failures = g->src_failures;
+        /* Bytes were compared: a difference drops a source without the
+         * validators held (on the one with them, the file starts over). */
+        h->foreign = g->vlen > 0 && g->foreign;
+        h->verify_size = g->vfrom + g->vlen;
+    }
 }
 
 /* Hands a verdict for the whole transfer to it; false when the segments
@@ -299,6 +380,38 @@ escalate(struct segments *s, struct retry_verdict *v)
     enter(s);
     s->set.ops->on_verdict(s->set.owner, v);
     return leave(s);
+}
+
+/* Another source takes the part's range over: the one it was on is set
+ * aside or dropped for every part, as the policy's line says. */
+static void
+part_switch(struct part *g, const struct retry_verdict *v)
+{
+    struct segments *s = g->s;
+    const struct segments_setup *set = &s->set;
+    const char *was = sources_shown(set->src, g->source);
+    int next = sources_switch_from(set->src, g->source, v->drop);
+
+    if (next < 0) {
+        struct retry_verdict fail = { .action = RETRY_FAIL, .exit_code = HAUL_EXIT_INTERNAL };
+        snprintf(fail.message, sizeof fail.message,
+                 "segment %u: internal error: no source left to switch to", g->index);
+        escalate(s, &fail);
+        return;
+    }
+    const char *to = sources_shown(set->src, (unsigned)next);
+    if (v->delay_ms > 0)
+        msg_warn("%s: %s; trying %s in %.1fs", set->name, v->message, to,
+                 (double)v->delay_ms / 1000.0);
+    else
+        msg_warn("%s: %s; continuing from %s", set->name, v->message, to);
+    events_source(set->env->events, set->stats->id, set->name, was,
+                  v->drop ? "dropped" : "aside", v->reason, to, g->next);
+    g->source = (unsigned)next;
+    g->src_failures = 0;
+    s->dirty = true;    /* the journal names each part's source */
+    g->retry_at_ms = now_ms(s) + v->delay_ms;
+    set->env->wake(set->env->ctx);
 }
 
 /* Carries out the verdict on a part. */
@@ -323,6 +436,7 @@ part_verdict(struct part *g, struct retry_verdict *v)
         leave(s);
         return;
     case RETRY_LATER:
+        g->src_failures++;
         msg_warn("%s: %s", set->name, v->message);
         events_retry(set->env->events, set->stats->id, set->name, set->stats->attempts + 1,
                      v->delay_ms, v->reason, g->next);
@@ -331,10 +445,12 @@ part_verdict(struct part *g, struct retry_verdict *v)
         g->retry_at_ms = now_ms(s) + v->delay_ms;
         set->env->wake(set->env->ctx);
         return;
+    case RETRY_SWITCH:
+        part_switch(g, v);
+        return;
     case RETRY_START_OVER:
     case RETRY_FALLBACK:
     case RETRY_FAIL:
-    case RETRY_SWITCH:    /* parts are not told of sources: never */
         escalate(s, v);
         return;
     }
@@ -350,10 +466,22 @@ part_on_end(void *owner, const struct attempt_outcome *ao)
     struct retry_verdict v;
 
     g->att = NULL;
+    xfree(g->vbuf);
+    g->vbuf = NULL;
     part_account(g);
     g->state = PART_WAITING;
     if (g->stop == PART_STOP_QUIET || s->stopped)
         return;
+    if (g->probe && g->checked) {
+        /* The source served the file's first bytes equal: now its part. */
+        msg_verbose("%s: segment %u: source %s serves the bytes held", s->set.name, g->index,
+                    sources_shown(s->set.src, g->source));
+        g->probe = false;
+        g->vlen = 0;
+        g->retry_at_ms = now_ms(s);
+        s->set.env->wake(s->set.env->ctx);
+        return;
+    }
     if (g->stop == PART_STOP_WRITE) {
         enter(s);
         s->set.ops->on_output_error(s->set.owner);
@@ -371,10 +499,67 @@ static const struct attempt_ops part_ops = {
     .on_end = part_on_end,
 };
 
-static void
-part_start(struct part *g, uint64_t now, const struct attempt_request *base)
+/*
+ * Several sources: what the part's next attempt must compare before its
+ * source's bytes are written.  A source not yet checked first serves the
+ * file's first SOURCE_CHECK bytes (a probe, once the transfer's own part
+ * holds them); a part that resumes on a source without the validators
+ * held, or on another source than the one its bytes came from, first
+ * compares its own last bytes.  False when the part must wait (or the
+ * read failed: the part fails the transfer).
+ */
+static bool
+part_window(struct part *g, const struct segments_view *view, struct attempt_request *req)
 {
     struct segments *s = g->s;
+    bool foreign = (int)g->source != view->ver_source;
+    int err;
+
+    g->vlen = 0;
+    g->foreign = foreign;
+    g->probe = g->checked = false;
+    if (foreign) {
+        /* Another server's validators mean nothing there. */
+        req->if_range = NULL;
+        req->ask.etag[0] = req->ask.last_modified[0] = '\0';
+    }
+    if (foreign && !sources_verified(s->set.src, g->source)) {
+        if (view->prefix < SOURCE_CHECK)
+            return false;
+        g->probe = true;
+        g->vfrom = 0;
+        g->vlen = SOURCE_CHECK;
+        req->ask.range_first = 0;
+        req->ask.range_last = SOURCE_CHECK - 1;
+    } else if (g->next > g->start && (foreign || g->held_src != (int)g->source)) {
+        g->vlen = g->next - g->start < SOURCE_CHECK ? (size_t)(g->next - g->start) : SOURCE_CHECK;
+        g->vfrom = g->next - g->vlen;
+        req->ask.range_first = g->vfrom;
+    } else {
+        return true;
+    }
+    g->vbuf = xmalloc_in(&g->acct, g->vlen);
+    err = output_read_tail(s->set.out, g->vfrom + g->vlen, g->vbuf, g->vlen);
+    if (err != 0) {
+        struct retry_verdict v = { .action = RETRY_FAIL, .exit_code = HAUL_EXIT_WRITE };
+        snprintf(v.message, sizeof v.message, "segment %u: cannot read %s back to check it: %s",
+                 g->index, output_part_path(s->set.out), strerror(err));
+        xfree(g->vbuf);
+        g->vbuf = NULL;
+        g->vlen = 0;
+        escalate(s, &v);
+        return false;
+    }
+    return true;
+}
+
+/* Starts the part's next attempt; false when it must wait (a probe whose
+ * bytes are not held yet). */
+static bool
+part_start(struct part *g, uint64_t now, const struct segments_view *view)
+{
+    struct segments *s = g->s;
+    const struct attempt_request *base = view->base;
     struct attempt_request req = *base;
     const char *why = NULL;
 
@@ -386,6 +571,16 @@ part_start(struct part *g, uint64_t now, const struct attempt_request *base)
     };
     memcpy(req.ask.etag, base->ask.etag, sizeof req.ask.etag);
     memcpy(req.ask.last_modified, base->ask.last_modified, sizeof req.ask.last_modified);
+    if (spread(s)) {
+        if (sources_state(s->set.src, g->source) == SOURCE_DROPPED) {
+            g->source = sources_nth_live(s->set.src, g->source, 0);
+            g->src_failures = 0;
+        }
+        req.url = sources_url(s->set.src, g->source);
+        req.credentials = true;    /* the URL as given */
+        if (!part_window(g, view, &req))
+            return false;
+    }
     req.last_event_id = NULL;
     req.own_connection = true;
     req.acct = &g->acct;
@@ -395,17 +590,20 @@ part_start(struct part *g, uint64_t now, const struct attempt_request *base)
     g->att = attempt_start(s->set.env->cu, &req, &part_ops, g, now, &why);
     if (g->att == NULL) {
         struct retry_verdict v = { .action = RETRY_FAIL, .exit_code = HAUL_EXIT_INTERNAL };
-        snprintf(v.message, sizeof v.message, "%s: segment %u: %s", s->set.name, g->index, why);
+        snprintf(v.message, sizeof v.message, "segment %u: %s", g->index, why);
+        xfree(g->vbuf);
+        g->vbuf = NULL;
         escalate(s, &v);
-        return;
+        return true;
     }
     g->state = PART_ACTIVE;
     s->set.stats->attempts++;
+    return true;
 }
 
 /* One part's turn in the tick; returns when it wants the next. */
 static uint64_t
-part_tick(struct part *g, uint64_t now, const struct attempt_request *base)
+part_tick(struct part *g, uint64_t now, const struct segments_view *view)
 {
     uint64_t stall = g->s->set.cfg->stall_timeout_ms;
 
@@ -416,7 +614,9 @@ part_tick(struct part *g, uint64_t now, const struct attempt_request *base)
             return UINT64_MAX;
         if (now < g->retry_at_ms)
             return g->retry_at_ms;
-        part_start(g, now, base);
+        /* A probe waits for the bytes it is compared with. */
+        if (!part_start(g, now, view) && !g->s->stopped)
+            return now + 20;
         return UINT64_MAX;
     }
     if (g->state != PART_ACTIVE || g->att == NULL || attempt_paused(g->att) || stall == 0)
@@ -429,13 +629,13 @@ part_tick(struct part *g, uint64_t now, const struct attempt_request *base)
 }
 
 uint64_t
-segments_tick(struct segments *s, uint64_t now, const struct attempt_request *base)
+segments_tick(struct segments *s, uint64_t now, const struct segments_view *view)
 {
     uint64_t next = UINT64_MAX;
 
     enter(s);
     for (unsigned i = 0; i < s->n && !s->stopped && !s->doomed; i++) {
-        uint64_t due = part_tick(&s->parts[i], now, base);
+        uint64_t due = part_tick(&s->parts[i], now, view);
         if (due < next)
             next = due;
     }

@@ -12,6 +12,17 @@
  * to one connection; one that answers with another version makes it start
  * over.  Nothing a part fetched is trusted past that point.
  *
+ * With several sources (--mirror), the parts are spread over them: part k
+ * is fetched from the k-th source not dropped, counting from the one the
+ * first answer came from, round robin.  A part on a source other than the
+ * one whose validators are held sends no If-Range; before that source's
+ * first byte is written it must serve the file's first 64 KiB (already
+ * held from the transfer's own part) equal, and a part that resumes on it
+ * first compares the 64 KiB (at most) of its own before the resume point.
+ * A part whose source fails is moved to the next source, and a source
+ * whose bytes or length differ is dropped for every part; the retry
+ * policy says which (retry.c), as for the transfer's own attempts.
+ *
  * The segments are owned by their transfer, which creates them
  * (segments_split, segments_restore) and frees them (segments_free).  They
  * tell it what the transfer must decide through a table of callbacks
@@ -30,6 +41,7 @@
 #include "output.h"
 #include "ratelimit.h"
 #include "retry.h"
+#include "sources.h"
 #include "stats.h"
 
 struct segments;
@@ -64,17 +76,30 @@ struct segments_setup {
     const struct retry_config *retry;  /* --retry and the rest, and --max-time */
     const struct segments_ops *ops;
     void *owner;                   /* the ops' argument */
+    struct sources *src;           /* the transfer's sources: the parts are
+                                    * spread over them when there are several */
+};
+
+/* What the parts need of the transfer at each tick. */
+struct segments_view {
+    /* The request every part starts from (URL, credentials, the validators
+     * held and the total): what a part does not set itself. */
+    const struct attempt_request *base;
+    int ver_source;        /* the source base's validators belong to, or -1 */
+    uint64_t prefix;       /* bytes [0, prefix) are held (the transfer's own part) */
 };
 
 /*
  * Splits a resource of `total` bytes into up to cfg->segments parts of
  * 1 MiB at least.  NULL when it is too small for two; else *first_end is
- * where the transfer's own first part ends.
+ * where the transfer's own first part ends.  With several sources the
+ * transfer's own part is on the current one, and the others follow it.
  */
 struct segments *segments_split(const struct segments_setup *setup, uint64_t total,
                                 uint64_t *first_end);
 /* The parts a journal names (they must tile [0, total) in order); NULL
- * when it names fewer than two. */
+ * when it names fewer than two.  Each part goes on at the source the
+ * journal names for it (the current one when it names none). */
 struct segments *segments_restore(const struct segments_setup *setup, const struct journal *j,
                                   uint64_t *first_end);
 /* Adds the parts to a journal whose first entry is the transfer's own. */
@@ -87,11 +112,10 @@ bool segments_dirty(const struct segments *s);
 void segments_saved(struct segments *s);
 /*
  * Time passes: starts the parts that are due, once the output is open,
- * with the request `base` (URL, credentials, validators and total: what a
- * part does not set itself), and ends stalled ones.  Returns the loop time
- * it wants to be called again, or UINT64_MAX.
+ * and ends stalled ones.  Returns the loop time it wants to be called
+ * again, or UINT64_MAX.
  */
-uint64_t segments_tick(struct segments *s, uint64_t now_ms, const struct attempt_request *base);
+uint64_t segments_tick(struct segments *s, uint64_t now_ms, const struct segments_view *view);
 /* Lets the parts paused by --limit-rate go on when the bucket has tokens;
  * true when one was (the caller then kicks the curl glue). */
 bool segments_rate_resume(struct segments *s, uint64_t now_ms);

@@ -12,6 +12,7 @@ struct source {
     char *url;       /* as given */
     char *shown;     /* redacted */
     enum source_state state;
+    bool verified;   /* its bytes matched those held (segments.c) */
 };
 
 struct sources {
@@ -87,11 +88,11 @@ sources_find(const struct sources *s, const char *shown)
 }
 
 static unsigned
-others_in(const struct sources *s, bool ready_only)
+others_in(const struct sources *s, unsigned from, bool ready_only)
 {
     unsigned n = 0;
     for (unsigned i = 0; i < s->n; i++) {
-        if (i == s->cur || s->v[i].state == SOURCE_DROPPED)
+        if (i == from || s->v[i].state == SOURCE_DROPPED)
             continue;
         if (!ready_only || s->v[i].state == SOURCE_READY)
             n++;
@@ -99,39 +100,77 @@ others_in(const struct sources *s, bool ready_only)
     return n;
 }
 
-unsigned sources_left(const struct sources *s) { return others_in(s, false); }
-unsigned sources_ready(const struct sources *s) { return others_in(s, true); }
+unsigned sources_left(const struct sources *s) { return others_in(s, s->cur, false); }
+unsigned sources_ready(const struct sources *s) { return others_in(s, s->cur, true); }
+unsigned sources_left_of(const struct sources *s, unsigned i) { return others_in(s, i, false); }
+unsigned sources_ready_of(const struct sources *s, unsigned i) { return others_in(s, i, true); }
+bool sources_verified(const struct sources *s, unsigned i) { return s->v[i].verified; }
+void sources_set_verified(struct sources *s, unsigned i, bool yes) { s->v[i].verified = yes; }
 
-/* The first source after the current one, in order, in state `want`. */
+void
+sources_unverify(struct sources *s)
+{
+    for (unsigned i = 0; s != NULL && i < s->n; i++)
+        s->v[i].verified = false;
+}
+
+/* The first source after `from`, in order, in state `want`. */
 static int
-next_in(const struct sources *s, enum source_state want)
+next_in(const struct sources *s, unsigned from, enum source_state want)
 {
     for (unsigned k = 1; k < s->n; k++) {
-        unsigned i = (s->cur + k) % s->n;
+        unsigned i = (from + k) % s->n;
         if (s->v[i].state == want)
             return (int)i;
     }
     return -1;
 }
 
-bool
-sources_switch(struct sources *s, bool drop)
+int
+sources_switch_from(struct sources *s, unsigned from, bool drop)
 {
-    s->v[s->cur].state = drop ? SOURCE_DROPPED : SOURCE_ASIDE;
-    int next = next_in(s, SOURCE_READY);
+    if (s->v[from].state != SOURCE_DROPPED)
+        s->v[from].state = drop ? SOURCE_DROPPED : SOURCE_ASIDE;
+    int next = next_in(s, from, SOURCE_READY);
     if (next < 0) {
-        next = next_in(s, SOURCE_ASIDE);
+        next = next_in(s, from, SOURCE_ASIDE);
         if (next < 0)
-            return false;
+            return -1;
         /* Every other source failed: all that are not dropped get their
          * turn again. */
         for (unsigned i = 0; i < s->n; i++)
-            if (s->v[i].state == SOURCE_ASIDE && i != s->cur)
+            if (s->v[i].state == SOURCE_ASIDE && i != from)
                 s->v[i].state = SOURCE_READY;
     }
     s->v[next].state = SOURCE_READY;
+    return next;
+}
+
+bool
+sources_switch(struct sources *s, bool drop)
+{
+    int next = sources_switch_from(s, s->cur, drop);
+    if (next < 0)
+        return false;
     sources_set_current(s, (unsigned)next);
     return true;
+}
+
+unsigned
+sources_nth_live(const struct sources *s, unsigned first, unsigned k)
+{
+    unsigned live = 0;
+    for (unsigned i = 0; i < s->n; i++)
+        live += s->v[i].state != SOURCE_DROPPED;
+    if (live == 0)
+        return first;
+    k %= live;
+    for (unsigned j = 0; j < s->n; j++) {
+        unsigned i = (first + j) % s->n;
+        if (s->v[i].state != SOURCE_DROPPED && k-- == 0)
+            return i;
+    }
+    return first;
 }
 
 void

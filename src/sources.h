@@ -79,4 +79,25 @@ void sources_failed(struct sources *s);
  */
 bool sources_switch(struct sources *s, bool drop);
 
+/*
+ * The parts of -x spread over the sources (segments.c): each part has its
+ * own source, so these take the source in question as an argument and
+ * leave the current one alone.
+ */
+/* sources_left() and sources_ready() as seen from source i. */
+unsigned sources_left_of(const struct sources *s, unsigned i);
+unsigned sources_ready_of(const struct sources *s, unsigned i);
+/* Sets source `from` aside (or drops it) and returns the next usable one as
+ * sources_switch() picks it, or -1 when no other is left. */
+int sources_switch_from(struct sources *s, unsigned from, bool drop);
+/* The k-th source (from 0) of those not dropped, counted in order from
+ * source `first`: part k's source when the parts are spread. */
+unsigned sources_nth_live(const struct sources *s, unsigned first, unsigned k);
+/* Whether source i served bytes equal to those held in this run (its
+ * first overlap compared equal), so that its own bytes may be written. */
+bool sources_verified(const struct sources *s, unsigned i);
+void sources_set_verified(struct sources *s, unsigned i, bool yes);
+/* Forgets every source's verification (the file starts over). */
+void sources_unverify(struct sources *s);
+
 #endif

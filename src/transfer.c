@@ -111,6 +111,7 @@ transfer_journal(const struct transfer *t, struct journal *j)
     j->seg[0].end_known = t->ver.total_known;
     j->seg[0].end = t->ver.total;
     j->seg[0].next = t->have;
+    j->seg[0].source = -1;    /* the own part's is "source" */
     segments_journal(t->segs, j);
     sources_journal(t->src, t->ver_source, j);
     for (unsigned i = 0; i < j->nsegments; i++)
@@ -198,6 +199,8 @@ transfer_start_over(struct transfer *t)
     t->verify_pending = false;
     t->probe_pending = false;
     version_forget(&t->ver);
+    /* The sources were checked against bytes that are gone. */
+    sources_unverify(t->src);
     t->stats->restarts++;
     return output_restart(t->out);
 }
@@ -289,7 +292,7 @@ segments_setup_of(struct transfer *t, struct segments_setup *s)
     *s = (struct segments_setup){
         .env = &t->env, .cfg = t->cfg, .stats = t->stats, .name = t->display_url,
         .out = t->out, .rate = &t->rate, .retry = &t->retry_cfg, .ops = &part_ops,
-        .owner = t,
+        .owner = t, .src = t->src,
     };
 }
 
@@ -551,6 +554,22 @@ request_base(const struct transfer *t, struct attempt_request *req)
     req->acct = &t->stats->attempt_acct;
 }
 
+/* What the parts start from: the transfer's request, with the validators
+ * held whichever source the own attempt asks (a part uses them on the
+ * source they belong to, segments.c). */
+static void
+parts_base(const struct transfer *t, struct attempt_request *req)
+{
+    request_base(t, req);
+    if (!source_foreign(t))
+        return;
+    memcpy(req->ask.etag, t->ver.etag, sizeof req->ask.etag);
+    memcpy(req->ask.last_modified, t->ver.last_modified, sizeof req->ask.last_modified);
+    req->if_range = version_if_range(&t->ver);
+    req->rate_limit = t->rate.rate;
+    req->acct = &t->stats->attempt_acct;
+}
+
 /*
  * The overlap check: ask from a little before the resume point and
  * compare those bytes with what is held.  For -c without a journal, and
@@ -576,6 +595,11 @@ ask_overlap(struct transfer *t, struct attempt_request *req)
     req->ask.held = t->verify_size;
     req->ask.ranged = true;
     req->ask.range_first = t->verify_size - k;
+    if (t->seg_end != UINT64_MAX && t->verify_size < t->seg_end) {
+        /* -x: the own part only; the parts fetch the rest. */
+        req->ask.range_last_set = true;
+        req->ask.range_last = t->seg_end - 1;
+    }
     req->if_range = NULL;
     return true;
 }
@@ -736,17 +760,10 @@ switch_source(struct transfer *t, const struct retry_verdict *v)
         msg_warn("%s: %s; continuing from %s", t->display_url, v->message, next);
     events_source(t->env.events, t->stats->id, t->display_url, was,
                   v->drop ? "dropped" : "aside", v->reason, next, t->have);
-    /* A redirect of the source left is not where the next one leads. */
+    /* A redirect of the source left is not where the next one leads.  The
+     * parts keep their own sources (segments.c). */
     xfree(t->final_url);
     t->final_url = NULL;
-    if (t->segs != NULL) {
-        /* Parts restored by -c from a journal of one source: they would
-         * go on at the next source without its overlap compared. */
-        segments_free(t->segs);
-        t->segs = NULL;
-        t->seg_end = UINT64_MAX;
-        t->journal_dirty = true;
-    }
     if (journal_dirty(t))
         transfer_checkpoint(t);
     t->state = XS_WAITING;
@@ -1075,8 +1092,10 @@ transfer_tick(struct transfer *t, uint64_t now)
         next = due;
     if (t->segs != NULL && running(t)) {
         struct attempt_request base;
-        request_base(t, &base);
-        due = segments_tick(t->segs, now, &base);
+        struct segments_view view = { .base = &base, .ver_source = t->ver_source,
+                                      .prefix = t->have };
+        parts_base(t, &base);
+        due = segments_tick(t->segs, now, &view);
         if (due < next)
             next = due;
     }

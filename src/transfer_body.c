@@ -225,7 +225,7 @@ write_from(struct transfer *t, const struct head *h, struct response_decision *d
     if (d->offset == 0 && t->cfg->segments > 1 && t->segs == NULL &&
         output_kind(t->out) == OUTPUT_PARTFILE && !t->stream && !t->encoded &&
         !t->cfg->whole_only &&
-        t->ver.total_known && h->accept_ranges && !transfer_mirrored(t))
+        t->ver.total_known && h->accept_ranges)
         transfer_split(t);
     return true;
 }

@@ -41,6 +41,8 @@ main(void)
     CHECK_STR(k.etag, j.etag);
     CHECK(k.total_known && k.total == j.total);
     CHECK(k.nsegments == 1 && k.seg[0].next == j.seg[0].next && k.seg[0].end_known);
+    /* One source: no segment names one. */
+    CHECK(k.seg[0].source == -1 && strstr(text, "\"source\"") == NULL);
     journal_clear(&k);
     xfree(text);
 
@@ -49,9 +51,10 @@ main(void)
     j.sources[0] = xstrdup("http://a.example/f");
     j.sources[1] = xstrdup("http://b.example/f");
     j.source = 1;
+    j.seg[0].source = 1;    /* -x: the source each part is fetched from */
     text = journal_encode(&j);
     CHECK(text != NULL && journal_decode(text, &k));
-    CHECK(k.nsources == 2 && k.source == 1);
+    CHECK(k.nsources == 2 && k.source == 1 && k.seg[0].source == 1);
     if (k.nsources == 2)
         CHECK_STR(k.sources[1], "http://b.example/f");
     journal_clear(&k);
@@ -74,6 +77,12 @@ main(void)
     CHECK(!journal_decode("{\"schema\":1,\"url\":\"u\",\"final_url\":\"\",\"etag\":\"\","
                           "\"last_modified\":\"\",\"total\":\"\",\"segments\":[{\"start\":\"0\","
                           "\"end\":\"\",\"next\":\"5\"}],\"sources\":[\"a\",\"b\"]}", &k));
+
+    /* A segment's source outside the list: refused (and nothing leaks). */
+    CHECK(!journal_decode("{\"schema\":1,\"url\":\"u\",\"final_url\":\"\",\"etag\":\"\","
+                          "\"last_modified\":\"\",\"total\":\"\",\"segments\":[{\"start\":\"0\","
+                          "\"end\":\"\",\"next\":\"5\",\"source\":2}],\"sources\":[\"a\",\"b\"],"
+                          "\"source\":1}", &k));
 
     /* Invalid journals are refused, not half-read. */
     CHECK(!journal_decode("", &k));
