@@ -16,12 +16,15 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "exitcodes.h"
+#include "inputline.h"
 #include "mem.h"
 #include "msg.h"
 #include "options.h"
@@ -74,6 +77,9 @@ config_free(struct config *cfg)
         xfree(cfg->jobs[i].output);
     }
     xfree(cfg->jobs);
+    if (cfg->input_name != NULL && cfg->input_fd > STDIN_FILENO)
+        close(cfg->input_fd);
+    xfree(cfg->input_name);
     /* The strings and lists of the rows (each field once: two options may
      * share one), and those of the special options. */
     for (int id = 0; id < OPT_COUNT; id++) {
@@ -324,6 +330,31 @@ apply_choice(struct parse_state *st, enum opt_id id, const char *value)
 }
 
 /* The options whose value is more than one field of the config. */
+/* --shard K/N: N from 1, K from 0 to N-1, both decimal. */
+static int
+parse_shard(enum opt_id id, const char *value, struct config *cfg)
+{
+    unsigned long k, n;
+    char *end;
+    const char *slash = strchr(value, '/');
+
+    if (!isdigit((unsigned char)value[0]) || slash == NULL ||
+        !isdigit((unsigned char)slash[1]))
+        return bad_value(id, value, "expected K/N, as in 0/4");
+    errno = 0;
+    k = strtoul(value, &end, 10);
+    if (end != slash || errno != 0)
+        return bad_value(id, value, "expected K/N, as in 0/4");
+    n = strtoul(slash + 1, &end, 10);
+    if (*end != '\0' || errno != 0 || n == 0 || n > UINT32_MAX)
+        return bad_value(id, value, "N must be a number from 1 to 4294967295");
+    if (k >= n)
+        return bad_value(id, value, "K counts from 0 and must be below N");
+    cfg->shard_k = (unsigned)k;
+    cfg->shard_n = (unsigned)n;
+    return 0;
+}
+
 static int
 apply_special(struct parse_state *st, enum opt_id id, const char *value)
 {
@@ -342,6 +373,8 @@ apply_special(struct parse_state *st, enum opt_id id, const char *value)
             return bad_value(id, value, "only one --input-file");
         st->input_file = xstrdup(value);
         return 0;
+    case OPT_SHARD:
+        return parse_shard(id, value, cfg);
     case OPT_CHECKSUM: {
         const char *why = NULL;
         int algo = 0;
@@ -514,18 +547,6 @@ take_short(struct parse_state *st, int argc, char **argv, int *i)
     return 0;
 }
 
-/* Trims spaces at both ends, in place. */
-static char *
-trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
-}
-
 static void
 add_job(struct config *cfg, const char *url, const char *output, unsigned line, bool ok)
 {
@@ -538,12 +559,9 @@ add_job(struct config *cfg, const char *url, const char *output, unsigned line, 
 }
 
 /*
- * --input-file: "URL [OUTPUT]" per line; blank lines and lines starting with
- * '#' are skipped, and a '#' after white space starts a comment to the end
- * of the line (a URL's own #fragment has none before it).  A UTF-8 byte
- * order mark before the first line is skipped.  A line that is not of that
- * form becomes a job marked !input_ok, reported when the run starts, so the
- * other lines still run.
+ * The whole of an input file at once, with the line rules of
+ * inputline_parse(); the run reads its list line by line instead
+ * (joblist.c).  For the fuzzer and the unit tests.
  */
 int
 options_read_input(struct config *cfg, FILE *f, const char *name)
@@ -557,30 +575,10 @@ options_read_input(struct config *cfg, FILE *f, const char *name)
         if (getline(&line, &cap, f) == -1)
             break;
         lineno++;
-        char *s = line;
-        if (lineno == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
-            s += 3;
-        for (char *c = s; (c = strchr(c, '#')) != NULL; c++) {
-            if (c == s || isspace((unsigned char)c[-1])) {
-                *c = '\0';
-                break;
-            }
-        }
-        s = trim(s);
-        if (*s == '\0')
-            continue;
-        char *url = s;
-        char *rest = s;
-        while (*rest != '\0' && !isspace((unsigned char)*rest))
-            rest++;
-        if (*rest != '\0')
-            *rest++ = '\0';
-        rest = trim(rest);
-        bool ok = true;
-        /* An output name may hold spaces, but not a second URL. */
-        if (strstr(rest, "://") != NULL)
-            ok = false;
-        add_job(cfg, url, *rest != '\0' ? rest : NULL, lineno, ok);
+        char *url, *output;
+        bool ok;
+        if (inputline_parse(line, lineno, &url, &output, &ok))
+            add_job(cfg, url, output, lineno, ok);
     }
     free(line);    /* getline allocates with libc malloc */
     if (errno == ENOMEM) {
@@ -596,27 +594,27 @@ options_read_input(struct config *cfg, FILE *f, const char *name)
     return 0;
 }
 
+/* Opens --input-file for the run, which reads it as it goes (joblist.c). */
 static int
-read_input_file(struct config *cfg, const char *path)
+open_input_file(struct config *cfg, const char *path)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
+    int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
 
-    if (f == NULL) {
+    if (fd < 0) {
         msg_usage_error("--input-file %s: %s", path, strerror(errno));
         return HAUL_EXIT_USAGE;
     }
-    /* fopen() takes a directory; say so rather than "read error". */
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+    /* open() takes a directory; say so rather than "read error". */
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
         msg_usage_error("--input-file %s: is a directory, not a list of URLs", path);
-        if (f != stdin)
-            fclose(f);
+        if (fd != STDIN_FILENO)
+            close(fd);
         return HAUL_EXIT_USAGE;
     }
-    int rc = options_read_input(cfg, f, path);
-    if (f != stdin)
-        fclose(f);
-    return rc;
+    cfg->input_fd = fd;
+    cfg->input_name = xstrdup(path);
+    return 0;
 }
 
 /* `haul --help TOPIC`: the word after --help names a topic when it looks
@@ -662,14 +660,10 @@ finish(struct parse_state *st)
     }
     for (size_t k = 0; k < st->urls.n; k++)
         add_job(cfg, st->urls.v[k], k < st->outputs.n ? st->outputs.v[k] : NULL, 0, true);
-    if (st->input_file != NULL) {
-        int rc = read_input_file(cfg, st->input_file);
-        if (rc != 0)
-            return rc;
-    }
+    if (st->input_file != NULL)
+        return open_input_file(cfg, st->input_file);
     if (cfg->njobs == 0) {
-        msg_usage_error(st->input_file ? "no URL in --input-file %s" : "no URL given%s",
-                        st->input_file ? st->input_file : "");
+        msg_usage_error("no URL given");
         return HAUL_EXIT_USAGE;
     }
     return 0;

@@ -1,0 +1,70 @@
+/*
+ * inputline.c - one --input-file line and its shard; see inputline.h.
+ *
+ * The shard of a URL is FNV-1a 64 of the URL exactly as the line (or the
+ * command line) writes it, modulo N: stable across machines, runs and
+ * versions of haul, so N processes given the same list take every line
+ * once without talking to each other.  The output name is left out of the
+ * hash on purpose: two lines with one URL land in the same shard.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "inputline.h"
+
+static char *
+trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+bool
+inputline_parse(char *s, unsigned lineno, char **url, char **output, bool *ok)
+{
+    if (lineno == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
+        s += 3;
+    for (char *c = s; (c = strchr(c, '#')) != NULL; c++) {
+        if (c == s || isspace((unsigned char)c[-1])) {
+            *c = '\0';
+            break;
+        }
+    }
+    s = trim(s);
+    if (*s == '\0')
+        return false;
+    char *rest = s;
+    while (*rest != '\0' && !isspace((unsigned char)*rest))
+        rest++;
+    if (*rest != '\0')
+        *rest++ = '\0';
+    rest = trim(rest);
+    *url = s;
+    *output = *rest != '\0' ? rest : NULL;
+    /* An output name may hold spaces, but not a second URL. */
+    *ok = strstr(rest, "://") == NULL;
+    return true;
+}
+
+uint64_t
+inputline_hash(const char *url)
+{
+    uint64_t h = UINT64_C(14695981039346656037);
+    for (const unsigned char *p = (const unsigned char *)url; *p != '\0'; p++) {
+        h ^= *p;
+        h *= UINT64_C(1099511628211);
+    }
+    return h;
+}
+
+bool
+inputline_in_shard(const char *url, unsigned k, unsigned n)
+{
+    return n <= 1 || inputline_hash(url) % n == k;
+}
