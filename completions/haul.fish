@@ -21,6 +21,7 @@ complete -c haul -l stream -d 'Live stream: reconnect, keep one output going (au
 complete -c haul -f -n 'string match -q -- "--stream=*" (commandline -ct)' -a '(string replace -r -- "=.*" "" (commandline -ct))=(printf "%s\n" auto lines events raw)' -d 'MODE'
 complete -c haul -l checksum -x -a 'sha256: sha512:' -d 'Verify the body: sha256:HEX or sha512:HEX'
 complete -c haul -l sha256 -d 'Print the SHA-256 of each body written'
+complete -c haul -l shard -x -d 'Take only the URLs of shard K of N (K from 0), by a hash of each URL'
 
 # Request
 complete -c haul -s H -l header -x -d 'Add a request header "Name: value" (repeatable)'

@@ -346,7 +346,9 @@ parse_shard(enum opt_id id, const char *value, struct config *cfg)
     if (end != slash || errno != 0)
         return bad_value(id, value, "expected K/N, as in 0/4");
     n = strtoul(slash + 1, &end, 10);
-    if (*end != '\0' || errno != 0 || n == 0 || n > UINT32_MAX)
+    if (*end != '\0')
+        return bad_value(id, value, "expected K/N, as in 0/4");
+    if (errno != 0 || n == 0 || n > UINT32_MAX)
         return bad_value(id, value, "N must be a number from 1 to 4294967295");
     if (k >= n)
         return bad_value(id, value, "K counts from 0 and must be below N");
