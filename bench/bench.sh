@@ -33,7 +33,11 @@
 #   8 tls-h2       the same over HTTP/2
 #   9 h2-par       100 x 10 MiB over HTTPS, HTTP/2 multiplexed, 16 at once,
 #                  to files (haul and curl -Z)
-#  10 biglist      haul's peak RSS for an -i list of 1,000 URLs and of
+#  10 mirrors      one 64 MiB file from three sources (testsrv, 8 MiB/s per
+#                  response), the first killed with SIGKILL 30% of the way
+#                  in: time to finish, haul --mirror against aria2c with the
+#                  same three URLs (needs tests/server/testsrv: make check)
+#  11 biglist      haul's peak RSS for an -i list of 1,000 URLs and of
 #                  --list-urls N (default 1,000,000; --quick 100,000) URLs
 #                  of an empty file, 32 at once, to /dev/null: the list is
 #                  read as the run goes, so the target is the same memory
@@ -96,7 +100,7 @@ WRITE=0
 KEEP=0
 NOWAIT=0
 SERVE=0
-CASES="null,file,par,slow,seg,memstats,small-files,tls-h1,tls-h2,h2-par"
+CASES="null,file,par,slow,seg,memstats,small-files,tls-h1,tls-h2,h2-par,mirrors"
 LIST_URLS=
 STREAMS=1000
 DURATION=15
@@ -157,6 +161,7 @@ parse_args() {
 		[ "$STREAMS" = 1000 ] && STREAMS=50
 		[ "$DURATION" = 15 ] && DURATION=4
 		SEG_SIZE=$((16 * MiB))
+		MIRROR_SIZE=$((16 * MiB))
 		SMALL_N=500
 		H2_N=20 H2_SIZE=$MiB H2_P=16
 		IPERF_SECS=1
@@ -165,6 +170,7 @@ parse_args() {
 		BIG=$GiB
 		PAR_N=100 PAR_SIZE=$((10 * MiB)) PAR_P=16
 		SEG_SIZE=$((64 * MiB))
+		MIRROR_SIZE=$((64 * MiB))
 		SMALL_N=5000
 		H2_N=100 H2_SIZE=$((10 * MiB)) H2_P=16
 		IPERF_SECS=3
@@ -173,6 +179,7 @@ parse_args() {
 	SLOW_RATE=1k       # nginx limit_rate of /slow/
 	SEG_RATE=10m       # nginx limit_rate of /seg/ (10 MiB/s per connection)
 	SEG_N=4            # connections of the segmented downloads
+	MIRROR_RATE=8M     # testsrv rate= of each mirror, per response
 	BASE_SECS=4        # how long the one-stream baseline of case 3 runs
 	[ "$QUICK" = 1 ] && BASE_SECS=3
 	MEM_RUNS=$((RUNS * 4)) # case 5 is cheap and its target is tight
@@ -197,8 +204,9 @@ parse_args() {
 		7 | tls-h1) c="tls-h1" ;;
 		8 | tls-h2) c="tls-h2" ;;
 		9 | h2-par) c=h2-par ;;
-		10 | biglist) c=biglist ;;
-		*) die "--case: unknown case '$c' (big null file par slow seg memstats small-files tls-h1 tls-h2 h2-par biglist, or 1-10)" ;;
+		10 | mirrors) c=mirrors ;;
+		11 | biglist) c=biglist ;;
+		*) die "--case: unknown case '$c' (big null file par slow seg memstats small-files tls-h1 tls-h2 h2-par mirrors biglist, or 1-11)" ;;
 		esac
 		list="$list $c"
 	done
@@ -1263,6 +1271,72 @@ report_slow() {
 	echo
 }
 
+# ---- 10. mirrors: one source of three dies
+
+# mirror_run TOOL RUN: a fresh testsrv for the source that dies (killed
+# 30% of the way at MIRROR_RATE after its first request), the two others on
+# the long-lived one; then the tool with the three URLs.
+mirror_run() {
+	local tool=$1 run=$2 d=$W/mirror.$1.$2 f=$W/out/mfile q="size=$MIRROR_SIZE&seed=9&rate=$MIRROR_RATE"
+	local die_ms=$((MIRROR_SIZE * 3 / 10 * 1000 / $(numfmt --from=iec "$MIRROR_RATE")))
+	mkdir -p "$d"
+	"$TESTSRV" --quiet --port-file "$d/port" --log "$d/log" </dev/null >/dev/null 2>&1 &
+	local apid=$! i
+	disown "$apid"    # its SIGKILL is no job report in the timed output
+	for ((i = 0; i < 500; i++)); do [ -s "$d/port" ] && break; sleep 0.01; done
+	local a="http://127.0.0.1:$(cat "$d/port")/m$run/a?$q"
+	local b="$MIRROR_URL/m$run-$tool/b?$q" c="$MIRROR_URL/m$run-$tool/c?$q"
+	# The killer: the first request, then die_ms.
+	( for ((i = 0; i < 3000; i++)); do [ -s "$d/log" ] && break; sleep 0.01; done
+	  sleep "$(awk -v m="$die_ms" 'BEGIN { print m / 1000 }')"; kill -KILL "$apid" ) &
+	local killer=$!
+	disown "$killer"
+	fresh_out
+	case $tool in
+	haul) measure mirrors haul "$run" "$MIRROR_SIZE" "$f" "$HAUL" -q -o "$f" "$a" --mirror "$b" --mirror "$c" ;;
+	aria2c) measure mirrors aria2c "$run" "$MIRROR_SIZE" "$f" aria2c -q -x 1 -s 3 -k 1M \
+		--allow-overwrite=true -d "$W/out" -o mfile "$a" "$b" "$c" ;;
+	esac
+	kill -KILL "$killer" "$apid" 2>/dev/null || true
+}
+
+case_mirrors() {
+	local run tool tools=(haul)
+	TESTSRV=${TESTSRV:-$BENCH_DIR/../tests/server/testsrv}
+	[ -x "$TESTSRV" ] || { say "mirrors: $TESTSRV is not built (make check builds it): skipped"; return 0; }
+	[ "$HAVE_ARIA2" = 1 ] && tools+=(aria2c)
+	mkdir -p "$W/mirror"
+	"$TESTSRV" --quiet --port-file "$W/mirror/port" </dev/null >/dev/null 2>&1 &
+	MIRROR_PID=$!
+	for ((run = 0; run < 500; run++)); do [ -s "$W/mirror/port" ] && break; sleep 0.01; done
+	MIRROR_URL=http://127.0.0.1:$(cat "$W/mirror/port")
+	record_cmd mirrors haul "haul -o FILE URL1 --mirror URL2 --mirror URL3"
+	record_cmd mirrors aria2c "aria2c -x 1 -s 3 -k 1M -d DIR -o FILE URL1 URL2 URL3"
+	say "case 10: one $(size "$MIRROR_SIZE") file from three sources at $MIRROR_RATE/s, the first dying"
+	for ((run = 1; run <= RUNS; run++)); do
+		for tool in $(rotate "$run" "${tools[@]}"); do
+			mirror_run "$tool" "$run"
+		done
+	done
+	kill -TERM "$MIRROR_PID" 2>/dev/null || true
+	wait "$MIRROR_PID" 2>/dev/null || true
+}
+
+report_mirrors() {
+	echo "## 10. One $(size "$MIRROR_SIZE") file from three sources at $MIRROR_RATE/s each, the first killed 30% of the way"
+	echo
+	echo "Time to the complete file (its size checked). haul fetches from one source at a"
+	echo "time and takes the rest over from the next after the overlap check; aria2c spreads"
+	echo "the file over the three sources at once."
+	echo
+	table_head
+	table_row mirrors haul "haul --mirror"
+	[ "$HAVE_ARIA2" = 1 ] && table_row mirrors aria2c "aria2c (3 URLs)"
+	[ "$HAVE_ARIA2" = 1 ] && ratio_row mirrors haul aria2c "haul ÷ aria2c"
+	commands mirrors
+	echo
+}
+
 report_seg() {
 	echo "## 4. One $(size "$SEG_SIZE") file, server limited to $SEG_RATE/s per connection"
 	echo
@@ -1506,6 +1580,7 @@ report() {
 	want tls-h1 && report_tls tls-h1 "7. One $(size "$BIG") file over HTTPS, HTTP/1.1, to /dev/null"
 	want tls-h2 && report_tls tls-h2 "8. One $(size "$BIG") file over HTTPS, HTTP/2, to /dev/null"
 	want h2-par && report_h2par
+	want mirrors && report_mirrors
 	want biglist && report_biglist
 	report_targets
 	if [ -n "$FAILS" ]; then
@@ -1582,6 +1657,7 @@ main() {
 	want null || want file || want memstats || want tls-h1 || want tls-h2 && need=$((need + BIG / KiB))
 	want par && need=$((need + 2 * PAR_N * PAR_SIZE / KiB))
 	want seg && need=$((need + 2 * SEG_SIZE / KiB))
+	want mirrors && need=$((need + 2 * MIRROR_SIZE / KiB))
 	want small-files && need=$((need + 4 * SMALL_N * (SMALL_SIZE + 4 * KiB) / KiB))
 	want h2-par && need=$((need + 2 * H2_N * H2_SIZE / KiB))
 	avail=$(df -Pk "$W" | awk 'NR == 2 { print $4 }')
@@ -1606,6 +1682,7 @@ main() {
 	want par && case_par
 	want seg && case_seg
 	want slow && case_slow
+	want mirrors && case_mirrors
 	want biglist && case_biglist
 	say "measured in $((SECONDS - started)) s"
 

@@ -16,8 +16,10 @@
 #include <strings.h>
 
 #include "attempt.h"
+#include "cookies.h"
 #include "http.h"
 #include "msg.h"
+#include "netopts.h"
 
 /* Bytes per recv(): chosen by bench/ measurements (src/README.md, "Reading
  * fast"); about what the fastest tools read at once. */
@@ -31,6 +33,7 @@ struct attempt {
     struct mem_account *acct;      /* charged for its allocations */
     CURL *easy;
     struct curl_slist *headers;
+    struct netopts_lists net;      /* --resolve and --connect-to lists */
     char errbuf[CURL_ERROR_SIZE];
     char *url;                     /* the URL asked */
     struct response_ask ask;
@@ -61,6 +64,8 @@ on_header(char *buf, size_t size, size_t nitems, void *userp)
 
     if (a->decided)
         return len;    /* trailers */
+    if (a->ops->on_head_line != NULL)
+        a->ops->on_head_line(a->owner, buf, len);
     if (head_line(&a->head, buf, len, time(NULL)) != HEAD_END || !head_final(&a->head))
         return len;
     return respond(a) ? len : 0;
@@ -82,8 +87,29 @@ on_body(char *data, size_t size, size_t nmemb, void *userp)
     return taken;
 }
 
+/* libcurl's notes on its cookie engine ("Added cookie NAME=\"VALUE\" for
+ * domain ...", "Replaced cookie ...") show the value: it is blanked.  True
+ * when the line was one of them and was printed. */
+static bool
+redact_cookie_note(const char *prefix, const char *p, size_t n)
+{
+    const char *c = memmem(p, n, "cookie ", 7);
+    const char *q = c != NULL ? memmem(c, n - (size_t)(c - p), "=\"", 2) : NULL;
+    const char *e = q != NULL ? memmem(q + 2, n - (size_t)(q + 2 - p), "\" ", 2) : NULL;
+    char line[512];
+
+    if (e == NULL || (size_t)(c - p) > 16)
+        return false;
+    int k = snprintf(line, sizeof line, "%.*s=[redacted]%.*s", (int)(q - p), p,
+                     (int)(n - (size_t)(e + 1 - p)), e + 1);
+    if (k < 0)
+        return false;
+    msg_verbose_raw(prefix, line, (size_t)k < sizeof line ? (size_t)k : sizeof line - 1);
+    return true;
+}
+
 /* Verbose output: request headers as sent, response headers as received,
- * with credentials blanked. */
+ * with credentials and cookies blanked. */
 static int
 on_debug(CURL *easy, curl_infotype type, char *data, size_t size, void *userp)
 {
@@ -103,9 +129,14 @@ on_debug(CURL *easy, curl_infotype type, char *data, size_t size, void *userp)
             p += n;
             continue;
         }
+        if (type == CURLINFO_TEXT && redact_cookie_note(prefix, p, n)) {
+            p += n;
+            continue;
+        }
         if (http_header_is(p, n, "authorization", &v, &vlen) ||
             http_header_is(p, n, "proxy-authorization", &v, &vlen) ||
-            http_header_is(p, n, "cookie", &v, &vlen)) {
+            http_header_is(p, n, "cookie", &v, &vlen) ||
+            http_header_is(p, n, "set-cookie", &v, &vlen)) {
             char line[64];
             int k = snprintf(line, sizeof line, "%.*s: [redacted]",
                              (int)((size_t)(v - p) > 2 ? (size_t)(v - p) - 2 : 0), p);
@@ -131,12 +162,42 @@ add_header(struct attempt *a, const char *name, const char *value)
     return true;
 }
 
-/* -H lines (without credentials for another origin), If-Range,
- * Last-Event-ID. */
+/* Whether -H gives header `name`. */
+static bool
+given_header(const struct config *cfg, const char *name)
+{
+    const char *v;
+    size_t vlen;
+    for (size_t i = 0; i < cfg->nheaders; i++)
+        if (http_header_is(cfg->headers[i], strlen(cfg->headers[i]), name, &v, &vlen))
+            return true;
+    return false;
+}
+
+/* What a body brings: --json's Content-Type and Accept, and no "Expect:
+ * 100-continue" (a server that never answers it would cost a second per
+ * request); -H wins over each. */
+static bool
+add_body_headers(struct attempt *a, const struct config *cfg)
+{
+    if (cfg->body == NULL)
+        return true;
+    if (cfg->json && !given_header(cfg, "content-type") &&
+        !add_header(a, "Content-Type", "application/json"))
+        return false;
+    if (cfg->json && !given_header(cfg, "accept") && !add_header(a, "Accept", "application/json"))
+        return false;
+    return given_header(cfg, "expect") || add_header(a, "Expect:", NULL);
+}
+
+/* -H lines (without credentials for another origin), the body's,
+ * If-Range, Last-Event-ID, -N's conditions. */
 static bool
 add_headers(struct attempt *a, const struct attempt_request *req)
 {
     const struct config *cfg = req->cfg;
+    if (!add_body_headers(a, cfg))
+        return false;
     for (size_t i = 0; i < cfg->nheaders; i++) {
         const char *v;
         size_t vlen;
@@ -150,6 +211,11 @@ add_headers(struct attempt *a, const struct attempt_request *req)
     if (req->if_range != NULL && !add_header(a, "If-Range", req->if_range))
         return false;
     if (req->last_event_id != NULL && !add_header(a, "Last-Event-ID", req->last_event_id))
+        return false;
+    if (req->if_modified_since != NULL &&
+        !add_header(a, "If-Modified-Since", req->if_modified_since))
+        return false;
+    if (req->if_none_match != NULL && !add_header(a, "If-None-Match", req->if_none_match))
         return false;
     return true;
 }
@@ -207,6 +273,20 @@ set_options(struct attempt *a, CURL *e, const struct attempt_request *req)
                      cfg->user_agent != NULL ? cfg->user_agent : PACKAGE_NAME "/" PACKAGE_VERSION);
     if (cfg->user != NULL && req->credentials)
         curl_easy_setopt(e, CURLOPT_USERPWD, cfg->user);
+    if (cfg->oauth2_bearer != NULL && req->credentials) {
+        curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
+        curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, cfg->oauth2_bearer);
+    }
+    if ((cfg->netrc || cfg->netrc_optional || cfg->netrc_file != NULL) && req->credentials) {
+        /* -u wins over both; libcurl sends a netrc login to the URL's own
+         * host only, and after a redirect to another host only with
+         * --location-trusted (CURLOPT_UNRESTRICTED_AUTH), as for -u. */
+        curl_easy_setopt(e, CURLOPT_NETRC,
+                         cfg->netrc_optional && !cfg->netrc ? (long)CURL_NETRC_OPTIONAL
+                                                            : (long)CURL_NETRC_REQUIRED);
+        if (cfg->netrc_file != NULL)
+            curl_easy_setopt(e, CURLOPT_NETRC_FILE, cfg->netrc_file);
+    }
     if (cfg->referer != NULL)
         curl_easy_setopt(e, CURLOPT_REFERER, cfg->referer);
     if (cfg->compressed)
@@ -230,6 +310,16 @@ set_options(struct attempt *a, CURL *e, const struct attempt_request *req)
          * TLS, where ALPN may offer HTTP/2: for http:, libcurl 7.88 makes
          * the second transfer wait for the whole first one. */
         curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    if (cfg->body != NULL) {
+        /* Borrowed: the config outlives every attempt, and each attempt
+         * sends the same bytes again. */
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)cfg->body_len);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, cfg->body);
+    }
+    if (cfg->request_method != NULL && strcmp(cfg->request_method, "HEAD") == 0)
+        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    if (cfg->method != NULL)
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, cfg->method);
     if (a->ask.ranged) {
         char range[48];
         if (a->ask.range_last_set)
@@ -251,6 +341,7 @@ attempt_free(struct attempt *a)
     if (a->easy != NULL)
         curl_easy_cleanup(a->easy);
     curl_slist_free_all(a->headers);
+    netopts_free(&a->net);
     xfree(a->url);
     xfree(a);
 }
@@ -276,6 +367,10 @@ attempt_start(struct curluv *cu, const struct attempt_request *req,
         goto fail;
     set_basics(a, a->easy, req);
     set_options(a, a->easy, req);
+    if (!netopts_set(a->easy, req->cfg, &a->net))
+        goto fail;
+    if (!cookies_attach(a->easy, a->url, req->credentials))
+        goto fail;
     CURLMcode mc = curluv_add(cu, a->easy);
     if (mc != CURLM_OK) {
         *why = curl_multi_strerror(mc);
@@ -305,18 +400,24 @@ describe(const struct attempt *a, CURLcode result, const char *eff, char *what, 
     }
 }
 
+/* Whether the request went out, some of it at least: an answer came, or
+ * libcurl counted request bytes sent. */
+static bool
+request_sent(const struct attempt *a)
+{
+    long size = 0;
+    if (a->decided || a->head.got.status > 0)
+        return true;
+    return curl_easy_getinfo(a->easy, CURLINFO_REQUEST_SIZE, &size) == CURLE_OK && size > 0;
+}
+
 /* Whether it ended while reading a response head: the request was sent
  * and no final response was decided (a status line may not have come:
  * libcurl refuses one over its line limit before haul sees it). */
 static bool
 in_head(const struct attempt *a)
 {
-    long sent = 0;
-    if (a->decided)
-        return false;
-    if (a->head.got.status > 0)
-        return true;
-    return curl_easy_getinfo(a->easy, CURLINFO_REQUEST_SIZE, &sent) == CURLE_OK && sent > 0;
+    return !a->decided && request_sent(a);
 }
 
 /*
@@ -346,7 +447,9 @@ attempt_end(struct attempt *a, CURLcode result, bool in_multi)
     if (eff != NULL && a->decided && strcmp(eff, a->url) != 0)
         final_url = xstrdup(eff);    /* not the attempt's: it outlives it */
     o.os_errno = (int)os_errno;
+    o.sent = request_sent(a);
     o.in_head = in_head(a);
+    o.alloc_failed = mem_alloc_failures() > 0;
     o.decided = a->decided;
     o.dec = a->dec;
     o.final_url = final_url;

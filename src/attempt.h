@@ -38,6 +38,8 @@ struct attempt_request {
     struct response_ask ask;       /* the range and what is held: response_decide() */
     const char *if_range;          /* If-Range validator, or NULL */
     const char *last_event_id;     /* Last-Event-ID, or NULL */
+    const char *if_modified_since; /* -N: If-Modified-Since (an HTTP-date), or NULL */
+    const char *if_none_match;     /* -N: If-None-Match (an entity tag), or NULL */
     bool own_connection;           /* HTTP/1.1 on a connection of its own (-x parts) */
     uint64_t rate_limit;           /* --limit-rate now (bytes/s, 0: none): smaller
                                     * reads keep haul's pacing smooth */
@@ -52,9 +54,12 @@ struct attempt_outcome {
     int os_errno;                  /* the errno libcurl saw */
     long http_version;             /* CURL_HTTP_VERSION_* of the response */
     long response_code;            /* the last status libcurl read, or 0 */
+    bool sent;                     /* the request went out (some of it at least):
+                                    * the server may have acted on it */
     bool in_head;                  /* ended while reading a response head: the
                                     * request was sent and no final response
                                     * was decided on */
+    bool alloc_failed;             /* a counted allocation had failed (mem.h) */
     bool decided;                  /* on_response was called */
     struct response_decision dec;  /* as on_response left it */
     const struct head *head;       /* the final (or last) response's head */
@@ -76,6 +81,10 @@ struct attempt_ops {
      * attempt (CURLE_WRITE_ERROR).
      */
     size_t (*on_body)(void *owner, const char *data, size_t len);
+    /* Optional (NULL: none): each header line as received, status lines
+     * and the blank line that ends a head included, for every response
+     * (redirects and 1xx too). */
+    void (*on_head_line)(void *owner, const char *line, size_t len);
     /* The attempt is over, and already freed. */
     void (*on_end)(void *owner, const struct attempt_outcome *o);
 };

@@ -40,6 +40,10 @@ classify_curl(int curl_code, int os_errno, struct failure_class *out)
     case CURLE_COULDNT_CONNECT:
         set(out, HAUL_EXIT_CONNECT, true, false, DISC_REFUSED);
         break;
+    case CURLE_INTERFACE_FAILED:
+        /* --interface: setup.c checked it exists; it may have gone down. */
+        set(out, HAUL_EXIT_CONNECT, true, true, DISC_OTHER);
+        break;
     case CURLE_OPERATION_TIMEDOUT:
         set(out, HAUL_EXIT_TIMEOUT, true, false, DISC_TIMEOUT);
         break;

@@ -261,6 +261,49 @@ events_gap(struct events *ev, unsigned id, const char *url, bool lost_known,
 }
 
 void
+events_not_modified(struct events *ev, unsigned id, const char *url, const char *output)
+{
+    if (ev == NULL || ev->broken)
+        return;
+    cJSON *o = begin("not_modified", id, url);
+    if (o == NULL)
+        return;
+    text_json_add(o, "output", output);
+    emit(ev, o);
+}
+
+void
+events_skipped(struct events *ev, unsigned id, const char *url, const char *output,
+               const char *reason)
+{
+    if (ev == NULL || ev->broken)
+        return;
+    cJSON *o = begin("skipped", id, url);
+    if (o == NULL)
+        return;
+    text_json_add(o, "output", output);
+    text_json_add(o, "reason", reason);
+    emit(ev, o);
+}
+
+void
+events_source(struct events *ev, unsigned id, const char *url, const char *source,
+              const char *action, const char *reason, const char *next, uint64_t offset)
+{
+    if (ev == NULL || ev->broken)
+        return;
+    cJSON *o = begin("source", id, url);
+    if (o == NULL)
+        return;
+    text_json_add(o, "source", source);
+    text_json_add(o, "action", action);
+    text_json_add(o, "reason", reason);
+    text_json_add(o, "next", next);
+    add_u64(o, "offset", offset);
+    emit(ev, o);
+}
+
+void
 events_done(struct events *ev, unsigned id, const char *url, const char *output,
             uint64_t bytes, uint32_t attempts, const char *sha256)
 {

@@ -44,6 +44,16 @@ void events_resume(struct events *ev, unsigned id, const char *url, uint64_t off
                    const char *validated_by);
 void events_gap(struct events *ev, unsigned id, const char *url, bool lost_known,
                 uint64_t lost, const char *reason);
+/* -N: a 304, the file is left as it is. */
+void events_not_modified(struct events *ev, unsigned id, const char *url, const char *output);
+/* --no-clobber: the output exists; no request is made. */
+void events_skipped(struct events *ev, unsigned id, const char *url, const char *output,
+                    const char *reason);
+/* "source": with several sources, the one named was set aside ("aside")
+ * or dropped for the file ("dropped"), for `reason`; `next` goes on from
+ * `offset`. */
+void events_source(struct events *ev, unsigned id, const char *url, const char *source,
+                   const char *action, const char *reason, const char *next, uint64_t offset);
 void events_done(struct events *ev, unsigned id, const char *url, const char *output,
                  uint64_t bytes, uint32_t attempts, const char *sha256);
 void events_error(struct events *ev, unsigned id, const char *url, int exit_code,

@@ -55,6 +55,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -87,14 +88,14 @@ static const struct {
     { "EPIPE", EPIPE }, { "ENOMEM", ENOMEM }, { "EINTR", EINTR }, { "EAGAIN", EAGAIN },
     { "EACCES", EACCES }, { "EPERM", EPERM }, { "ENOENT", ENOENT }, { "EXDEV", EXDEV },
     { "EINVAL", EINVAL }, { "EBADF", EBADF }, { "ENXIO", ENXIO }, { "EROFS", EROFS },
-    { "EMFILE", EMFILE }, { "ECONNRESET", ECONNRESET },
+    { "EMFILE", EMFILE }, { "ECONNRESET", ECONNRESET }, { "ENOTSUP", ENOTSUP },
 };
 
 /* The names a rule may use: every function wrapped below. */
 static const char *const wrapped[] = {
     "malloc", "calloc", "realloc",
     "write", "writev", "pwrite", "pwritev", "read",
-    "fsync", "fdatasync", "ftruncate", "close",
+    "fsync", "fdatasync", "ftruncate", "close", "fsetxattr",
     "open", "rename", "unlink",
     "uv_loop_init", "uv_poll_init", "uv_poll_init_socket", "uv_poll_start",
     "uv_queue_work",
@@ -340,6 +341,8 @@ WRAP_FD(ssize_t, read, (int fd, void *buf, size_t n), fd, (fd, buf, n))
 WRAP_FD(int, fsync, (int fd), fd, (fd))
 WRAP_FD(int, fdatasync, (int fd), fd, (fd))
 WRAP_FD(int, ftruncate, (int fd, off_t size), fd, (fd, size))
+WRAP_FD(int, fsetxattr, (int fd, const char *name, const void *v, size_t n, int flags), fd,
+        (fd, name, v, n, flags))
 
 /* Linux closes the descriptor even when close() reports an error. */
 WRAP_DECL(int, close, (int fd));

@@ -88,6 +88,9 @@ head_line(struct head *h, const char *line, size_t len, time_t now)
         h->date = http_date(tmp);
     } else if (http_header_is(line, len, "content-type", &v, &vlen)) {
         copy_value(h->content_type, sizeof h->content_type, v, vlen);
+    } else if (http_header_is(line, len, "content-disposition", &v, &vlen)) {
+        /* A name cut short would be another name: none then. */
+        copy_value(h->disposition, sizeof h->disposition, v, vlen < sizeof h->disposition ? vlen : 0);
     }
     return HEAD_FIELD;
 }

@@ -27,6 +27,7 @@ struct head {
     int64_t retry_after_ms;        /* Retry-After, -1: none */
     time_t date;                   /* Date, -1: none */
     char content_type[128];        /* truncated if longer */
+    char disposition[512];         /* Content-Disposition, "" if none or longer */
 };
 
 enum head_event {

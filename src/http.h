@@ -62,6 +62,20 @@ int64_t http_retry_after_ms(const char *value, time_t now);
 
 /* NULL when the URL is an absolute http or https URL with a host;
  * otherwise a static reason. */
+/* The parts of a URL in the form nearly every URL has, which libcurl would
+ * give back unchanged: http(s)://host[:port]/path with a lower-case host
+ * name or a plain dotted quad, a port without leading zeros, and a path of
+ * letters, digits, "-._~/" without dot segments (no query, fragment, user,
+ * %-escape).  url_simple() fills them in, or returns false for any other
+ * URL (the callers then ask libcurl). */
+struct url_parts {
+    const char *host;     /* not terminated: host_len bytes */
+    size_t host_len;
+    unsigned port;        /* the scheme's default when none is given */
+    const char *path;     /* to the end of the URL */
+};
+bool url_simple(const char *url, struct url_parts *out);
+
 const char *url_problem(const char *url);
 
 /* The URL with user and password removed (for messages, logs, journal),
@@ -73,6 +87,16 @@ char *url_redacted(const char *url);
  * text_name_from_segment()).  NULL with a static reason in *why when it
  * gives no name: empty, ".", "..", "-", or a '/' after decoding. */
 char *url_remote_name(const char *url, const char **why);
+
+/*
+ * Name for -J from a Content-Disposition value (RFC 6266): filename*
+ * (UTF-8'' only, percent-encoded) wins over filename (a token or a quoted
+ * string).  Only the part after the last '/' or '\' is kept; then the
+ * rules of -O apply (text_name_from_segment(): control characters and
+ * bytes that are not UTF-8 become %HH; "", ".", ".." and "-" are no name).
+ * xmalloc'ed, or NULL with a static reason in *why.
+ */
+char *http_disposition_name(const char *value, const char **why);
 
 /* "host:port" of a URL, lowercased, for the per-host limit; NULL if none. */
 char *url_host_key(const char *url);

@@ -25,8 +25,30 @@ trim(char *s)
     return s;
 }
 
+/* Ends the word at s (with a NUL) and returns the start of the next one
+ * (the end of the string when there is none). */
+static char *
+next_word(char *s)
+{
+    while (*s != '\0' && !isspace((unsigned char)*s))
+        s++;
+    if (*s != '\0')
+        *s++ = '\0';
+    while (isspace((unsigned char)*s))
+        s++;
+    return s;
+}
+
+/* Whether the word at s (up to white space) holds "://". */
+static bool
+word_is_url(const char *s)
+{
+    const char *p = strstr(s, "://");
+    return p != NULL && p < s + strcspn(s, " \t\n\v\f\r");
+}
+
 bool
-inputline_parse(char *s, unsigned lineno, char **url, char **output, bool *ok)
+inputline_parse(char *s, unsigned lineno, struct inputline *out)
 {
     if (lineno == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
         s += 3;
@@ -39,17 +61,29 @@ inputline_parse(char *s, unsigned lineno, char **url, char **output, bool *ok)
     s = trim(s);
     if (*s == '\0')
         return false;
-    char *rest = s;
-    while (*rest != '\0' && !isspace((unsigned char)*rest))
-        rest++;
-    if (*rest != '\0')
-        *rest++ = '\0';
-    rest = trim(rest);
-    *url = s;
-    *output = *rest != '\0' ? rest : NULL;
-    /* An output name may hold spaces, but not a second URL. */
-    *ok = strstr(rest, "://") == NULL;
+    char *rest = next_word(s);
+    out->url = s;
+    out->mirrors = rest;
+    out->nmirrors = 0;
+    /* More words with "://": other sources of the same file. */
+    while (*rest != '\0' && word_is_url(rest)) {
+        rest = next_word(rest);
+        out->nmirrors++;
+    }
+    out->output = *rest != '\0' ? rest : NULL;
+    /* An output name may hold spaces, but not another URL. */
+    out->ok = strstr(rest, "://") == NULL;
     return true;
+}
+
+char *
+inputline_next(char *word)
+{
+    /* next_word() left the white space after the NUL as it was. */
+    word += strlen(word) + 1;
+    while (isspace((unsigned char)*word))
+        word++;
+    return word;
 }
 
 uint64_t

@@ -9,18 +9,34 @@
 #define HAUL_INPUTLINE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+/* One input-file line, as inputline_parse() reads it. */
+struct inputline {
+    char *url;          /* the first URL */
+    char *mirrors;      /* the first of nmirrors other URLs of the same
+                         * file; inputline_next() walks them */
+    size_t nmirrors;
+    char *output;       /* NULL when none */
+    bool ok;            /* false: not of the form (a URL where the name goes) */
+};
 
 /*
  * Parses line `s` (NUL-terminated, changed in place) of an input file:
- * "URL [OUTPUT]"; blank lines and lines starting with '#' hold no job, and
- * a '#' after white space starts a comment to the end of the line (a
- * URL's own #fragment has none before it).  On line 1 a UTF-8 byte order
- * mark is skipped.  Returns false for a line without a job; otherwise
- * *url and *output (NULL when none) point into s, and *ok is false for a
- * line that is not of that form (a second URL where the name goes).
+ * "URL [URL...] [OUTPUT]".  The words (separated by white space) at its
+ * start that hold "://" are the URLs of one file, the first its URL and
+ * the others its mirrors; what follows them, if anything, is the output
+ * name (it may hold spaces, but not "://").  Blank lines and lines
+ * starting with '#' hold no job, and a '#' after white space starts a
+ * comment to the end of the line (a URL's own #fragment has none before
+ * it).  On line 1 a UTF-8 byte order mark is skipped.  Returns false for a
+ * line without a job; otherwise fills *out with pointers into s.
  */
-bool inputline_parse(char *s, unsigned lineno, char **url, char **output, bool *ok);
+bool inputline_parse(char *s, unsigned lineno, struct inputline *out);
+
+/* The mirror after `word` (one of out->mirrors). */
+char *inputline_next(char *word);
 
 /* FNV-1a, 64 bits, of the URL's bytes as written. */
 uint64_t inputline_hash(const char *url);

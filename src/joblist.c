@@ -156,6 +156,15 @@ fill_job(struct job *job, const char *url, const char *output, unsigned line, bo
     job->output = output != NULL ? xstrdup(output) : NULL;
     job->line = line;
     job->input_ok = ok;
+    job->mirrors = NULL;
+    job->nmirrors = 0;
+}
+
+static void
+add_mirror(struct job *job, const char *url)
+{
+    job->mirrors = xrealloc(job->mirrors, (job->nmirrors + 1) * sizeof *job->mirrors);
+    job->mirrors[job->nmirrors++] = xstrdup(url);
 }
 
 enum joblist_got
@@ -167,6 +176,8 @@ joblist_next(struct joblist *l, struct job *job)
         const struct job *j = &cfg->jobs[l->next_arg++];
         if (inputline_in_shard(j->url, cfg->shard_k, cfg->shard_n)) {
             fill_job(job, j->url, j->output, j->line, j->input_ok);
+            for (size_t k = 0; k < j->nmirrors; k++)
+                add_mirror(job, j->mirrors[k]);
             return JOBLIST_JOB;
         }
     }
@@ -183,14 +194,16 @@ joblist_next(struct joblist *l, struct job *job)
             }
             continue;
         }
-        char *url, *output;
-        bool ok;
-        if (!inputline_parse(s, ++l->lineno, &url, &output, &ok))
+        struct inputline in;
+        if (!inputline_parse(s, ++l->lineno, &in))
             continue;
         l->jobs_seen++;
-        if (!inputline_in_shard(url, cfg->shard_k, cfg->shard_n))
+        if (!inputline_in_shard(in.url, cfg->shard_k, cfg->shard_n))
             continue;
-        fill_job(job, url, output, l->lineno, ok);
+        fill_job(job, in.url, in.output, l->lineno, in.ok);
+        char *m = in.mirrors;
+        for (size_t k = 0; k < in.nmirrors; k++, m = inputline_next(m))
+            add_mirror(job, m);
         return JOBLIST_JOB;
     }
     return JOBLIST_END;

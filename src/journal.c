@@ -63,6 +63,23 @@ find_written(const char *text, unsigned n, size_t *at)
     return true;
 }
 
+static bool
+add_sources(cJSON *root, const struct journal *j)
+{
+    cJSON *a = cJSON_AddArrayToObject(root, "sources");
+    if (a == NULL)
+        return false;
+    for (unsigned i = 0; i < j->nsources; i++) {
+        char *r = text_utf8_repair(j->sources[i] ? j->sources[i] : "");
+        cJSON *u = cJSON_CreateString(r);
+        xfree(r);
+        if (u == NULL)
+            return false;
+        cJSON_AddItemToArray(a, u);
+    }
+    return cJSON_AddNumberToObject(root, "source", j->source) != NULL;
+}
+
 char *
 journal_encode_at(const struct journal *j, size_t *written_at)
 {
@@ -95,6 +112,8 @@ journal_encode_at(const struct journal *j, size_t *written_at)
             !add_u64(s, "next", true, j->seg[i].next) || !add_written(s, written))
             goto out;
     }
+    if (j->nsources > 1 && !add_sources(root, j))
+        goto out;
     text = cJSON_Print(root);
     if (text == NULL)
         goto out;
@@ -153,6 +172,32 @@ copy_validator(char *dst, const char *src)
         memcpy(dst, fixed, n + 1);
     xfree(fixed);
     return ok;
+}
+
+/* "sources" and "source", optional: at most JOURNAL_MAX_SOURCES
+ * strings, and an index among them or -1. */
+static bool
+get_sources(const cJSON *root, struct journal *j)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(root, "sources");
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(root, "source");
+    const cJSON *u;
+    if (a == NULL && n == NULL)
+        return true;
+    if (!cJSON_IsArray(a) || !cJSON_IsNumber(n) || cJSON_GetArraySize(a) > JOURNAL_MAX_SOURCES)
+        return false;
+    if (n->valuedouble != (double)(int)n->valuedouble || n->valuedouble < -1 ||
+        n->valuedouble >= cJSON_GetArraySize(a))
+        return false;
+    cJSON_ArrayForEach(u, a) {
+        if (!cJSON_IsString(u)) {
+            journal_clear(j);
+            return false;
+        }
+        j->sources[j->nsources++] = text_utf8_repair(u->valuestring);
+    }
+    j->source = (int)n->valuedouble;
+    return true;
 }
 
 bool
@@ -222,6 +267,9 @@ journal_decode(const char *text, struct journal *j)
      * damage) the same way, so what it reads it writes back unchanged.  A
      * validator changed so never matches in If-Range: the server then
      * sends the whole body and haul starts over, never splices. */
+    j->source = -1;
+    if (!get_sources(root, j))
+        goto out;
     j->url = text_utf8_repair(url);
     j->final_url = final_url[0] ? text_utf8_repair(final_url) : NULL;
     ok = true;
@@ -238,6 +286,9 @@ journal_clear(struct journal *j)
     xfree(j->url);
     xfree(j->final_url);
     j->url = j->final_url = NULL;
+    for (unsigned i = 0; i < j->nsources; i++)
+        xfree(j->sources[i]);
+    j->nsources = 0;
 }
 
 void
@@ -246,6 +297,8 @@ journal_copy(struct journal *dst, const struct journal *src)
     *dst = *src;
     dst->url = src->url ? xstrdup(src->url) : NULL;
     dst->final_url = src->final_url ? xstrdup(src->final_url) : NULL;
+    for (unsigned i = 0; i < src->nsources; i++)
+        dst->sources[i] = src->sources[i] ? xstrdup(src->sources[i]) : NULL;
 }
 
 static int

@@ -14,8 +14,13 @@
  *     "total": "1234",                        "" when unknown
  *     "boot_id": "0c3f...",                   the kernel's boot id, or ""
  *     "segments": [ { "start": "0", "end": "1234", "next": "600",
- *                     "written": "00000000000000000900" } ]
+ *                     "written": "00000000000000000900" } ],
+ *     "sources": [ "https://a.example/f.iso", "https://b.example/f.iso" ],
+ *     "source": 1          the one the bytes held came from, -1 for none
  *   }
+ *
+ * "sources" and "source" are there only for a file with several sources
+ * (--mirror), credentials removed.
  *
  * Bytes [start, next) of each segment are on disk and were fdatasync'ed
  * before the journal naming them was written; "end" is exclusive ("" when
@@ -45,6 +50,7 @@
 
 #define JOURNAL_SCHEMA 1
 #define JOURNAL_MAX_SEGMENTS 64
+#define JOURNAL_MAX_SOURCES 16
 
 struct journal_segment {
     uint64_t start, end, next;
@@ -67,6 +73,9 @@ struct journal {
     char boot_id[JOURNAL_BOOT_ID_MAX];    /* "" when unknown */
     unsigned nsegments;
     struct journal_segment seg[JOURNAL_MAX_SEGMENTS];
+    unsigned nsources;    /* 0 or 1: one source, none recorded */
+    char *sources[JOURNAL_MAX_SOURCES];    /* redacted */
+    int source;           /* index in sources, or -1 */
 };
 
 /*

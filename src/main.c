@@ -31,6 +31,7 @@
 #include <openssl/crypto.h>
 #include <uv.h>
 
+#include "cookies.h"
 #include "events.h"
 #include "exitcodes.h"
 #include "mem.h"
@@ -117,6 +118,31 @@ seconds_now(void)
 }
 
 /*
+ * Step 3, once libcurl is up: outputs that collide, the cookie store, and
+ * the --events file.  0, or an exit status after a message.
+ */
+static int
+prepare(struct config *cfg, struct events **ev)
+{
+    /* Before any file is opened: names from -O need libcurl's URL parser,
+     * so after its initialisation, which opens no descriptor. */
+    int code = outputs_check(cfg);
+    if (code == 0)
+        code = cookies_open(cfg);
+    if (code != 0 || cfg->events == NULL)
+        return code;
+    /* Before libuv and the transfers open descriptors of their own, so
+     * that a number given to --events can only be one the caller opened. */
+    int err = 0;
+    *ev = events_open(cfg->events, &err);
+    if (*ev == NULL) {
+        msg_error("--events %s: %s", cfg->events, strerror(err));
+        return HAUL_EXIT_WRITE;
+    }
+    return 0;
+}
+
+/*
  * After the run: --summary, then every library's cleanup, then --memstats
  * (which reads the counters last, so it shows what each library really
  * left behind).  Frees the summary, the configuration and ms; returns the
@@ -131,6 +157,9 @@ report(struct config *cfg, struct summary *sum, struct memstats *ms, int code,
         if (rc != 0 && code == HAUL_EXIT_OK)
             code = rc;
     }
+    int jar_rc = cookies_close(true);
+    if (jar_rc != 0 && code == HAUL_EXIT_OK)
+        code = jar_rc;
     config_free(cfg);
     curl_global_cleanup();
     if (ms != NULL) {
@@ -166,6 +195,7 @@ main(int argc, char **argv)
     if (code != 0)
         return code;
     msg_set_level(cfg.level);
+    msg_set_silent(cfg.silent);
     msg_set_checksum_stdout(cfg.sha256 && stdout_is_free(&cfg));
     if (cfg.help) {
         code = print_help(&cfg);
@@ -191,25 +221,12 @@ main(int argc, char **argv)
         config_free(&cfg);
         return HAUL_EXIT_INTERNAL;
     }
-    /* Before any file is opened: names from -O need libcurl's URL parser,
-     * so after its initialisation, which opens no descriptor. */
-    code = outputs_check(&cfg);
+    code = prepare(&cfg, &ev);
     if (code != 0) {
+        cookies_close(false);
         config_free(&cfg);
         curl_global_cleanup();
         return code;
-    }
-    /* Before libuv and the transfers open descriptors of their own, so
-     * that a number given to --events can only be one the caller opened. */
-    if (cfg.events != NULL) {
-        int err = 0;
-        ev = events_open(cfg.events, &err);
-        if (ev == NULL) {
-            msg_error("--events %s: %s", cfg.events, strerror(err));
-            config_free(&cfg);
-            curl_global_cleanup();
-            return HAUL_EXIT_WRITE;
-        }
     }
 
     ms = memstats_new(&cfg);

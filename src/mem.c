@@ -106,14 +106,30 @@ refund(struct mem_account *acct, size_t size)
     }
 }
 
+/* Allocations a counting allocator could not make (any library's). */
+static atomic_uint_fast64_t alloc_failures;
+
+uint64_t
+mem_alloc_failures(void)
+{
+    return atomic_load_explicit(&alloc_failures, memory_order_relaxed);
+}
+
+static void *
+failed(void)
+{
+    atomic_fetch_add_explicit(&alloc_failures, 1, memory_order_relaxed);
+    return NULL;
+}
+
 static void *
 counted_malloc(struct mem_account *acct, size_t size)
 {
     if (size > SIZE_MAX - HDR_SIZE)
-        return NULL;
+        return failed();
     struct block_header *b = malloc(HDR_SIZE + size);
     if (b == NULL)
-        return NULL;
+        return failed();
     b->size = size;
     b->acct = acct;
     charge(acct, size);
@@ -124,10 +140,10 @@ static void *
 counted_calloc(struct mem_account *acct, size_t n, size_t size)
 {
     if (size != 0 && n > (SIZE_MAX - HDR_SIZE) / size)
-        return NULL;
+        return failed();
     struct block_header *b = calloc(1, HDR_SIZE + n * size);
     if (b == NULL)
-        return NULL;
+        return failed();
     b->size = n * size;
     b->acct = acct;
     charge(acct, n * size);
@@ -155,13 +171,13 @@ counted_realloc(struct mem_account *acct, void *ptr, size_t size)
         return NULL;
     }
     if (size > SIZE_MAX - HDR_SIZE)
-        return NULL;
+        return failed();
     struct block_header *b = hdr_of(ptr);
     struct mem_account *owner = b->acct;
     size_t old = b->size;
     struct block_header *nb = realloc(b, HDR_SIZE + size);
     if (nb == NULL)
-        return NULL;
+        return failed();
     nb->size = size;
     /* Counted as one free and one allocation of the new size. */
     refund(owner, old);

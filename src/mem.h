@@ -88,6 +88,10 @@ struct mem_figures {
  */
 void mem_init(bool counting);
 bool mem_counting(void);
+/* How many allocations the counting allocators could not make so far (0
+ * when not counting): libcurl says "out of memory" both for that and for a
+ * header line over its limit, and only this tells them apart. */
+uint64_t mem_alloc_failures(void);
 /* curl_global_init() or, when counting, curl_global_init_mem(). */
 int mem_curl_global_init(long flags);
 /* Whether the allocator of `owner` is counted (false: not installed). */

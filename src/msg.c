@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,7 +29,9 @@ static enum msg_level level = MSG_NORMAL;
 static void (*clear_hook)(void);
 static bool checksum_stdout;
 
+static bool silent;
 void msg_set_level(enum msg_level l) { level = l; }
+void msg_set_silent(bool s) { silent = s; }
 enum msg_level msg_level(void) { return level; }
 void msg_set_clear_hook(void (*hook)(void)) { clear_hook = hook; }
 
@@ -107,6 +110,8 @@ msg_clear(void)
 void
 msg_error(const char *fmt, ...)
 {
+    if (silent)
+        return;
     va_list ap;
     va_start(ap, fmt);
     emit(NULL, fmt, ap);
@@ -116,6 +121,8 @@ msg_error(const char *fmt, ...)
 void
 msg_usage_error(const char *fmt, ...)
 {
+    if (silent)
+        return;
     va_list ap;
     va_start(ap, fmt);
     emit(" (see haul --help)", fmt, ap);
@@ -218,4 +225,27 @@ msg_checksum(const char *hex, const char *name)
         clear_hook();
     write_fd(STDOUT_FILENO, line, (size_t)(o - line));
     xfree(line);
+}
+
+void
+msg_write_out(void *ctx, int fd, const char *s, size_t len)
+{
+    (void)ctx;
+    if (clear_hook != NULL)
+        clear_hook();
+    while (len > 0) {
+        ssize_t n = write(fd, s, len);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            /* stdout may be a pipe a sink made non-blocking. */
+            struct pollfd p = { .fd = fd, .events = POLLOUT };
+            (void)poll(&p, 1, 1000);
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return;    /* the reader is gone: the body's failure says so */
+        s += n;
+        len -= (size_t)n;
+    }
 }

@@ -23,11 +23,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config_file.h"
 #include "exitcodes.h"
 #include "inputline.h"
 #include "mem.h"
 #include "msg.h"
 #include "options.h"
+#include "options_request.h"
 #include "options_table.h"
 #include "parse.h"
 #include "secret.h"
@@ -61,11 +63,23 @@ struct parse_state {
     struct config *cfg;
     struct strlist urls;
     struct strlist outputs;      /* -o values, in order */
+    struct strlist mirrors;      /* --mirror values, in order ... */
+    size_t *mirror_of;           /* ... and the URL each follows (its index) */
     char *input_file;
     const char *next_word;       /* the word after the option being applied,
                                   * when it is not the option's value */
     const char *after_help;      /* the word after --help, if any */
+    bool collect;                /* the first look at argv: only -K and
+                                  * --no-config are taken (see options_parse) */
+    struct strlist configs;      /* -K files, in order */
+    bool no_config;
+    bool alone;                  /* --help or --version: no config is read */
+    bool input_stdin;            /* -i - */
 };
+
+/* Where the option being applied comes from, for messages: "" for the
+ * command line, "config file FILE:LINE: " for a config file. */
+static char where[512];
 
 void
 config_free(struct config *cfg)
@@ -75,6 +89,9 @@ config_free(struct config *cfg)
     for (size_t i = 0; i < cfg->njobs; i++) {
         xfree(cfg->jobs[i].url);
         xfree(cfg->jobs[i].output);
+        for (size_t k = 0; k < cfg->jobs[i].nmirrors; k++)
+            xfree(cfg->jobs[i].mirrors[k]);
+        xfree(cfg->jobs[i].mirrors);
     }
     xfree(cfg->jobs);
     if (cfg->input_name != NULL && cfg->input_fd > STDIN_FILENO)
@@ -102,6 +119,14 @@ config_free(struct config *cfg)
     }
     xfree(cfg->memstats_file);
     xfree(cfg->help_topic);
+    xfree(cfg->body);
+    xfree(cfg->method);
+    xfree(cfg->write_out);
+    if (cfg->key_passwd != NULL) {
+        memset(cfg->key_passwd, 0, strlen(cfg->key_passwd));
+        xfree(cfg->key_passwd);
+    }
+    xfree(cfg->oauth2_bearer);
     memset(cfg, 0, sizeof *cfg);
 }
 
@@ -144,7 +169,7 @@ bad_value(enum opt_id id, const char *value, const char *why)
 {
     char name[64];
     opt_display(id, name, sizeof name);
-    msg_usage_error("%s: bad value '%s': %s", name, value, why);
+    msg_usage_error("%s%s: bad value '%s': %s", where, name, value, why);
     return HAUL_EXIT_USAGE;
 }
 
@@ -248,18 +273,68 @@ apply_string(struct parse_state *st, enum opt_id id, const char *value)
     return 0;
 }
 
+static void
+list_push(struct config *cfg, const struct opt_def *o, const char *value)
+{
+    char ***list = field_of(cfg, o);
+    size_t *n = (void *)((char *)cfg + o->count_off);
+
+    *list = xrealloc(*list, (*n + 1) * sizeof **list);
+    (*list)[(*n)++] = xstrdup(value);
+}
+
+/* "@FILE" of an .at_file list: each line that is not blank, checked.  A
+ * message names the file and line but never shows the line (a secret). */
+static int
+apply_list_file(struct parse_state *st, enum opt_id id, const char *path)
+{
+    const struct opt_def *o = &options_table[id];
+    char name[64], *line = NULL;
+    size_t cap = 0;
+    unsigned lineno = 0;
+    int rc = 0;
+    FILE *f = fopen(path, "re");
+
+    opt_display(id, name, sizeof name);
+    if (f == NULL) {
+        msg_usage_error("%s%s: @%s: %s", where, name, path, strerror(errno));
+        return HAUL_EXIT_USAGE;
+    }
+    while (rc == 0 && getline(&line, &cap, f) != -1) {
+        lineno++;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[strspn(line, " \t")] == '\0')
+            continue;
+        const char *why = o->check != NULL ? o->check(line) : NULL;
+        if (why != NULL) {
+            msg_usage_error("%s%s: @%s:%u: %s", where, name, path, lineno, why);
+            rc = HAUL_EXIT_USAGE;
+        } else {
+            list_push(st->cfg, o, line);
+        }
+    }
+    if (rc == 0 && ferror(f)) {
+        msg_usage_error("%s%s: @%s: %s", where, name, path, strerror(errno));
+        rc = HAUL_EXIT_USAGE;
+    }
+    free(line);    /* getline allocates with libc malloc */
+    fclose(f);
+    return rc;
+}
+
 static int
 apply_list(struct parse_state *st, enum opt_id id, const char *value)
 {
     const struct opt_def *o = &options_table[id];
-    const char *why = o->check != NULL ? o->check(value) : NULL;
-    char ***list = field_of(st->cfg, o);
-    size_t *n = (void *)((char *)st->cfg + o->count_off);
 
+    if (o->at_file && value[0] == '@')
+        return apply_list_file(st, id, value + 1);
+    const char *why = o->check != NULL ? o->check(value) : NULL;
+    if (o->nonempty && *value == '\0')
+        return bad_value(id, value, "empty");
     if (why != NULL)
         return bad_value(id, value, why);
-    *list = xrealloc(*list, (*n + 1) * sizeof **list);
-    (*list)[(*n)++] = xstrdup(value);
+    list_push(st->cfg, o, value);
     return 0;
 }
 
@@ -329,6 +404,78 @@ apply_choice(struct parse_state *st, enum opt_id id, const char *value)
     return bad_value(id, value, why);
 }
 
+/* --pass @FILE: the passphrase is FILE's first line, without its line
+ * end; it never is on the command line (the process list shows argv). */
+static int
+read_pass(struct config *cfg, const char *value)
+{
+    char line[1024];
+    FILE *f;
+
+    if (value[0] != '@' || value[1] == '\0') {
+        /* Not the value itself: it may be the passphrase. */
+        msg_usage_error("--pass: expected @FILE (the passphrase is read from FILE, never "
+                        "given on the command line)");
+        return HAUL_EXIT_USAGE;
+    }
+    f = fopen(value + 1, "re");
+    if (f == NULL)
+        return bad_value(OPT_PASS, value, strerror(errno));
+    if (fgets(line, sizeof line, f) == NULL)
+        line[0] = '\0';
+    fclose(f);
+    line[strcspn(line, "\r\n")] = '\0';
+    if (cfg->key_passwd != NULL) {
+        memset(cfg->key_passwd, 0, strlen(cfg->key_passwd));
+        xfree(cfg->key_passwd);
+    }
+    cfg->key_passwd = xstrdup(line);
+    memset(line, 0, sizeof line);
+    return 0;
+}
+
+/* --oauth2-bearer TOKEN or @FILE (its first line).  A token given on the
+ * command line is blanked there once copied, like -u's password. */
+static int
+apply_bearer(struct parse_state *st, enum opt_id id, const char *value)
+{
+    char *token = NULL;
+
+    if (value[0] == '@') {
+        FILE *f = fopen(value + 1, "re");
+        char *line = NULL;
+        size_t cap = 0;
+        if (f == NULL || getline(&line, &cap, f) == -1) {
+            const char *why = f == NULL || ferror(f) ? strerror(errno) : "empty file";
+            msg_usage_error("%s--oauth2-bearer: %s: %s", where, value, why);
+            if (f != NULL)
+                fclose(f);
+            free(line);
+            return HAUL_EXIT_USAGE;
+        }
+        fclose(f);
+        line[strcspn(line, "\r\n")] = '\0';
+        token = xstrdup(line);
+        free(line);    /* getline's, libc malloc */
+    } else {
+        token = xstrdup(value);
+        memset((char *)value, ' ', strlen(value));    /* argv memory: see secret.h */
+    }
+    const char *why = token[0] == '\0' ? "no token" : NULL;
+    for (const char *p = token; *p != '\0' && why == NULL; p++)
+        if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+            why = "white space or a control character in the token";
+    if (why != NULL) {
+        msg_usage_error("%s--oauth2-bearer: %s", where, why);    /* never the token */
+        xfree(token);
+        return HAUL_EXIT_USAGE;
+    }
+    (void)id;
+    xfree(st->cfg->oauth2_bearer);
+    st->cfg->oauth2_bearer = token;
+    return 0;
+}
+
 /* The options whose value is more than one field of the config. */
 /* --shard K/N: N from 1, K from 0 to N-1, both decimal. */
 static int
@@ -369,6 +516,16 @@ apply_special(struct parse_state *st, enum opt_id id, const char *value)
             return bad_value(id, value, "empty (-o - is standard output)");
         strlist_push(&st->outputs, value);
         return 0;
+    case OPT_MIRROR:
+        /* Another source of the URL before it: paired once argv is read. */
+        if (st->urls.n == 0)
+            return bad_value(id, value, "no URL before it (--mirror follows its URL)");
+        if (*value == '\0')
+            return bad_value(id, value, "empty URL");
+        strlist_push(&st->mirrors, value);
+        st->mirror_of = xrealloc(st->mirror_of, st->mirrors.n * sizeof *st->mirror_of);
+        st->mirror_of[st->mirrors.n - 1] = st->urls.n - 1;
+        return 0;
     case OPT_INPUT_FILE:
         /* Read once argv is read, so its URLs come after the others. */
         if (st->input_file != NULL)
@@ -394,6 +551,17 @@ apply_special(struct parse_state *st, enum opt_id id, const char *value)
         }
         st->after_help = st->next_word;
         return 0;
+    case OPT_PASS:
+        return read_pass(cfg, value);
+    case OPT_OAUTH2_BEARER:
+        return apply_bearer(st, id, value);
+    case OPT_SILENT:
+        cfg->level = MSG_QUIET;
+        cfg->silent = true;
+        return 0;
+    case OPT_CONFIG:
+    case OPT_NO_CONFIG:
+        return 0;    /* taken in the first look at argv */
     case OPT_MEMSTATS:
         cfg->memstats = true;
         if (value != NULL) {
@@ -403,6 +571,15 @@ apply_special(struct parse_state *st, enum opt_id id, const char *value)
             cfg->memstats_file = xstrdup(value);
         }
         return 0;
+    case OPT_DATA:
+    case OPT_DATA_BINARY:
+    case OPT_JSON:
+    case OPT_REQUEST:
+    case OPT_WRITE_OUT: {
+        /* Read now, once: a body from a pipe could not be read again. */
+        const char *why = options_request_apply(cfg, id, value);
+        return why != NULL ? bad_value(id, value, why) : 0;
+    }
     default:
         msg_error("--%s has no parser", options_table[id].lname);
         return HAUL_EXIT_INTERNAL;
@@ -431,6 +608,14 @@ apply(struct parse_state *st, enum opt_id id, const char *value)
 {
     const struct opt_def *o = &options_table[id];
 
+    if (st->collect) {
+        if (id == OPT_CONFIG)
+            strlist_push(&st->configs, value);
+        st->no_config = st->no_config || id == OPT_NO_CONFIG;
+        st->alone = st->alone || o->alone;
+        st->input_stdin = st->input_stdin || (id == OPT_INPUT_FILE && strcmp(value, "-") == 0);
+        return 0;
+    }
     if (value == NULL && o->implicit != NULL)
         value = o->implicit;
     st->cfg->given[id] = true;
@@ -471,6 +656,88 @@ find_short(char c)
         if (options_table[i].sname == c)
             return i;
     return -1;
+}
+
+/* ---- config files ------------------------------------------------------ */
+
+/*
+ * What a config file may not set: what pairs with the command line's URLs
+ * or reads other files (-o, -i, -K), what is a run of its own (--help,
+ * --version), and --memstats, which main.c must know from argv before
+ * anything is allocated.
+ */
+static bool
+config_allows(enum opt_id id)
+{
+    switch (id) {
+    case OPT_OUTPUT:
+    case OPT_INPUT_FILE:
+    case OPT_CONFIG:
+    case OPT_NO_CONFIG:
+    case OPT_HELP:
+    case OPT_VERSION:
+    case OPT_MEMSTATS:
+    case OPT_MEMSTATS_INTERVAL:
+        return false;
+    default:
+        return true;
+    }
+}
+
+/* One option of a config file (config_file_fn). */
+static int
+on_config_option(void *ctx, const char *file, unsigned line, const char *name,
+                 const char *value)
+{
+    struct parse_state *st = ctx;
+    int id = find_long(name, strlen(name));
+
+    snprintf(where, sizeof where, "config file %s:%u: ", file, line);
+    if (id < 0) {
+        msg_usage_error("%sunknown option '%s'", where, name);
+        return HAUL_EXIT_USAGE;
+    }
+    const struct opt_def *o = &options_table[id];
+    if (!config_allows((enum opt_id)id)) {
+        msg_usage_error("%s--%s cannot be set in a config file", where, o->lname);
+        return HAUL_EXIT_USAGE;
+    }
+    if (opt_arg_kind(o) == ARG_NONE && value != NULL) {
+        msg_usage_error("%soption --%s takes no value", where, o->lname);
+        return HAUL_EXIT_USAGE;
+    }
+    if (opt_arg_kind(o) == ARG_REQUIRED && value == NULL) {
+        msg_usage_error("%soption --%s needs a value (%s)", where, o->lname, opt_arg_name(o));
+        return HAUL_EXIT_USAGE;
+    }
+    return apply(st, (enum opt_id)id, value);
+}
+
+/* The default config file (unless --no-config), then each -K in order.
+ * None for --help and --version, which a broken file must not stop. */
+static int
+read_configs(struct parse_state *st)
+{
+    int rc = 0;
+
+    if (st->alone)
+        return 0;
+    for (size_t i = 0; i < st->configs.n; i++) {
+        if (st->input_stdin && strcmp(st->configs.v[i], "-") == 0) {
+            msg_usage_error("-K - and -i - cannot both read standard input");
+            return HAUL_EXIT_USAGE;
+        }
+    }
+    if (!st->no_config) {
+        char *path = config_file_default_path();
+        if (path != NULL)
+            rc = config_file_read(path, false, on_config_option, st);
+        xfree(path);
+    }
+    for (size_t i = 0; i < st->configs.n && rc == 0; i++)
+        rc = config_file_read(st->configs.v[i], true, on_config_option, st);
+    where[0] = '\0';
+    return rc;
 }
 
 /* "--name", "--name=value" or "--name value" at argv[*i]. */
@@ -558,12 +825,24 @@ add_job(struct config *cfg, const char *url, const char *output, unsigned line, 
     j->output = output != NULL ? xstrdup(output) : NULL;
     j->line = line;
     j->input_ok = ok;
+    j->mirrors = NULL;
+    j->nmirrors = 0;
+}
+
+/* Another source of the last job's bytes. */
+static void
+add_mirror(struct config *cfg, const char *url)
+{
+    struct job *j = &cfg->jobs[cfg->njobs - 1];
+    j->mirrors = xrealloc(j->mirrors, (j->nmirrors + 1) * sizeof *j->mirrors);
+    j->mirrors[j->nmirrors++] = xstrdup(url);
 }
 
 /*
  * The whole of an input file at once, with the line rules of
- * inputline_parse(); the run reads its list line by line instead
- * (joblist.c).  For the fuzzer and the unit tests.
+ * inputline_parse() (several URLs on a line: one file and its mirrors);
+ * the run reads its list line by line instead (joblist.c).  For the fuzzer
+ * and the unit tests.
  */
 int
 options_read_input(struct config *cfg, FILE *f, const char *name)
@@ -577,10 +856,13 @@ options_read_input(struct config *cfg, FILE *f, const char *name)
         if (getline(&line, &cap, f) == -1)
             break;
         lineno++;
-        char *url, *output;
-        bool ok;
-        if (inputline_parse(line, lineno, &url, &output, &ok))
-            add_job(cfg, url, output, lineno, ok);
+        struct inputline in;
+        if (!inputline_parse(line, lineno, &in))
+            continue;
+        add_job(cfg, in.url, in.output, lineno, in.ok);
+        char *m = in.mirrors;
+        for (size_t k = 0; k < in.nmirrors; k++, m = inputline_next(m))
+            add_mirror(cfg, m);
     }
     free(line);    /* getline allocates with libc malloc */
     if (errno == ENOMEM) {
@@ -632,6 +914,52 @@ help_topic(struct parse_state *st)
     st->cfg->help_topic = xstrdup(w);
 }
 
+/* The rules between the options that decide how files are written. */
+static int
+file_rules(struct config *cfg)
+{
+    /* If-Modified-Since is sent from the file's time: it must be the
+     * server's (wget does the same). */
+    if (cfg->timestamping)
+        cfg->remote_time = true;
+    if (cfg->timestamping && cfg->no_clobber) {
+        msg_usage_error("--timestamping and --no-clobber exclude each other: one replaces "
+                        "a changed file, the other never replaces one");
+        return HAUL_EXIT_USAGE;
+    }
+    /* -J names the files -O would name (as wget, not curl, where -J alone
+     * does nothing). */
+    if (cfg->content_disposition)
+        cfg->remote_name = true;
+    return 0;
+}
+
+/* -u USER: the password from the terminal, or a usage error without one. */
+static int
+ask_password(struct config *cfg)
+{
+    int err = 0;
+    char *prompt = xasprintf("Enter the password for user '%s': ", cfg->user);
+    char *pw = secret_read_password(prompt, &err);
+
+    xfree(prompt);
+    if (pw == NULL) {
+        if (err == ENOTTY)
+            msg_usage_error("-u/--user: bad value '%s': expected USER:PASS (standard input is "
+                            "not a terminal to ask for the password)", cfg->user);
+        else
+            msg_usage_error("-u/--user: no password read: %s",
+                            err != 0 ? strerror(err) : "end of input");
+        return HAUL_EXIT_USAGE;
+    }
+    char *user = xasprintf("%s:%s", cfg->user, pw);
+    memset(pw, 0, strlen(pw));
+    xfree(pw);
+    xfree(cfg->user);
+    cfg->user = user;
+    return 0;
+}
+
 /* The rules between options and the jobs, once argv is read. */
 static int
 finish(struct parse_state *st)
@@ -640,6 +968,8 @@ finish(struct parse_state *st)
 
     if (cfg->given[OPT_MEMSTATS_INTERVAL])
         cfg->memstats = true;
+    /* -s then -v: verbose; -s with -S: errors only, as with curl. */
+    cfg->silent = cfg->silent && cfg->level == MSG_QUIET && !cfg->show_error;
     if (cfg->help) {
         help_topic(st);
         return 0;
@@ -650,6 +980,8 @@ finish(struct parse_state *st)
         msg_usage_error("-o %s has no URL to go with it", st->outputs.v[st->urls.n]);
         return HAUL_EXIT_USAGE;
     }
+    if (file_rules(cfg) != 0)
+        return HAUL_EXIT_USAGE;
     cfg->retry_fixed = cfg->given[OPT_RETRY_DELAY] && !cfg->given[OPT_RETRY_MAX_DELAY];
     /* --retry-max-delay alone, below the default base delay: the base
      * comes down to it (the user never gave one to contradict). */
@@ -660,41 +992,87 @@ finish(struct parse_state *st)
         msg_usage_error("--retry-max-delay is shorter than --retry-delay");
         return HAUL_EXIT_USAGE;
     }
-    for (size_t k = 0; k < st->urls.n; k++)
+    const char *why = options_request_finish(cfg);
+    if (why != NULL) {
+        msg_usage_error("%s", why);
+        return HAUL_EXIT_USAGE;
+    }
+    if (cfg->user != NULL && cfg->oauth2_bearer != NULL) {
+        msg_usage_error("-u/--user and --oauth2-bearer: give one of them");
+        return HAUL_EXIT_USAGE;
+    }
+    for (size_t k = 0; k < st->urls.n; k++) {
         add_job(cfg, st->urls.v[k], k < st->outputs.n ? st->outputs.v[k] : NULL, 0, true);
-    if (st->input_file != NULL)
-        return open_input_file(cfg, st->input_file);
-    if (cfg->njobs == 0) {
+        for (size_t m = 0; m < st->mirrors.n; m++)
+            if (st->mirror_of[m] == k)
+                add_mirror(cfg, st->mirrors.v[m]);
+    }
+    if (st->input_file != NULL) {
+        int rc = open_input_file(cfg, st->input_file);
+        if (rc != 0)
+            return rc;
+    } else if (cfg->njobs == 0) {
         msg_usage_error("no URL given");
         return HAUL_EXIT_USAGE;
     }
+    /* Last: a mistake above is reported before anyone is asked. */
+    if (cfg->user != NULL && strchr(cfg->user, ':') == NULL)
+        return ask_password(cfg);
     return 0;
 }
 
-int
-options_parse(int argc, char **argv,  // NOLINT(readability-function-size): above
-              struct config *cfg)
+/* The words of argv: options and URLs.  In the first look (st->collect)
+ * only -K and --no-config are taken. */
+static int
+scan_argv(struct parse_state *st, int argc, char **argv)
 {
-    struct parse_state st = { .cfg = cfg };
     bool only_urls = false;
-    int rc = config_defaults(&st);
+    int rc = 0;
 
     for (int i = 1; i < argc && rc == 0; i++) {
         const char *arg = argv[i];
 
-        if (only_urls || arg[0] != '-' || arg[1] == '\0')
-            strlist_push(&st.urls, arg);
-        else if (strcmp(arg, "--") == 0)
+        if (only_urls || arg[0] != '-' || arg[1] == '\0') {
+            if (!st->collect)
+                strlist_push(&st->urls, arg);
+        } else if (strcmp(arg, "--") == 0) {
             only_urls = true;
-        else if (arg[1] == '-')
-            rc = take_long(&st, argc, argv, &i);
-        else
-            rc = take_short(&st, argc, argv, &i);
+        } else if (arg[1] == '-') {
+            rc = take_long(st, argc, argv, &i);
+        } else {
+            rc = take_short(st, argc, argv, &i);
+        }
     }
+    return rc;
+}
+
+/*
+ * The command line is looked at twice: first for -K and --no-config, then
+ * the config files are applied (the default one, then each -K in order),
+ * then the command line's options, so that these win: a value given twice
+ * keeps the last, and repeatable options (-H) add the command line's after
+ * the files'.
+ */
+int
+options_parse(int argc, char **argv, struct config *cfg)
+{
+    struct parse_state st = { .cfg = cfg, .collect = true };
+    int rc = config_defaults(&st);
+
+    if (rc == 0)
+        rc = scan_argv(&st, argc, argv);
+    st.collect = false;
+    if (rc == 0)
+        rc = read_configs(&st);
+    if (rc == 0)
+        rc = scan_argv(&st, argc, argv);
     if (rc == 0)
         rc = finish(&st);
     strlist_free(&st.urls);
     strlist_free(&st.outputs);
+    strlist_free(&st.configs);
+    strlist_free(&st.mirrors);
+    xfree(st.mirror_of);
     xfree(st.input_file);
     if (rc != 0)
         config_free(cfg);

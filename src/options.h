@@ -27,6 +27,7 @@ enum opt_id {
 enum stream_mode { STREAM_OFF, STREAM_AUTO, STREAM_LINES, STREAM_EVENTS, STREAM_RAW };
 enum progress_kind { PROGRESS_DEFAULT, PROGRESS_BAR, PROGRESS_DOTS, PROGRESS_NONE };
 enum checksum_algo { CHECKSUM_NONE, CHECKSUM_SHA256, CHECKSUM_SHA512 };
+enum ip_version { IP_ANY, IP_V4, IP_V6 };
 
 /* One URL to download and where its body goes. */
 struct job {
@@ -34,6 +35,9 @@ struct job {
     char *output;       /* -o or input-file name; NULL: stdout or -O */
     unsigned line;      /* line in --input-file, 0 for the command line */
     bool input_ok;      /* false: a bad input-file line, reported, not run */
+    char **mirrors;     /* other URLs of the same bytes (--mirror, or more
+                         * URLs on the input-file line), in order */
+    size_t nmirrors;
 };
 
 struct config {
@@ -57,6 +61,13 @@ struct config {
     unsigned char checksum[64];     /* expected digest */
     size_t checksum_len;            /* bytes */
     bool sha256;
+    bool timestamping;              /* -N: implies remote_time */
+    bool remote_time;
+    bool no_clobber;
+    bool create_dirs;
+    bool content_disposition;
+    uint64_t max_filesize;          /* bytes, 0: none */
+    bool xattr;
 
     /* Request */
     char **headers;                 /* "Name: value" lines */
@@ -69,12 +80,41 @@ struct config {
     bool location_trusted;
     bool insecure;
     char *cacert;
+    char *capath;
+    char *cert;                     /* --cert: client certificate (PEM) */
+    char *key;                      /* --key; NULL: in --cert's file */
+    char *key_passwd;               /* --pass: read from its file; wiped */
+    char *pinnedpubkey;
     char *proxy;
     bool http11;
+    enum ip_version ip_version;     /* -4, -6 */
+    char **resolve;                 /* --resolve HOST:PORT:ADDR[,ADDR] */
+    size_t nresolve;
+    char **connect_to;              /* --connect-to H1:P1:H2:P2 */
+    size_t nconnect_to;
+    char *iface;                    /* --interface */
+    char *unix_socket;
     uint64_t connect_timeout_ms;
     uint64_t max_time_ms;           /* 0: none */
     uint64_t limit_rate;            /* bytes/s, 0: none */
     uint64_t limit_rate_total;      /* bytes/s, 0: none */
+    char *method;                   /* -X, or NULL */
+    char *body;                     /* -d, --data-binary, --json joined; NULL: none */
+    size_t body_len;                /* bytes */
+    bool json;                      /* --json: JSON Content-Type and Accept */
+    bool head;                      /* -I: HEAD, the headers are the output */
+    /* Derived once argv is read (options_request_finish). */
+    const char *request_method;     /* what the request line says */
+    bool send_once;                 /* a method that is not idempotent: once
+                                     * sent, never sent again (but see retry.h) */
+    bool whole_only;                /* no Range: a body or a method other than GET */
+    char **cookies;                 /* --cookie: "N=V[; N=V]" or a file name */
+    size_t ncookies;
+    char *cookie_jar;
+    bool netrc;                     /* netrc logins win over the URL's */
+    bool netrc_optional;            /* the URL's win */
+    char *netrc_file;               /* NULL: ~/.netrc */
+    char *oauth2_bearer;            /* the token */
 
     /* Retry */
     uint32_t retry;                 /* RETRY_FOREVER: inf */
@@ -86,12 +126,15 @@ struct config {
 
     /* Reports */
     enum msg_level level;
+    bool silent;                    /* -s (without -S): no error messages */
+    bool show_error;
     enum progress_kind progress;
     char *events;
     char *summary;
     bool memstats;
     char *memstats_file;            /* NULL: table on stderr */
     uint64_t memstats_interval_ms;  /* 0: no samples */
+    char *write_out;                /* -w, its @FILE read; NULL: none */
     bool help;
     char *help_topic;
     bool version;

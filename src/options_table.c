@@ -3,11 +3,14 @@
  * it without parsing anything: the kind and name of each option's value,
  * its --help text, the words its completions offer, and --help itself.
  *
- * The value checks that are not a type's (a header line, USER:PASS) are
- * here too, because rows name them.
+ * The value checks that are not a type's (a header line, USER:PASS,
+ * --resolve and --connect-to entries, pins) are here too, because rows
+ * name them.
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,11 +26,153 @@ check_header(const char *value)
     return NULL;
 }
 
-/* --user: libcurl would prompt for a missing password; haul never does. */
+/* --user: USER:PASS, or USER alone (options.c asks for the password). */
 static const char *
 check_user(const char *value)
 {
-    return strchr(value, ':') == NULL ? "expected USER:PASS" : NULL;
+    return value[0] == ':' ? "expected USER:PASS or USER" : NULL;
+}
+
+/* --cookie: a value with '=' is cookies, "NAME=VALUE[; NAME=VALUE...]"
+ * (cookies.c splits them the same way); anything else names a file. */
+static const char *
+check_cookie(const char *value)
+{
+    if (strchr(value, '=') == NULL)
+        return NULL;
+    for (const char *p = value; *p != '\0'; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return "a control character in the cookies";
+    for (const char *p = value; *p != '\0';) {
+        size_t n = strcspn(p, ";");
+        while (n > 0 && *p == ' ') {
+            p++;
+            n--;
+        }
+        const char *eq = memchr(p, '=', n);
+        if (n > 0 && (eq == NULL || eq == p))
+            return "expected NAME=VALUE[; NAME=VALUE...] or a file name";
+        p += n + (p[n] == ';');
+    }
+    return NULL;
+}
+
+/* A port: 1 to 65535 in decimal, the whole of [p, end). */
+static bool
+port_ok(const char *p, const char *end)
+{
+    unsigned long v = 0;
+    if (p == end || end - p > 5)
+        return false;
+    for (; p < end; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        v = v * 10 + (unsigned long)(*p - '0');
+    }
+    return v >= 1 && v <= 65535;
+}
+
+/* A numeric address, IPv4 or IPv6 (bare or in brackets), [p, end). */
+static bool
+addr_ok(const char *p, const char *end)
+{
+    char buf[INET6_ADDRSTRLEN + 2];
+    unsigned char bin[sizeof(struct in6_addr)];
+    size_t n = (size_t)(end - p);
+
+    if (n >= 2 && p[0] == '[' && end[-1] == ']') {
+        p++;
+        n -= 2;
+        if (n >= sizeof buf)
+            return false;
+        memcpy(buf, p, n);
+        buf[n] = '\0';
+        return inet_pton(AF_INET6, buf, bin) == 1;
+    }
+    if (n == 0 || n >= sizeof buf)
+        return false;
+    memcpy(buf, p, n);
+    buf[n] = '\0';
+    return inet_pton(AF_INET, buf, bin) == 1 || inet_pton(AF_INET6, buf, bin) == 1;
+}
+
+/* --resolve: [+]HOST:PORT:ADDR[,ADDR...].  libcurl skips an entry it
+ * cannot read with no more than a line in -v, so haul reads it first. */
+static const char *
+check_resolve(const char *value)
+{
+    const char *host = value[0] == '+' ? value + 1 : value;
+    const char *c1 = strchr(host, ':');
+    const char *c2 = c1 != NULL ? strchr(c1 + 1, ':') : NULL;
+
+    if (c2 == NULL || c1 == host || strcspn(host, " \t\r\n[]") < (size_t)(c1 - host))
+        return "expected HOST:PORT:ADDR[,ADDR...]";
+    if (!port_ok(c1 + 1, c2))
+        return "the port must be a number from 1 to 65535";
+    for (const char *a = c2 + 1;;) {
+        const char *comma = strchr(a, ',');
+        const char *end = comma != NULL ? comma : a + strlen(a);
+        if (!addr_ok(a, end))
+            return "ADDR must be a numeric IPv4 or IPv6 address";
+        if (comma == NULL)
+            return NULL;
+        a = comma + 1;
+    }
+}
+
+/* The end of a --connect-to host at p: up to ':' or "[v6]"; NULL if bad. */
+static const char *
+connect_host_end(const char *p)
+{
+    if (*p == '[') {
+        const char *close = strchr(p, ']');
+        return close != NULL && addr_ok(p, close + 1) ? close + 1 : NULL;
+    }
+    const char *colon = strchr(p, ':');
+    return colon != NULL ? colon : p + strlen(p);
+}
+
+/* --connect-to: HOST1:PORT1:HOST2:PORT2, each part may be empty. */
+static const char *
+check_connect_to(const char *value)
+{
+    static const char *const usage = "expected HOST1:PORT1:HOST2:PORT2 (a part may be empty)";
+    const char *h1 = value, *e1, *p1, *h2, *e2, *p2;
+
+    if (strpbrk(value, " \t\r\n") != NULL || (e1 = connect_host_end(h1)) == NULL || *e1 != ':')
+        return usage;
+    p1 = e1 + 1;
+    h2 = strchr(p1, ':');
+    if (h2 == NULL)
+        return usage;
+    h2++;
+    if ((e2 = connect_host_end(h2)) == NULL || *e2 != ':')
+        return usage;
+    p2 = e2 + 1;
+    if ((p1 != h2 - 1 && !port_ok(p1, h2 - 1)) || (*p2 != '\0' && !port_ok(p2, p2 + strlen(p2))))
+        return "a port must be empty or a number from 1 to 65535";
+    return NULL;
+}
+
+/* --pinnedpubkey: sha256//BASE64 hashes (a SHA-256 in base64 is 44
+ * characters), ';' between them; anything else names a file, which
+ * setup.c checks. */
+static const char *
+check_pin(const char *value)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    if (strncmp(value, "sha256//", 8) != 0)
+        return NULL;
+    for (const char *p = value;;) {
+        const char *end = strchr(p, ';');
+        size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
+        if (n != 8 + 44 || strncmp(p, "sha256//", 8) != 0 || p[8 + 43] != '=' ||
+            strspn(p + 8, b64) != 43)
+            return "expected sha256//BASE64 (44 characters) [;sha256//...] or a file";
+        if (end == NULL)
+            return NULL;
+        p = end + 1;
+    }
 }
 
 const struct opt_def options_table[OPT_COUNT] = {
@@ -299,5 +444,6 @@ options_print_help(FILE *out)
     }
     fputs("\nSizes take K, M, G (1024-based); durations are seconds and may have\n"
           "fractions (0.5) or a unit (ms, s, m, h).  `haul --help exit-codes` lists\n"
-          "the exit status.  More in the manual: man haul.\n", out);
+          "the exit status.  Options are read from ~/.config/haul/config first\n"
+          "(see CONFIG FILE in the manual).  More in the manual: man haul.\n", out);
 }

@@ -100,6 +100,9 @@ struct opt_def {
                                  * is blanked in argv once copied (ps) */
     const char *implicit;       /* an optional value left out means this */
     bool repeat;                /* each use counts (-o, -H); else the last */
+    bool at_file;               /* OT_LIST: "@FILE" adds each line of FILE
+                                 * (blank lines skipped), so that secrets
+                                 * stay out of the process list */
     bool alone;                 /* the run does only this (--help, --version) */
     size_t off;                 /* the field (OPT_FIELD), if .store */
     enum opt_store store;

@@ -52,6 +52,7 @@ struct output {
                                 * obsolete save to end */
     char boot_id[JOURNAL_BOOT_ID_MAX];
     char *problem;         /* why the output was refused, for messages */
+    bool noreplace;        /* -J: the commit never replaces an existing file */
 };
 
 struct save_job {
@@ -709,7 +710,10 @@ output_commit(struct output *o, int *code)
     if (o->kind != OUTPUT_PARTFILE)
         return 0;
     journal_file_close(&o->jf);
-    if (rename(o->part, o->path) != 0) {
+    /* -J: the name came from the server; whatever took it meanwhile (another
+     * URL of this run) stays. */
+    if (o->noreplace ? renameat2(AT_FDCWD, o->part, AT_FDCWD, o->path, RENAME_NOREPLACE) != 0
+                     : rename(o->part, o->path) != 0) {
         int err = errno;
         *code = HAUL_EXIT_WRITE;
         return err;
@@ -717,6 +721,24 @@ output_commit(struct output *o, int *code)
     if (unlink(o->journal) != 0 && errno != ENOENT)
         msg_warn("%s: cannot remove: %s", o->journal, strerror(errno));
     return 0;
+}
+
+int
+output_fd(const struct output *o)
+{
+    return o->sink != NULL && o->kind == OUTPUT_PARTFILE ? sink_fd(o->sink) : -1;
+}
+
+void
+output_rename_target(struct output *o, const char *name)
+{
+    const char *slash = strrchr(o->path, '/');
+    char *path = slash != NULL ? xasprintf("%.*s/%s", (int)(slash - o->path), o->path, name)
+                               : xstrdup(name);
+    xfree(o->path);
+    o->path = xstrdup_in(o->acct, path);
+    xfree(path);
+    o->noreplace = true;
 }
 
 void

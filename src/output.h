@@ -121,6 +121,12 @@ void output_on_checkpoint_idle(struct output *o, void (*cb)(void *), void *ctx);
  * existing FILE's permission bits), removes the journal.  0 or an errno
  * (with *code). */
 int output_commit(struct output *o, int *code);
+/* The descriptor of FILE.part while it is open, else -1 (borrowed: for
+ * its time and attributes before the commit). */
+int output_fd(const struct output *o);
+/* -J: the commit renames FILE.part to `name` in FILE's directory instead,
+ * and fails with EEXIST rather than replace a file of that name. */
+void output_rename_target(struct output *o, const char *name);
 /* Removes FILE.part and its journal (nothing was written worth keeping). */
 void output_discard(struct output *o);
 /* Closes the sink; files and journal stay as they are. */

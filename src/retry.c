@@ -28,6 +28,7 @@ struct ctx {
     double random01;
     struct retry_verdict *v;
     char who_buf[RETRY_LINE_MAX / 2];
+    bool final;    /* a fail because --retry or --max-time ran out */
 };
 
 /* Who failed, first in every line: "URL" or "URL: segment N".  Made only
@@ -35,12 +36,8 @@ struct ctx {
 static const char *
 who(struct ctx *x)
 {
-    if (x->who_buf[0] == '\0') {
-        if (x->h->part > 0)
-            snprintf(x->who_buf, sizeof x->who_buf, "%s: segment %u", x->h->name, x->h->part);
-        else
-            snprintf(x->who_buf, sizeof x->who_buf, "%s", x->h->name);
-    }
+    if (x->who_buf[0] == '\0' && x->h->part > 0)
+        snprintf(x->who_buf, sizeof x->who_buf, "segment %u: ", x->h->part);
     return x->who_buf;
 }
 
@@ -108,6 +105,27 @@ where(const struct retry_held *h, char *buf, size_t len)
         buf[0] = '\0';
 }
 
+/*
+ * May the request go out again?  An idempotent one may (RFC 9110 9.2.2),
+ * and so may any request that never went out, or that the server answered
+ * with a 4xx or a 503, which say it was not acted on.  Otherwise a POST
+ * (or another method that is not idempotent) may have taken effect, and
+ * sending it again could do it twice: haul reports the failure instead.
+ * Except for --stream on an event stream: re-sending the same request with
+ * Last-Event-ID is how a server-sent event stream over POST is resumed,
+ * and the server is the one that knows which events were delivered.
+ */
+static bool
+may_resend(const struct ctx *x)
+{
+    const struct retry_outcome *o = x->o;
+    const struct retry_held *h = x->h;
+    if (!h->send_once || !o->sent || (h->stream && h->sse))
+        return true;
+    return o->end == RETRY_END_REFUSED && o->status >= 400 &&
+           (o->status < 500 || o->status == 503);
+}
+
 /* A failure that may be retried: after how long, or is it the last? */
 static void
 retry_later(struct ctx *x, const struct failure_class *cls, bool made_progress,
@@ -119,17 +137,24 @@ retry_later(struct ctx *x, const struct failure_class *cls, bool made_progress,
 
     where(x->h, at, sizeof at);
     if (c->retry == 0 || !cls->retryable) {
-        fail(x, cls->exit_code, "%s: %s%s", who(x), what, at);
+        fail(x, cls->exit_code, "%s%s%s", who(x), what, at);
+        return;
+    }
+    if (!may_resend(x)) {
+        fail(x, cls->exit_code, "%s%s%s; a %s is not sent again: it may have taken effect",
+             who(x), what, at, x->h->method != NULL ? x->h->method : "request");
         return;
     }
     s->failures = made_progress ? 0 : s->failures + 1;
+    x->final = true;
     if (cls->limited && ++s->limited_failures > (c->retry < 3 ? c->retry : 3)) {
-        fail(x, cls->exit_code, "%s: %s (gave up after %u tries)", who(x), what,
+        x->final = false;    /* this source's name or TLS: another may do */
+        fail(x, cls->exit_code, "%s%s (gave up after %u tries)", who(x), what,
              s->limited_failures);
         return;
     }
     if (c->retry != RETRY_FOREVER && s->failures > c->retry) {
-        fail(x, cls->exit_code, "%s: %s%s; gave up after %u retries without progress", who(x),
+        fail(x, cls->exit_code, "%s%s%s; gave up after %u retries without progress", who(x),
              what, at, c->retry);
         return;
     }
@@ -137,17 +162,18 @@ retry_later(struct ctx *x, const struct failure_class *cls, bool made_progress,
         retry_after_ms = x->h->stream_retry_ms;    /* the event stream's retry: field */
     uint64_t delay = backoff_delay_ms(&c->backoff, s->failures, retry_after_ms, x->random01);
     if (x->o->now_ms + delay >= c->deadline_ms) {
-        fail(x, HAUL_EXIT_TIMEOUT, "%s: %s%s; --max-time leaves no time to retry", who(x),
+        fail(x, HAUL_EXIT_TIMEOUT, "%s%s%s; --max-time leaves no time to retry", who(x),
              what, at);
         return;
     }
+    x->final = false;
     char of[32] = "";
     if (c->retry != RETRY_FOREVER)
         snprintf(of, sizeof of, " of %u", c->retry);
     x->v->action = RETRY_LATER;
     x->v->delay_ms = delay;
     snprintf(x->v->reason, sizeof x->v->reason, "%s", what);
-    snprintf(x->v->message, sizeof x->v->message, "%s: %s%s; retry %u%s in %.1fs", who(x),
+    snprintf(x->v->message, sizeof x->v->message, "%s%s%s; retry %u%s in %.1fs", who(x),
              what, at, s->failures > 0 ? s->failures : 1, of, (double)delay / 1000.0);
 }
 
@@ -162,8 +188,8 @@ http_error(struct ctx *x)
     if (x->h->part == 0 && o->used_final && o->status >= 400 && o->status < 500 &&
         !response_status_retryable(o->status)) {
         /* The resource moved back: from now on, the URL as given. */
-        snprintf(x->v->note, sizeof x->v->note, "%s: HTTP %d from %s; trying the original URL",
-                 x->h->name, o->status, o->final_url ? o->final_url : "the redirect target");
+        snprintf(x->v->note, sizeof x->v->note, "HTTP %d from %s; trying the original URL",
+                 o->status, o->final_url ? o->final_url : "the redirect target");
         x->v->forget_final_url = true;
         cls = (struct failure_class){ HAUL_EXIT_HTTP, true, false, DISC_HTTP };
         snprintf(what, sizeof what, "HTTP %d from the redirect target", o->status);
@@ -175,7 +201,7 @@ http_error(struct ctx *x)
     if (cls.kind != DISC_NONE)
         disconnect(x, cls.kind, what);
     if (!cls.retryable) {
-        fail(x, HAUL_EXIT_HTTP, "%s: server answered HTTP %d", who(x), o->status);
+        fail(x, HAUL_EXIT_HTTP, "%sserver answered HTTP %d", who(x), o->status);
         return;
     }
     retry_later(x, &cls, false, o->status == 429 || o->status == 503 ? o->retry_after_ms : -1,
@@ -208,7 +234,7 @@ refused(struct ctx *x)
             return;
         }
         if (d->action == RESP_CHANGED) {
-            fail(x, HAUL_EXIT_CHANGED, "%s: %s", who(x), d->why);
+            fail(x, HAUL_EXIT_CHANGED, "%s%s", who(x), d->why);
             return;
         }
         break;
@@ -225,7 +251,7 @@ refused(struct ctx *x)
     case RESP_PROTOCOL:
         break;
     }
-    fail(x, HAUL_EXIT_PROTOCOL, "%s: %s; refused", who(x),
+    fail(x, HAUL_EXIT_PROTOCOL, "%s%s; refused", who(x),
          d->why != NULL ? d->why : "the answer does not match the request");
 }
 
@@ -235,9 +261,8 @@ mismatch(struct ctx *x)
 {
     char why[RETRY_REASON_MAX];
     if (!x->h->can_restart) {
-        fail(x, HAUL_EXIT_CHANGED, "%s: the bytes before the resume point differ from the "
-             "server's: the resource changed, and what was written cannot be taken back",
-             who(x));
+        fail(x, HAUL_EXIT_CHANGED, "%sthe bytes before the resume point differ from the "
+             "server's: the resource changed, and what was written cannot be taken back", who(x));
         return;
     }
     snprintf(why, sizeof why, "%s differs from the server's copy", x->h->path);
@@ -254,7 +279,7 @@ body_ended(struct ctx *x)
     bool more = h->total_known && h->have < h->total;    /* the resource goes on */
 
     if (!o->decided) {
-        fail(x, HAUL_EXIT_PROTOCOL, "%s: no response", who(x));
+        fail(x, HAUL_EXIT_PROTOCOL, "%sno response", who(x));
         return;
     }
     if (h->verifying) {
@@ -268,7 +293,7 @@ body_ended(struct ctx *x)
         /* The body ended inside the overlap: the partial file is longer
          * than the resource, so it is not this resource's prefix. */
         if (!h->can_restart) {
-            fail(x, HAUL_EXIT_CHANGED, "%s: the resource is shorter than what was written: "
+            fail(x, HAUL_EXIT_CHANGED, "%sthe resource is shorter than what was written: "
                  "it changed", who(x));
             return;
         }
@@ -299,7 +324,7 @@ body_ended(struct ctx *x)
         return;
     }
     if (!h->stream && o->unframed && !h->total_known && !o->http2 && o->accept_ranges &&
-        progress(x)) {
+        !h->whole_only && progress(x)) {
         /* A close-delimited body can't tell a cut from its end: ask the
          * server whether there is more (416 says no). */
         x->v->action = RETRY_AGAIN;
@@ -318,14 +343,22 @@ curl_failed(struct ctx *x)
     const char *what = o->what != NULL ? o->what : "";
 
     classify_curl(o->curl_code, o->os_errno, &cls);
-    const char *limit = classify_server_limit(o->curl_code, what, o->in_head);
+    /* Out of memory in a head: libcurl's header limit, unless haul's
+     * counting allocators saw an allocation fail (then it is memory). */
+    const char *limit = classify_server_limit(o->curl_code, what, o->in_head && !o->alloc_failed);
     if (limit != NULL) {
-        fail(x, HAUL_EXIT_PROTOCOL, "%s: %s", who(x), limit);
+        fail(x, HAUL_EXIT_PROTOCOL, "%s%s", who(x), limit);
         return;
     }
     if (cls.exit_code == HAUL_EXIT_TLS && !cls.retryable) {
-        fail(x, HAUL_EXIT_TLS, "%s: %s; to trust the server's CA use --cacert FILE, "
-             "or -k to skip the check (insecure)", who(x), what);
+        /* The hint is for a chain haul could not verify; a wrong pin or
+         * a client certificate libcurl could not use is another matter. */
+        if (o->curl_code == CURLE_PEER_FAILED_VERIFICATION ||
+            o->curl_code == CURLE_SSL_ISSUER_ERROR)
+            fail(x, HAUL_EXIT_TLS, "%s%s; to trust the server's CA use --cacert FILE, "
+                 "or -k to skip the check (insecure)", who(x), what);
+        else
+            fail(x, HAUL_EXIT_TLS, "%s%s", who(x), what);
         return;
     }
     if (cls.kind != DISC_NONE)
@@ -334,7 +367,7 @@ curl_failed(struct ctx *x)
      * (classify.h), not an outage. */
     if (classify_refusal_final(o->curl_code, o->os_errno, x->h->contacted,
                                x->c->retry_connrefused)) {
-        fail(x, cls.exit_code, "%s: connection refused (%s); not retried at first contact: "
+        fail(x, cls.exit_code, "%sconnection refused (%s); not retried at first contact: "
              "--retry-connrefused retries it", who(x), what);
         return;
     }
@@ -345,17 +378,102 @@ curl_failed(struct ctx *x)
     retry_later(x, &cls, progress(x), -1, what);
 }
 
+/* A failure no retry on the same server mends, but another server may. */
+static bool
+source_fault(int exit_code)
+{
+    switch (exit_code) {
+    case HAUL_EXIT_HTTP:
+    case HAUL_EXIT_RESOLVE:
+    case HAUL_EXIT_CONNECT:
+    case HAUL_EXIT_TLS:
+    case HAUL_EXIT_TIMEOUT:
+    case HAUL_EXIT_PROTOCOL:
+    case HAUL_EXIT_PARTIAL:
+    case HAUL_EXIT_REDIRECTS:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Another source takes the range over: the one asked is set aside or
+ * dropped, `why` says why.  Now when another is ready, else after the
+ * backoff (every other one failed too). */
+static void
+switch_source(struct ctx *x, bool drop, const char *why)
+{
+    struct retry_verdict *v = x->v;
+    char at[64], because[RETRY_REASON_MAX];
+
+    snprintf(because, sizeof because, "%s", why);    /* it may be v->reason */
+    why = because;
+    where(x->h, at, sizeof at);
+    if (x->h->sources_ready > 0)
+        v->delay_ms = 0;
+    else if (v->action != RETRY_LATER)
+        v->delay_ms = backoff_delay_ms(&x->c->backoff, x->s->failures, -1, x->random01);
+    v->action = RETRY_SWITCH;
+    v->drop = drop;
+    snprintf(v->reason, sizeof v->reason, "%s", why);
+    snprintf(v->message, sizeof v->message, "%ssource %s: %s%s; %s", who(x), x->h->source,
+             why, drop ? "" : at, drop ? "dropped for this file" : "set aside");
+}
+
+/*
+ * Several sources: whether the verdict on the source asked becomes a
+ * switch to another.  Bytes or a length that differ from those held from
+ * another source drop it (with no other source left the file fails: it is
+ * never spliced, nor started over on a source that contradicts the rest).
+ */
+static void
+other_source(struct ctx *x)
+{
+    const struct retry_held *h = x->h;
+    struct retry_verdict *v = x->v;
+    char why[RETRY_REASON_MAX];
+
+    if (h->foreign && (x->o->end == RETRY_END_MISMATCH || v->action == RETRY_START_OVER ||
+                       (v->action == RETRY_FAIL && v->exit_code == HAUL_EXIT_CHANGED))) {
+        if (x->o->end == RETRY_END_MISMATCH)
+            snprintf(why, sizeof why, "its bytes before byte %" PRIu64 " differ from those "
+                     "held from another source", h->verify_size);
+        else
+            snprintf(why, sizeof why, "another version than the bytes held (%s)",
+                     x->o->dec.why != NULL ? x->o->dec.why : "it changed");
+        if (h->sources_left == 0) {
+            fail(x, HAUL_EXIT_CHANGED, "%ssource %s: %s; no other source is left", who(x),
+                 h->source, why);
+            return;
+        }
+        v->action = RETRY_FAIL;    /* no backoff delay kept from a start-over */
+        v->note[0] = '\0';
+        switch_source(x, true, why);
+        return;
+    }
+    if (h->sources_left == 0)
+        return;
+    if (v->action == RETRY_LATER && (!progress(x) || h->source_failures > 0)) {
+        switch_source(x, false, v->reason);
+    } else if (v->action == RETRY_FAIL && !x->final && source_fault(v->exit_code)) {
+        /* The line says what failed after who(x) ("" or "segment N: "). */
+        size_t skip = strlen(who(x));
+        snprintf(why, sizeof why, "%s", strlen(v->message) > skip ? v->message + skip : "failed");
+        switch_source(x, true, why);
+    }
+}
+
 void
 retry_decide(const struct retry_outcome *o, const struct retry_held *h, struct retry_state *s,
              const struct retry_config *c, double random01, struct retry_verdict *v)
 {
-    struct ctx x = { o, h, s, c, random01, v, "" };
+    struct ctx x = { o, h, s, c, random01, v, "", false };
 
     /* Field by field, not a memset: its lines are long and mostly unused. */
     v->action = RETRY_FINISH;
     v->exit_code = 0;
     v->delay_ms = 0;
-    v->counted = v->shrank = v->probe = v->verified = v->forget_final_url = false;
+    v->counted = v->shrank = v->probe = v->verified = v->forget_final_url = v->drop = false;
     v->disconnect = DISC_NONE;
     v->disconnect_message[0] = v->reason[0] = v->note[0] = v->message[0] = '\0';
 
@@ -368,25 +486,27 @@ retry_decide(const struct retry_outcome *o, const struct retry_held *h, struct r
         return;
     case RETRY_END_MISMATCH:
         mismatch(&x);
-        return;
+        break;
     case RETRY_END_REFUSED:
         refused(&x);
-        return;
+        break;
     case RETRY_END_STALL: {
         static const struct failure_class stall = { HAUL_EXIT_TIMEOUT, true, false, DISC_STALL };
         char what[64];
         snprintf(what, sizeof what, "no data for %.1fs", (double)c->stall_timeout_ms / 1000);
         disconnect(&x, DISC_STALL, what);
         retry_later(&x, &stall, progress(&x), -1, what);
-        return;
+        break;
     }
     case RETRY_END_CURL:
         if (o->curl_code == CURLE_OK)
             body_ended(&x);
         else
             curl_failed(&x);
-        return;
+        break;
     }
+    if (h->source != NULL)
+        other_source(&x);
 }
 
 void
@@ -404,19 +524,18 @@ retry_config_of(const struct config *cfg, uint64_t deadline_ms, struct retry_con
 }
 
 void
-retry_start_over(struct retry_state *s, const struct retry_config *c, const char *name,
-                 uint64_t have, struct retry_verdict *v)
+retry_start_over(struct retry_state *s, const struct retry_config *c, uint64_t have,
+                 struct retry_verdict *v)
 {
     if (v->counted) {
         if (++s->failures > c->retry && c->retry != RETRY_FOREVER) {
             v->action = RETRY_FAIL;
             v->exit_code = HAUL_EXIT_CHANGED;
-            snprintf(v->message, sizeof v->message, "%s: %s, again and again; giving up", name,
-                     v->reason);
+            snprintf(v->message, sizeof v->message, "%s, again and again; giving up", v->reason);
             return;
         }
         if (v->shrank && have > s->shorter_mark)
             s->shorter_mark = have;
     }
-    snprintf(v->note, sizeof v->note, "%s: %s; starting over", name, v->reason);
+    snprintf(v->note, sizeof v->note, "%s; starting over", v->reason);
 }

@@ -11,6 +11,14 @@
  * same message, the same --events fields and the same limits (--retry,
  * --max-time) whichever connection it happened on.  Unit-tested case by
  * case in tests/unit/test_retry.c.
+ *
+ * With several sources of one file (--mirror), it also decides when the
+ * source asked is given up for another: a failure that brought no new
+ * byte, or its second failure, sets it aside; a failure that no retry
+ * mends (an HTTP error, a refusal at first contact, a broken protocol)
+ * drops it; and a source whose bytes or length differ from those held
+ * from another source is dropped for the file, never spliced in.  When no
+ * other source is left, the failure is decided as with one source.
  */
 #ifndef HAUL_RETRY_H
 #define HAUL_RETRY_H
@@ -42,7 +50,10 @@ struct retry_outcome {
     int curl_code;                  /* RETRY_END_CURL: a CURLcode */
     int os_errno;                   /* the errno libcurl saw */
     const char *what;               /* libcurl's message for curl_code */
+    bool sent;                      /* the request went out: the server may have
+                                     * acted on it */
     bool in_head;                   /* it ended while reading a response head */
+    bool alloc_failed;              /* a counted allocation failed (mem.h) */
     bool decided;                   /* a final response was read and decided on */
     struct response_decision dec;   /* RETRY_END_REFUSED: the decision refused */
     int status;                     /* the final response's status, or 0 */
@@ -62,7 +73,6 @@ struct retry_outcome {
 
 /* What is held, and where it goes. */
 struct retry_held {
-    const char *name;               /* the URL as shown: every message starts so */
     unsigned part;                  /* -x: the segment's number (1, 2, ...), or 0 */
     uint64_t have;                  /* the next byte to fetch (own part or segment) */
     uint64_t part_end;              /* where that part ends, UINT64_MAX without -x */
@@ -75,8 +85,20 @@ struct retry_held {
     int64_t stream_retry_ms;        /* the event stream's retry: field, or -1 */
     bool verifying;                 /* -c is comparing the bytes before verify_size */
     uint64_t verify_size;
+    bool send_once;                 /* a method that is not idempotent (POST):
+                                     * once sent, it is not sent again, but for
+                                     * --stream on an event stream */
+    const char *method;             /* the request's method, for messages */
+    bool whole_only;                /* never asked with Range (a body, not GET) */
     bool contacted;                 /* a server was there: one answered an attempt
                                      * of this run, or bytes of it are held (-c) */
+    /* Several sources (sources.h); all 0 and NULL with one. */
+    const char *source;             /* the source asked, as shown, or NULL */
+    unsigned sources_left;          /* the other sources not dropped ... */
+    unsigned sources_ready;         /* ... and of those, the ones ready now */
+    unsigned source_failures;       /* failures of the source asked so far */
+    bool foreign;                   /* the bytes held came from another source:
+                                     * this one's overlap is being compared */
 };
 
 /* Failures counted so far; zeroed at the start of a transfer or part. */
@@ -104,6 +126,8 @@ enum retry_action {
                          * (after retry_start_over()) */
     RETRY_FALLBACK,     /* -x: the server ignores ranges; one connection from now on */
     RETRY_FAIL,         /* give up: exit_code and message */
+    RETRY_SWITCH,       /* set the source aside (drop: for good), and ask
+                         * another after delay_ms; message is the warning */
 };
 
 struct retry_verdict {
@@ -117,11 +141,14 @@ struct retry_verdict {
     bool verified;                  /* RETRY_FINISH: -c's comparison reached the end
                                      * of the resource: the file is complete */
     bool forget_final_url;          /* ask the URL as given from now on */
+    bool drop;                      /* RETRY_SWITCH: the source is dropped */
     enum disconnect_kind disconnect;            /* to count and report, or DISC_NONE */
     char disconnect_message[RETRY_REASON_MAX];  /* ... its message for --events */
     char reason[RETRY_REASON_MAX];  /* LATER: for --events; START_OVER, FALLBACK: why */
     char note[RETRY_LINE_MAX];      /* a line to print first (msg_note), or "" */
     char message[RETRY_LINE_MAX];   /* LATER: the warning; FAIL: the error */
+    /* note and message leave out the URL, which may be any length: the
+     * caller puts "URL: " in front ("segment N: " is in them already). */
 };
 
 /* The retry options of the command line, with a transfer's --max-time
@@ -145,7 +172,7 @@ void retry_decide(const struct retry_outcome *o, const struct retry_held *h,
  * forever.  When --retry runs out, *v becomes RETRY_FAIL ("..., again and
  * again; giving up"); otherwise v->note is the "starting over" line.
  */
-void retry_start_over(struct retry_state *s, const struct retry_config *c, const char *name,
-                      uint64_t have, struct retry_verdict *v);
+void retry_start_over(struct retry_state *s, const struct retry_config *c, uint64_t have,
+                      struct retry_verdict *v);
 
 #endif

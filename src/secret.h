@@ -15,4 +15,13 @@
  * with spaces, in place: `arg` must be argv memory, already copied. */
 void secret_blank_password(char *arg);
 
+/*
+ * -u USER: prints `prompt` on stderr and reads one line from standard
+ * input, a terminal, with its echo off (put back before returning).  The
+ * line, without its newline, is returned (xmalloc); NULL when standard
+ * input is not a terminal or nothing could be read (*err: errno, or 0 at
+ * the end of input).
+ */
+char *secret_read_password(const char *prompt, int *err);
+
 #endif

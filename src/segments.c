@@ -276,14 +276,15 @@ part_inputs(const struct part *g, const struct attempt_outcome *ao, struct retry
     };
     *o = (struct retry_outcome){
         .end = ends[g->stop], .curl_code = (int)ao->result, .os_errno = ao->os_errno,
-        .what = ao->what, .in_head = ao->in_head, .decided = ao->decided, .dec = ao->dec,
+        .what = ao->what, .in_head = ao->in_head,
+        .alloc_failed = ao->alloc_failed, .decided = ao->decided, .dec = ao->dec,
         .status = ao->head->got.status, .retry_after_ms = ao->head->retry_after_ms,
         .http2 = ao->http_version >= CURL_HTTP_VERSION_2, .bounded = true,
         .accept_ranges = true, .received = g->received, .body_end = g->next,
         .now_ms = now_ms(g->s),
     };
     *h = (struct retry_held){
-        .name = g->s->set.name, .part = g->index, .have = g->next, .part_end = g->end,
+        .part = g->index, .have = g->next, .part_end = g->end,
         .total_known = true, .total = g->s->total, .can_restart = true,
         .path = output_part_path(g->s->set.out), .stream_retry_ms = -1,
         .contacted = true,    /* parts start after the transfer's first answer */
@@ -322,7 +323,7 @@ part_verdict(struct part *g, struct retry_verdict *v)
         leave(s);
         return;
     case RETRY_LATER:
-        msg_warn("%s", v->message);
+        msg_warn("%s: %s", set->name, v->message);
         events_retry(set->env->events, set->stats->id, set->name, set->stats->attempts + 1,
                      v->delay_ms, v->reason, g->next);
         /* fall through */
@@ -333,6 +334,7 @@ part_verdict(struct part *g, struct retry_verdict *v)
     case RETRY_START_OVER:
     case RETRY_FALLBACK:
     case RETRY_FAIL:
+    case RETRY_SWITCH:    /* parts are not told of sources: never */
         escalate(s, v);
         return;
     }

@@ -207,6 +207,40 @@ note_host_limit(const struct config *cfg)
     xfree(first);
 }
 
+/*
+ * --netrc-file must be readable; so must ~/.netrc for --netrc (which asks
+ * for it), while --netrc-optional does without one.  libcurl would go on
+ * without a login and the server answer 401, which says less.
+ */
+static int
+check_netrc(const struct config *cfg)
+{
+    const char *home = getenv("HOME");
+    char *path = NULL;
+    int rc = 0;
+
+    if (cfg->netrc_file != NULL)
+        path = xstrdup(cfg->netrc_file);
+    else if (cfg->netrc && home != NULL)
+        path = xasprintf("%s/.netrc", home);
+    if (path != NULL) {
+        struct stat st;
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        const char *why = fd < 0 ? strerror(errno) : NULL;
+        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+            why = "is a directory";
+        if (fd >= 0)
+            close(fd);
+        if (why != NULL) {
+            msg_usage_error("%s %s: %s", cfg->netrc_file != NULL ? "--netrc-file" : "--netrc",
+                            path, why);
+            rc = HAUL_EXIT_USAGE;
+        }
+    }
+    xfree(path);
+    return rc;
+}
+
 int
 setup_check(const struct config *cfg)
 {
@@ -229,6 +263,10 @@ setup_check(const struct config *cfg)
         msg_usage_error("--cacert %s: %s", cfg->cacert, why);
         return HAUL_EXIT_USAGE;
     }
+    if (setup_net_check(cfg) != 0)
+        return HAUL_EXIT_USAGE;
+    if (check_netrc(cfg) != 0)
+        return HAUL_EXIT_USAGE;
     note_host_limit(cfg);
     return 0;
 }

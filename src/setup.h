@@ -42,6 +42,15 @@ int setup_cafile_problem(const char *path, char *why, size_t len);
 int setup_check(const struct config *cfg);
 
 /*
+ * The connection and TLS options (setup_net.c): --resolve and --connect-to
+ * host names libcurl takes, an --interface that exists, a --unix-socket
+ * that is a socket, a --capath directory, a --pinnedpubkey file, and a
+ * --cert whose key (--key, --pass) loads and belongs to it.  0, or
+ * HAUL_EXIT_USAGE after one line on stderr.  After setup_url_charset().
+ */
+int setup_net_check(const struct config *cfg);
+
+/*
  * URLs are UTF-8 whatever the locale says (RFC 3987, the WHATWG URL
  * standard).  libcurl turns a non-ASCII host name into its ASCII form
  * (IDNA, "bücher.example" -> "xn--bcher-kva.example") with libidn2, which

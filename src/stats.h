@@ -42,6 +42,8 @@ struct xfer_stats {
     char *message;             /* NULL on success */
     char sha256[65];           /* hex, "" unless --sha256 */
     bool finished;
+    bool not_modified;         /* -N: the server's copy is the file's: untouched */
+    bool skipped;              /* --no-clobber: the file exists, nothing asked */
 
     /* haul's own allocations for this transfer (and, inside, the attempt). */
     struct mem_account acct;

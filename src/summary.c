@@ -73,6 +73,8 @@ transfer_json(const struct xfer_stats *s, uint32_t *disconnects)
     cJSON_AddNumberToObject(o, "mean_rate",
                             secs > 0 ? (double)(uint64_t)((double)s->bytes_received / secs) : 0);
     add_str_or_null(o, "sha256", s->sha256);
+    cJSON_AddBoolToObject(o, "not_modified", s->not_modified);
+    cJSON_AddBoolToObject(o, "skipped", s->skipped);
     cJSON_AddNumberToObject(o, "exit_code", s->exit_code);
     text_json_add(o, "exit_name", haul_exit_name(s->exit_code));
     add_str_or_null(o, "message", s->message);
@@ -96,7 +98,7 @@ struct summary {
     unsigned next_id;          /* the record that goes out next */
     struct held *held;         /* by id */
     size_t nheld;
-    uint64_t n, ok, bytes, attempts, disconnects;
+    uint64_t n, ok, not_modified, skipped, bytes, attempts, disconnects;
 };
 
 static FILE *
@@ -178,6 +180,8 @@ summary_add(struct summary *sum, const struct xfer_stats *s)
     sum->disconnects += disconnects;
     if (s->exit_code == 0 && s->finished)
         sum->ok++;
+    sum->not_modified += s->not_modified;
+    sum->skipped += s->skipped;
     struct held **p = &sum->held;
     while (*p != NULL && (*p)->id < h->id)
         p = &(*p)->next;
@@ -202,6 +206,8 @@ frame(const struct summary *sum, int exit_code, double duration_s)
     cJSON_AddNumberToObject(tot, "transfers", (double)sum->n);
     cJSON_AddNumberToObject(tot, "succeeded", (double)sum->ok);
     cJSON_AddNumberToObject(tot, "failed", (double)(sum->n - sum->ok));
+    cJSON_AddNumberToObject(tot, "not_modified", (double)sum->not_modified);
+    cJSON_AddNumberToObject(tot, "skipped", (double)sum->skipped);
     cJSON_AddNumberToObject(tot, "bytes", (double)sum->bytes);
     cJSON_AddNumberToObject(tot, "attempts", (double)sum->attempts);
     cJSON_AddNumberToObject(tot, "disconnects", (double)sum->disconnects);

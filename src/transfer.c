@@ -61,6 +61,7 @@ static void on_attempt_end(void *owner, const struct attempt_outcome *o);
 static const struct attempt_ops own_ops = {
     .on_response = transfer_on_response,
     .on_body = transfer_on_body,
+    .on_head_line = transfer_on_head_line,
     .on_end = on_attempt_end,
 };
 
@@ -72,6 +73,12 @@ uint64_t
 transfer_held(const struct transfer *t)
 {
     return t->have + segments_bytes(t->segs);
+}
+
+bool
+transfer_mirrored(const struct transfer *t)
+{
+    return t->src != NULL && sources_count(t->src) > 1;
 }
 
 static void
@@ -105,6 +112,7 @@ transfer_journal(const struct transfer *t, struct journal *j)
     j->seg[0].end = t->ver.total;
     j->seg[0].next = t->have;
     segments_journal(t->segs, j);
+    sources_journal(t->src, t->ver_source, j);
     for (unsigned i = 0; i < j->nsegments; i++)
         j->seg[i].written = j->seg[i].next;
     return j;
@@ -132,12 +140,18 @@ journal_dirty(const struct transfer *t)
     return t->journal_dirty || segments_dirty(t->segs);
 }
 
+/* The output has a journal to save or note in: an open FILE.part. */
+static bool
+journaled(const struct transfer *t)
+{
+    return output_kind(t->out) == OUTPUT_PARTFILE && output_is_open(t->out);
+}
+
 void
 transfer_checkpoint(struct transfer *t)
 {
     struct journal j;
-    if (output_kind(t->out) != OUTPUT_PARTFILE || !output_is_open(t->out) ||
-        output_checkpoint_busy(t->out))
+    if (!journaled(t) || output_checkpoint_busy(t->out))
         return;
     output_checkpoint(t->out, transfer_journal(t, &j));
     t->journal_have = transfer_held(t);
@@ -152,8 +166,7 @@ static void
 note_written(struct transfer *t)
 {
     struct journal j;
-    if (output_kind(t->out) != OUTPUT_PARTFILE || !output_is_open(t->out) ||
-        t->stats->bytes_written == t->noted_bytes)
+    if (!journaled(t) || t->stats->bytes_written == t->noted_bytes)
         return;
     transfer_journal(t, &j);
     /* The transfer's own part: only what reached the file, not what is
@@ -301,6 +314,24 @@ fail_early(struct transfer *t, int code, const char *message, bool said)
     stats_finish(t->stats, t->env.events, code, message, 0);
 }
 
+/* A mirror that is no URL haul can fetch: the message, or NULL. */
+static char *
+mirror_problem(const struct job *job, const char *shown)
+{
+    for (size_t i = 0; i < job->nmirrors; i++) {
+        const char *why = url_problem(job->mirrors[i]);
+        if (why == NULL)
+            continue;
+        char *m = url_redacted(job->mirrors[i]);
+        char *message = job->line > 0
+            ? xasprintf("input line %u: %s: mirror %s: %s", job->line, shown, m, why)
+            : xasprintf("%s: --mirror %s: %s", shown, m, why);
+        xfree(m);
+        return message;
+    }
+    return NULL;
+}
+
 /* The URL and where its body goes; false (and finished) on a problem. */
 static bool
 check_job(struct transfer *t, char **path)
@@ -317,6 +348,8 @@ check_job(struct transfer *t, char **path)
             message = xasprintf("input line %u: %s: %s", job->line, t->display_url, why);
         else
             message = xasprintf("%s: %s", t->display_url, why);
+    } else if ((message = mirror_problem(job, t->display_url)) != NULL) {
+        /* said below */
     } else {
         const char *no_name = NULL;
         char *named = outputs_path(t->cfg, job, &no_name);
@@ -371,6 +404,8 @@ find_resume(struct transfer *t)
         struct segments_setup setup;
         t->have = r.journal.seg[0].next;
         version_restore(&t->ver, &r.journal);
+        /* Its validators are those of the source its bytes came from. */
+        t->ver_source = r.journal.nsources > 1 ? sources_restore(t->src, &r.journal) : 0;
         if (r.journal.final_url != NULL)
             t->final_url = xstrdup_in(t->acct, r.journal.final_url);
         segments_setup_of(t, &setup);
@@ -405,9 +440,10 @@ transfer_new(const struct transfer_env *env, const struct config *cfg, const str
     rate_init(&t->rate, cfg->limit_rate);
     stats->url = xstrdup(t->display_url);
 
-    if (!check_job(t, &path))
+    t->ver_source = -1;
+    if (!check_job(t, &path) || !transfer_files_prepare(t, path))
         goto out;
-    t->host_key = url_host_key(job->url);
+    t->src = sources_new(acct, job->url, job->mirrors, job->nmirrors);
     t->stream = cfg->stream != STREAM_OFF;
     t->out = output_new(env->loop, acct, path, t->stream && path != NULL,
                         (size_t)cfg->buffer_size, &sink_cb, t, &code);
@@ -423,13 +459,16 @@ transfer_new(const struct transfer_env *env, const struct config *cfg, const str
     if (t->to_stdout && job->output == NULL && isatty(STDOUT_FILENO))
         t->tty_check = TTY_CHECK_BYTES;
     stats->output = xstrdup(output_path(t->out));
-    if (!output_check(t->out, t->display_url, cfg->cont, &code)) {
+    /* --no-clobber continues a FILE.part as -c does: a rerun picks up
+     * where the last one stopped. */
+    bool cont = cfg->cont || cfg->no_clobber;
+    if (!output_check(t->out, t->display_url, cont, &code)) {
         char *message = xasprintf("%s: %s", t->display_url, output_problem(t->out));
         fail_early(t, code, message, false);
         xfree(message);
         goto out;
     }
-    if (setup_digests(t) && cfg->cont)
+    if (setup_digests(t) && cont)
         find_resume(t);
 out:
     xfree(path);
@@ -438,14 +477,60 @@ out:
 
 /* ---- attempts --------------------------------------------------------- */
 
+/* The source asked now is not the one the bytes held came from: the
+ * overlap before the resume point is compared before its bytes are
+ * taken (the rule of several sources, retry.h). */
+static bool
+source_foreign(const struct transfer *t)
+{
+    return transfer_mirrored(t) && transfer_held(t) > 0 &&
+           t->ver_source != (int)sources_current(t->src);
+}
+
+/* Whether the bytes before the resume point can be compared with what a
+ * server sends: they are on hand (FILE.part, or the tail kept for other
+ * outputs) and the body is neither decoded nor a live stream. */
+static bool
+overlap_possible(const struct transfer *t)
+{
+    return t->have > 0 && !t->encoded && !t->sse && !t->stream &&
+           (output_kind(t->out) == OUTPUT_PARTFILE || t->keep_tail);
+}
+
+/*
+ * Another source must take over bytes that cannot be compared with its
+ * own (a decoded body, a --stream): a file starts over from byte 0 there;
+ * other outputs stop (exit 12), as for a resource that changed.  False
+ * when the transfer failed.
+ */
+static bool
+switch_unchecked(struct transfer *t)
+{
+    const char *next = sources_shown(t->src, sources_current(t->src));
+    if (output_kind(t->out) != OUTPUT_PARTFILE) {
+        transfer_fail(t, HAUL_EXIT_CHANGED, "%s: source %s cannot continue: the bytes "
+                      "written cannot be compared with its own", t->display_url, next);
+        return false;
+    }
+    msg_note("%s: source %s: the bytes held cannot be compared with its own; starting over",
+             t->display_url, next);
+    if (transfer_start_over(t) != 0) {
+        transfer_fail(t, HAUL_EXIT_WRITE, "%s: cannot start %s over", t->display_url,
+                      output_part_path(t->out));
+        return false;
+    }
+    return true;
+}
+
 /* What every request of this transfer shares (the parts' too): the URL,
  * whether credentials may go there, the version known and the limits. */
 static void
 request_base(const struct transfer *t, struct attempt_request *req)
 {
     const struct config *cfg = t->cfg;
+    const char *source = t->src != NULL ? sources_url(t->src, sources_current(t->src)) : t->url;
     memset(req, 0, sizeof *req);
-    req->url = t->final_url != NULL ? t->final_url : t->url;
+    req->url = t->final_url != NULL ? t->final_url : source;
     req->cfg = cfg;
     /*
      * Resuming at the URL redirects led to: libcurl strips credentials on
@@ -453,10 +538,12 @@ request_base(const struct transfer *t, struct attempt_request *req)
      * directly.  Keep them from another host here too, unless
      * --location-trusted.
      */
-    req->credentials = cfg->location_trusted || strcmp(req->url, t->url) == 0 ||
-                       url_same_origin(req->url, t->url);
+    req->credentials = cfg->location_trusted || strcmp(req->url, source) == 0 ||
+                       url_same_origin(req->url, source);
     req->ask.total_known = t->ver.total_known;
     req->ask.total = t->ver.total;
+    if (source_foreign(t))
+        return;    /* another server's validators mean nothing here */
     memcpy(req->ask.etag, t->ver.etag, sizeof req->ask.etag);
     memcpy(req->ask.last_modified, t->ver.last_modified, sizeof req->ask.last_modified);
     req->if_range = version_if_range(&t->ver);
@@ -503,8 +590,8 @@ own_request(struct transfer *t, struct attempt_request *req)
     req->ask.held = t->have;
     req->ask.can_restart = partfile;
     req->ask.stream = t->stream;
-    if (!t->verify_pending && t->have > 0 && version_if_range(&t->ver) == NULL &&
-        !t->encoded && !t->sse && !t->stream && t->segs == NULL && (partfile || t->keep_tail)) {
+    if (!t->verify_pending && overlap_possible(t) && !t->cfg->whole_only &&
+        (source_foreign(t) || (version_if_range(&t->ver) == NULL && t->segs == NULL))) {
         t->verify_pending = true;
         t->verify_size = t->have;
     }
@@ -518,8 +605,10 @@ own_request(struct transfer *t, struct attempt_request *req)
         req->ask.held = 0;
         return true;
     }
-    /* A server that ignores Range answers 200; response_decide copes. */
-    if (t->have > 0 && !t->encoded) {
+    /* A server that ignores Range answers 200; response_decide copes.
+     * A request with a body, or another method than GET, is sent whole
+     * again (when retry.c lets it be sent again at all). */
+    if (t->have > 0 && !t->encoded && !t->cfg->whole_only) {
         req->ask.ranged = true;
         req->ask.range_first = t->have;
         if (t->seg_end != UINT64_MAX && t->have < t->seg_end) {
@@ -542,12 +631,20 @@ start_attempt(struct transfer *t)
         transfer_fail(t, HAUL_EXIT_TIMEOUT, "%s: gave up after --max-time", t->display_url);
         return;
     }
+    if (source_foreign(t) && !t->verify_pending && !overlap_possible(t) && !switch_unchecked(t))
+        return;
     memset(&t->fl, 0, sizeof t->fl);
+    t->head_len = 0;
+    if (t->src != NULL) {
+        t->fl.source = sources_current(t->src);
+        t->fl.foreign = source_foreign(t);
+    }
     if (!own_request(t, &req)) {
         xfree(t->fl.verify);
         t->fl.verify = NULL;
         return;
     }
+    transfer_files_request(t, &req);
     t->fl.ask = req.ask;
     t->fl.ask.if_range = req.if_range != NULL;
     t->fl.used_final = t->final_url != NULL;
@@ -607,9 +704,49 @@ again_now(struct transfer *t)
 static void
 retry_later(struct transfer *t, const struct retry_verdict *v)
 {
-    msg_warn("%s", v->message);
+    msg_warn("%s: %s", t->display_url, v->message);
     events_retry(t->env.events, t->stats->id, t->display_url, t->stats->attempts + 1,
                  v->delay_ms, v->reason, t->have);
+    if (journal_dirty(t))
+        transfer_checkpoint(t);
+    t->state = XS_WAITING;
+    t->retry_at_ms = transfer_now(t) + v->delay_ms;
+    wake(t);
+}
+
+/* Another source takes over: the one that failed is set aside or
+ * dropped (the policy's line says which and why), and the next is asked
+ * after the delay. */
+static void
+switch_source(struct transfer *t, const struct retry_verdict *v)
+{
+    unsigned from = sources_current(t->src);
+    const char *was = sources_shown(t->src, from);
+
+    if (!sources_switch(t->src, v->drop)) {
+        transfer_fail(t, HAUL_EXIT_INTERNAL, "%s: internal error: no source left to switch to",
+                      t->display_url);
+        return;
+    }
+    const char *next = sources_shown(t->src, sources_current(t->src));
+    if (v->delay_ms > 0)
+        msg_warn("%s: %s; trying %s in %.1fs", t->display_url, v->message, next,
+                 (double)v->delay_ms / 1000.0);
+    else
+        msg_warn("%s: %s; continuing from %s", t->display_url, v->message, next);
+    events_source(t->env.events, t->stats->id, t->display_url, was,
+                  v->drop ? "dropped" : "aside", v->reason, next, t->have);
+    /* A redirect of the source left is not where the next one leads. */
+    xfree(t->final_url);
+    t->final_url = NULL;
+    if (t->segs != NULL) {
+        /* Parts restored by -c from a journal of one source: they would
+         * go on at the next source without its overlap compared. */
+        segments_free(t->segs);
+        t->segs = NULL;
+        t->seg_end = UINT64_MAX;
+        t->journal_dirty = true;
+    }
     if (journal_dirty(t))
         transfer_checkpoint(t);
     t->state = XS_WAITING;
@@ -654,12 +791,12 @@ fall_back(struct transfer *t, const char *why)
 static void
 start_over(struct transfer *t, struct retry_verdict *v)
 {
-    retry_start_over(&t->retry, &t->retry_cfg, t->display_url, t->have, v);
+    retry_start_over(&t->retry, &t->retry_cfg, t->have, v);
     if (v->action == RETRY_FAIL) {
-        transfer_fail(t, v->exit_code, "%s", v->message);
+        transfer_fail(t, v->exit_code, "%s: %s", t->display_url, v->message);
         return;
     }
-    msg_note("%s", v->note);
+    msg_note("%s: %s", t->display_url, v->note);
     transfer_drop_attempt(t);
     transfer_start_over(t);
     again_now(t);
@@ -696,7 +833,7 @@ static void
 carry_out(struct transfer *t, struct retry_verdict *v)
 {
     if (v->note[0] != '\0')
-        msg_note("%s", v->note);
+        msg_note("%s: %s", t->display_url, v->note);
     if (v->forget_final_url) {
         xfree(t->final_url);
         t->final_url = NULL;
@@ -722,7 +859,12 @@ carry_out(struct transfer *t, struct retry_verdict *v)
         again_now(t);
         return;
     case RETRY_LATER:
+        if (transfer_mirrored(t))
+            sources_failed(t->src);
         retry_later(t, v);
+        return;
+    case RETRY_SWITCH:
+        switch_source(t, v);
         return;
     case RETRY_START_OVER:
         start_over(t, v);
@@ -731,7 +873,7 @@ carry_out(struct transfer *t, struct retry_verdict *v)
         fall_back(t, v->reason);
         return;
     case RETRY_FAIL:
-        transfer_fail(t, v->exit_code, "%s", v->message);
+        transfer_fail(t, v->exit_code, "%s: %s", t->display_url, v->message);
         return;
     }
 }
@@ -777,7 +919,9 @@ retry_inputs(const struct transfer *t, const struct attempt_outcome *ao,
     const struct head *hd = ao->head;
     *o = (struct retry_outcome){
         .end = ends[t->fl.stop], .curl_code = (int)ao->result, .os_errno = ao->os_errno,
-        .what = ao->what, .in_head = ao->in_head, .decided = ao->decided, .dec = ao->dec,
+        .what = ao->what, .sent = ao->sent, .in_head = ao->in_head,
+        .alloc_failed = ao->alloc_failed, .decided = ao->decided,
+        .dec = ao->dec,
         .status = hd->got.status, .retry_after_ms = hd->retry_after_ms,
         .shrank = hd->got.status == 416 || (hd->got.has_range && hd->got.range.total_known &&
                                             hd->got.range.total <= t->have),
@@ -789,14 +933,23 @@ retry_inputs(const struct transfer *t, const struct attempt_outcome *ao,
         .now_ms = transfer_now(t),
     };
     *h = (struct retry_held){
-        .name = t->display_url, .have = t->have, .part_end = t->seg_end,
+        .have = t->have, .part_end = t->seg_end,
         .total_known = t->ver.total_known, .total = t->ver.total,
         .can_restart = output_kind(t->out) == OUTPUT_PARTFILE,
         .path = output_part_path(t->out), .stream = t->stream, .sse = t->sse,
+        .send_once = t->cfg->send_once, .method = t->cfg->request_method,
+        .whole_only = t->cfg->whole_only,
         .stream_retry_ms = t->rec_on ? t->rec.retry_ms : -1,
         .verifying = t->verify_pending, .verify_size = t->verify_size,
         .contacted = t->answered || transfer_held(t) > 0 || t->verify_pending,
     };
+    if (transfer_mirrored(t)) {
+        h->source = sources_shown(t->src, t->fl.source);
+        h->sources_left = sources_left(t->src);
+        h->sources_ready = sources_ready(t->src);
+        h->source_failures = sources_failures(t->src);
+        h->foreign = t->fl.foreign;
+    }
 }
 
 static void
@@ -820,6 +973,8 @@ on_attempt_end(void *owner, const struct attempt_outcome *o)
         transfer_fail_output(t, t->fl.stop_code, t->fl.stop_said);
         return;
     }
+    if (transfer_files_stopped(t))
+        return;
     retry_inputs(t, o, &ro, &held);
     retry_decide(&ro, &held, &t->retry, &t->retry_cfg, t->env.random01(t->env.ctx), &v);
     carry_out(t, &v);
@@ -972,7 +1127,6 @@ transfer_cancel_stdout(struct transfer *t)
 bool transfer_started(const struct transfer *t) { return t->started; }
 bool transfer_finished(const struct transfer *t) { return t->state == XS_DONE; }
 bool transfer_to_stdout(const struct transfer *t) { return t->to_stdout; }
-const char *transfer_host_key(const struct transfer *t) { return t->host_key; }
 
 void
 transfer_set_rate_limit(struct transfer *t, uint64_t bytes_per_s)
@@ -1007,14 +1161,16 @@ transfer_free(struct transfer *t)
     transfer_end_free(t);
     output_free(t->out);
     xfree(t->tail);
+    xfree(t->head_text);
     if (t->rec_on)
         records_free(&t->rec);
     for (int i = 0; i < 2; i++)
         EVP_MD_CTX_free(t->md[i]);
     xfree(t->fail_message);
+    transfer_files_free(t);
+    sources_free(t->src);
     xfree(t->url);
     xfree(t->display_url);
     xfree(t->final_url);
-    xfree(t->host_key);
     xfree(t);
 }

@@ -46,7 +46,6 @@ void transfer_cancel_stdout(struct transfer *t);
 bool transfer_started(const struct transfer *t);
 bool transfer_finished(const struct transfer *t);
 bool transfer_to_stdout(const struct transfer *t);
-const char *transfer_host_key(const struct transfer *t);
 /* Bytes per second for --limit-rate-total sharing; 0 = no limit. */
 void transfer_set_rate_limit(struct transfer *t, uint64_t bytes_per_s);
 /* Its figures now, for the progress display. */

@@ -80,12 +80,14 @@ static void
 adopt_version(struct transfer *t, const struct head *h)
 {
     version_adopt(&t->ver, h, time(NULL));
+    t->ver_source = (int)t->fl.source;
     t->stats->total_known = t->ver.total_known;
     t->stats->total = t->ver.total;
-    /* No validator: a resume will be checked by overlap, and an output
-     * that can't be read back must keep its last bytes for that. */
-    t->keep_tail = !version_strong(&t->ver) && !t->ver.lm_safe && !t->stream &&
-                   output_kind(t->out) != OUTPUT_PARTFILE;
+    /* No validator, or another source to switch to: a resume will be
+     * checked by overlap, and an output that can't be read back must keep
+     * its last bytes for that. */
+    t->keep_tail = ((!version_strong(&t->ver) && !t->ver.lm_safe) || transfer_mirrored(t)) &&
+                   !t->stream && output_kind(t->out) != OUTPUT_PARTFILE;
     t->tail_fill = t->tail_head = 0;
 }
 
@@ -198,7 +200,9 @@ write_from(struct transfer *t, const struct head *h, struct response_decision *d
             return false;
         }
         t->fl.body_off = d->offset;
-        if (d->new_version)
+        if (t->fl.foreign)
+            version_adopt(&t->fl.next_ver, h, time(NULL));    /* once the overlap passed */
+        else if (d->new_version)
             adopt_version(t, h);
         else
             learn_total(t, h);
@@ -220,7 +224,8 @@ write_from(struct transfer *t, const struct head *h, struct response_decision *d
         learn_total(t, h);
     if (d->offset == 0 && t->cfg->segments > 1 && t->segs == NULL &&
         output_kind(t->out) == OUTPUT_PARTFILE && !t->stream && !t->encoded &&
-        t->ver.total_known && h->accept_ranges)
+        !t->cfg->whole_only &&
+        t->ver.total_known && h->accept_ranges && !transfer_mirrored(t))
         transfer_split(t);
     return true;
 }
@@ -257,14 +262,48 @@ say_resume(struct transfer *t, const struct response_decision *d)
     }
 }
 
+/* Heads are kept only for -I: they are its output. */
+void
+transfer_on_head_line(void *owner, const char *line, size_t len)
+{
+    struct transfer *t = owner;
+    if (!t->cfg->head)
+        return;
+    if (t->head_cap - t->head_len < len) {
+        t->head_cap = (t->head_len + len) * 2;
+        t->head_text = xrealloc_in(t->acct, t->head_text, t->head_cap);
+    }
+    memcpy(t->head_text + t->head_len, line, len);
+    t->head_len += len;
+}
+
+static bool emit(struct transfer *t, const char *data, size_t len);
+
+/* -I: a 2xx or 3xx answer's heads (those of the redirects before it too,
+ * as curl -IL prints them) are the output, and the transfer is done.  An
+ * error status goes the way of any request's (retried, or the HTTP error
+ * and its exit status). */
+static bool
+head_done(struct transfer *t)
+{
+    t->fl.stop = STOP_DONE;
+    if (!open_output(t, 0) || !emit(t, t->head_text, t->head_len))
+        return false;
+    t->have = t->head_len;
+    return false;
+}
+
 bool
 transfer_on_response(void *owner, const struct head *h, struct response_decision *d)
 {
     struct transfer *t = owner;
     const struct response_got *g = &h->got;
     bool verify_416 = t->verify_pending && g->status == 416;
+    enum stop_reason files = transfer_files_response(t, h, d);
 
     t->stats->http_status = g->status;
+    if (t->cfg->head && g->status < 400)
+        return head_done(t);
     if (h->encoded)
         t->encoded = true;
     /* The end-of-body check: 416 means there is nothing more, whatever
@@ -272,8 +311,14 @@ transfer_on_response(void *owner, const struct head *h, struct response_decision
     if (t->probe_pending && g->status == 416)
         d->action = RESP_DONE;
     events_response(t->env.events, t->stats->id, t->display_url, g,
-                    verify_416 ? "mismatch" : response_action_name(d->action),
+                    files == STOP_NOT_MODIFIED ? "not_modified"
+                    : verify_416               ? "mismatch"
+                                               : response_action_name(d->action),
                     d->action == RESP_WRITE ? d->offset : 0);
+    if (files != STOP_NONE) {
+        t->fl.stop = files;
+        return false;
+    }
     /* -c without journal: a 416 to the overlap request means the file is
      * longer than the resource: not its prefix. */
     if (verify_416) {
@@ -369,6 +414,13 @@ transfer_verify_passed(struct transfer *t)
         return err;
     t->verify_pending = false;
     t->have = t->verify_size;
+    if (t->fl.foreign) {
+        /* The source asked serves the bytes held: from now on they are its
+         * own, and its validators protect the next resume. */
+        t->ver = t->fl.next_ver;
+        t->fl.foreign = false;
+    }
+    t->ver_source = (int)t->fl.source;    /* the overlap proved it */
     t->stats->resumes++;
     events_resume(t->env.events, t->stats->id, t->display_url, t->have, "overlap");
     return 0;
@@ -399,6 +451,7 @@ pass_held(struct transfer *t, const char *data, size_t drop, uint64_t hold)
 static bool
 overlap_passed(struct transfer *t)
 {
+    bool switched = t->fl.foreign;
     int err = transfer_verify_passed(t);
     if (err != 0) {
         msg_error("%s: cannot continue %s: %s", t->display_url, output_part_path(t->out),
@@ -410,7 +463,14 @@ overlap_passed(struct transfer *t)
                 PRIu64, t->display_url, t->fl.verify_len, output_part_path(t->out), t->have);
     xfree(t->fl.verify);
     t->fl.verify = NULL;
-    return open_output(t, t->have);
+    if (!open_output(t, t->have))
+        return false;
+    if (switched) {
+        /* The journal names the source the bytes now come from at once. */
+        t->journal_dirty = true;
+        transfer_checkpoint(t);
+    }
+    return true;
 }
 
 /* Bytes that go out: records first cut at their boundaries in --stream. */
@@ -477,6 +537,8 @@ transfer_on_body(void *owner, const char *data, size_t len)
         return 0;
     if (len == 0)
         return total;
+    if (!transfer_files_body_fits(t, len))
+        return 0;
     /* -x: the own part ends at seg_end; the parts have the rest. */
     if (t->seg_end != UINT64_MAX && t->have + len >= t->seg_end) {
         size_t part = (size_t)(t->seg_end - t->have);

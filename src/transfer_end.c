@@ -23,6 +23,7 @@
 #include "mem.h"
 #include "msg.h"
 #include "transfer_int.h"
+#include "writeout.h"
 
 static void finish_continue(void *ctx);
 static void fail_continue(void *ctx);
@@ -33,6 +34,10 @@ job_done(struct transfer *t, int code, const char *message)
 {
     t->state = XS_DONE;
     stats_finish(t->stats, t->env.events, code, message, transfer_now(t));
+    /* -w: after the body, which is all out by now (a stdout body is
+     * flushed or delivered before its job ends), and before the next. */
+    if (t->cfg->write_out != NULL)
+        writeout_format(t->cfg->write_out, t->stats, msg_write_out, NULL);
     t->env.wake(t->env.ctx);
 }
 
@@ -208,6 +213,7 @@ static void
 commit(struct transfer *t, const char hex[2][129])
 {
     int code = HAUL_EXIT_WRITE;
+    transfer_files_commit(t);
     int err = output_commit(t->out, &code);
     if (err != 0) {
         transfer_fail(t, code, "%s: cannot rename %s to %s: %s", t->display_url,
@@ -249,6 +255,12 @@ finish_continue(void *ctx)
         return;    /* hash_done calls again */
     if (t->state == XS_FINISHING && check_result(t, hex))
         commit(t, hex);
+}
+
+void
+transfer_end_untouched(struct transfer *t)
+{
+    job_done(t, HAUL_EXIT_OK, NULL);
 }
 
 void
@@ -299,19 +311,22 @@ transfer_fail(struct transfer *t, int code, const char *fmt, ...)
     /* -c stopped before its first response: FILE.part still holds what
      * the journal names, and the same command continues it. */
     bool kept = partfile && !open && !t->verify_pending && held > 0;
+    /* A request with a body or -X is never continued with Range: what
+     * came of its answer is kept, without a promise. */
+    const char *then = t->cfg->whole_only ? "; a request with a body or -X is not continued"
+                                          : "; run again with -c to continue";
     if (code == HAUL_EXIT_INTERRUPTED || code == HAUL_EXIT_TERMINATED) {
         if (saved || kept) {
             char n[32];
-            msg_error("%s: stopped with %s in %s; run the same command with -c to continue",
-                      t->display_url, human_size((double)held, n, sizeof n),
-                      output_part_path(t->out));
+            msg_error("%s: stopped with %s in %s%s", t->display_url,
+                      human_size((double)held, n, sizeof n), output_part_path(t->out),
+                      t->cfg->whole_only ? then : "; run the same command with -c to continue");
         }
     } else if (code != HAUL_EXIT_PIPE) {
         if (!t->said)
             msg_error("%s", message);
         if ((saved || kept) && code != HAUL_EXIT_DISKFULL && code != HAUL_EXIT_CHECKSUM)
-            msg_note("%s: kept %s; run again with -c to continue", t->display_url,
-                     output_part_path(t->out));
+            msg_note("%s: kept %s%s", t->display_url, output_part_path(t->out), then);
     }
     if (partfile && open && !saved && code != HAUL_EXIT_CHECKSUM)
         output_discard(t->out);
@@ -341,7 +356,7 @@ transfer_fail_output(struct transfer *t, int code, bool said)
         transfer_fail(t, code, "%s: cannot write %s", t->display_url, output_part_path(t->out));
     } else if (code == HAUL_EXIT_DISKFULL) {
         char n[32];
-        bool resumable = output_kind(t->out) == OUTPUT_PARTFILE;
+        bool resumable = output_kind(t->out) == OUTPUT_PARTFILE && !t->cfg->whole_only;
         transfer_fail(t, code, "%s: %s after %s written%s", output_part_path(t->out),
                       strerror(err != 0 ? err : ENOSPC),
                       human_size((double)(s ? sink_written(s) : transfer_held(t)), n, sizeof n),

@@ -22,11 +22,13 @@
 
 #include "attempt.h"
 #include "env.h"
+#include "filemeta.h"
 #include "output.h"
 #include "ratelimit.h"
 #include "records.h"
 #include "retry.h"
 #include "segments.h"
+#include "sources.h"
 #include "stats.h"
 #include "transfer.h"
 #include "version.h"
@@ -51,6 +53,10 @@ enum stop_reason {
     STOP_STALL,      /* no byte for --stall-timeout */
     STOP_WRITE,      /* the output failed: stop_code, stop_said */
     STOP_QUIET,      /* the transfer is failing or starting over anyway */
+    /* transfer_files.c's, handled by transfer_files_stopped(): */
+    STOP_NOT_MODIFIED, /* -N: 304, the file is the server's copy */
+    STOP_TOO_BIG,      /* --max-filesize */
+    STOP_NAME_EXISTS,  /* -J: the file it names exists */
 };
 
 /*
@@ -71,6 +77,12 @@ struct flight {
                                     * the resume point (the attempt's account) */
     size_t verify_len;
     bool rate_paused;              /* on_body paused it for --limit-rate */
+    bool conditional;              /* -N: If-Modified-Since/If-None-Match sent */
+    unsigned source;               /* the source asked (sources.h) */
+    bool foreign;                  /* ... not the one the bytes held came from:
+                                    * its overlap is compared before its bytes
+                                    * are taken, and its validators then ... */
+    struct resource_version next_ver;  /* ... replace those held */
 };
 
 struct transfer {
@@ -83,9 +95,10 @@ struct transfer {
     bool started;                     /* transfer_start() ran */
 
     char *url;                        /* as given (may hold credentials) */
+    struct sources *src;              /* it and its mirrors */
+    int ver_source;                   /* the source the bytes held came from, or -1 */
     char *display_url;                /* redacted, for every message */
     char *final_url;                  /* after redirects; tried first on resume */
-    char *host_key;
     struct output *out;
     bool to_stdout;
     size_t tty_check;                 /* body bytes still to look at for a NUL */
@@ -110,6 +123,10 @@ struct transfer {
     char *tail;                       /* ring of TAIL_KEEP bytes */
     size_t tail_fill, tail_head;
     bool probe_pending;               /* close-delimited end: ask if there is more */
+
+    /* -I: the heads of the attempt in flight, as received */
+    char *head_text;
+    size_t head_len, head_cap;
 
     /* --stream */
     bool stream;
@@ -153,6 +170,14 @@ struct transfer {
     unsigned char digest[2][64];
     unsigned digest_len[2];
 
+    /* -N, -R, -J, --xattr (transfer_files.c) */
+    bool stamp_known;                 /* -N: FILE exists: ask only if it changed */
+    struct filemeta_stamp stamp;
+    char stamp_date[64];              /* its time as an HTTP-date */
+    time_t remote_mtime;              /* Last-Modified of the answer written, -1 */
+    char *content_type;               /* of the answer written, or NULL */
+    char *cd_name;                    /* -J: the name the answer gave, or NULL */
+
     /* Progress rate: a sliding sample. */
     uint64_t rate_ms;
     uint64_t rate_bytes;
@@ -177,12 +202,15 @@ void transfer_checkpoint(struct transfer *t);
 int transfer_start_over(struct transfer *t);
 /* -x: the first answer gave the total; splits it into parts if worth it. */
 void transfer_split(struct transfer *t);
+/* Whether the file has several sources (--mirror). */
+bool transfer_mirrored(const struct transfer *t);
 /* Ends the own attempt quietly (failing, starting over, freed). */
 void transfer_drop_attempt(struct transfer *t);
 
 /* transfer_body.c: the attempt's callbacks */
 bool transfer_on_response(void *owner, const struct head *h, struct response_decision *d);
 size_t transfer_on_body(void *owner, const char *data, size_t len);
+void transfer_on_head_line(void *owner, const char *line, size_t len);
 /* -c without a journal: the overlap came back equal.  0 or an errno. */
 int transfer_verify_passed(struct transfer *t);
 /* Copies the last `len` bytes written (keep_tail) into buf; false when
@@ -191,7 +219,30 @@ bool transfer_tail_copy(const struct transfer *t, char *buf, size_t len);
 /* Feeds the digests of what stdout and its kind are given. */
 void transfer_hash_update(struct transfer *t, const char *data, size_t len);
 
+/* transfer_files.c: what -N, -R, --no-clobber, --create-dirs, -J,
+ * --max-filesize and --xattr add to a transfer's life */
+/* Before the output is made: directories, --no-clobber, -N's stamp.  False
+ * when the job is finished already (skipped, or failed). */
+bool transfer_files_prepare(struct transfer *t, const char *path);
+/* -N: the conditions of a request from byte 0. */
+void transfer_files_request(struct transfer *t, struct attempt_request *req);
+/* The answer, before anything is written: a stop reason (304, too large,
+ * -J's name taken) or STOP_NONE. */
+enum stop_reason transfer_files_response(struct transfer *t, const struct head *h,
+                                         const struct response_decision *d);
+/* --max-filesize: false when `len` more bytes would pass it (stop set). */
+bool transfer_files_body_fits(struct transfer *t, size_t len);
+/* The attempt ended for one of transfer_files_response's reasons: carries
+ * it out and returns true. */
+bool transfer_files_stopped(struct transfer *t);
+/* Just before FILE.part becomes FILE: its time and attributes. */
+void transfer_files_commit(struct transfer *t);
+/* Frees what transfer_files.c added to the transfer. */
+void transfer_files_free(struct transfer *t);
+
 /* transfer_end.c */
+/* The job succeeded without writing anything (-N's 304, -J's skip). */
+void transfer_end_untouched(struct transfer *t);
 /* Every byte is here: flush, checksum, commit, done. */
 void transfer_finish(struct transfer *t);
 /* The sink finished a flush asked for by the end. */

@@ -109,7 +109,7 @@ load helpers
 		"--checksum sha256:abc|--checksum: bad value 'sha256:abc': a sha256 digest has 64 hex digits"
 		"--segments 65|-x/--segments: bad value '65': too large (from 1 to 64)"
 		"-H NoColon|-H/--header: bad value 'NoColon': expected \"Name: value\" on one line"
-		"-u nopassword|-u/--user: bad value 'nopassword': expected USER:PASS"
+		"-u :pw|-u/--user: bad value ':pw': expected USER:PASS or USER"
 		"--memstats-interval 0|--memstats-interval: bad value '0': at least 0.01 seconds"
 	)
 	local c args want

@@ -34,13 +34,14 @@ teardown() {
 	for ((i = 0; i < 600; i++)); do
 		pane=$(tmux -S "$TMUX_SOCK" capture-pane -p -J -t narrow) || fail "tmux capture failed"
 		captures+=("$pane")
-		[[ $pane == *$'\n'"total: 2 active, "* ]] && total=1
-		[[ $pane == *$'\n'"...long-name.bin  "* ]] && cut=1
+		[[ $pane == *$'\n'"total: "[0-9]" of 3 done"* ]] && total=1
+		# The name column is 12 wide at least: "..." and the name's end.
+		[[ $pane == *$'\n'"...-name.bin "* ]] && cut=1
 		[[ $pane == *EXIT=* ]] && break
 		sleep 0.05
 	done
 	[[ $pane == *EXIT=5* ]] || fail "haul did not end with exit 5: $pane"
-	[ "$total" = 1 ] || fail "no 'total: 2 active' line was seen"
+	[ "$total" = 1 ] || fail "no 'total: N of 3 done' line was seen"
 	[ "$cut" = 1 ] || fail "the long name was not cut from the left"
 	# The FAIL line and the done lines are cut at 39 columns.
 	local fail_line="FAIL  c.bin  the server answered with an HTTP error (4xx or 5xx) (exit 5)"

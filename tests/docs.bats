@@ -299,8 +299,12 @@ code_event_types() (
 # response.c give their enums ("case DISC_FIN: return "closed"").
 code_kind_names() (
 	set -o pipefail
-	grep -ohE 'case (DISC|RESP)_[A-Z_]+: return "[a-z-]+"' \
-		"$HAUL_SRCDIR/src/classify.c" "$HAUL_SRCDIR/src/response.c" | cut -d'"' -f2 | sort -u
+	{
+		grep -ohE 'case (DISC|RESP)_[A-Z_]+: return "[a-z-]+"' \
+			"$HAUL_SRCDIR/src/classify.c" "$HAUL_SRCDIR/src/response.c"
+		# The disconnect kinds are an X-macro list: X(NAME, "word").
+		grep -ohE '^ *X\([A-Z_]+, *"[a-z-]+"\)' "$HAUL_SRCDIR/src/classify.h"
+	} | cut -d'"' -f2 | grep -vx none | sort -u
 )
 
 # Allocator names: [MEM_X] = "name".
@@ -310,11 +314,11 @@ code_allocators() (
 		cut -d'"' -f2 | sort -u
 )
 
-# Every word of every string literal in src/*.c (what the program can
-# print or write), one per line.
+# Every word of every string literal in src/*.c and src/*.h (what the
+# program can print or write), one per line.
 code_words() (
 	set -o pipefail
-	grep -ohE '"([^"\\]|\\.)*"' "$HAUL_SRCDIR"/src/*.c | tr -c 'A-Za-z0-9_\n-' '\n' | grep -v '^$' | sort -u
+	grep -ohE '"([^"\\]|\\.)*"' "$HAUL_SRCDIR"/src/*.c "$HAUL_SRCDIR"/src/*.h | tr -c 'A-Za-z0-9_\n-' '\n' | grep -v '^$' | sort -u
 )
 
 # The names section $1 documents: the first word of each .B, .BR, .BI or
@@ -508,7 +512,8 @@ sort_words() {
 		n = split($f, w, " "); out = ""
 		for (i = 2; i <= n; i++) {
 			x = w[i]
-			for (j = i - 1; j >= 1 && w[j] > x; j--) w[j + 1] = w[j]
+			# As strings: -4 and -6 would compare as numbers.
+			for (j = i - 1; j >= 1 && (w[j] "") > (x ""); j--) w[j + 1] = w[j]
 			w[j + 1] = x
 		}
 		for (i = 1; i <= n; i++) if (i == 1 || w[i] != w[i - 1]) out = out w[i] " "

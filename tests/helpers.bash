@@ -71,6 +71,11 @@ case :$PATH: in
 esac
 export HAUL PATH
 
+# No test reads the config file of whoever runs the suite: the default
+# one is looked for in a directory that has none (config.bats makes its
+# own).
+export XDG_CONFIG_HOME=$BATS_RUN_TMPDIR/no-config
+
 # `haul` in tests is the binary under test, through HAUL_WRAPPER if set
 # (PATH finds the same in `bash -c`).
 haul() {

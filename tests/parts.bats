@@ -22,7 +22,7 @@ setup() {
 	# last part (the first connection, cut at 16 MiB, never gets there).
 	local url="$TESTSRV_URL/parts/stall?size=64M&seed=17&stall=60000000"
 	run -0 --separate-stderr haul -x 4 --stall-timeout 0.5 --retry-delay 0 -o f "$url"
-	assert_equal "$stderr" "haul: $url: segment 3: no data for 0.5s at byte 60000000; retry 1 in 0.0s"
+	assert_equal "$stderr" "haul: $url: segment 3: no data for 0.5s at byte 60000000; retry 1 of 10 in 0.0s"
 	assert_equal "$(sha256_of f)" "$(gen_sha 64M 17)"
 	# (The parts' requests reach the server in any order.)
 	run -0 bash -c "jq -r '.headers.range // \"-\"' | sort" < <(testsrv_requests /parts/stall)

@@ -895,9 +895,38 @@ arrivals() {
 }
 
 @test "other methods get 405" {
-	fetch /post -X POST -d x=1
+	fetch /opt -X OPTIONS
 	assert_equal "$(status)" 405
-	assert_equal "$(hdr Allow)" 'GET, HEAD'
+	assert_equal "$(hdr Allow)" 'GET, HEAD, POST, PUT, PATCH, DELETE'
+}
+
+@test "POST, PUT, PATCH and DELETE are answered as GET, their bodies logged" {
+	local m
+	for m in POST PUT PATCH DELETE; do
+		fetch "/m$m?size=100" -X "$m" --data-binary $'a=1\nb=2'
+		assert_equal "$(status)" 200
+		assert_equal "$(body_sha)" "$(testsrv_sha256 --size 100)"
+		assert_equal "$(testsrv_req_values "/m$m" .method)" "$m"
+		assert_equal "$(testsrv_req_values "/m$m" .body)" $'a=1\nb=2'
+		assert_equal "$(testsrv_req_values "/m$m" .body_len)" 7
+	done
+	# A GET has none; a body with a NUL byte is logged as null.
+	fetch /mget
+	assert_equal "$(testsrv_req_values /mget '[.body, .body_len] | tojson')" '["",0]'
+	printf 'a\0b' >"$BATS_TEST_TMPDIR/nul.bin"
+	fetch /mnul --data-binary "@$BATS_TEST_TMPDIR/nul.bin"
+	assert_equal "$(testsrv_req_values /mnul '[.body, .body_len] | tojson')" '[null,3]'
+}
+
+@test "a request body that arrives in pieces is waited for; one too large gets 413" {
+	# Head and body in two writes, 300 ms apart: one request, whole body.
+	run timeout 5 bash -c "exec 5<>/dev/tcp/127.0.0.1/$TESTSRV_PORT
+		printf 'POST /slowbody?size=3 HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nabc' >&5
+		sleep 0.3; printf 'def' >&5; head -n 1 <&5"
+	assert_output --partial 'HTTP/1.1 200'
+	assert_equal "$(testsrv_req_values /slowbody .body)" abcdef
+	fetch /big -X POST -H 'Content-Length: 40000' --data-binary x
+	assert_equal "$(status)" 413
 }
 
 @test "malformed requests get 400, huge heads 431" {

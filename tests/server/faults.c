@@ -151,6 +151,8 @@ static int apply(struct switches *sw, const char *name, const char *v)
 		return parse_bool(v, &sw->norange);
 	if (strcmp(name, "ignore_ifrange") == 0)
 		return parse_bool(v, &sw->ignore_ifrange);
+	if (strcmp(name, "cond") == 0)
+		return parse_bool(v, &sw->cond);
 	if (strcmp(name, "ignore_range_at") == 0)
 		return util_parse_u64(v, &sw->ignore_range_at) < 0 ||
 		       sw->ignore_range_at == 0 ? -1 : 0;
@@ -395,6 +397,7 @@ static const char *reason(int status)
 	case 405: return "Method Not Allowed";
 	case 408: return "Request Timeout";
 	case 410: return "Gone";
+	case 413: return "Content Too Large";
 	case 416: return "Range Not Satisfiable";
 	case 429: return "Too Many Requests";
 	case 431: return "Request Header Fields Too Large";
@@ -489,9 +492,10 @@ static int wants_close(const struct request *req)
 
 	if (req->http_minor == 0)
 		return 1;
-	/* A request body is not read: close rather than parse it as a head. */
-	if (request_header(req, "transfer-encoding") ||
-	    (cl && strcmp(cl, "0") != 0))
+	/* A chunked request body is not read: close rather than parse it as
+	 * a head.  (One with a Content-Length is read: http.c.) */
+	(void)cl;
+	if (request_header(req, "transfer-encoding"))
 		return 1;
 	if (c) {
 		const char *t = c;
@@ -549,6 +553,71 @@ static int if_range_matches(const char *ir, const char *etag,
 	if (ir[0] == '"' || strncmp(ir, "W/", 2) == 0)
 		return etag && etag[0] == '"' && strcmp(ir, etag) == 0;
 	return lm && strcmp(ir, lm) == 0;
+}
+
+/* An HTTP-date as seconds since the epoch, -1 if it is not one. */
+static time_t parse_http_date(const char *s)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (!end || *end)
+		return -1;
+	return timegm(&tm);
+}
+
+/* Does If-None-Match name this ETag?  Weak comparison, RFC 9110 13.1.2. */
+static int inm_matches(const char *inm, const char *etag)
+{
+	const char *e = etag, *p = inm;
+	size_t elen;
+
+	if (strcmp(inm, "*") == 0)
+		return etag != NULL;
+	if (!etag)
+		return 0;
+	if (strncmp(e, "W/", 2) == 0)
+		e += 2;
+	elen = strlen(e);
+	while (*p) {
+		const char *q;
+
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		q = p;
+		while (*q && *q != ',')
+			q++;
+		while (q > p && q[-1] == ' ')
+			q--;
+		if ((size_t)(q - p) == elen && strncmp(p, e, elen) == 0)
+			return 1;
+		p = q;
+		while (*p && *p != ',')
+			p++;
+	}
+	return 0;
+}
+
+/* cond=1: is this GET answered 304?  If-None-Match wins over
+ * If-Modified-Since (RFC 9110 13.2.2). */
+static int not_modified(const struct request *req, const char *etag,
+                        const char *lm)
+{
+	const char *inm = request_header(req, "if-none-match");
+	const char *ims = request_header(req, "if-modified-since");
+	time_t since, last;
+
+	if (inm)
+		return inm_matches(inm, etag);
+	if (!ims || !lm)
+		return 0;
+	since = parse_http_date(ims);
+	last = parse_http_date(lm);
+	return since >= 0 && last >= 0 && last <= since;
 }
 
 /* Text body with the resource headers, for redirects and 416. */
@@ -773,6 +842,11 @@ static int plan_body(struct plan *p, struct strbuf *sb,
 		sb_addf(sb, "ETag: %s\r\n", etag_h);
 	if (lm_h)
 		sb_addf(sb, "Last-Modified: %s\r\n", lm_h);
+	if (sw->cond && not_modified(req, etag_h, lm_h)) {
+		p->status = 304;
+		p->body = PLAN_NONE;
+		return 0;
+	}
 
 	if (rr == RANGE_UNSATISFIABLE) {
 		p->status = 416;
@@ -867,6 +941,16 @@ static int plan_body(struct plan *p, struct strbuf *sb,
 	return 0;
 }
 
+/* Methods answered like GET (the request body is read and logged, and
+ * plays no part in the answer): a client's POST event stream or upload is
+ * tested with the same switches. */
+static int method_served(const char *m)
+{
+	return strcmp(m, "GET") == 0 || strcmp(m, "POST") == 0 ||
+	       strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0 ||
+	       strcmp(m, "DELETE") == 0;
+}
+
 int plan_build(struct plan *p, const struct request *req,
                struct switches *swin, const struct plan_ctx *ctx)
 {
@@ -881,10 +965,10 @@ int plan_build(struct plan *p, const struct request *req,
 	p->head_only = strcmp(req->method, "HEAD") == 0;
 	p->close_after = wants_close(req);
 
-	if (!p->head_only && strcmp(req->method, "GET") != 0) {
+	if (!p->head_only && !method_served(req->method)) {
 		p->status = 405;
 		head_start(&sb, 405, ctx->now);
-		sb_addf(&sb, "Allow: GET, HEAD\r\n");
+		sb_addf(&sb, "Allow: GET, HEAD, POST, PUT, PATCH, DELETE\r\n");
 		rc = set_text(p, &sb, "method not allowed", "");
 		goto finish;
 	}

@@ -6,7 +6,8 @@
  * carries the plan out.
  *
  * Precedence when switches combine, first match wins:
- *   bad switch value -> 400; method not GET/HEAD -> 405; auth= -> 401;
+ *   bad switch value -> 400; a method other than GET, HEAD, POST, PUT,
+ *   PATCH, DELETE -> 405; auth= -> 401;
  *   /redirect/N with N > 0 -> redirect hop; status= (status_n=) ->
  *   that status; loc= (loc_n=) -> redirect; loop=1 -> redirect to
  *   itself; hdr_endless=1, badchunk=, gzip= -> hostile answers;
@@ -42,6 +43,7 @@ struct switches {
 	uint64_t ignore_range_at; /* from this request on, Range is ignored
 	                           * although Accept-Ranges is sent; 0: never */
 	int ignore_ifrange;       /* Range applies whatever If-Range says */
+	int cond;                 /* honour If-None-Match/If-Modified-Since: 304 */
 	enum badrange_mode badrange;
 	int chunked, nolen;
 	uint64_t *fin, *rst;      /* owned arrays of absolute offsets */

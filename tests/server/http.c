@@ -50,7 +50,12 @@ enum phase {
 };
 
 struct conn {
-	uv_tcp_t tcp;
+	union {                    /* by the listener: TCP or --unix */
+		uv_tcp_t tcp;
+		uv_pipe_t pipe;
+	} sock;
+	int via_unix;
+	char peer[64];             /* TCP: the client's address, for the log */
 	uv_timer_t timer;          /* the one timer of the current phase */
 	uv_write_t wreq;
 	uv_shutdown_t sreq;
@@ -135,7 +140,7 @@ static void conn_close(struct conn *c, const char *how)
 	if (c->next)
 		c->next->prev = c->prev;
 	c->prev = c->next = NULL;
-	uv_close((uv_handle_t *)&c->tcp, on_close);
+	uv_close((uv_handle_t *)&c->sock, on_close);
 	uv_close((uv_handle_t *)&c->timer, on_close);
 }
 
@@ -187,7 +192,7 @@ static void start_reading(struct conn *c)
 {
 	if (c->reading || c->closing)
 		return;
-	if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) < 0) {
+	if (uv_read_start((uv_stream_t *)&c->sock, on_alloc, on_read) < 0) {
 		conn_close(c, "error");
 		return;
 	}
@@ -196,14 +201,37 @@ static void start_reading(struct conn *c)
 
 /* ---- requests ---------------------------------------------------------- */
 
+/* The request body that follows a head: its Content-Length, when all of
+ * it is in rbuf (rlen bytes); BODY_WAIT until it is, BODY_TOO_LARGE when
+ * it cannot fit (a 413).  No Content-Length, or chunked: 0 (a chunked
+ * body is not read; the connection closes after the answer). */
+#define BODY_WAIT (-1)
+#define BODY_TOO_LARGE (-2)
+static int64_t body_length(const struct request *req, size_t rlen)
+{
+	const char *cl = request_header(req, "content-length");
+	uint64_t n;
+
+	if (!cl || request_header(req, "transfer-encoding") ||
+	    util_parse_u64(cl, &n) < 0)
+		return 0;
+	if (n > REQ_HEAD_MAX - req->consumed)
+		return BODY_TOO_LARGE;
+	return rlen - req->consumed < n ? BODY_WAIT : (int64_t)n;
+}
+
 static void log_request(struct conn *c, const struct request *req,
-                        const char *key)
+                        const char *key, const char *body, size_t body_len)
 {
 	struct log_req_rec rec;
 
 	memset(&rec, 0, sizeof(rec));
+	rec.body = body;
+	rec.body_len = body_len;
 	rec.n = c->n;
 	rec.conn = c->id;
+	rec.via_unix = c->via_unix;
+	rec.peer = c->peer[0] ? c->peer : NULL;
 	rec.req = req;
 	rec.key = key;
 	rec.status = c->plan.status;
@@ -339,6 +367,8 @@ static void try_parse(struct conn *c)
 	char *key = NULL, *release = NULL;
 	time_t now = time(NULL);
 	int rc = 0;
+	int64_t body = 0;
+	size_t body_at = 0, body_len = 0;
 
 	if (c->closing || c->resp_active || c->phase != PH_IDLE)
 		return;
@@ -351,12 +381,25 @@ static void try_parse(struct conn *c)
 	rr = request_parse(c->rbuf, c->rlen, &req);
 	if (rr == REQ_INCOMPLETE)
 		goto out;
+	if (rr == REQ_OK) {
+		body = body_length(&req, c->rlen);
+		if (body == BODY_WAIT) {
+			/* Parsed again when the rest of the body came. */
+			request_free(&req);
+			return;
+		}
+	}
 
 	c->n = ++c->srv->next_req_n;
 	c->res = NULL;
-	if (rr == REQ_OK) {
-		c->rlen -= req.consumed;
-		memmove(c->rbuf, c->rbuf + req.consumed, c->rlen);
+	if (rr == REQ_OK && body == BODY_TOO_LARGE) {
+		rc = plan_error(&c->plan, 413, "request body too large", now);
+		c->plan.close_after = 1;
+		c->rlen = 0;
+	} else if (rr == REQ_OK) {
+		/* The body is logged from rbuf, then dropped with the head. */
+		body_at = req.consumed;
+		body_len = (size_t)body;
 		if (req.path && strcmp(req.path, "/_release") == 0)
 			rc = plan_release(c, &req, &release, now);
 		else
@@ -379,7 +422,12 @@ static void try_parse(struct conn *c)
 	}
 
 	/* Logged before any byte of the response leaves. */
-	log_request(c, rr == REQ_OK || rr == REQ_BAD ? &req : NULL, key);
+	log_request(c, rr == REQ_OK || rr == REQ_BAD ? &req : NULL, key,
+	            c->rbuf + body_at, body_len);
+	if (rr == REQ_OK && body != BODY_TOO_LARGE) {
+		c->rlen -= req.consumed + body_len;
+		memmove(c->rbuf, c->rbuf + req.consumed + body_len, c->rlen);
+	}
 	if (release && c->plan.status == 200)
 		resume_holding(c->srv, release);
 	c->resp_active = 1;
@@ -753,7 +801,7 @@ write:
 	c->writing = 1;
 	c->final_write = final;
 	c->wreq.data = c;
-	rc = uv_write(&c->wreq, (uv_stream_t *)&c->tcp, bufs, nb, on_write);
+	rc = uv_write(&c->wreq, (uv_stream_t *)&c->sock, bufs, nb, on_write);
 	if (rc < 0) {
 		c->writing = 0;
 		conn_close(c, "error");
@@ -786,7 +834,7 @@ static void graceful_close(struct conn *c)
 	if (c->closing)
 		return;
 	c->sreq.data = c;
-	if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp, on_shutdown) < 0)
+	if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->sock, on_shutdown) < 0)
 		conn_close(c, NULL);
 }
 
@@ -795,7 +843,7 @@ static int send_queue_empty(struct conn *c)
 	uv_os_fd_t fd;
 	int queued = 0;
 
-	if (uv_fileno((uv_handle_t *)&c->tcp, &fd) < 0 ||
+	if (uv_fileno((uv_handle_t *)&c->sock, &fd) < 0 ||
 	    ioctl(fd, SIOCOUTQ, &queued) < 0)
 		return 1;
 	return queued == 0;
@@ -808,7 +856,7 @@ static void reset_now(struct conn *c)
 	struct linger lg = { 1, 0 };
 	uv_os_fd_t fd;
 
-	if (uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0)
+	if (uv_fileno((uv_handle_t *)&c->sock, &fd) == 0)
 		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	conn_close(c, NULL);
 }
@@ -882,11 +930,13 @@ void http_on_connection(uv_stream_t *listener, int status)
 		return;
 	}
 	c->srv = srv;
-	if (uv_tcp_init(&srv->loop, &c->tcp) < 0) {
+	c->via_unix = listener->type == UV_NAMED_PIPE;
+	if ((c->via_unix ? uv_pipe_init(&srv->loop, &c->sock.pipe, 0)
+	                 : uv_tcp_init(&srv->loop, &c->sock.tcp)) < 0) {
 		free(c);
 		return;
 	}
-	c->tcp.data = c;
+	c->sock.tcp.data = c;
 	c->open_handles = 1;
 	if (uv_timer_init(&srv->loop, &c->timer) == 0)
 		c->open_handles = 2;
@@ -898,16 +948,25 @@ void http_on_connection(uv_stream_t *listener, int status)
 	srv->conns = c;
 	if (c->open_handles != 2) {
 		c->closing = 1;   /* close only the tcp handle */
-		uv_close((uv_handle_t *)&c->tcp, on_close);
+		uv_close((uv_handle_t *)&c->sock, on_close);
 		srv->conns = c->next;
 		if (c->next)
 			c->next->prev = NULL;
 		return;
 	}
-	if (uv_accept(listener, (uv_stream_t *)&c->tcp) < 0) {
+	if (uv_accept(listener, (uv_stream_t *)&c->sock) < 0) {
 		conn_close(c, NULL);
 		return;
 	}
-	uv_tcp_nodelay(&c->tcp, 1);
+	if (!c->via_unix) {
+		struct sockaddr_storage ss;
+		int len = (int)sizeof(ss);
+
+		uv_tcp_nodelay(&c->sock.tcp, 1);
+		if (uv_tcp_getpeername(&c->sock.tcp, (struct sockaddr *)&ss,
+		                       &len) == 0)
+			uv_ip_name((struct sockaddr *)&ss, c->peer,
+			           sizeof(c->peer));
+	}
 	start_reading(c);
 }

@@ -18,6 +18,9 @@
  *   first    first body offset the response carries, or null (no body of
  *            the resource: HEAD, errors, redirects, SSE)
  *   last     last body offset (inclusive), or null (also for endless bodies)
+ *   body     the request body read (by its Content-Length), "" when none,
+ *            null when it holds a NUL byte
+ *   body_len its length in bytes
  *
  * {"ev":"end", ...} written when the response ends:
  *   n, conn  as in the matching req record
@@ -187,6 +190,29 @@ out:
 	cJSON_free(text);
 }
 
+/* "body": the request body as a string (null when it holds a NUL byte,
+ * which a JSON string from cJSON cannot), "body_len": its bytes. */
+static int add_body(cJSON *obj, const struct log_req_rec *rec)
+{
+	char *text;
+	int rc = 0;
+
+	if (add_u64(obj, "body_len", rec->body_len) < 0)
+		return -1;
+	if (rec->body_len > 0 && memchr(rec->body, '\0', rec->body_len))
+		return cJSON_AddNullToObject(obj, "body") ? 0 : -1;
+	text = malloc(rec->body_len + 1);
+	if (!text)
+		return -1;
+	if (rec->body_len > 0)
+		memcpy(text, rec->body, rec->body_len);
+	text[rec->body_len] = '\0';
+	if (!cJSON_AddStringToObject(obj, "body", text))
+		rc = -1;
+	free(text);
+	return rc;
+}
+
 void log_req(struct tsrv_log *log, const struct log_req_rec *rec)
 {
 	const struct request *req = rec->req;
@@ -202,6 +228,8 @@ void log_req(struct tsrv_log *log, const struct log_req_rec *rec)
 	    !cJSON_AddStringToObject(obj, "ev", "req") ||
 	    add_u64(obj, "n", rec->n) < 0 ||
 	    add_u64(obj, "conn", rec->conn) < 0 ||
+	    (rec->via_unix && !cJSON_AddStringToObject(obj, "via", "unix")) ||
+	    (rec->peer && !cJSON_AddStringToObject(obj, "peer", rec->peer)) ||
 	    add_u64(obj, "t", now_ms() - log->start_ms) < 0 ||
 	    add_str_or_null(obj, "method", req ? req->method : NULL) < 0 ||
 	    add_str_or_null(obj, "target", req ? req->target : NULL) < 0 ||
@@ -212,7 +240,8 @@ void log_req(struct tsrv_log *log, const struct log_req_rec *rec)
 	    add_u64(obj, "status", (uint64_t)rec->status) < 0 ||
 	    add_opt_u64(obj, "version", rec->has_version, rec->version) < 0 ||
 	    add_opt_u64(obj, "first", rec->has_first, rec->first) < 0 ||
-	    add_opt_u64(obj, "last", rec->has_last, rec->last) < 0) {
+	    add_opt_u64(obj, "last", rec->has_last, rec->last) < 0 ||
+	    add_body(obj, rec) < 0) {
 		if (!log->failed)
 			msg_error("out of memory building a log record");
 		log->failed = 1;

@@ -16,6 +16,8 @@ struct tsrv_log;
 struct log_req_rec {
 	uint64_t n;                  /* global request number, from 1 */
 	uint64_t conn;               /* connection id, from 1 */
+	int via_unix;                /* came through the --unix listener */
+	const char *peer;            /* TCP: the client's address, or NULL */
 	const struct request *req;   /* method/target/path may be NULL */
 	const char *key;             /* resource key or NULL */
 	int status;                  /* planned status */
@@ -23,6 +25,8 @@ struct log_req_rec {
 	uint64_t version;
 	int has_first, has_last;
 	uint64_t first, last;        /* body offsets, inclusive */
+	const char *body;            /* the request body read, body_len bytes */
+	size_t body_len;
 };
 
 /* Opens (truncates) path; path NULL gives a log that writes nothing.

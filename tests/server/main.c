@@ -34,7 +34,7 @@
 static const char usage_text[] =
 	"Usage: testsrv --port-file FILE [--port N] [--bind ADDR] [--log FILE]"
 	" [--quiet]\n"
-	"               [--closed-port-file FILE]\n"
+	"               [--closed-port-file FILE] [--unix PATH]\n"
 	"       testsrv --gen --size N [--seed S] [--version V] [--offset O]"
 	" [--lines]\n"
 	"\n"
@@ -48,6 +48,7 @@ static const char usage_text[] =
 	"  --closed-port-file FILE\n"
 	"                    also bind a port that never listens (connections\n"
 	"                    to it are refused) and write it to FILE\n"
+	"  --unix PATH       also listen on a Unix socket at PATH (new file)\n"
 	"  --gen             print body bytes O..N-1 of resource (S, V) and exit\n"
 	"  --size N          body size, K/M/G suffixes (with --gen)\n"
 	"  --seed S          seed (default 1)\n"
@@ -57,7 +58,7 @@ static const char usage_text[] =
 	"  --help            this text\n";
 
 struct options {
-	const char *port_file, *bind, *log, *closed_port_file;
+	const char *port_file, *bind, *log, *closed_port_file, *unix_path;
 	uint64_t port;
 	int quiet, gen, lines, has_size;
 	uint64_t size, seed, version, offset;
@@ -107,6 +108,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			takes = 0;
 		} else if (strcmp(a, "--port-file") != 0 &&
 		           strcmp(a, "--closed-port-file") != 0 &&
+		           strcmp(a, "--unix") != 0 &&
 		           strcmp(a, "--port") != 0 && strcmp(a, "--bind") != 0 &&
 		           strcmp(a, "--log") != 0 && strcmp(a, "--size") != 0 &&
 		           strcmp(a, "--seed") != 0 &&
@@ -125,6 +127,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->closed_port_file = v;
 		else if (strcmp(a, "--bind") == 0)
 			o->bind = v;
+		else if (strcmp(a, "--unix") == 0)
+			o->unix_path = v;
 		else if (strcmp(a, "--log") == 0)
 			o->log = v;
 		else if (strcmp(a, "--port") == 0) {
@@ -254,6 +258,10 @@ static void stop_server(struct server *srv)
 		uv_close((uv_handle_t *)&srv->listener, on_handle_closed);
 		srv->listener_open = 0;
 	}
+	if (srv->unix_open) {
+		uv_close((uv_handle_t *)&srv->unix_listener, on_handle_closed);
+		srv->unix_open = 0;
+	}
 	if (srv->closed_fd >= 0) {
 		close(srv->closed_fd);
 		srv->closed_fd = -1;
@@ -379,6 +387,29 @@ fail:
 	return -1;
 }
 
+/* --unix PATH: a second listener, on a Unix socket (libuv removes the
+ * file when it closes the listener).  An existing file is an error. */
+static int listen_unix(struct server *srv, const char *path)
+{
+	int rc = uv_pipe_init(&srv->loop, &srv->unix_listener, 0);
+
+	if (rc < 0)
+		goto fail;
+	srv->unix_open = 1;
+	srv->unix_listener.data = srv;
+	rc = uv_pipe_bind(&srv->unix_listener, path);
+	if (rc < 0)
+		goto fail;
+	rc = uv_listen((uv_stream_t *)&srv->unix_listener, 1024,
+	               http_on_connection);
+	if (rc < 0)
+		goto fail;
+	return 0;
+fail:
+	msg_error("cannot listen on %s: %s", path, uv_strerror(rc));
+	return -1;
+}
+
 static int start_signals(struct server *srv)
 {
 	if (uv_signal_init(&srv->loop, &srv->sigterm) < 0)
@@ -429,6 +460,9 @@ static int run_server(const struct options *o)
 	     write_port_file(o->closed_port_file, cport) < 0))
 		goto stop;
 	if (listen_on(srv, o, &port) < 0)
+		goto stop;
+	/* Before the port file: a test waits for that. */
+	if (o->unix_path && listen_unix(srv, o->unix_path) < 0)
 		goto stop;
 	if (write_port_file(o->port_file, port) < 0)
 		goto stop;

@@ -18,6 +18,8 @@ struct conn;
 struct server {
 	uv_loop_t loop;           /* our own loop, never the default one */
 	uv_tcp_t listener;        /* listener.data points back here */
+	uv_pipe_t unix_listener;  /* --unix; data points back here too */
+	int unix_open;
 	int closed_fd;            /* --closed-port-file: bound, never listens;
 	                           * -1 when none */
 	uv_signal_t sigterm, sigint;

@@ -30,6 +30,12 @@ main(void)
     CHECK(c.exit_code == HAUL_EXIT_URL && !c.retryable);
     classify_curl(CURLE_SSL_CONNECT_ERROR, ECONNRESET, &c);
     CHECK(c.exit_code == HAUL_EXIT_TLS && c.retryable && c.limited);
+    /* --interface that libcurl cannot bind (gone down): a connection
+     * failure, retried a few times; a wrong pin is a TLS failure, never. */
+    classify_curl(CURLE_INTERFACE_FAILED, EADDRNOTAVAIL, &c);
+    CHECK(c.exit_code == HAUL_EXIT_CONNECT && c.retryable && c.limited);
+    classify_curl(CURLE_SSL_PINNEDPUBKEYNOTMATCH, 0, &c);
+    CHECK(c.exit_code == HAUL_EXIT_TLS && !c.retryable);
 
     /* libcurl's limits: the server's fault, whatever the code says. */
     CHECK(classify_server_limit(CURLE_OUT_OF_MEMORY, "Out of memory", true) != NULL);

@@ -160,5 +160,45 @@ main(void)
     s = url_host_key("https://example.org:8443/x");
     CHECK_STR(s, "example.org:8443");
     xfree(s);
+
+    /* -J: Content-Disposition names, under the rules of -O. */
+    static const struct { const char *value, *name; } cd[] = {
+        { "attachment; filename=report.pdf", "report.pdf" },
+        { "attachment; filename=\"a b.txt\"", "a b.txt" },
+        { "attachment;filename=\"q\\\"x.txt\"; size=3", "q\"x.txt" },
+        { "inline; FILENAME = plain.txt ; x=1", "plain.txt" },
+        { "attachment; filename=\"x;y.txt\"; a=b", "x;y.txt" },
+        /* filename* wins, in either order */
+        { "attachment; filename*=UTF-8''%E2%82%AC%20rates.txt; filename=\"rates.txt\"",
+          "\xE2\x82\xAC rates.txt" },
+        { "attachment; filename=\"rates.txt\"; filename*=utf-8'en'%C3%A9.txt", "\xC3\xA9.txt" },
+        /* another charset: the plain name */
+        { "attachment; filename*=ISO-8859-1''%E9.txt; filename=e.txt", "e.txt" },
+        /* no path: only the last component */
+        { "attachment; filename=\"../../etc/passwd\"", "passwd" },
+        { "attachment; filename=\"C:\\\\Windows\\\\evil.exe\"", "evil.exe" },
+        { "attachment; filename*=UTF-8''..%2F..%2Fx.sh", "x.sh" },
+        { "attachment; filename*=UTF-8''a%5Cb", "b" },
+        /* control characters and bytes that are not UTF-8: %HH */
+        { "attachment; filename=\"a\x1b[31mb\"", "a%1B[31mb" },
+        { "attachment; filename*=UTF-8''x%0Ay", "x%0Ay" },
+        { "attachment; filename=\"\xFFz\"", "%FFz" },
+        { "attachment; filename=\"100%.txt\"", "100%.txt" },
+    };
+    for (size_t i = 0; i < sizeof cd / sizeof *cd; i++) {
+        s = http_disposition_name(cd[i].value, &why);
+        CHECK_STR(s, cd[i].name);
+        xfree(s);
+    }
+    static const char *const noname[] = {
+        "attachment", "attachment; filename=", "attachment; filename=\"..\"",
+        "attachment; filename=\"a/\"", "attachment; filename=-", "inline; name=x",
+        "attachment; filename*=UTF-8''%2E%2E",
+    };
+    for (size_t i = 0; i < sizeof noname / sizeof *noname; i++) {
+        s = http_disposition_name(noname[i], &why);
+        CHECK(s == NULL && why != NULL);
+        xfree(s);
+    }
     return check_done("test_http");
 }

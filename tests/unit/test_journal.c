@@ -44,6 +44,29 @@ main(void)
     journal_clear(&k);
     xfree(text);
 
+    /* Several sources: recorded with the one the bytes came from. */
+    j.nsources = 2;
+    j.sources[0] = xstrdup("http://a.example/f");
+    j.sources[1] = xstrdup("http://b.example/f");
+    j.source = 1;
+    text = journal_encode(&j);
+    CHECK(text != NULL && journal_decode(text, &k));
+    CHECK(k.nsources == 2 && k.source == 1);
+    if (k.nsources == 2)
+        CHECK_STR(k.sources[1], "http://b.example/f");
+    journal_clear(&k);
+    xfree(text);
+    xfree(j.sources[0]);
+    xfree(j.sources[1]);
+    j.nsources = 0;
+    /* An index outside the list, or a list without an index: refused. */
+    CHECK(!journal_decode("{\"schema\":1,\"url\":\"u\",\"final_url\":\"\",\"etag\":\"\","
+                          "\"last_modified\":\"\",\"total\":\"\",\"segments\":[{\"start\":\"0\","
+                          "\"end\":\"\",\"next\":\"5\"}],\"sources\":[\"a\",\"b\"],\"source\":2}", &k));
+    CHECK(!journal_decode("{\"schema\":1,\"url\":\"u\",\"final_url\":\"\",\"etag\":\"\","
+                          "\"last_modified\":\"\",\"total\":\"\",\"segments\":[{\"start\":\"0\","
+                          "\"end\":\"\",\"next\":\"5\"}],\"sources\":[\"a\",\"b\"]}", &k));
+
     /* Invalid journals are refused, not half-read. */
     CHECK(!journal_decode("", &k));
     CHECK(!journal_decode("{}", &k));

@@ -235,11 +235,14 @@ check_strings(const struct opt_def *o)
 
     if (o->type != OT_STRING && o->type != OT_LIST)
         return;
-    /* A value every row's check takes: a header line, USER:PASS, a name. */
-    snprintf(arg, sizeof arg, "--%s=a: b", o->lname);
+    /* A value every row's check takes: a header line, USER:PASS, a name;
+     * the rows that take host entries get one. */
+    const char *v = strcmp(o->lname, "resolve") == 0 ? "a:1:127.0.0.1" :
+                    strcmp(o->lname, "connect-to") == 0 ? "a:1:b:2" : "a: b";
+    snprintf(arg, sizeof arg, "--%s=%s", o->lname, v);
     CHECK(parse(&cfg, false, arg, arg) == 0);
     if (o->type == OT_STRING)
-        CHECK_STR(*(char **)(void *)((char *)&cfg + o->off), "a: b");
+        CHECK_STR(*(char **)(void *)((char *)&cfg + o->off), v);
     else
         CHECK_U64(*(size_t *)(void *)((char *)&cfg + o->count_off), 2);
     config_free(&cfg);
@@ -398,6 +401,40 @@ check_texts(void)
     CHECK_STR(buf, "download ");
 }
 
+/* The checks of --resolve, --connect-to and --pinnedpubkey values. */
+static void
+check_net_values(void)
+{
+    static const char *const good[] = {
+        "--resolve=h:80:127.0.0.1", "--resolve=+h:1:::1", "--resolve=h:65535:[::1],10.0.0.1",
+        "--resolve=*:443:127.0.0.1", "--connect-to=h:80:[::1]:8080", "--connect-to=:::",
+        "--connect-to=[::1]::b:", "--pinnedpubkey=key.pem",
+        "--pinnedpubkey=sha256//+/+/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+    };
+    static const char *const bad[] = {
+        "--resolve=h", "--resolve=h:80", "--resolve=h:80:", "--resolve=:80:127.0.0.1",
+        "--resolve=h:0:127.0.0.1", "--resolve=h:65536:127.0.0.1", "--resolve=h:8 0:127.0.0.1",
+        "--resolve=h:80:127.0.0.1,", "--resolve=h:80:name", "--resolve=[::1]:80:127.0.0.1",
+        "--resolve=h:80:[::1", "--connect-to=h:80:b", "--connect-to=h:80:b:x",
+        "--connect-to=h:0:b:1", "--connect-to=[::1:80:b:1", "--connect-to=h:80:b:1:2",
+        "--pinnedpubkey=sha256//", "--pinnedpubkey=sha256//AAAA",
+        "--pinnedpubkey=sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=;",
+        "--pinnedpubkey=sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA*=",
+    };
+    struct config cfg;
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        CHECK(parse(&cfg, false, good[i], NULL) == 0);
+        config_free(&cfg);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        int rc = parse(&cfg, true, bad[i], NULL);
+        if (rc != HAUL_EXIT_USAGE)
+            fprintf(stderr, "accepted: %s\n", bad[i]);
+        CHECK(rc == HAUL_EXIT_USAGE);
+        config_free(&cfg);
+    }
+}
+
 int
 main(void)
 {
@@ -410,6 +447,7 @@ main(void)
     }
     check_defaults();
     check_special();
+    check_net_values();
     check_texts();
     return check_done("test_options");
 }

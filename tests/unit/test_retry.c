@@ -37,7 +37,7 @@ static struct retry_held
 file(uint64_t have)
 {
     return (struct retry_held){
-        .name = "http://h/f", .have = have, .part_end = UINT64_MAX, .total_known = true,
+        .have = have, .part_end = UINT64_MAX, .total_known = true,
         .total = 4 * MiB, .can_restart = true, .path = "f.part", .stream_retry_ms = -1,
     };
 }
@@ -92,7 +92,7 @@ drops(void)
     o.os_errno = 104;    /* ECONNRESET */
     h = file(MiB);
     CHECK(decide(&o, &h) == RETRY_LATER);
-    CHECK_STR(v.message, "http://h/f: connection reset at 1.0 MiB of 4.0 MiB; retry 1 of 10 in 0.5s");
+    CHECK_STR(v.message, "connection reset at 1.0 MiB of 4.0 MiB; retry 1 of 10 in 0.5s");
     CHECK(v.disconnect == DISC_RST);
     CHECK_STR(v.disconnect_message, "Recv failure: Connection reset by peer");
     CHECK_STR(v.reason, "connection reset");
@@ -103,7 +103,7 @@ drops(void)
     reset();
     h = part(5 * MiB);
     CHECK(decide(&o, &h) == RETRY_LATER);
-    CHECK_STR(v.message, "http://h/f: segment 2: connection reset at byte 5242880; retry 1 of 10 in 0.5s");
+    CHECK_STR(v.message, "segment 2: connection reset at byte 5242880; retry 1 of 10 in 0.5s");
     CHECK(v.disconnect == DISC_RST);
 
     /* Nothing held yet: no position in the message. */
@@ -112,7 +112,7 @@ drops(void)
     h.total_known = false;
     o = curl_end(CURLE_GOT_NOTHING, "Empty reply from server", 0);
     CHECK(decide(&o, &h) == RETRY_LATER);
-    CHECK_STR(v.message, "http://h/f: connection closed early; retry 1 of 10 in 1.0s");
+    CHECK_STR(v.message, "connection closed early; retry 1 of 10 in 1.0s");
     CHECK(v.disconnect == DISC_FIN);
     CHECK_U64(st.failures, 1);
 
@@ -124,7 +124,7 @@ drops(void)
     o.os_errno = 104;
     CHECK(decide(&o, &h) == RETRY_FAIL);
     CHECK(v.exit_code == HAUL_EXIT_PARTIAL);
-    CHECK_STR(v.message, "http://h/f: connection reset at 256.0 KiB of 4.0 MiB");
+    CHECK_STR(v.message, "connection reset at 256.0 KiB of 4.0 MiB");
 
     /* Failures without progress run out: --retry 2 allows two. */
     reset();
@@ -133,19 +133,19 @@ drops(void)
     h = file(0);
     h.total_known = false;
     CHECK(decide(&o, &h) == RETRY_LATER && st.failures == 1);
-    CHECK_STR(v.message, "http://h/f: Failed to connect; retry 1 of 2 in 1.0s");
+    CHECK_STR(v.message, "Failed to connect; retry 1 of 2 in 1.0s");
     CHECK(v.disconnect == DISC_REFUSED);
     CHECK(decide(&o, &h) == RETRY_LATER && st.failures == 2);
     CHECK(decide(&o, &h) == RETRY_FAIL);
     CHECK(v.exit_code == HAUL_EXIT_CONNECT);
-    CHECK_STR(v.message, "http://h/f: Failed to connect; gave up after 2 retries without progress");
+    CHECK_STR(v.message, "Failed to connect; gave up after 2 retries without progress");
     /* ... and a part runs out the same way. */
     reset();
     cfg.retry = 1;
     h = part(4 * MiB);
     CHECK(decide(&o, &h) == RETRY_LATER);
     CHECK(decide(&o, &h) == RETRY_FAIL);
-    CHECK_STR(v.message, "http://h/f: segment 2: Failed to connect at byte 4194304; "
+    CHECK_STR(v.message, "segment 2: Failed to connect at byte 4194304; "
               "gave up after 1 retries without progress");
 
     /* --retry inf: no "of N". */
@@ -154,7 +154,7 @@ drops(void)
     h = file(0);
     h.total_known = false;
     CHECK(decide(&o, &h) == RETRY_LATER);
-    CHECK_STR(v.message, "http://h/f: Failed to connect; retry 1 in 1.0s");
+    CHECK_STR(v.message, "Failed to connect; retry 1 in 1.0s");
 
     /* DNS failures are tried a few times only, even with progress. */
     reset();
@@ -163,7 +163,7 @@ drops(void)
         CHECK(decide(&o, &h) == RETRY_LATER);
     CHECK(decide(&o, &h) == RETRY_FAIL);
     CHECK(v.exit_code == HAUL_EXIT_RESOLVE);
-    CHECK_STR(v.message, "http://h/f: Could not resolve host: x (gave up after 4 tries)");
+    CHECK_STR(v.message, "Could not resolve host: x (gave up after 4 tries)");
 }
 
 static void
@@ -178,15 +178,22 @@ drift(void)
     h = file(0);
     CHECK(decide(&o, &h) == RETRY_FAIL);
     CHECK(v.exit_code == HAUL_EXIT_TLS);
-    CHECK_STR(v.message, "http://h/f: SSL certificate problem; to trust the server's CA use "
+    CHECK_STR(v.message, "SSL certificate problem; to trust the server's CA use "
               "--cacert FILE, or -k to skip the check (insecure)");
     CHECK(v.disconnect == DISC_NONE);
     /* ... and for a part. */
     h = part(4 * MiB);
     CHECK(decide(&o, &h) == RETRY_FAIL);
     CHECK(v.exit_code == HAUL_EXIT_TLS);
-    CHECK_STR(v.message, "http://h/f: segment 2: SSL certificate problem; to trust the "
+    CHECK_STR(v.message, "segment 2: SSL certificate problem; to trust the "
               "server's CA use --cacert FILE, or -k to skip the check (insecure)");
+    /* A wrong --pinnedpubkey: no retry, and no hint at the CA. */
+    h = file(0);
+    o = curl_end(CURLE_SSL_PINNEDPUBKEYNOTMATCH,
+                 "SSL: public key does not match pinned public key", 0);
+    CHECK(decide(&o, &h) == RETRY_FAIL);
+    CHECK(v.exit_code == HAUL_EXIT_TLS);
+    CHECK_STR(v.message, "SSL: public key does not match pinned public key");
 
     /* --max-time leaves no time for the delay: exit 9, file and part. */
     reset();
@@ -196,13 +203,13 @@ drift(void)
     h.total_known = false;
     CHECK(decide(&o, &h) == RETRY_FAIL);
     CHECK(v.exit_code == HAUL_EXIT_TIMEOUT);
-    CHECK_STR(v.message, "http://h/f: Failed to connect; --max-time leaves no time to retry");
+    CHECK_STR(v.message, "Failed to connect; --max-time leaves no time to retry");
     reset();
     cfg.deadline_ms = 1500;
     h = part(4 * MiB);
     CHECK(decide(&o, &h) == RETRY_FAIL);
     CHECK(v.exit_code == HAUL_EXIT_TIMEOUT);
-    CHECK_STR(v.message, "http://h/f: segment 2: Failed to connect at byte 4194304; "
+    CHECK_STR(v.message, "segment 2: Failed to connect at byte 4194304; "
               "--max-time leaves no time to retry");
     /* A delay that ends before the deadline is fine. */
     reset();
@@ -218,26 +225,26 @@ drift(void)
     o.dec.refetch = true;
     h = file(MiB);
     CHECK(decide(&o, &h) == RETRY_START_OVER && v.counted);
-    retry_start_over(&st, &cfg, "http://h/f", MiB, &v);
+    retry_start_over(&st, &cfg, MiB, &v);
     CHECK(v.action == RETRY_START_OVER);
-    CHECK_STR(v.note, "http://h/f: the length changed: a new version; starting over");
+    CHECK_STR(v.note, "the length changed: a new version; starting over");
     CHECK(decide(&o, &h) == RETRY_START_OVER);
-    retry_start_over(&st, &cfg, "http://h/f", MiB, &v);
+    retry_start_over(&st, &cfg, MiB, &v);
     CHECK(v.action == RETRY_FAIL && v.exit_code == HAUL_EXIT_CHANGED);
-    CHECK_STR(v.message, "http://h/f: the length changed: a new version, again and again; "
+    CHECK_STR(v.message, "the length changed: a new version, again and again; "
               "giving up");
     reset();
     cfg.retry = 1;
     o = refused(RESP_CHANGED, "the resource changed: a new version", 206);
     h = part(5 * MiB);
     CHECK(decide(&o, &h) == RETRY_START_OVER && v.counted);
-    retry_start_over(&st, &cfg, "http://h/f", MiB, &v);
-    CHECK_STR(v.note, "http://h/f: the resource changed while its segments were fetched; "
+    retry_start_over(&st, &cfg, MiB, &v);
+    CHECK_STR(v.note, "the resource changed while its segments were fetched; "
               "starting over");
     CHECK(decide(&o, &h) == RETRY_START_OVER);
-    retry_start_over(&st, &cfg, "http://h/f", MiB, &v);
+    retry_start_over(&st, &cfg, MiB, &v);
     CHECK(v.action == RETRY_FAIL && v.exit_code == HAUL_EXIT_CHANGED);
-    CHECK_STR(v.message, "http://h/f: the resource changed while its segments were fetched, "
+    CHECK_STR(v.message, "the resource changed while its segments were fetched, "
               "again and again; giving up");
 }
 
@@ -254,7 +261,7 @@ http(void)
     h = file(0);
     CHECK(decide(&o, &h) == RETRY_LATER);
     CHECK_U64(v.delay_ms, 7000);
-    CHECK_STR(v.message, "http://h/f: HTTP 503 at 0 B of 4.0 MiB; retry 1 of 10 in 7.0s");
+    CHECK_STR(v.message, "HTTP 503 at 0 B of 4.0 MiB; retry 1 of 10 in 7.0s");
     CHECK(v.disconnect == DISC_HTTP);
     CHECK_STR(v.disconnect_message, "HTTP 503");
     /* The same for a part. */
@@ -273,10 +280,10 @@ http(void)
     o = refused(RESP_HTTP_ERROR, "HTTP error", 404);
     h = file(0);
     CHECK(decide(&o, &h) == RETRY_FAIL && v.exit_code == HAUL_EXIT_HTTP);
-    CHECK_STR(v.message, "http://h/f: server answered HTTP 404");
+    CHECK_STR(v.message, "server answered HTTP 404");
     h = part(4 * MiB);
     CHECK(decide(&o, &h) == RETRY_FAIL && v.exit_code == HAUL_EXIT_HTTP);
-    CHECK_STR(v.message, "http://h/f: segment 2: server answered HTTP 404");
+    CHECK_STR(v.message, "segment 2: server answered HTTP 404");
 
     /* 404 from where a redirect led last time: back to the URL as given. */
     reset();
@@ -285,7 +292,7 @@ http(void)
     h = file(MiB);
     CHECK(decide(&o, &h) == RETRY_LATER);
     CHECK(v.forget_final_url);
-    CHECK_STR(v.note, "http://h/f: HTTP 404 from http://cdn/f; trying the original URL");
+    CHECK_STR(v.note, "HTTP 404 from http://cdn/f; trying the original URL");
     CHECK_STR(v.reason, "HTTP 404 from the redirect target");
     CHECK(v.disconnect == DISC_NONE);
     CHECK_U64(st.failures, 1);
@@ -301,10 +308,10 @@ refusals(void)
     o = refused(RESP_PROTOCOL, "Content-Range does not start at the byte asked for", 206);
     h = file(MiB);
     CHECK(decide(&o, &h) == RETRY_FAIL && v.exit_code == HAUL_EXIT_PROTOCOL);
-    CHECK_STR(v.message, "http://h/f: Content-Range does not start at the byte asked for; refused");
+    CHECK_STR(v.message, "Content-Range does not start at the byte asked for; refused");
     h = part(5 * MiB);
     CHECK(decide(&o, &h) == RETRY_FAIL && v.exit_code == HAUL_EXIT_PROTOCOL);
-    CHECK_STR(v.message, "http://h/f: segment 2: Content-Range does not start at the byte "
+    CHECK_STR(v.message, "segment 2: Content-Range does not start at the byte "
               "asked for; refused");
 
     o = refused(RESP_CHANGED, "the resource changed and the bytes already written cannot be "
@@ -327,9 +334,9 @@ refusals(void)
     o.end = RETRY_END_MISMATCH;
     h = file(0);
     CHECK(decide(&o, &h) == RETRY_START_OVER && !v.counted);
-    retry_start_over(&st, &cfg, "http://h/f", 0, &v);
+    retry_start_over(&st, &cfg, 0, &v);
     CHECK(v.action == RETRY_START_OVER);
-    CHECK_STR(v.note, "http://h/f: f.part differs from the server's copy; starting over");
+    CHECK_STR(v.note, "f.part differs from the server's copy; starting over");
     h.can_restart = false;
     CHECK(decide(&o, &h) == RETRY_FAIL && v.exit_code == HAUL_EXIT_CHANGED);
 
@@ -339,7 +346,7 @@ refusals(void)
     o.in_head = true;
     h = file(0);
     CHECK(decide(&o, &h) == RETRY_FAIL && v.exit_code == HAUL_EXIT_PROTOCOL);
-    CHECK_STR(v.message, "http://h/f: a response header line is too long (libcurl takes "
+    CHECK_STR(v.message, "a response header line is too long (libcurl takes "
               "100 KiB at most)");
 
     /* A stall is a failure like a drop, for a file and a part. */
@@ -354,7 +361,7 @@ refusals(void)
     CHECK(v.disconnect == DISC_STALL);
     CHECK_STR(v.disconnect_message, "no data for 1.0s");
     CHECK(decide(&o, &h) == RETRY_FAIL && v.exit_code == HAUL_EXIT_TIMEOUT);
-    CHECK_STR(v.message, "http://h/f: no data for 1.0s; gave up after 1 retries without progress");
+    CHECK_STR(v.message, "no data for 1.0s; gave up after 1 retries without progress");
 }
 
 static void
@@ -371,7 +378,7 @@ ends(void)
     /* No response at all. */
     o.decided = false;
     CHECK(decide(&o, &h) == RETRY_FAIL && v.exit_code == HAUL_EXIT_PROTOCOL);
-    CHECK_STR(v.message, "http://h/f: no response");
+    CHECK_STR(v.message, "no response");
 
     /* A body that ended before the known total: ask for the rest. */
     o = curl_end(CURLE_OK, "", MiB);
@@ -382,7 +389,7 @@ ends(void)
     /* The same for a part that ended before its end; at its end, done. */
     h = part(5 * MiB);
     CHECK(decide(&o, &h) == RETRY_LATER);
-    CHECK_STR(v.message, "http://h/f: segment 2: response ended early at byte 5242880; "
+    CHECK_STR(v.message, "segment 2: response ended early at byte 5242880; "
               "retry 1 of 10 in 0.5s");
     h = part(6 * MiB);
     CHECK(decide(&o, &h) == RETRY_PART_DONE);
@@ -462,7 +469,7 @@ no_progress(void)
     o.shrank = true;
     h = file(3 * MiB);
     CHECK(decide(&o, &h) == RETRY_START_OVER && v.shrank);
-    retry_start_over(&st, &cfg, "http://h/f", 3 * MiB, &v);
+    retry_start_over(&st, &cfg, 3 * MiB, &v);
     CHECK_U64(st.shorter_mark, 3 * MiB);
 }
 
@@ -479,7 +486,7 @@ refusals_at_first_contact(void)
     h = file(0);
     h.total_known = false;
     CHECK(decide(&o, &h) == RETRY_FAIL && v.exit_code == HAUL_EXIT_CONNECT);
-    CHECK_STR(v.message, "http://h/f: connection refused (Failed to connect to h port 1: "
+    CHECK_STR(v.message, "connection refused (Failed to connect to h port 1: "
               "Connection refused); not retried at first contact: --retry-connrefused retries it");
     CHECK(v.disconnect == DISC_REFUSED);
     /* A server was there (or bytes are held): an outage, retried. */
@@ -502,6 +509,195 @@ refusals_at_first_contact(void)
     CHECK(decide(&o, &h) == RETRY_LATER);
 }
 
+/* A POST is not sent again once it went out, but for a 4xx or 503 answer
+ * and for --stream on an event stream; an idempotent method is. */
+static void
+requests_with_bodies(void)
+{
+    struct retry_outcome o;
+    struct retry_held h;
+
+    reset();
+    h = file(1000);
+    h.send_once = true;
+    h.method = "POST";
+    h.whole_only = true;
+    o = curl_end(CURLE_RECV_ERROR, "Connection reset by peer", 1000);
+    o.os_errno = ECONNRESET;
+    o.sent = true;
+    CHECK(decide(&o, &h) == RETRY_FAIL);
+    CHECK(v.exit_code == HAUL_EXIT_PARTIAL);
+    CHECK_STR(v.message, "connection reset at 1000 B of 4.0 MiB; a POST is not sent "
+                         "again: it may have taken effect");
+    CHECK(v.disconnect == DISC_RST);    /* still counted and reported */
+    /* Never sent (a refused connection after an answer, a TLS
+     * handshake): sent again. */
+    o.sent = false;
+    CHECK(decide(&o, &h) == RETRY_LATER);
+    /* A stall, a body that ended early: the same rule, their own codes. */
+    reset();
+    o = curl_end(CURLE_OK, "", 0);
+    o.end = RETRY_END_STALL;
+    o.sent = true;
+    CHECK(decide(&o, &h) == RETRY_FAIL);
+    CHECK(v.exit_code == HAUL_EXIT_TIMEOUT);
+    o = curl_end(CURLE_OK, "", 10);
+    o.sent = true;
+    CHECK(decide(&o, &h) == RETRY_FAIL);
+    CHECK(v.exit_code == HAUL_EXIT_PARTIAL);
+    /* 503 and 429 say the server did not act on it; 500 does not. */
+    reset();
+    o = refused(RESP_HTTP_ERROR, "HTTP 503", 503);
+    o.sent = true;
+    CHECK(decide(&o, &h) == RETRY_LATER);
+    o = refused(RESP_HTTP_ERROR, "HTTP 429", 429);
+    o.sent = true;
+    CHECK(decide(&o, &h) == RETRY_LATER);
+    o = refused(RESP_HTTP_ERROR, "HTTP 500", 500);
+    o.sent = true;
+    CHECK(decide(&o, &h) == RETRY_FAIL);
+    CHECK(v.exit_code == HAUL_EXIT_HTTP);
+    CHECK_STR(v.message, "HTTP 500 at 1000 B of 4.0 MiB; a POST is not sent again: "
+                         "it may have taken effect");
+    /* --stream on an event stream: re-sent (with Last-Event-ID). */
+    reset();
+    h.stream = true;
+    h.sse = true;
+    h.total_known = false;
+    o = curl_end(CURLE_OK, "", 100);
+    o.sent = true;
+    CHECK(decide(&o, &h) == RETRY_LATER);
+    /* --stream on lines is not an event stream: not re-sent. */
+    h.sse = false;
+    o = curl_end(CURLE_RECV_ERROR, "Connection reset by peer", 100);
+    o.os_errno = ECONNRESET;
+    o.sent = true;
+    CHECK(decide(&o, &h) == RETRY_FAIL);
+    /* An idempotent PUT is sent again. */
+    reset();
+    h = file(1000);
+    h.whole_only = true;
+    h.method = "PUT";
+    o = curl_end(CURLE_RECV_ERROR, "Connection reset by peer", 1000);
+    o.os_errno = ECONNRESET;
+    o.sent = true;
+    CHECK(decide(&o, &h) == RETRY_LATER);
+    /* A close-delimited body is never probed with Range when the request
+     * cannot be asked with one. */
+    reset();
+    h = file(1000);
+    h.total_known = false;
+    h.whole_only = true;
+    o = curl_end(CURLE_OK, "", 1000);
+    o.unframed = true;
+    o.accept_ranges = true;
+    CHECK(decide(&o, &h) == RETRY_FINISH);
+    h.whole_only = false;
+    CHECK(decide(&o, &h) == RETRY_AGAIN && v.probe);
+}
+
+/* A file with three sources, asking the second ("http://m/f"). */
+static struct retry_held
+mirrored(uint64_t have, unsigned left, unsigned ready)
+{
+    struct retry_held h = file(have);
+    h.source = "http://m/f";
+    h.sources_left = left;
+    h.sources_ready = ready;
+    return h;
+}
+
+static void
+sources(void)
+{
+    struct retry_outcome o;
+    struct retry_held h;
+
+    /* A failure without progress sets the source aside; another is ready:
+     * now. */
+    reset();
+    o = curl_end(CURLE_COULDNT_CONNECT, "Failed to connect", 0);
+    o.os_errno = ECONNREFUSED;
+    h = mirrored(MiB, 2, 1);
+    h.contacted = true;
+    CHECK(decide(&o, &h) == RETRY_SWITCH);
+    CHECK(!v.drop);
+    CHECK_U64(v.delay_ms, 0);
+    CHECK_STR(v.message, "source http://m/f: Failed to connect at 1.0 MiB of 4.0 MiB; "
+              "set aside");
+
+    /* None ready (every other one set aside): after the backoff. */
+    reset();
+    h.sources_ready = 0;
+    CHECK(decide(&o, &h) == RETRY_SWITCH);
+    CHECK(v.delay_ms > 0);
+
+    /* A drop that brought bytes: retried on the same source first ... */
+    reset();
+    o = curl_end(CURLE_RECV_ERROR, "Recv failure", 1000);
+    o.os_errno = 104;
+    h = mirrored(MiB, 2, 2);
+    CHECK(decide(&o, &h) == RETRY_LATER);
+    /* ... its second failure sets it aside. */
+    h.source_failures = 1;
+    CHECK(decide(&o, &h) == RETRY_SWITCH);
+    CHECK(!v.drop);
+
+    /* An HTTP error no retry mends drops the source. */
+    reset();
+    o = refused(RESP_HTTP_ERROR, "HTTP error", 404);
+    h = mirrored(0, 1, 1);
+    CHECK(decide(&o, &h) == RETRY_SWITCH);
+    CHECK(v.drop);
+    CHECK_STR(v.message, "source http://m/f: server answered HTTP 404; dropped for "
+              "this file");
+    /* With no other source left, as with one. */
+    h.sources_left = h.sources_ready = 0;
+    CHECK(decide(&o, &h) == RETRY_FAIL);
+    CHECK_U64(v.exit_code, HAUL_EXIT_HTTP);
+
+    /* Another source's overlap differs: dropped, never a start-over. */
+    reset();
+    o = curl_end(CURLE_WRITE_ERROR, "", 0);
+    o.end = RETRY_END_MISMATCH;
+    h = mirrored(0, 1, 1);
+    h.foreign = true;
+    h.verifying = true;
+    h.verify_size = MiB;
+    CHECK(decide(&o, &h) == RETRY_SWITCH);
+    CHECK(v.drop);
+    CHECK_STR(v.reason, "its bytes before byte 1048576 differ from those held from another "
+              "source");
+    /* ... and with no other source left, the file fails (12), kept. */
+    h.sources_left = h.sources_ready = 0;
+    CHECK(decide(&o, &h) == RETRY_FAIL);
+    CHECK_U64(v.exit_code, HAUL_EXIT_CHANGED);
+
+    /* Another length from another source: dropped too. */
+    reset();
+    o = refused(RESP_RESTART, "the length changed: a new version", 206);
+    h = mirrored(MiB, 1, 1);
+    h.foreign = true;
+    CHECK(decide(&o, &h) == RETRY_SWITCH);
+    CHECK(v.drop);
+    CHECK_U64(v.delay_ms, 0);
+    CHECK_STR(v.note, "");
+    /* The source whose bytes are held changed: a start-over, as with one. */
+    h.foreign = false;
+    CHECK(decide(&o, &h) == RETRY_START_OVER);
+
+    /* --retry ran out: a final failure, whatever sources are left. */
+    reset();
+    cfg.retry = 1;
+    st.failures = 1;
+    o = curl_end(CURLE_COULDNT_CONNECT, "Failed to connect", 0);
+    o.os_errno = ECONNREFUSED;
+    h = mirrored(MiB, 2, 0);
+    h.contacted = true;
+    h.source_failures = 1;
+    CHECK(decide(&o, &h) == RETRY_FAIL);
+}
+
 int
 main(void)
 {
@@ -512,5 +708,7 @@ main(void)
     ends();
     no_progress();
     refusals_at_first_contact();
+    requests_with_bodies();
+    sources();
     return check_done("test_retry");
 }
