@@ -92,6 +92,7 @@ struct run {
     size_t nwin, cap;
     size_t nread;                 /* jobs taken from the list: the last id */
     bool list_end;                /* no job will come any more */
+    bool list_waiting;            /* the list has no line yet: it wakes the run */
     int list_status;              /* joblist_status() at the end */
     unsigned active;              /* started and not yet freed */
     unsigned active_rate_share;   /* active count the rate limits were set for */
@@ -311,8 +312,9 @@ intake(struct run *r)
     while (!r->list_end && r->nwin < r->cap && r->signal_code == 0) {
         struct job job;
         enum joblist_got got = joblist_next(r->list, &job);
+        r->list_waiting = got == JOBLIST_WAIT;
         if (got == JOBLIST_WAIT)
-            return;
+            break;
         if (got == JOBLIST_END) {
             r->list_end = true;
             break;
@@ -521,6 +523,11 @@ on_timer(uv_timer_t *h)
         wind_down(r);
         return;
     }
+    /* Jobs that ended without a transfer (a bad line) wake nobody: while
+     * the list has lines and the window room, go on at the loop's next
+     * turn rather than a tick later.  Each such turn takes a line. */
+    if (!r->list_end && !r->list_waiting && r->nwin < r->cap && r->signal_code == 0)
+        wake(r);
     /* Never 0 here: a due time in the past would spin the loop. */
     if (!r->poked)
         uv_timer_start(r->timer, on_timer, next > now ? next - now : 1, 0);
