@@ -50,7 +50,7 @@
 #   --case LIST      e.g. --case small-files,tls-h1 or --case 6,7 (also
 #                    spelled --cases)
 #   --streams N      slow streams at once in case 3 (default 1000)
-#   --list-urls N    URLs in the long list of case 10
+#   --list-urls N    URLs in the long list of case 11
 #   --duration SECS  how long the slow streams trickle (default 15)
 #   --dir DIR        where the temporary directory goes (default $TMPDIR or
 #                    /tmp); output files are written there, so this picks
@@ -941,7 +941,7 @@ case_small() {
 	fresh_out
 }
 
-# ---------------------------------------------------------------- case 10
+# ---------------------------------------------------------------- case 11
 
 # biglist_list N FILE: N lines "URL /dev/null", each URL its own.
 biglist_list() {
@@ -952,7 +952,7 @@ case_biglist() {
 	local run tool p=32
 	biglist_list 1000 "$W/list-1k"
 	biglist_list "$LIST_URLS" "$W/list-big"
-	say "case 10: -i lists of 1,000 and $LIST_URLS URLs, $p at once, peak RSS"
+	say "case 11: -i lists of 1,000 and $LIST_URLS URLs, $p at once, peak RSS"
 	record_cmd biglist haul-1k "haul -q -P $p --parallel-host $p -i LIST(1,000 lines)"
 	record_cmd biglist haul-big "haul -q -P $p --parallel-host $p -i LIST($LIST_URLS lines)"
 	for ((run = 1; run <= RUNS; run++)); do
@@ -967,7 +967,7 @@ report_biglist() {
 	local small big
 	small=$(med_res biglist haul-1k 7)
 	big=$(med_res biglist haul-big 7)
-	echo "## 10. An -i list of $LIST_URLS URLs against one of 1,000 (peak RSS)"
+	echo "## 11. An -i list of $LIST_URLS URLs against one of 1,000 (peak RSS)"
 	echo
 	echo "| list | runs ok | wall s | peak RSS MiB |"
 	echo "| --- | --- | --- | --- |"
