@@ -373,6 +373,7 @@ retire(struct run *r, size_t i)
     xfree(sl->job.mirrors);
     xfree(sl->out_key);
     xfree(sl);
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
     memmove(&r->win[i], &r->win[i + 1], (r->nwin - i - 1) * sizeof *r->win);
     r->nwin--;
 }

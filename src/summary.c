@@ -224,14 +224,14 @@ write_doc(struct summary *sum, const char *text, FILE *out)
     static const char marker[] = "\"transfers\":\t[]";
     const char *at = strstr(text, marker);
     size_t cut = at != NULL ? (size_t)(at - text) + sizeof marker - 2 : strlen(text);
-    char buf[65536];
-    size_t n;
 
     if (fwrite(text, 1, cut, out) != cut || fputc('\n', out) == EOF)
         return errno;
     if (sum->tmp != NULL && sum->any) {
         if (fflush(sum->tmp) != 0 || fseek(sum->tmp, 0, SEEK_SET) != 0)
             return errno != 0 ? errno : EIO;
+        char buf[65536];
+        size_t n;
         while ((n = fread(buf, 1, sizeof buf, sum->tmp)) > 0)
             if (fwrite(buf, 1, n, out) != n)
                 return errno;
