@@ -38,6 +38,12 @@
 #                  in at the speed of 4 connections: time to finish, haul --mirror -x 4 (and over one
 #                  connection) against aria2c -s 4 -x 2 with the same three
 #                  URLs (needs tests/server/testsrv: make check)
+#  11 biglist      haul's peak RSS for an -i list of 1,000 URLs and of
+#                  --list-urls N (default 1,000,000; --quick 100,000) URLs
+#                  of an empty file, 32 at once, to /dev/null: the list is
+#                  read as the run goes, so the target is the same memory
+#                  (within 32 MiB).  Not in the default set (it makes a
+#                  million requests): ask for it with --case biglist.
 #
 # Options:
 #   --quick          smoke run: 1 run, small sizes, 50 short slow streams
@@ -45,6 +51,7 @@
 #   --case LIST      e.g. --case small-files,tls-h1 or --case 6,7 (also
 #                    spelled --cases)
 #   --streams N      slow streams at once in case 3 (default 1000)
+#   --list-urls N    URLs in the long list of case 11
 #   --duration SECS  how long the slow streams trickle (default 15)
 #   --dir DIR        where the temporary directory goes (default $TMPDIR or
 #                    /tmp); output files are written there, so this picks
@@ -95,6 +102,7 @@ KEEP=0
 NOWAIT=0
 SERVE=0
 CASES="null,file,par,slow,seg,memstats,small-files,tls-h1,tls-h2,h2-par,mirrors"
+LIST_URLS=
 STREAMS=1000
 DURATION=15
 BASE=${TMPDIR:-/tmp}
@@ -123,6 +131,7 @@ parse_args() {
 		--runs) RUNS=${2:?--runs needs a number}; runs_set=1; shift ;;
 		--runs=*) RUNS=${1#*=}; runs_set=1 ;;
 		--case | --cases) CASES=${2:?$1 needs a list}; shift ;;
+		--list-urls) LIST_URLS=${2:?$1 needs a number}; shift ;;
 		--case=* | --cases=*) CASES=${1#*=} ;;
 		--streams) STREAMS=${2:?--streams needs a number}; shift ;;
 		--streams=*) STREAMS=${1#*=} ;;
@@ -176,6 +185,11 @@ parse_args() {
 	BASE_SECS=4        # how long the one-stream baseline of case 3 runs
 	[ "$QUICK" = 1 ] && BASE_SECS=3
 	MEM_RUNS=$((RUNS * 4)) # case 5 is cheap and its target is tight
+	if [ -z "${LIST_URLS:-}" ]; then
+		LIST_URLS=1000000
+		[ "$QUICK" = 1 ] && LIST_URLS=100000
+	fi
+	case $LIST_URLS in '' | *[!0-9]* | 0) die "--list-urls wants a positive number, not '$LIST_URLS'" ;; esac
 
 	# Normalise the case list to names.
 	local c list="" IFS=,
@@ -193,7 +207,8 @@ parse_args() {
 		8 | tls-h2) c="tls-h2" ;;
 		9 | h2-par) c=h2-par ;;
 		10 | mirrors) c=mirrors ;;
-		*) die "--case: unknown case '$c' (big null file par slow seg memstats small-files tls-h1 tls-h2 h2-par mirrors, or 1-10)" ;;
+		11 | biglist) c=biglist ;;
+		*) die "--case: unknown case '$c' (big null file par slow seg memstats small-files tls-h1 tls-h2 h2-par mirrors biglist, or 1-11)" ;;
 		esac
 		list="$list $c"
 	done
@@ -480,6 +495,7 @@ gen() { head -c "$2" /dev/urandom >"$1"; }
 prepare_files() {
 	mkdir -p "$W/www" "$W/home" "$W/out"
 	echo ok >"$W/www/ping"
+	: >"$W/www/empty"
 	if want null || want file || want memstats || want tls-h1 || want tls-h2; then
 		say "generating $(size "$BIG") big file"
 		gen "$W/www/big" "$BIG"
@@ -925,6 +941,49 @@ case_small() {
 		done
 	done
 	fresh_out
+}
+
+# ---------------------------------------------------------------- case 11
+
+# biglist_list N FILE: N lines "URL /dev/null", each URL its own.
+biglist_list() {
+	awk -v n="$1" -v u="$URL/empty" 'BEGIN { for (i = 1; i <= n; i++) printf "%s?i=%d /dev/null\n", u, i }' >"$2"
+}
+
+case_biglist() {
+	local run tool p=32
+	biglist_list 1000 "$W/list-1k"
+	biglist_list "$LIST_URLS" "$W/list-big"
+	say "case 11: -i lists of 1,000 and $LIST_URLS URLs, $p at once, peak RSS"
+	record_cmd biglist haul-1k "haul -q -P $p --parallel-host $p -i LIST(1,000 lines)"
+	record_cmd biglist haul-big "haul -q -P $p --parallel-host $p -i LIST($LIST_URLS lines)"
+	for ((run = 1; run <= RUNS; run++)); do
+		for tool in $(rotate "$run" haul-1k haul-big); do
+			measure biglist "$tool" "$run" 0 - "$HAUL" -q -P "$p" --parallel-host "$p" \
+				-i "$W/list-${tool#haul-}"
+		done
+	done
+}
+
+report_biglist() {
+	local small big
+	small=$(med_res biglist haul-1k 7)
+	big=$(med_res biglist haul-big 7)
+	echo "## 11. An -i list of $LIST_URLS URLs against one of 1,000 (peak RSS)"
+	echo
+	echo "| list | runs ok | wall s | peak RSS MiB |"
+	echo "| --- | --- | --- | --- |"
+	echo "| 1,000 URLs | $(runs_ok biglist haul-1k) | $(fmt %.2f "$(med_res biglist haul-1k 4)") | $(fmt %.1f "$(awk -v k="$small" 'BEGIN { if (k != "") print k / 1024 }')") |"
+	echo "| $LIST_URLS URLs | $(runs_ok biglist haul-big) | $(fmt %.2f "$(med_res biglist haul-big 4)") | $(fmt %.1f "$(awk -v k="$big" 'BEGIN { if (k != "") print k / 1024 }')") |"
+	echo
+	if [ -n "$small" ] && [ -n "$big" ]; then
+		local d
+		d=$(awk -v a="$small" -v b="$big" 'BEGIN { printf "%.1f", (b - a) / 1024 }')
+		echo "Target: the long list within 32 MiB of the short one: $d MiB more, $(awk -v d="$d" 'BEGIN { print (d <= 32 ? "PASS" : "MISS") }')."
+	fi
+	echo
+	commands biglist
+	echo
 }
 
 # ---------------------------------------------------------------- cases 7, 8
@@ -1530,6 +1589,7 @@ report() {
 	want tls-h2 && report_tls tls-h2 "8. One $(size "$BIG") file over HTTPS, HTTP/2, to /dev/null"
 	want h2-par && report_h2par
 	want mirrors && report_mirrors
+	want biglist && report_biglist
 	report_targets
 	if [ -n "$FAILS" ]; then
 		echo "## Failed runs"
@@ -1631,6 +1691,7 @@ main() {
 	want seg && case_seg
 	want slow && case_slow
 	want mirrors && case_mirrors
+	want biglist && case_biglist
 	say "measured in $((SECONDS - started)) s"
 
 	report >"$W/report.md"

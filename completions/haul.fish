@@ -29,6 +29,7 @@ complete -c haul -s J -l content-disposition -d 'Name files after the server'\''
 complete -c haul -l max-filesize -x -d 'Refuse or stop bodies larger than SIZE bytes'
 complete -c haul -l xattr -d 'Record the URL and content type in extended attributes'
 complete -c haul -l mirror -x -d 'Another source of the URL before it (repeatable)'
+complete -c haul -l shard -x -d 'Take only the URLs of shard K of N (K from 0), by a hash of each URL'
 
 # Request
 complete -c haul -s H -l header -r -F -d 'Add a request header "Name: value", or those in FILE (repeatable)'

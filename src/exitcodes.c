@@ -53,3 +53,20 @@ haul_exit_print_table(FILE *out)
     HAUL_EXIT_CODES(X)
 #undef X
 }
+
+bool
+haul_exit_transient(int code, int http_status)
+{
+    switch (code) {
+    case HAUL_EXIT_RESOLVE:
+    case HAUL_EXIT_CONNECT:
+    case HAUL_EXIT_TIMEOUT:
+    case HAUL_EXIT_PARTIAL:
+    case HAUL_EXIT_CHANGED:
+        return true;
+    case HAUL_EXIT_HTTP:
+        return http_status == 408 || http_status == 429 || http_status >= 500;
+    default:
+        return false;
+    }
+}

@@ -12,6 +12,7 @@
 #ifndef HAUL_EXITCODES_H
 #define HAUL_EXITCODES_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 /* X(name, number, text for messages and the man page) */
@@ -32,6 +33,7 @@
     X(DISKFULL,    13,  "disk full, quota exceeded or file too large") \
     X(CHECKSUM,    14,  "the downloaded data does not match --checksum")       \
     X(REDIRECTS,   15,  "too many redirects (--max-redirs)")                   \
+    X(TRANSIENT,   16,  "with --shard: transient failures remain, a re-run may finish them") \
     X(INTERRUPTED, 130, "interrupted by SIGINT (Ctrl-C)")  \
     X(PIPE,        141, "the reader of the output pipe went away (as SIGPIPE)") \
     X(TERMINATED,  143, "terminated by SIGTERM")
@@ -52,6 +54,15 @@ const char *haul_exit_name(int code);
  * WRITE.  The one place this mapping is written.
  */
 int haul_exit_for_errno(int err);
+/*
+ * Whether a transfer that failed with `code` (and, for HTTP, the last
+ * status) may succeed when run again: a timeout or stall, a drop, a
+ * refused or unreachable server, a name that did not resolve, a resource
+ * that kept changing, HTTP 408, 429 and 5xx.  Not: a bad URL or input
+ * line, other 4xx, TLS, protocol, checksum and redirect failures, and
+ * haul's own write errors.  --shard's exit status 16 rests on it.
+ */
+bool haul_exit_transient(int code, int http_status);
 /* Prints the table as the `haul --help exit-codes` topic. */
 void haul_exit_print_table(FILE *out);
 

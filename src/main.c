@@ -105,7 +105,8 @@ stdout_is_free(const struct config *cfg)
         if (o != NULL ? strcmp(o, "-") == 0 : !cfg->remote_name)
             return false;
     }
-    return true;
+    /* The list is read later: a line without a name goes to stdout. */
+    return cfg->input_name == NULL || cfg->remote_name;
 }
 
 static double
@@ -144,21 +145,18 @@ prepare(struct config *cfg, struct events **ev)
 /*
  * After the run: --summary, then every library's cleanup, then --memstats
  * (which reads the counters last, so it shows what each library really
- * left behind).  Frees the result, the configuration and ms; returns the
+ * left behind).  Frees the summary, the configuration and ms; returns the
  * exit status, which a report that could not be written may change.
  */
 static int
-report(struct config *cfg, struct run_result *res, struct memstats *ms, int code,
+report(struct config *cfg, struct summary *sum, struct memstats *ms, int code,
        double duration_s)
 {
-    if (cfg->summary != NULL) {
-        int rc = summary_write(cfg, res, code, duration_s);
+    if (sum != NULL) {
+        int rc = summary_finish(sum, code, duration_s);
         if (rc != 0 && code == HAUL_EXIT_OK)
             code = rc;
     }
-    if (ms != NULL)
-        memstats_collect(ms, res);
-    run_result_free(res);
     int jar_rc = cookies_close(true);
     if (jar_rc != 0 && code == HAUL_EXIT_OK)
         code = jar_rc;
@@ -232,9 +230,10 @@ main(int argc, char **argv)
     }
 
     ms = memstats_new(&cfg);
-    code = run_main(&cfg, ms, ev, &res);
+    struct summary *sum = summary_new(&cfg);
+    code = run_main(&cfg, ms, ev, sum, &res);
     events_free(ev);
-    code = report(&cfg, &res, ms, code, seconds_now() - started);
+    code = report(&cfg, sum, ms, code, seconds_now() - started);
 
     if (code == HAUL_EXIT_PIPE) {
         /* The reader is gone: this flush fails with EPIPE, and that is why

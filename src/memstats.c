@@ -49,8 +49,8 @@ struct memstats {
     uint64_t last_ms;
     struct sample *samples;
     size_t nsamples, cap;
-    struct xfer_figures *xfers;
-    size_t nxfers;
+    struct xfer_figures *xfers;    /* in the order the jobs ended */
+    size_t nxfers, capxfers;
 };
 
 struct memstats *
@@ -266,27 +266,37 @@ write_json(struct memstats *ms, const struct mem_figures *f, uint64_t rss, uint6
 }
 
 void
-memstats_collect(struct memstats *ms, const struct run_result *res)
+memstats_add(struct memstats *ms, const struct xfer_stats *s)
 {
-    ms->xfers = calloc(res->n ? res->n : 1, sizeof *ms->xfers);
-    if (ms->xfers == NULL)
-        return;
-    ms->nxfers = res->n;
-    for (size_t i = 0; i < res->n; i++) {
-        const struct xfer_stats *s = &res->stats[i];
-        struct xfer_figures *x = &ms->xfers[i];
-        x->id = s->id;
-        x->url = strdup(s->url ? s->url : "");
-        x->bytes_received = s->bytes_received;
-        x->bytes_written = s->bytes_written;
-        x->attempts = s->attempts;
-        memcpy(x->disconnects, s->disconnects, sizeof x->disconnects);
-        x->sink_peak = s->sink_peak;
-        mem_account_read(&s->acct, &x->haul);
-        x->attempt_live_max = s->attempt_live_max;
-        x->attempts_leaking = s->attempts_leaking;
-        x->live_after_teardown = s->live_after_teardown;
+    if (ms->nxfers == ms->capxfers) {
+        size_t cap = ms->capxfers ? ms->capxfers * 2 : 16;
+        struct xfer_figures *v = realloc(ms->xfers, cap * sizeof *v);
+        if (v == NULL)
+            return;
+        ms->xfers = v;
+        ms->capxfers = cap;
     }
+    struct xfer_figures *x = &ms->xfers[ms->nxfers];
+    memset(x, 0, sizeof *x);
+    x->id = s->id;
+    x->url = strdup(s->url ? s->url : "");
+    x->bytes_received = s->bytes_received;
+    x->bytes_written = s->bytes_written;
+    x->attempts = s->attempts;
+    memcpy(x->disconnects, s->disconnects, sizeof x->disconnects);
+    x->sink_peak = s->sink_peak;
+    mem_account_read(&s->acct, &x->haul);
+    x->attempt_live_max = s->attempt_live_max;
+    x->attempts_leaking = s->attempts_leaking;
+    x->live_after_teardown = s->live_after_teardown;
+    ms->nxfers++;
+}
+
+static int
+by_id(const void *a, const void *b)
+{
+    const struct xfer_figures *x = a, *y = b;
+    return x->id < y->id ? -1 : x->id > y->id;
 }
 
 int
@@ -299,6 +309,8 @@ memstats_report(struct memstats *ms)
     for (int i = 0; i < MEM_OWNER_COUNT; i++)
         mem_owner_read((enum mem_owner)i, &f[i]);
     mem_rss(&rss, &peak_rss);
+    if (ms->nxfers > 1)
+        qsort(ms->xfers, ms->nxfers, sizeof *ms->xfers, by_id);
     if (ms->file == NULL) {
         print_table(ms, f, rss, peak_rss);
         return 0;

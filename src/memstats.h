@@ -31,10 +31,11 @@ void memstats_start(struct memstats *ms, uv_loop_t *loop);
 /* Takes a sample when an interval has passed. */
 void memstats_tick(struct memstats *ms, uint64_t now_ms);
 /*
- * Copies the per-transfer figures out of the run's result, so that the
- * result (and the configuration) can be freed before the counters are read.
+ * Copies one ended job's figures out of its record, so that the record
+ * (and the configuration) can be freed before the counters are read.  The
+ * run calls it as each job ends: a row per job, for the report.
  */
-void memstats_collect(struct memstats *ms, const struct run_result *res);
+void memstats_add(struct memstats *ms, const struct xfer_stats *s);
 /*
  * Reads the counters now (call after every library's cleanup and after
  * haul freed everything it had) and reports them with the figures

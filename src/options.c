@@ -16,13 +16,16 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config_file.h"
 #include "exitcodes.h"
+#include "inputline.h"
 #include "mem.h"
 #include "msg.h"
 #include "options.h"
@@ -91,6 +94,9 @@ config_free(struct config *cfg)
         xfree(cfg->jobs[i].mirrors);
     }
     xfree(cfg->jobs);
+    if (cfg->input_name != NULL && cfg->input_fd > STDIN_FILENO)
+        close(cfg->input_fd);
+    xfree(cfg->input_name);
     /* The strings and lists of the rows (each field once: two options may
      * share one), and those of the special options. */
     for (int id = 0; id < OPT_COUNT; id++) {
@@ -471,6 +477,33 @@ apply_bearer(struct parse_state *st, enum opt_id id, const char *value)
 }
 
 /* The options whose value is more than one field of the config. */
+/* --shard K/N: N from 1, K from 0 to N-1, both decimal. */
+static int
+parse_shard(enum opt_id id, const char *value, struct config *cfg)
+{
+    unsigned long k, n;
+    char *end;
+    const char *slash = strchr(value, '/');
+
+    if (!isdigit((unsigned char)value[0]) || slash == NULL ||
+        !isdigit((unsigned char)slash[1]))
+        return bad_value(id, value, "expected K/N, as in 0/4");
+    errno = 0;
+    k = strtoul(value, &end, 10);
+    if (end != slash || errno != 0)
+        return bad_value(id, value, "expected K/N, as in 0/4");
+    n = strtoul(slash + 1, &end, 10);
+    if (*end != '\0')
+        return bad_value(id, value, "expected K/N, as in 0/4");
+    if (errno != 0 || n == 0 || n > UINT32_MAX)
+        return bad_value(id, value, "N must be a number from 1 to 4294967295");
+    if (k >= n)
+        return bad_value(id, value, "K counts from 0 and must be below N");
+    cfg->shard_k = (unsigned)k;
+    cfg->shard_n = (unsigned)n;
+    return 0;
+}
+
 static int
 apply_special(struct parse_state *st, enum opt_id id, const char *value)
 {
@@ -499,6 +532,8 @@ apply_special(struct parse_state *st, enum opt_id id, const char *value)
             return bad_value(id, value, "only one --input-file");
         st->input_file = xstrdup(value);
         return 0;
+    case OPT_SHARD:
+        return parse_shard(id, value, cfg);
     case OPT_CHECKSUM: {
         const char *why = NULL;
         int algo = 0;
@@ -781,40 +816,6 @@ take_short(struct parse_state *st, int argc, char **argv, int *i)
     return 0;
 }
 
-/* Trims spaces at both ends, in place. */
-static char *
-trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
-}
-
-/* Ends the word at s (with a NUL) and returns the start of the next one
- * (the end of the string when there is none). */
-static char *
-next_word(char *s)
-{
-    while (*s != '\0' && !isspace((unsigned char)*s))
-        s++;
-    if (*s != '\0')
-        *s++ = '\0';
-    while (isspace((unsigned char)*s))
-        s++;
-    return s;
-}
-
-/* Whether the word at s (up to white space) holds "://". */
-static bool
-word_is_url(const char *s)
-{
-    const char *p = strstr(s, "://");
-    return p != NULL && p < s + strcspn(s, " \t\n\v\f\r");
-}
-
 static void
 add_job(struct config *cfg, const char *url, const char *output, unsigned line, bool ok)
 {
@@ -838,37 +839,10 @@ add_mirror(struct config *cfg, const char *url)
 }
 
 /*
- * One --input-file line, trimmed, without its comment: "URL [URL...]
- * [OUTPUT]".  The words (separated by white space) at its start that hold
- * "://" are the URLs of one file, the first its URL and the others its
- * mirrors; what follows them, if anything, is the output name (it may hold
- * spaces, but not "://").
- */
-static void
-input_line(struct config *cfg, char *s, unsigned lineno)
-{
-    char *rest = next_word(s);
-    add_job(cfg, s, NULL, lineno, true);
-    /* More words with "://": other sources of the same file. */
-    while (*rest != '\0' && word_is_url(rest)) {
-        char *m = rest;
-        rest = next_word(rest);
-        add_mirror(cfg, m);
-    }
-    struct job *j = &cfg->jobs[cfg->njobs - 1];
-    /* An output name may hold spaces, but not another URL. */
-    j->input_ok = strstr(rest, "://") == NULL;
-    if (*rest != '\0')
-        j->output = xstrdup(rest);
-}
-
-/*
- * --input-file: lines as input_line() reads them.  Blank lines and lines starting with
- * '#' are skipped, and a '#' after white space starts a comment to the end
- * of the line (a URL's own #fragment has none before it).  A UTF-8 byte
- * order mark before the first line is skipped.  A line that is not of that
- * form becomes a job marked !input_ok, reported when the run starts, so the
- * other lines still run.
+ * The whole of an input file at once, with the line rules of
+ * inputline_parse() (several URLs on a line: one file and its mirrors);
+ * the run reads its list line by line instead (joblist.c).  For the fuzzer
+ * and the unit tests.
  */
 int
 options_read_input(struct config *cfg, FILE *f, const char *name)
@@ -882,19 +856,13 @@ options_read_input(struct config *cfg, FILE *f, const char *name)
         if (getline(&line, &cap, f) == -1)
             break;
         lineno++;
-        char *s = line;
-        if (lineno == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
-            s += 3;
-        for (char *c = s; (c = strchr(c, '#')) != NULL; c++) {
-            if (c == s || isspace((unsigned char)c[-1])) {
-                *c = '\0';
-                break;
-            }
-        }
-        s = trim(s);
-        if (*s == '\0')
+        struct inputline in;
+        if (!inputline_parse(line, lineno, &in))
             continue;
-        input_line(cfg, s, lineno);
+        add_job(cfg, in.url, in.output, lineno, in.ok);
+        char *m = in.mirrors;
+        for (size_t k = 0; k < in.nmirrors; k++, m = inputline_next(m))
+            add_mirror(cfg, m);
     }
     free(line);    /* getline allocates with libc malloc */
     if (errno == ENOMEM) {
@@ -910,27 +878,27 @@ options_read_input(struct config *cfg, FILE *f, const char *name)
     return 0;
 }
 
+/* Opens --input-file for the run, which reads it as it goes (joblist.c). */
 static int
-read_input_file(struct config *cfg, const char *path)
+open_input_file(struct config *cfg, const char *path)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
+    int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
 
-    if (f == NULL) {
+    if (fd < 0) {
         msg_usage_error("--input-file %s: %s", path, strerror(errno));
         return HAUL_EXIT_USAGE;
     }
-    /* fopen() takes a directory; say so rather than "read error". */
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+    /* open() takes a directory; say so rather than "read error". */
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
         msg_usage_error("--input-file %s: is a directory, not a list of URLs", path);
-        if (f != stdin)
-            fclose(f);
+        if (fd != STDIN_FILENO)
+            close(fd);
         return HAUL_EXIT_USAGE;
     }
-    int rc = options_read_input(cfg, f, path);
-    if (f != stdin)
-        fclose(f);
-    return rc;
+    cfg->input_fd = fd;
+    cfg->input_name = xstrdup(path);
+    return 0;
 }
 
 /* `haul --help TOPIC`: the word after --help names a topic when it looks
@@ -1040,13 +1008,11 @@ finish(struct parse_state *st)
                 add_mirror(cfg, st->mirrors.v[m]);
     }
     if (st->input_file != NULL) {
-        int rc = read_input_file(cfg, st->input_file);
+        int rc = open_input_file(cfg, st->input_file);
         if (rc != 0)
             return rc;
-    }
-    if (cfg->njobs == 0) {
-        msg_usage_error(st->input_file ? "no URL in --input-file %s" : "no URL given%s",
-                        st->input_file ? st->input_file : "");
+    } else if (cfg->njobs == 0) {
+        msg_usage_error("no URL given");
         return HAUL_EXIT_USAGE;
     }
     /* Last: a mistake above is reported before anyone is asked. */

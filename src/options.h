@@ -41,8 +41,11 @@ struct job {
 };
 
 struct config {
-    struct job *jobs;
+    struct job *jobs;               /* from the command line */
     size_t njobs;
+    char *input_name;               /* --input-file as given, NULL: none */
+    int input_fd;                   /* open for the run when input_name is set */
+    unsigned shard_k, shard_n;      /* --shard K/N; shard_n 0: none */
     bool given[OPT_COUNT];          /* the options on the command line */
 
     /* Output */
@@ -140,7 +143,7 @@ struct config {
 /*
  * Parses argv into *cfg.  On a usage error prints one line and returns
  * HAUL_EXIT_USAGE (*cfg is then empty); otherwise returns 0.  --input-file is
- * read here too: its unreadable lines become jobs with input_ok false.
+ * opened here (input_fd) and read by the run as it goes (joblist.h).
  */
 int options_parse(int argc, char **argv, struct config *cfg);
 void config_free(struct config *cfg);
@@ -148,7 +151,7 @@ void config_free(struct config *cfg);
 /*
  * Reads --input-file lines from f (not closed) and appends their jobs to
  * cfg->jobs; `name` is for messages.  0, or an exit code after a message.
- * options_parse() calls it; exported for the fuzzer.
+ * The same line rules as the run's reader; for the fuzzer.
  */
 int options_read_input(struct config *cfg, FILE *f, const char *name);
 

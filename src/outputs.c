@@ -14,6 +14,7 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -292,4 +293,50 @@ outputs_check(const struct config *cfg)
     xfree(ns.v);
     xfree(ns.last_dir);
     return code;
+}
+
+/* The key of the one name in ns (freed with ns), or NULL. */
+static char *
+key_of(struct names *ns)
+{
+    char *key = NULL;
+    if (ns->n == 1) {
+        const struct name *n = &ns->v[0];
+        key = n->in_dir ? xasprintf("%ju:%ju/%s", (uintmax_t)n->dev, (uintmax_t)n->ino, n->key)
+                        : xasprintf("=%s", n->key);
+        xfree(ns->v[0].key);
+        xfree(ns->v[0].shown);
+    }
+    xfree(ns->v);
+    xfree(ns->last_dir);
+    return key;
+}
+
+char *
+outputs_job_key(const struct config *cfg, const struct job *job)
+{
+    const char *no_name;
+    struct names ns = { 0 };
+    struct stat st;
+    char *path = outputs_path(cfg, job, &no_name);
+    if (path == NULL)
+        return NULL;
+    if (stat(path, &st) != 0 || S_ISREG(st.st_mode)) {
+        if (cfg->stream != STREAM_OFF)
+            add_resolved(&ns, path, 0, ROLE_OUTPUT);
+        else
+            add(&ns, path, 0, ROLE_OUTPUT);
+    }
+    xfree(path);
+    return key_of(&ns);
+}
+
+char *
+outputs_report_key(const char *path, bool events)
+{
+    struct names ns = { 0 };
+    if (path == NULL || strcmp(path, "-") == 0 || (events && is_number(path)))
+        return NULL;
+    add_resolved(&ns, path, SIZE_MAX, ROLE_SUMMARY);
+    return key_of(&ns);
 }

@@ -7,6 +7,8 @@
  * it, and the --events, --summary and --memstats files are all named before
  * anything starts.  Two of them naming one file would make one overwrite
  * the other (and haul report both as written), so that is a usage error.
+ * The command line's URLs are checked before anything starts; each line of
+ * --input-file when the run takes it (outputs_job_key()).
  */
 #ifndef HAUL_OUTPUTS_H
 #define HAUL_OUTPUTS_H
@@ -29,5 +31,16 @@ char *outputs_path(const struct config *cfg, const struct job *job, const char *
  * are not regular files (/dev/null, a FIFO, a terminal) are not counted.
  */
 int outputs_check(const struct config *cfg);
+
+/*
+ * The lines of --input-file are read as the run goes, so they cannot be
+ * checked before it starts: the run compares each line's output with those
+ * of the jobs it holds and with the report files, by these keys (equal
+ * keys, same file, by the rules above), xmalloc'ed.  NULL: no file to
+ * compare (standard output, no name, or a special file).
+ */
+char *outputs_job_key(const struct config *cfg, const struct job *job);
+/* The same for a report file (events: a number is a descriptor). */
+char *outputs_report_key(const char *path, bool events);
 
 #endif

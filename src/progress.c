@@ -71,6 +71,8 @@ body_on_our_terminal(const struct config *cfg)
         const char *o = cfg->jobs[i].output;
         body = o != NULL ? strcmp(o, "-") == 0 : !cfg->remote_name;
     }
+    /* The list is read later: a line without a name may go to stdout. */
+    body = body || (cfg->input_name != NULL && !cfg->remote_name);
     return body && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO) &&
            fstat(STDOUT_FILENO, &so) == 0 && fstat(STDERR_FILENO, &se) == 0 &&
            so.st_rdev == se.st_rdev;
@@ -318,6 +320,13 @@ progress_tick(struct progress *p, uint64_t now, const struct xfer_snapshot *rows
 /* A rate measured over less than this says more about the clock than
  * about the network: a 1 MiB file in 1 ms is not "1000 MiB/s". */
 #define RATE_MIN_MS 500
+
+void
+progress_set_jobs(struct progress *p, size_t njobs)
+{
+    if (p != NULL)
+        p->njobs = njobs;
+}
 
 void
 progress_finished(struct progress *p, const struct xfer_stats *s)

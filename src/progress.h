@@ -27,6 +27,8 @@ struct progress *progress_new(const struct config *cfg, size_t njobs);
  * all-zero row).  The display reads these snapshots, never a transfer. */
 void progress_tick(struct progress *p, uint64_t now_ms, const struct xfer_snapshot *rows,
                    size_t n);
+/* The jobs known so far (an input file is read as the run goes). */
+void progress_set_jobs(struct progress *p, size_t njobs);
 /* A transfer ended: leave its final line. */
 void progress_finished(struct progress *p, const struct xfer_stats *s);
 /* Erases the live lines (before a message, on a signal). */

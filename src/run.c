@@ -2,14 +2,25 @@
  * run.c - one invocation: the loop, the scheduler, signals, shutdown.
  *
  * The scheduler is one uv timer.  Each time it fires (every TICK_MS, or at
- * once after a transfer woke it) it stops the transfers to stdout once the
- * reader went away, frees finished transfers, starts queued ones while
- * there are free slots (-P, --parallel-host, and stdout bodies one after
- * another in URL order), and gives every live transfer its tick (stalls,
- * --max-time, retries that are due, journal saves).  When every transfer
- * is done it winds down: libcurl's multi handle first (it may still close
- * sockets), then our handles; the loop then runs out of handles and
- * uv_run() returns.
+ * once after a transfer or the input list woke it) it stops the transfers
+ * to stdout once the reader went away, ends the jobs that are over (their
+ * records go to --summary, --memstats and the exit status, then are
+ * freed), takes new jobs from the list (joblist.c) while the window has
+ * room, starts waiting ones while there are free slots (-P,
+ * --parallel-host, and stdout bodies one after another in URL order), and
+ * gives every live transfer its tick (stalls, --max-time, retries that are
+ * due, journal saves).  When the list is over and every job is done it
+ * winds down: libcurl's multi handle first (it may still close sockets),
+ * then our handles; the loop then runs out of handles and uv_run()
+ * returns.
+ *
+ * The window: the run holds at most WINDOW(P) jobs, running and waiting,
+ * whatever the length of the list, so memory does not grow with it.  A job
+ * waits there for a free slot, for its host (--parallel-host), or for an
+ * earlier body on stdout.  Each job taken from the list has its output's
+ * name compared with those of the jobs held and with the report files; a
+ * clash fails that job (exit 2) rather than let two transfers write one
+ * file.
  *
  * Each transfer gets the run as an environment (env.h): the loop, the
  * curl glue, --events and three callbacks (wake, stdout_broken, random01)
@@ -31,19 +42,34 @@
 #include "env.h"
 #include "exitcodes.h"
 #include "http.h"
+#include "joblist.h"
 #include "mem.h"
 #include "msg.h"
+#include "outputs.h"
 #include "progress.h"
 #include "run.h"
 #include "sink.h"
+#include "summary.h"
 #include "transfer.h"
 #include "writeout.h"
 
 #define TICK_MS 100
+/* Jobs held at once: every running one, and as many waiting to look past
+ * a busy host. */
+#define WINDOW(p) (2 * (size_t)(p) + 64)
 
 struct host_slot {
     char *key;
     unsigned active;
+};
+
+/* One job the run holds, from the list until its record is handed on. */
+struct slot {
+    struct job job;
+    struct xfer_stats st;
+    struct transfer *t;           /* NULL before start and after free */
+    char *out_key;                /* its output file (outputs_key), or NULL */
+    uint32_t host;                /* its host's slot, or NO_HOST (see host_of()) */
 };
 
 struct run {
@@ -55,27 +81,31 @@ struct run {
     uv_signal_t *sig_int;
     uv_signal_t *sig_term;
     struct events *events;
+    struct summary *summary;
     struct progress *progress;
-    struct xfer_snapshot *snap;   /* [n], for the progress display */
+    struct xfer_snapshot *snap;   /* [cap], for the progress display */
     struct memstats *memstats;
+    struct joblist *list;
+    char *report_keys[3];         /* --events, --summary, --memstats files */
 
-    struct transfer **xfers;      /* [n]; NULL before start and after free */
-    struct xfer_stats *stats;     /* [n], handed to the result */
-    size_t n;
-    size_t next;                  /* no job before this one is waiting to start */
-    size_t done;                  /* transfers freed */
+    struct slot **win;            /* [cap]: the jobs held, in job order */
+    size_t nwin, cap;
+    size_t nread;                 /* jobs taken from the list: the last id */
+    bool list_end;                /* no job will come any more */
+    bool list_waiting;            /* the list has no line yet: it wakes the run */
+    int list_status;              /* joblist_status() at the end */
     unsigned active;              /* started and not yet freed */
     unsigned active_rate_share;   /* active count the rate limits were set for */
     struct host_slot *hosts;
     size_t nhosts;
     uint32_t *hindex;             /* [hcap]: slot + 1 by key hash, 0 free */
     size_t hcap;
-    uint32_t *job_host;           /* [n]: see job_host() */
-    size_t hosts_unknown;         /* jobs whose host is not looked up yet */
     size_t hosts_full;            /* slots at --parallel-host */
-    bool any_no_host;             /* a job's URL has no host key */
-    size_t lo, hi;                /* every live transfer is in [lo, hi) */
+    size_t no_host;               /* jobs held whose URL has no host key */
 
+    unsigned first_failed;        /* id of the earliest job that failed, 0: none */
+    int first_code;               /* ... and its exit code */
+    bool transient;               /* some job failed in a way a re-run may fix */
     int signal_code;              /* 130 or 143 after a signal */
     bool stdout_broken;           /* its reader went away ... */
     bool stdout_stopped;          /* ... and the transfers to it were stopped */
@@ -125,29 +155,28 @@ stop_stdout(struct run *r)
     if (!r->stdout_broken || r->stdout_stopped)
         return;
     r->stdout_stopped = true;
-    for (size_t i = r->lo; i < r->hi; i++)
-        if (r->xfers[i] != NULL)
-            transfer_cancel_stdout(r->xfers[i]);
+    for (size_t i = 0; i < r->nwin; i++)
+        if (r->win[i]->t != NULL)
+            transfer_cancel_stdout(r->win[i]->t);
 }
 
 /* A job that ends before any transfer was made for it. */
 static void
-end_unstarted(struct run *r, size_t i, int code, const char *message)
+end_unstarted(struct run *r, struct slot *sl, int code, const char *message)
 {
-    r->stats[i].url = url_redacted(r->cfg->jobs[i].url);
-    stats_finish(&r->stats[i], r->events, code, message, 0);
+    sl->st.url = url_redacted(sl->job.url);
+    stats_finish(&sl->st, r->events, code, message, 0);
     if (r->cfg->write_out != NULL)
-        writeout_format(r->cfg->write_out, &r->stats[i], msg_write_out, NULL);
-    r->done++;
+        writeout_format(r->cfg->write_out, &sl->st, msg_write_out, NULL);
 }
 
 /* ---- per-host slots --------------------------------------------------- */
 
-/* Each job's host is looked up once (job_host[i]: slot + 1, 0 before the
- * lookup, NO_HOST for a URL without one), the slots found through a hash
- * of their keys: a pass of the scheduler then costs a load and a compare
- * per waiting job, not a URL parse (with one host and --parallel-host
- * binding before -P, that parse was 92 % of the run's instructions). */
+/* Each job's host is looked up once, when the job is taken from the list
+ * (slot.host), the slots found through a hash of their keys: a pass of the
+ * scheduler then costs a load and a compare per waiting job, not a URL
+ * parse (with one host and --parallel-host binding before -P, that parse
+ * was 92 % of the run's instructions). */
 #define NO_HOST UINT32_MAX
 
 static uint32_t
@@ -191,37 +220,35 @@ host_slot(struct run *r, const char *key)
     return (uint32_t)r->nhosts++;
 }
 
-/* The slot of job i's host, or NO_HOST. */
+/* The slot of the URL's host, or NO_HOST; counted in no_host until the
+ * job is retired. */
 static uint32_t
-job_host(struct run *r, size_t i)
+host_of(struct run *r, const char *url)
 {
-    if (r->job_host[i] == 0) {
-        char *key = url_host_key(r->cfg->jobs[i].url);
-        r->job_host[i] = key != NULL ? host_slot(r, key) + 1 : NO_HOST;
-        r->any_no_host |= key == NULL;
-        r->hosts_unknown--;
-        xfree(key);
-    }
-    return r->job_host[i] == NO_HOST ? NO_HOST : r->job_host[i] - 1;
+    char *key = url_host_key(url);
+    uint32_t h = key != NULL ? host_slot(r, key) : NO_HOST;
+    if (key == NULL)
+        r->no_host++;
+    xfree(key);
+    return h;
 }
 
 static bool
-host_has_room(struct run *r, size_t i)
+host_has_room(const struct run *r, const struct slot *sl)
 {
-    uint32_t h = job_host(r, i);
-    return h == NO_HOST || r->hosts[h].active < r->cfg->parallel_host;
+    return sl->host == NO_HOST || r->hosts[sl->host].active < r->cfg->parallel_host;
 }
 
 static void
-host_count(struct run *r, size_t i, int delta)
+host_count(struct run *r, const struct slot *sl, int delta)
 {
-    uint32_t h = job_host(r, i);
-    if (h == NO_HOST)
+    if (sl->host == NO_HOST)
         return;
+    struct host_slot *h = &r->hosts[sl->host];
     unsigned cap = r->cfg->parallel_host;
-    bool was_full = r->hosts[h].active >= cap;
-    r->hosts[h].active = (unsigned)((int)r->hosts[h].active + delta);
-    bool full = r->hosts[h].active >= cap;
+    bool was_full = h->active >= cap;
+    h->active = (unsigned)((int)h->active + delta);
+    bool full = h->active >= cap;
     if (full != was_full)
         r->hosts_full = full ? r->hosts_full + 1 : r->hosts_full - 1;
 }
@@ -230,11 +257,10 @@ host_count(struct run *r, size_t i, int delta)
 static bool
 hosts_all_full(const struct run *r)
 {
-    return r->hosts_unknown == 0 && !r->any_no_host && r->hosts_full == r->nhosts &&
-           !r->stdout_broken;
+    return r->no_host == 0 && r->hosts_full == r->nhosts && !r->stdout_broken;
 }
 
-/* ---- scheduling ------------------------------------------------------- */
+/* ---- the window ------------------------------------------------------ */
 
 static bool
 job_to_stdout(const struct config *cfg, const struct job *j)
@@ -244,29 +270,141 @@ job_to_stdout(const struct config *cfg, const struct job *j)
     return !cfg->remote_name;
 }
 
-/* Frees finished transfers and records what they left behind. */
+/* The job's output is a file another held job or a report writes:
+ * the message, else NULL. */
+static char *
+clash(struct run *r, const struct slot *sl)
+{
+    static const char *const what[] = { "the --events file", "the --summary file",
+                                        "the --memstats file" };
+    const char *other = NULL;
+    unsigned line = 0;
+
+    if (sl->out_key == NULL)
+        return NULL;
+    for (size_t k = 0; k < 3 && other == NULL; k++)
+        if (r->report_keys[k] != NULL && strcmp(r->report_keys[k], sl->out_key) == 0)
+            other = what[k];
+    for (size_t i = 0; i < r->nwin && other == NULL; i++) {
+        const struct slot *o = r->win[i];
+        if (o->out_key != NULL && strcmp(o->out_key, sl->out_key) == 0) {
+            other = o->job.line > 0 ? "input line" : "URL";
+            line = o->job.line > 0 ? o->job.line : o->st.id;
+        }
+    }
+    if (other == NULL)
+        return NULL;
+    const char *no_name;
+    char *path = outputs_path(r->cfg, &sl->job, &no_name);
+    char *why = line > 0 ? xasprintf("input line %u: its output (%s) is that of %s %u, not done "
+                                     "yet; give each its own name",
+                                     sl->job.line, path, other, line)
+                         : xasprintf("input line %u: its output (%s) is %s; give each its own "
+                                     "name", sl->job.line, path, other);
+    xfree(path);
+    return why;
+}
+
+/* Takes jobs from the list while the window has room. */
+static void
+intake(struct run *r)
+{
+    while (!r->list_end && r->nwin < r->cap && r->signal_code == 0) {
+        struct job job;
+        enum joblist_got got = joblist_next(r->list, &job);
+        r->list_waiting = got == JOBLIST_WAIT;
+        if (got == JOBLIST_WAIT)
+            break;
+        if (got == JOBLIST_END) {
+            r->list_end = true;
+            break;
+        }
+        struct slot *sl = xcalloc(1, sizeof *sl);
+        sl->job = job;
+        sl->st.id = (unsigned)++r->nread;
+        sl->st.line = job.line;
+        mem_account_init(&sl->st.acct, NULL);
+        mem_account_init(&sl->st.attempt_acct, &sl->st.acct);
+        if (job.input_ok && url_problem(job.url) == NULL)
+            sl->out_key = outputs_job_key(r->cfg, &job);
+        sl->host = host_of(r, job.url);
+        char *why = job.line > 0 ? clash(r, sl) : NULL;
+        if (why != NULL) {
+            msg_error("%s", why);
+            end_unstarted(r, sl, HAUL_EXIT_USAGE, why);
+            xfree(why);
+            xfree(sl->out_key);
+            sl->out_key = NULL;
+        }
+        r->win[r->nwin++] = sl;
+    }
+    progress_set_jobs(r->progress, r->nread);
+}
+
+/* The job is over: its record goes to the reports and the exit status,
+ * then the job is forgotten. */
+static void
+retire(struct run *r, size_t i)
+{
+    struct slot *sl = r->win[i];
+    struct xfer_stats *s = &sl->st;
+
+    if (s->exit_code != HAUL_EXIT_OK) {
+        if (r->first_failed == 0 || s->id < r->first_failed) {
+            r->first_failed = s->id;
+            r->first_code = s->exit_code;
+        }
+        if (haul_exit_transient(s->exit_code, s->http_status))
+            r->transient = true;
+    }
+    if (sl->host == NO_HOST)
+        r->no_host--;
+    summary_add(r->summary, s);
+    if (r->memstats != NULL)
+        memstats_add(r->memstats, s);
+    xfree(s->url);
+    xfree(s->final_url);
+    xfree(s->output);
+    xfree(s->message);
+    xfree(sl->job.url);
+    xfree(sl->job.output);
+    for (size_t k = 0; k < sl->job.nmirrors; k++)
+        xfree(sl->job.mirrors[k]);
+    xfree(sl->job.mirrors);
+    xfree(sl->out_key);
+    xfree(sl);
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+    memmove(&r->win[i], &r->win[i + 1], (r->nwin - i - 1) * sizeof *r->win);
+    r->nwin--;
+}
+
+/* ---- scheduling ------------------------------------------------------- */
+
+/* Frees finished transfers and hands on the records of ended jobs. */
 static void
 reap(struct run *r)
 {
-    for (size_t i = r->lo; i < r->hi; i++) {
-        struct transfer *t = r->xfers[i];
-        if (t == NULL || !transfer_finished(t))
+    for (size_t i = 0; i < r->nwin;) {
+        struct slot *sl = r->win[i];
+        struct transfer *t = sl->t;
+        if (t == NULL ? !sl->st.finished : !transfer_finished(t)) {
+            i++;
             continue;
-        if (transfer_started(t))
-            host_count(r, i, -1);
-        if (r->progress != NULL)
-            progress_finished(r->progress, &r->stats[i]);
-        transfer_free(t);
-        r->xfers[i] = NULL;
-        r->active--;
-        r->done++;
-        struct mem_figures f;
-        mem_account_read(&r->stats[i].acct, &f);
-        r->stats[i].live_after_teardown = f.live;
+        }
+        if (t != NULL) {
+            if (transfer_started(t))
+                host_count(r, sl, -1);
+            if (r->progress != NULL)
+                progress_finished(r->progress, &sl->st);
+            transfer_free(t);
+            sl->t = NULL;
+            r->active--;
+            struct mem_figures f;
+            mem_account_read(&sl->st.acct, &f);
+            sl->st.live_after_teardown = f.live;
+        }
+        retire(r, i);
     }
-    /* Every job before next is started or finished: move past the freed. */
-    while (r->lo < r->next && r->xfers[r->lo] == NULL)
-        r->lo++;
 }
 
 static void
@@ -281,9 +419,9 @@ share_rate(struct run *r)
         each = 1;
     if (r->cfg->limit_rate > 0 && r->cfg->limit_rate < each)
         each = r->cfg->limit_rate;
-    for (size_t i = r->lo; i < r->hi; i++)
-        if (r->xfers[i] != NULL && transfer_started(r->xfers[i]))
-            transfer_set_rate_limit(r->xfers[i], each);
+    for (size_t i = 0; i < r->nwin; i++)
+        if (r->win[i]->t != NULL && transfer_started(r->win[i]->t))
+            transfer_set_rate_limit(r->win[i]->t, each);
 }
 
 static void
@@ -292,48 +430,33 @@ start_more(struct run *r)
     const struct config *cfg = r->cfg;
     bool stdout_blocked = false;
 
-    /* Is an earlier stdout body still being written? */
-    for (size_t i = r->lo; i < r->next && !stdout_blocked; i++)
-        if (r->xfers[i] != NULL && transfer_to_stdout(r->xfers[i]))
-            stdout_blocked = true;
+    for (size_t i = 0; i < r->nwin && r->active < cfg->parallel && r->signal_code == 0 &&
+                       !hosts_all_full(r); i++) {
+        struct slot *sl = r->win[i];
+        bool to_stdout = job_to_stdout(cfg, &sl->job);
 
-    for (size_t i = r->next; i < r->n && r->active < cfg->parallel && r->signal_code == 0 &&
-                             !hosts_all_full(r); i++) {
-        const struct job *job = &cfg->jobs[i];
-        bool to_stdout = job_to_stdout(cfg, job);
-
-        if (r->xfers[i] != NULL || r->stats[i].finished) {
-            if (i == r->next)
-                r->next++;
-            if (r->xfers[i] != NULL && transfer_to_stdout(r->xfers[i]))
+        if (sl->t != NULL || sl->st.finished) {
+            if (sl->t != NULL && transfer_to_stdout(sl->t))
                 stdout_blocked = true;
             continue;
         }
         if (to_stdout && (stdout_blocked || r->stdout_broken)) {
-            if (r->stdout_broken) {
-                /* The reader is gone: nothing to write this body to. */
-                end_unstarted(r, i, HAUL_EXIT_PIPE, "output pipe closed");
-                if (i == r->next)
-                    r->next++;
-                continue;
-            }
+            /* The reader is gone: nothing to write this body to. */
+            if (r->stdout_broken)
+                end_unstarted(r, sl, HAUL_EXIT_PIPE, "output pipe closed");
             continue;    /* stdout bodies go out in URL order */
         }
-        if (!host_has_room(r, i)) {
+        if (!host_has_room(r, sl)) {
             if (to_stdout)
                 stdout_blocked = true;
             continue;
         }
-        struct transfer *t = transfer_new(&r->env, cfg, job, &r->stats[i]);
-        r->xfers[i] = t;
+        struct transfer *t = transfer_new(&r->env, cfg, &sl->job, &sl->st);
+        sl->t = t;
         r->active++;
-        if (i >= r->hi)
-            r->hi = i + 1;
-        if (i == r->next)
-            r->next++;
         if (transfer_finished(t))
             continue;    /* failed before it started; reaped next round */
-        host_count(r, i, +1);
+        host_count(r, sl, +1);
         if (transfer_to_stdout(t))
             stdout_blocked = true;
         if (cfg->limit_rate_total > 0)
@@ -356,6 +479,9 @@ wind_down(struct run *r)
     uv_close((uv_handle_t *)r->sig_term, on_handle_closed);
     curluv_free(r->cu);
     r->cu = NULL;
+    r->list_status = joblist_status(r->list);
+    joblist_free(r->list);    /* closes its watcher */
+    r->list = NULL;
     if (r->progress != NULL)
         progress_end(r->progress);
 }
@@ -371,13 +497,14 @@ on_timer(uv_timer_t *h)
     stop_stdout(r);
     for (int round = 0; round < 2; round++) {
         reap(r);
+        intake(r);
         start_more(r);
         share_rate(r);
     }
-    for (size_t i = r->lo; i < r->hi; i++) {
-        if (r->xfers[i] == NULL)
+    for (size_t i = 0; i < r->nwin; i++) {
+        if (r->win[i]->t == NULL)
             continue;
-        uint64_t due = transfer_tick(r->xfers[i], now);
+        uint64_t due = transfer_tick(r->win[i]->t, now);
         if (due < next)
             next = due;
     }
@@ -385,18 +512,23 @@ on_timer(uv_timer_t *h)
     if (r->memstats != NULL)
         memstats_tick(r->memstats, now);
     if (r->progress != NULL) {
-        for (size_t i = 0; i < r->n; i++) {
-            if (r->xfers[i] != NULL)
-                transfer_snapshot(r->xfers[i], now, &r->snap[i]);
+        for (size_t i = 0; i < r->nwin; i++) {
+            if (r->win[i]->t != NULL)
+                transfer_snapshot(r->win[i]->t, now, &r->snap[i]);
             else
                 memset(&r->snap[i], 0, sizeof r->snap[i]);
         }
-        progress_tick(r->progress, now, r->snap, r->n);
+        progress_tick(r->progress, now, r->snap, r->nwin);
     }
-    if (r->done == r->n) {
+    if (r->list_end && r->nwin == 0) {
         wind_down(r);
         return;
     }
+    /* Jobs that ended without a transfer (a bad line) wake nobody: while
+     * the list has lines and the window room, go on at the loop's next
+     * turn rather than a tick later.  Each such turn takes a line. */
+    if (!r->list_end && !r->list_waiting && r->nwin < r->cap && r->signal_code == 0)
+        wake(r);
     /* Never 0 here: a due time in the past would spin the loop. */
     if (!r->poked)
         uv_timer_start(r->timer, on_timer, next > now ? next - now : 1, 0);
@@ -418,12 +550,15 @@ on_signal(uv_signal_t *h, int signum)
     r->signal_code = code;
     if (r->progress != NULL)
         progress_clear(r->progress);
-    for (size_t i = 0; i < r->n; i++) {
-        if (r->xfers[i] != NULL) {
-            transfer_interrupt(r->xfers[i], code);
-        } else if (!r->stats[i].finished) {
-            end_unstarted(r, i, code, "interrupted before it started");
-        }
+    /* Lines not read yet are left for the next run. */
+    joblist_stop(r->list);
+    r->list_end = true;
+    for (size_t i = 0; i < r->nwin; i++) {
+        struct slot *sl = r->win[i];
+        if (sl->t != NULL)
+            transfer_interrupt(sl->t, code);
+        else if (!sl->st.finished)
+            end_unstarted(r, sl, code, "interrupted before it started");
     }
     wake(r);
 }
@@ -444,7 +579,7 @@ on_walk_report(uv_handle_t *h, void *arg)
     msg_error("internal error: a %s handle is still open at exit", uv_handle_type_name(h->type));
 }
 
-/* The jobs' records, the display, the scheduler's timer, the signals. */
+/* The window, the display, the scheduler's timer, the signals. */
 static void
 run_setup(struct run *r)
 {
@@ -458,19 +593,16 @@ run_setup(struct run *r)
      * queue would look stalled. */
     curl_multi_setopt(curluv_multi(r->cu), CURLMOPT_MAX_HOST_CONNECTIONS,
                       (long)cfg->parallel_host * (long)cfg->segments);
+    r->cap = WINDOW(cfg->parallel);
     /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
-    r->xfers = xcalloc(r->n, sizeof *r->xfers);
-    r->stats = xcalloc(r->n, sizeof *r->stats);
-    r->job_host = xcalloc(r->n, sizeof *r->job_host);
-    r->hosts_unknown = r->n;
-    for (size_t i = 0; i < r->n; i++) {
-        r->stats[i].id = (unsigned)i + 1;
-        mem_account_init(&r->stats[i].acct, NULL);
-        mem_account_init(&r->stats[i].attempt_acct, &r->stats[i].acct);
-    }
-    r->progress = progress_new(cfg, r->n);
+    r->win = xcalloc(r->cap, sizeof *r->win);
+    r->list = joblist_new(cfg, &r->loop, wake, r);
+    r->report_keys[0] = outputs_report_key(cfg->events, true);
+    r->report_keys[1] = outputs_report_key(cfg->summary, false);
+    r->report_keys[2] = outputs_report_key(cfg->memstats_file, false);
+    r->progress = progress_new(cfg, cfg->njobs);
     if (r->progress != NULL)
-        r->snap = xcalloc(r->n, sizeof *r->snap);
+        r->snap = xcalloc(r->cap, sizeof *r->snap);
 
     r->timer = xcalloc(1, sizeof *r->timer);
     r->sig_int = xcalloc(1, sizeof *r->sig_int);
@@ -485,26 +617,36 @@ run_setup(struct run *r)
         memstats_start(r->memstats, &r->loop);
 }
 
-/* haul's exit status: a signal's, else that of the first job that failed. */
+/*
+ * haul's exit status: a signal's; else, with --shard, TRANSIENT when a
+ * failure a re-run may fix remains; else that of the earliest job that
+ * failed (so with --shard every other failure status means that a re-run
+ * cannot help); else a list that could not be read.
+ */
 static int
 run_status(const struct run *r)
 {
     if (r->signal_code != 0)
         return r->signal_code;
-    for (size_t i = 0; i < r->n; i++)
-        if (r->stats[i].exit_code != HAUL_EXIT_OK)
-            return r->stats[i].exit_code;
-    return HAUL_EXIT_OK;
+    if (r->cfg->shard_n > 0 && r->transient)
+        return HAUL_EXIT_TRANSIENT;
+    if (r->first_failed != 0)
+        return r->first_code;
+    return r->list_status;
 }
 
-/* Closes what is left, frees the run, hands the records to *result;
- * returns code, or INTERNAL when a handle was still open. */
+/* Closes what is left, frees the run; returns code, or INTERNAL when a
+ * handle was still open. */
 static int
 run_teardown(struct run *r, int code, struct run_result *result)
 {
     if (!r->wound_down) {
         if (r->cu != NULL)
             curluv_free(r->cu);
+        if (r->list != NULL)
+            r->list_status = joblist_status(r->list);
+        joblist_free(r->list);
+        r->list = NULL;
         uv_run(&r->loop, UV_RUN_DEFAULT);
     }
     sink_cleanup();
@@ -518,17 +660,17 @@ run_teardown(struct run *r, int code, struct run_result *result)
         xfree(r->hosts[i].key);
     xfree(r->hosts);
     xfree(r->hindex);
-    xfree(r->job_host);
-    xfree(r->xfers);
-    result->stats = r->stats;
-    result->n = r->stats != NULL ? r->n : 0;
+    xfree(r->win);
+    for (size_t k = 0; k < 3; k++)
+        xfree(r->report_keys[k]);
+    result->n = r->nread;
     result->signal_code = r->signal_code;
     xfree(r);
     return code;
 }
 
 int
-run_main(const struct config *cfg, struct memstats *ms, struct events *ev,
+run_main(const struct config *cfg, struct memstats *ms, struct events *ev, struct summary *sum,
          struct run_result *result)
 {
     struct run *r = xcalloc(1, sizeof *r);
@@ -538,7 +680,7 @@ run_main(const struct config *cfg, struct memstats *ms, struct events *ev,
     r->cfg = cfg;
     r->memstats = ms;
     r->events = ev;
-    r->n = cfg->njobs;
+    r->summary = sum;
     r->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)r;
     if (r->rng == 0)
         r->rng = 1;
@@ -556,17 +698,4 @@ run_main(const struct config *cfg, struct memstats *ms, struct events *ev,
     wake(r);
     uv_run(&r->loop, UV_RUN_DEFAULT);
     return run_teardown(r, run_status(r), result);
-}
-
-void
-run_result_free(struct run_result *res)
-{
-    for (size_t i = 0; i < res->n; i++) {
-        xfree(res->stats[i].url);
-        xfree(res->stats[i].final_url);
-        xfree(res->stats[i].output);
-        xfree(res->stats[i].message);
-    }
-    xfree(res->stats);
-    memset(res, 0, sizeof *res);
 }

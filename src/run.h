@@ -15,15 +15,16 @@
 #include "memstats.h"
 #include "options.h"
 #include "stats.h"
+#include "summary.h"
 
 /*
- * Runs every job of cfg; returns haul's exit status.  `ms` (may be NULL)
- * takes memory samples while the loop runs; `ev` (may be NULL) receives
- * --events, borrowed.  *result is the caller's to release with
- * run_result_free().
+ * Runs every job of cfg (the command line's, then --input-file's as it is
+ * read); returns haul's exit status.  `ms` (may be NULL) takes memory
+ * samples while the loop runs and a row per ended job; `ev` (may be NULL)
+ * receives --events, `sum` (may be NULL) each ended job's --summary
+ * record; all three borrowed.
  */
 int run_main(const struct config *cfg, struct memstats *ms, struct events *ev,
-             struct run_result *result);
-void run_result_free(struct run_result *result);
+             struct summary *sum, struct run_result *result);
 
 #endif

@@ -134,6 +134,21 @@ check_env_proxies(const struct config *cfg, bool https_ok)
     if (cfg->proxy != NULL || (no_proxy != NULL && no_proxy[0] != '\0'))
         return 0;
     bool checked[2] = { false, false };    /* http, https */
+    /* The list is read later: both may come. */
+    if (cfg->input_name != NULL) {
+        for (int is_https = 0; is_https < 2; is_https++) {
+            const char *value = NULL;
+            const char *var = proxy_variable(is_https, &value);
+            const char *why = var != NULL ? setup_proxy_problem(value, https_ok) : NULL;
+            if (why != NULL) {
+                char *shown = url_redacted(value);
+                msg_usage_error("environment variable %s='%s': %s", var, shown, why);
+                xfree(shown);
+                return HAUL_EXIT_USAGE;
+            }
+        }
+        return 0;
+    }
     for (size_t i = 0; i < cfg->njobs; i++) {
         const char *url = cfg->jobs[i].url;
         if (!cfg->jobs[i].input_ok || url_problem(url) != NULL)

@@ -1,9 +1,10 @@
 /*
- * stats.h - what is known about one transfer, kept until haul exits.
+ * stats.h - what is known about one transfer, kept until its job is over.
  *
  * A struct transfer is freed as soon as it is done (1,000 URLs must not
- * hold 1,000 transfers); what the reports need outlives it here.  The run
- * owns these records.  The two memory accounts live here too, because the
+ * hold 1,000 transfers); what the reports need outlives it here, until the
+ * run has handed the record to --summary, --memstats and the exit status.
+ * The run owns these records, only those of the jobs it holds.  The two memory accounts live here too, because the
  * point of them is to be read after the transfer and its attempts are gone.
  * Also here: the live figures of a transfer the progress display reads
  * (a snapshot, so that it never sees a transfer), and what is left of a
@@ -21,6 +22,7 @@
 
 struct xfer_stats {
     unsigned id;               /* 1-based, in job order */
+    unsigned line;             /* --input-file line, 0 for the command line */
     char *url;                 /* redacted */
     char *final_url;           /* redacted, NULL if none */
     char *output;              /* path, or "-" for stdout */
@@ -73,10 +75,10 @@ struct xfer_snapshot {
     double rate;              /* bytes/s, recent */
 };
 
-/* What is left of a run for the reports: one record per job. */
+/* What is left of a run for the reports (the records themselves went to
+ * --summary and --memstats as each job ended). */
 struct run_result {
-    struct xfer_stats *stats;
-    size_t n;
+    size_t n;                  /* jobs run */
     int signal_code;
 };
 

@@ -213,10 +213,13 @@ planted() {
 	assert_equal "$(nreq /fi/b/data)" 0
 	run -0 ls -A
 	assert_output ""
-	# The same through an input file, and -o with the same name twice.
+	# The same through an input file, read as the run goes: the line that
+	# comes second fails (exit 2) while the first is not done.
 	printf '%s\n%s\n' "$TESTSRV_URL/fi/a/data?size=1K" "$TESTSRV_URL/fi/c/data?size=1K" >list.txt
 	run -2 --separate-stderr haul -O -i list.txt
-	assert_equal "$stderr" "haul: the output of URL 1 (data) and the output of URL 2 (data) are the same file; give each its own name (see haul --help)"
+	assert_equal "$stderr" "haul: input line 2: its output (data) is that of input line 1, not done yet; give each its own name"
+	assert_equal "$(nreq /fi/c/data)" 0
+	rm -f data
 	run -2 --separate-stderr haul -o x "$TESTSRV_URL/fi/a/data?size=1K" -o x "$TESTSRV_URL/fi/c/data?size=1K"
 	assert_equal "$stderr" "haul: the output of URL 1 (x) and the output of URL 2 (x) are the same file; give each its own name (see haul --help)"
 	# Special files are written in place, as often as asked.

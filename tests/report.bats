@@ -407,9 +407,10 @@ big_lines() {
 	# Under this limit an ordinary download works...
 	run -0 bash -c 'ulimit -v 100000 && exec "$HAUL" -q -o small.bin "$1"' _ "$TESTSRV_URL/rep/exit/oom-ok?size=1K"
 	assert_equal "$(sha256_of small.bin)" "$(gen_sha 1K)"
-	# ...but a list of 200 URLs of 1 MB each does not fit.
+	# ...but a list line of 150 MB does not fit (the list is read a line at
+	# a time, so 200 lines of 1 MB would).
 	run -1 --separate-stderr bash -c '"$@" | (ulimit -v 100000 && exec "$HAUL" -q -i -)' _ \
-		big_lines "$TESTSRV_URL/rep/exit/oom" 200
+		big_lines "$TESTSRV_URL/rep/exit/oom" 150 one
 	assert_regex "$stderr" "out of memory"
 	run -0 testsrv_count /rep/exit/oom
 	assert_output 0

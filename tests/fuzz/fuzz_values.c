@@ -103,7 +103,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int rc = options_parse(argc, argv, &cfg);
         stderr = saved;
         if (rc == 0) {
-            FUZZ_ASSERT(cfg.help || cfg.version || cfg.njobs >= 1);
+            FUZZ_ASSERT(cfg.help || cfg.version || cfg.njobs >= 1 || cfg.input_name != NULL);
             for (size_t i = 0; i < cfg.njobs; i++)
                 FUZZ_ASSERT(cfg.jobs[i].url != NULL && cfg.jobs[i].input_ok);
             FUZZ_ASSERT(cfg.parallel >= 1 && cfg.segments >= 1);
