@@ -101,6 +101,9 @@ setup_file() {
 	local i
 	"$TESTSRV" --gen --size 2M --seed 7 >"$TLS_DIR/www/f.bin"
 	"$TESTSRV" --gen --size 8M --seed 8 >"$TLS_DIR/www/big.bin"
+	"$TESTSRV" --gen --size 64M --seed 9 >"$TLS_DIR/www/b64.bin"
+	# Ends inside a TLS record and inside OpenSSL's read-ahead buffer.
+	"$TESTSRV" --gen --size 3153923 --seed 10 >"$TLS_DIR/www/odd.bin"
 	for ((i = 1; i <= 24; i++)); do
 		"$TESTSRV" --gen --size $((i * 10))K --seed "$i" >"$TLS_DIR/www/m$i.bin"
 	done
@@ -257,4 +260,42 @@ get_many() {
 	assert_equal "${#lines[@]}" 2
 	assert_line --regexp '^[0-9]+ HTTP/2\.0 200 "/slow/big\.bin\?t=resume" "-" [0-9]+$'
 	assert_line --regexp "^[0-9]+ HTTP/2\.0 206 \"/slow/big\.bin\?t=resume\" \"bytes=$next-\" $((8388608 - next))$"
+}
+
+# OpenSSL reads ahead (src/tlsread.c): records it holds must reach haul
+# without a socket event.  --stall-timeout 3 --retry 0: a body held back
+# at its end would fail with exit 4 and a stall message, not arrive late.
+# tls_get NAME SIZE SEED [HAUL-OPTION...]: NAME over TLS, checked.
+tls_get() {
+	local name=$1 size=$2 seed=$3
+	shift 3
+	run -0 --separate-stderr haul --cacert "$TLS_DIR/ca.pem" --stall-timeout 3 --retry 0 \
+		--summary "s-$name.json" "$@" -o "$name.out" "$TLS_URL/$name?t=$BATS_TEST_NUMBER"
+	assert_equal "$stderr" ""
+	assert_equal "$(sha256_of "$name.out")" "$(gen_sha "$size" "$seed")"
+	run -0 jq -c '[.exit_code, .transfers[0].attempts]' "s-$name.json"
+	assert_output '[0,1]'
+}
+
+@test "64 MiB over HTTPS arrive byte-exact at once over HTTP/1.1 and HTTP/2 (read-ahead)" {
+	tls_get b64.bin 64M 9 --http1.1
+	tls_get b64.bin 64M 9
+	run -0 log_lines "/b64.bin?t=$BATS_TEST_NUMBER" 2
+	assert_line --index 0 --regexp ' HTTP/1\.1 200 "[^"]*" "-" 67108864$'
+	assert_line --index 1 --regexp ' HTTP/2\.0 200 "[^"]*" "-" 67108864$'
+}
+
+@test "an HTTPS body that ends inside a TLS record arrives whole, to a file and to a slow pipe" {
+	tls_get odd.bin 3153923 10 --http1.1
+	tls_get odd.bin 3153923 10
+	# A reader slower than the network: haul pauses libcurl while OpenSSL
+	# holds records, and the unpause must deliver them.
+	local proto
+	for proto in --http1.1 ""; do
+		run -0 --separate-stderr bash -c "set -o pipefail; \"\$HAUL\" $proto --cacert '$TLS_DIR/ca.pem' \
+			--stall-timeout 3 --retry 0 '$TLS_URL/odd.bin?t=pipe$proto' |
+			{ sleep 0.5; sha256sum; }"
+		assert_equal "$stderr" ""
+		assert_equal "${output%% *}" "$(gen_sha 3153923 10)"
+	done
 }
