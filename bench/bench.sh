@@ -1226,6 +1226,15 @@ report_slow() {
 			"$(ratio "$(extra_per_stream haul)" "$(extra_per_stream "$t")")" \
 			"$(ratio "$(slow_med haul 6)" "$(slow_med "$t" 6)")"
 	done
+	local floor hx
+	floor=$(extra_per_stream libcurl)
+	hx=$(extra_per_stream haul)
+	if [ -n "$floor" ] && [ -n "$hx" ]; then
+		echo
+		echo "The libcurl row is the floor: libcurl $(curl-config --version 2>/dev/null | cut -d' ' -f2) alone, one easy handle per"
+		echo "stream, holds $floor KiB per stream here; haul adds $(awk -v a="$hx" -v b="$floor" 'BEGIN { printf "%.1f", a - b }') KiB above it"
+		echo "(its transfer, attempt, output and sink, and allocator overhead)."
+	fi
 	commands slow
 	echo
 }
