@@ -3,8 +3,9 @@
  * check for records it holds that no socket event will announce.
  *
  * Without read-ahead OpenSSL makes two recv() calls per TLS record (its
- * 5-byte header, then the rest).  With it, one recv() fills a large buffer
- * with several records.  But libcurl 7.88 asks OpenSSL whether data is
+ * 5-byte header, then the rest).  With it, one recv() fills its buffer
+ * (one record's room) with the rest of a record and the start of the
+ * next, or with several small records.  But libcurl 7.88 asks OpenSSL whether data is
  * waiting with SSL_pending(), which counts only the record being read, not
  * the whole records behind it already taken from the socket: libcurl stops
  * after one record, the socket stays quiet, and the rest of the body would
@@ -19,9 +20,6 @@
 #include <stdbool.h>
 
 #include <curl/curl.h>
-
-/* OpenSSL's read buffer with read-ahead: as large as haul's recv() buffer. */
-#define TLSREAD_BUFFER (128 * 1024)
 
 /*
  * Turns read-ahead on for the TLS connections `easy` makes, where it is
