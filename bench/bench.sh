@@ -835,7 +835,16 @@ slow_cmd() {
 	# --file-allocation=none: preallocated files would look like progress.
 	aria2c) CMD=(aria2c -q -j "$n" -d "$dir" -i "$list.$n" --file-allocation=none
 		--allow-overwrite=true --auto-file-renaming=false) ;;
+	# libcurl alone (bench/floor.c): the floor under haul's per-stream figure.
+	libcurl) CMD=("$W/floor" "$dir" "$list.$n" "$n") ;;
 	esac
+}
+
+# build_floor: compiles bench/floor.c into $W/floor; true when it could.
+build_floor() {
+	# shellcheck disable=SC2046
+	${CC:-cc} -O2 -o "$W/floor" "$BENCH_DIR/floor.c" $(pkg-config --cflags --libs libcurl) \
+		>"$W/logs/floor.build.log" 2>&1
 }
 
 SLOW=
@@ -844,12 +853,18 @@ CMD=()
 case_slow() {
 	local run tool tools=(haul curl wget2) i n=$STREAMS
 	[ "$HAVE_ARIA2" = 1 ] && tools+=(aria2c)
+	if build_floor; then
+		tools+=(libcurl)
+	else
+		say "bench/floor.c did not build (see $W/logs/floor.build.log): no libcurl floor row"
+	fi
 	for ((i = 1; i <= n; i++)); do echo "$URL/slow/$(printf 's%05d' "$i")"; done >"$W/slow.list"
 	say "case 3: $n slow streams ($SLOW_RATE/s each) for ${DURATION}s; first each tool with one stream"
 	record_cmd slow haul "haul -P $n --parallel-host $n -O --output-dir DIR URL x$n"
 	record_cmd slow curl "curl -sS -Z --parallel-immediate --parallel-max $n --remote-name-all --output-dir DIR URL x$n"
 	record_cmd slow wget2 "wget2 -q --max-threads=$n -P DIR URL x$n"
 	record_cmd slow aria2c "aria2c -q -j $n -d DIR -i LIST --file-allocation=none --allow-overwrite=true --auto-file-renaming=false"
+	record_cmd slow libcurl "bench/floor DIR LIST $n (libcurl $(curl-config --version 2>/dev/null | cut -d' ' -f2) alone: N easy handles, default buffer, a file each)"
 	# The baseline: each tool with one stream (its "idle" RSS).
 	for tool in "${tools[@]}"; do
 		fresh_out
@@ -1242,10 +1257,12 @@ report_slow() {
 	echo
 	echo "| tool | streams that progressed (worst run) | RSS with 1 stream (MiB) | RSS with the streams (MiB) | peak RSS (MiB) | extra per stream (KiB) | CPU (% of a core) | note |"
 	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
-	for t in haul curl wget2 aria2c; do
+	for t in haul curl wget2 aria2c libcurl; do
 		[ "$t" != aria2c ] || [ "$HAVE_ARIA2" = 1 ] || continue
+		[ "$t" != libcurl ] || [ -n "$(slow_med libcurl 4)" ] || continue
 		note=""
 		[ "$t" = curl ] && [ "$STREAMS" -gt 300 ] && note="curl caps --parallel-max at 300"
+		[ "$t" = libcurl ] && note="the floor: bench/floor.c, libcurl alone"
 		local bad
 		bad=$(awk -F'\t' -v t="$t" '$1 == t && $8 != "ok" { print $8; exit }' "$SLOW")
 		[ -z "$bad" ] || note="${note:+$note; }$bad"
@@ -1261,7 +1278,8 @@ report_slow() {
 			"$(fmt %.1f "$(slow_med "$t" 6)")" \
 			"$note"
 	done
-	for t in curl wget2; do
+	for t in curl wget2 libcurl; do
+		[ "$t" != libcurl ] || [ -n "$(slow_med libcurl 4)" ] || continue
 		printf '| *haul ÷ %s* | | %s | %s | %s | %s | %s | |\n' "$t" \
 			"$(ratio "$(slow_med haul 4 1)" "$(slow_med "$t" 4 1)")" \
 			"$(ratio "$(slow_med haul 4)" "$(slow_med "$t" 4)")" \
@@ -1269,6 +1287,15 @@ report_slow() {
 			"$(ratio "$(extra_per_stream haul)" "$(extra_per_stream "$t")")" \
 			"$(ratio "$(slow_med haul 6)" "$(slow_med "$t" 6)")"
 	done
+	local floor hx
+	floor=$(extra_per_stream libcurl)
+	hx=$(extra_per_stream haul)
+	if [ -n "$floor" ] && [ -n "$hx" ]; then
+		echo
+		echo "The libcurl row is the floor: libcurl $(curl-config --version 2>/dev/null | cut -d' ' -f2) alone, one easy handle per"
+		echo "stream, holds $floor KiB per stream here; haul adds $(awk -v a="$hx" -v b="$floor" 'BEGIN { printf "%.1f", a - b }') KiB above it"
+		echo "(its transfer, attempt, output and sink, and allocator overhead)."
+	fi
 	commands slow
 	echo
 }

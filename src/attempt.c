@@ -20,6 +20,7 @@
 #include "http.h"
 #include "msg.h"
 #include "netopts.h"
+#include "tlsread.h"
 
 /* Bytes per recv(): chosen by bench/ measurements (src/README.md, "Reading
  * fast"); about what the fastest tools read at once. */
@@ -301,6 +302,7 @@ set_options(struct attempt *a, CURL *e, const struct attempt_request *req)
         curl_easy_setopt(e, CURLOPT_CAINFO, cfg->cacert);
     if (cfg->proxy != NULL)
         curl_easy_setopt(e, CURLOPT_PROXY, cfg->proxy);
+    tlsread_setup(e, cfg->proxy, msg_level() >= MSG_VERBOSE);
     if (cfg->http11 || req->own_connection)
         /* A segment is a connection of its own (-x is about connections):
          * over HTTP/2 libcurl would multiplex it onto the first one. */

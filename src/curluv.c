@@ -7,6 +7,13 @@
  * callback only.  libcurl may close a socket and open another with the same
  * number inside one call, so watchers are found through curl_multi_assign,
  * never by fd number.
+ *
+ * TLS with read-ahead (tlsread.h): after a read event, while OpenSSL holds
+ * records the socket will not announce again, libcurl is driven again for
+ * that socket; after a timeout (which also ends a pause), every TLS socket
+ * with held bytes is.  At most KICKS_AT_ONCE drives in a row; the rest
+ * waits for a zero timer, so that a fast endless stream cannot keep the
+ * loop from its other handles.
  */
 #include "config.h"
 
@@ -16,12 +23,23 @@
 #include "curluv.h"
 #include "mem.h"
 #include "msg.h"
+#include "tlsread.h"
+
+/* Drives in a row for held TLS records before the loop gets a turn: 8 read
+ * buffers' worth of 16 KiB records. */
+#define KICKS_AT_ONCE 64
 
 struct sock_watch {
     uv_poll_t poll;
     struct curluv *cu;
     curl_socket_t fd;
     int events;          /* UV_READABLE | UV_WRITABLE asked for */
+    CURL *easy;          /* the last transfer libcurl named for it, until
+                          * that one leaves the multi handle; or NULL */
+    bool tls;            /* an https transfer's: may have an SSL */
+    void *ssl;           /* the connection's SSL, once known */
+    bool closed;         /* CURL_POLL_REMOVE came: libcurl let go of it */
+    bool again;          /* held records left for the kick timer */
     struct sock_watch *prev, *next;   /* cu->watches, until closed */
 };
 
@@ -39,6 +57,7 @@ struct curluv {
     uv_loop_t *loop;
     CURLM *multi;
     uv_timer_t *timer;   /* separate allocation: freed in its close callback */
+    uv_timer_t *kick;    /* held TLS records after KICKS_AT_ONCE; likewise */
     curluv_done_cb *on_done;
     void *ctx;
     bool in_action;      /* inside curl_multi_socket_action: no re-entry */
@@ -62,11 +81,30 @@ static void
 watch_close(struct curluv *cu, struct sock_watch *w)
 {
     watch_unlink(cu, w);
+    w->closed = true;
     uv_poll_stop(&w->poll);
     uv_close((uv_handle_t *)&w->poll, on_watch_closed_fwd);
 }
 
 static void on_watch_closed_fwd(uv_handle_t *h) { xfree(h->data); }
+
+/* The SSL of w's connection, asked of libcurl once it has one. */
+static void *
+watch_ssl(struct sock_watch *w)
+{
+    if (w->ssl == NULL && w->tls && w->easy != NULL)
+        w->ssl = tlsread_ssl(w->easy);
+    return w->ssl;
+}
+
+/* `easy` leaves the multi handle: no watcher may ask libcurl about it. */
+static void
+forget_easy(struct curluv *cu, const CURL *easy)
+{
+    for (struct sock_watch *w = cu->watches; w != NULL; w = w->next)
+        if (w->easy == easy)
+            w->easy = NULL;
+}
 static void on_timer_closed(uv_handle_t *h) { xfree(h); }
 
 /* Takes `easy` off the unwatched list; true if it was there. */
@@ -113,12 +151,14 @@ drain_done(struct curluv *cu)
         CURL *easy = m->easy_handle;
         CURLcode result = m->data.result;
         unwatched_take(cu, easy);
+        forget_easy(cu, easy);
         curl_multi_remove_handle(cu->multi, easy);
         cu->on_done(cu->ctx, easy, result);
     }
     while (cu->unwatched != NULL) {
         CURL *easy = cu->unwatched->easy;
         unwatched_take(cu, easy);
+        forget_easy(cu, easy);
         curl_multi_remove_handle(cu->multi, easy);
         cu->on_done(cu->ctx, easy, CURLE_RECV_ERROR);
     }
@@ -143,6 +183,64 @@ socket_action(struct curluv *cu, curl_socket_t fd, int flags)
     drain_done(cu);
 }
 
+static void on_kick(uv_timer_t *t);
+
+/*
+ * Drives libcurl again for w's socket while OpenSSL holds bytes read from
+ * it and the drive before read a record (the count is no longer `mark`):
+ * bytes held after a drive that read none are the start of a record, or
+ * the transfer is paused; the socket or the unpause wakes it then.
+ */
+static void
+drive_held(struct curluv *cu, struct sock_watch *w, unsigned long mark)
+{
+    for (int n = 0; !w->closed && watch_ssl(w) != NULL && tlsread_held(w->ssl); n++) {
+        if (tlsread_records() == mark)
+            return;
+        if (n == KICKS_AT_ONCE) {
+            w->again = true;
+            uv_timer_start(cu->kick, on_kick, 0, 0);
+            return;
+        }
+        mark = tlsread_records();
+        socket_action(cu, w->fd, CURL_CSELECT_IN);
+    }
+}
+
+/* Drives each watcher marked `again` once at least, then while it reads
+ * records.  From the head each time: a drive may close any watcher. */
+static void
+drive_marked(struct curluv *cu)
+{
+    for (;;) {
+        struct sock_watch *w = cu->watches;
+        while (w != NULL && !w->again)
+            w = w->next;
+        if (w == NULL)
+            return;
+        w->again = false;
+        drive_held(cu, w, tlsread_records() - 1);
+    }
+}
+
+/* Every TLS socket with held bytes, after a drive for a timeout (libcurl's
+ * own timers, which also end a pause: curl_easy_pause sets a zero one)
+ * that read records. */
+static void
+drive_all_held(struct curluv *cu)
+{
+    for (struct sock_watch *w = cu->watches; w != NULL; w = w->next)
+        if (watch_ssl(w) != NULL && tlsread_held(w->ssl))
+            w->again = true;
+    drive_marked(cu);
+}
+
+static void
+on_kick(uv_timer_t *t)
+{
+    drive_marked(t->data);
+}
+
 static void
 on_poll(uv_poll_t *h, int status, int events)
 {
@@ -159,14 +257,21 @@ on_poll(uv_poll_t *h, int status, int events)
         flags |= CURL_CSELECT_IN;
     if (events & UV_WRITABLE)
         flags |= CURL_CSELECT_OUT;
+    unsigned long mark = tlsread_records();
+    watch_ssl(w);
     socket_action(w->cu, w->fd, flags);
+    if (flags & CURL_CSELECT_IN)
+        drive_held(w->cu, w, mark);
 }
 
 static void
 on_timeout(uv_timer_t *t)
 {
     struct curluv *cu = t->data;
+    unsigned long mark = tlsread_records();
     socket_action(cu, CURL_SOCKET_TIMEOUT, 0);
+    if (tlsread_records() != mark)
+        drive_all_held(cu);
 }
 
 static int
@@ -211,6 +316,10 @@ on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socket
         cu->watches = w;
         curl_multi_assign(cu->multi, fd, w);
     }
+    if (easy != NULL) {
+        w->easy = easy;
+        w->tls = w->tls || tlsread_is_tls(easy);
+    }
     w->events = 0;
     if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
         w->events |= UV_READABLE;
@@ -230,14 +339,18 @@ curluv_new(uv_loop_t *loop, curluv_done_cb *on_done, void *ctx)
     cu->on_done = on_done;
     cu->ctx = ctx;
     cu->timer = xcalloc(1, sizeof *cu->timer);
+    cu->kick = xcalloc(1, sizeof *cu->kick);
     cu->multi = curl_multi_init();
     if (cu->multi == NULL) {
+        xfree(cu->kick);
         xfree(cu->timer);
         xfree(cu);
         return NULL;
     }
     uv_timer_init(loop, cu->timer);
     cu->timer->data = cu;
+    uv_timer_init(loop, cu->kick);
+    cu->kick->data = cu;
     curl_multi_setopt(cu->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
     curl_multi_setopt(cu->multi, CURLMOPT_SOCKETDATA, cu);
     curl_multi_setopt(cu->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
@@ -258,6 +371,7 @@ void
 curluv_remove(struct curluv *cu, CURL *easy)
 {
     unwatched_take(cu, easy);
+    forget_easy(cu, easy);
     curl_multi_remove_handle(cu->multi, easy);
 }
 
@@ -282,5 +396,8 @@ curluv_free(struct curluv *cu)
     uv_timer_stop(cu->timer);
     cu->timer->data = NULL;
     uv_close((uv_handle_t *)cu->timer, on_timer_closed);
+    uv_timer_stop(cu->kick);
+    cu->kick->data = NULL;
+    uv_close((uv_handle_t *)cu->kick, on_timer_closed);
     xfree(cu);
 }

@@ -11,10 +11,11 @@
 load helpers
 
 # tls_nginx_start DIR: serves DIR/www over TLS and plain HTTP on free ports;
-# exports NGINX_PID, TLS_URL, PLAIN_PORT and NGINX_LOG (one line a request:
+# exports NGINX_PID, TLS_URL, PLAIN_PORT, TLS4K_URL (TLS records of 4 KiB, as
+# servers tuned for latency send) and NGINX_LOG (one line a request:
 # connection serial, protocol, status, "URI", "Range", body bytes sent).
 tls_nginx_start() {
-	local dir=$1 port plain conf i user=""
+	local dir=$1 port plain small conf i user=""
 	command -v nginx >/dev/null 2>&1 || skip "nginx is not installed"
 	mkdir -p "$dir/www" "$dir/nginx/tmp"
 	conf=$dir/nginx/nginx.conf
@@ -24,6 +25,7 @@ tls_nginx_start() {
 	for ((i = 0; i < 20; i++)); do
 		port=$((20000 + RANDOM % 30000))
 		plain=$((port + 1))
+		small=$((port + 2))
 		rm -f "$dir/nginx/nginx.pid"
 		cat >"$conf" <<-CONF
 			$user
@@ -55,6 +57,13 @@ tls_nginx_start() {
 			        listen 127.0.0.1:$plain;
 			        root $dir/www;
 			    }
+			    server {
+			        listen 127.0.0.1:$small ssl http2;
+			        ssl_certificate $dir/server.pem;
+			        ssl_certificate_key $dir/server.key;
+			        ssl_buffer_size 4k;
+			        root $dir/www;
+			    }
 			}
 		CONF
 		nginx -c "$conf" -e "$dir/nginx/error.log" </dev/null >/dev/null 2>&1 3>&- &
@@ -63,6 +72,7 @@ tls_nginx_start() {
 			kill -0 "$NGINX_PID" 2>/dev/null; then
 			export NGINX_PID TLS_URL=https://127.0.0.1:$port PLAIN_PORT=$plain
 			export NGINX_LOG=$dir/nginx/access.log TLS_PORT=$port
+			export TLS4K_URL=https://127.0.0.1:$small
 			return 0
 		fi
 	done
@@ -101,6 +111,9 @@ setup_file() {
 	local i
 	"$TESTSRV" --gen --size 2M --seed 7 >"$TLS_DIR/www/f.bin"
 	"$TESTSRV" --gen --size 8M --seed 8 >"$TLS_DIR/www/big.bin"
+	"$TESTSRV" --gen --size 64M --seed 9 >"$TLS_DIR/www/b64.bin"
+	# Ends inside a TLS record and inside OpenSSL's read-ahead buffer.
+	"$TESTSRV" --gen --size 3153923 --seed 10 >"$TLS_DIR/www/odd.bin"
 	for ((i = 1; i <= 24; i++)); do
 		"$TESTSRV" --gen --size $((i * 10))K --seed "$i" >"$TLS_DIR/www/m$i.bin"
 	done
@@ -257,4 +270,43 @@ get_many() {
 	assert_equal "${#lines[@]}" 2
 	assert_line --regexp '^[0-9]+ HTTP/2\.0 200 "/slow/big\.bin\?t=resume" "-" [0-9]+$'
 	assert_line --regexp "^[0-9]+ HTTP/2\.0 206 \"/slow/big\.bin\?t=resume\" \"bytes=$next-\" $((8388608 - next))$"
+}
+
+# OpenSSL reads ahead (src/tlsread.c): records it holds must reach haul
+# without a socket event.  --stall-timeout 3 --retry 0: a body held back
+# at its end would fail with exit 4 and a stall message, not arrive late.
+# tls_get BASE-URL NAME SIZE SEED [HAUL-OPTION...]: NAME over TLS, checked.
+tls_get() {
+	local base=$1 name=$2 size=$3 seed=$4
+	shift 4
+	run -0 --separate-stderr haul --cacert "$TLS_DIR/ca.pem" --stall-timeout 3 --retry 0 \
+		--summary "s-$name.json" "$@" -o "$name.out" "$base/$name?t=$BATS_TEST_NUMBER"
+	assert_equal "$stderr" ""
+	assert_equal "$(sha256_of "$name.out")" "$(gen_sha "$size" "$seed")"
+	run -0 jq -c '[.exit_code, .transfers[0].attempts]' "s-$name.json"
+	assert_output '[0,1]'
+}
+
+@test "64 MiB over HTTPS in 4 KiB TLS records arrive byte-exact at once over HTTP/1.1 and HTTP/2" {
+	# Small records: OpenSSL's buffer holds several whole ones at a time.
+	tls_get "$TLS4K_URL" b64.bin 64M 9 --http1.1
+	tls_get "$TLS4K_URL" b64.bin 64M 9
+	run -0 log_lines "/b64.bin?t=$BATS_TEST_NUMBER" 2
+	assert_line --index 0 --regexp ' HTTP/1\.1 200 "[^"]*" "-" 67108864$'
+	assert_line --index 1 --regexp ' HTTP/2\.0 200 "[^"]*" "-" 67108864$'
+}
+
+@test "an HTTPS body that ends inside a TLS record arrives whole, to a file and to a slow pipe" {
+	tls_get "$TLS_URL" odd.bin 3153923 10 --http1.1
+	tls_get "$TLS_URL" odd.bin 3153923 10
+	# A reader slower than the network: haul pauses libcurl while OpenSSL
+	# holds records, and the unpause must deliver them.
+	local proto
+	for proto in --http1.1 ""; do
+		run -0 --separate-stderr bash -c "set -o pipefail; \"\$HAUL\" $proto --cacert '$TLS_DIR/ca.pem' \
+			--stall-timeout 3 --retry 0 '$TLS_URL/odd.bin?t=pipe$proto' |
+			{ sleep 0.5; sha256sum; }"
+		assert_equal "$stderr" ""
+		assert_equal "${output%% *}" "$(gen_sha 3153923 10)"
+	done
 }
