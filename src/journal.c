@@ -512,8 +512,8 @@ journal_load(const char *path, struct journal *j)
     return journal_decode(buf, j) ? 0 : EINVAL;
 }
 
-void
-journal_boot_id(char buf[JOURNAL_BOOT_ID_MAX])
+static void
+read_boot_id(char buf[JOURNAL_BOOT_ID_MAX])
 {
     buf[0] = '\0';
     int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
@@ -530,6 +530,21 @@ journal_boot_id(char buf[JOURNAL_BOOT_ID_MAX])
     /* Only what journal_decode accepts back. */
     if (strspn(buf, "0123456789abcdef-") != strlen(buf))
         buf[0] = '\0';
+}
+
+/* Read once per process (it changes only with a reboot): every FILE.part
+ * wants it, and three system calls per file add up over a crawl.  Called
+ * from the loop thread only. */
+void
+journal_boot_id(char buf[JOURNAL_BOOT_ID_MAX])
+{
+    static char cached[JOURNAL_BOOT_ID_MAX];
+    static bool known;
+    if (!known) {
+        read_boot_id(cached);
+        known = true;
+    }
+    memcpy(buf, cached, JOURNAL_BOOT_ID_MAX);
 }
 
 uint64_t
