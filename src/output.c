@@ -521,6 +521,29 @@ begin_journal(struct output *o, const struct journal *j)
     return rc;
 }
 
+/*
+ * A body of known length: reserve its blocks before the first byte, so
+ * that a disk too small fails now, not at 90 %, and the file is laid out
+ * in one piece.  FALLOC_FL_KEEP_SIZE leaves the file's size alone: it
+ * still says how much arrived (the resume rules read it).  A file system
+ * that cannot reserve (EOPNOTSUPP, ...) is written as before.  `held`:
+ * FILE.part holds bytes to continue with -c.
+ */
+static int
+reserve_space(struct output *o, int fd, const struct journal *j, bool held)
+{
+    if (j == NULL || !j->total_known || j->total == 0 || j->total > INT64_MAX)
+        return 0;
+    if (fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)j->total) == 0)
+        return 0;
+    int err = errno;
+    if (err != ENOSPC && err != EDQUOT && err != EFBIG)
+        return 0;
+    set_problem(o, "%s: %s: the body's %" PRIu64 " bytes do not fit; run again%s once there "
+                "is space", o->part, strerror(err), j->total, held ? " with -c to continue" : "");
+    return err;
+}
+
 int
 output_open(struct output *o, uint64_t at, uint64_t keep, const struct journal *j, int *code)
 {
@@ -565,6 +588,12 @@ output_open(struct output *o, uint64_t at, uint64_t keep, const struct journal *
          * it named until the first new save. */
         if (keep == 0 && !fresh && (err = drop_journal(o)) != 0) {
             close(fd);
+            goto fail;
+        }
+        if ((err = reserve_space(o, fd, j, !fresh && keep > 0 && st.st_size > 0)) != 0) {
+            close(fd);
+            if (fresh)
+                unlink(o->part);    /* nothing in it: a plain run starts again */
             goto fail;
         }
         break;

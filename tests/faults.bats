@@ -397,3 +397,14 @@ bytes=$next-"
 bytes=$((size - 65536))-"
 }
 
+@test "fallocate: a file system that cannot reserve is written as before; a reservation refused for space is exit 13 at once" {
+	local url="$TESTSRV_URL/faults/reserve?size=2M&seed=22"
+	run -0 --separate-stderr with_fault fallocate=ENOTSUP -o "$PWD/f" "$url"
+	assert_equal "$stderr" ""
+	assert_equal "$(sha256_of f)" "$(gen_sha 2M 22)"
+	rm f
+	run -13 --separate-stderr with_fault fallocate=EDQUOT -o "$PWD/f" "$url"
+	assert_equal "$stderr" "haul: $url: $PWD/f.part: Disk quota exceeded: the body's 2097152 bytes do not fit; run again once there is space"
+	assert_file_not_exists f.part
+	assert_file_not_exists f
+}
