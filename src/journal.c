@@ -395,7 +395,7 @@ journal_save(const char *path, const struct journal *j, int data_fd,
         rc = ENOMEM;
         goto out;
     }
-    tmp = xasprintf("%s.tmp", path);
+    tmp = xconcat(path, ".tmp");
     if ((rc = create_tmp(tmp, &fd)) != 0)
         goto out;
     if ((rc = write_all(fd, text, strlen(text))) != 0 ||

@@ -379,7 +379,19 @@ xstrdup_in(struct mem_account *acct, const char *s)
     return xstrndup_in(acct, s, SIZE_MAX);
 }
 
+char *
+xconcat_in(struct mem_account *acct, const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    char *p = xmalloc_in(acct, la + lb + 1);
+    memcpy(p, a, la);
+    memcpy(p + la, b, lb);
+    p[la + lb] = '\0';
+    return p;
+}
+
 void *xmalloc(size_t size) { return xmalloc_in(NULL, size); }
+char *xconcat(const char *a, const char *b) { return xconcat_in(NULL, a, b); }
 void *xcalloc(size_t n, size_t size) { return xcalloc_in(NULL, n, size); }
 void *xrealloc(void *ptr, size_t size) { return xrealloc_in(NULL, ptr, size); }
 char *xstrdup(const char *s) { return xstrdup_in(NULL, s); }

@@ -127,14 +127,8 @@ output_new(uv_loop_t *loop, struct mem_account *acct, const char *path, bool app
     }
     o->kind = OUTPUT_PARTFILE;
     journal_boot_id(o->boot_id);
-    o->part = xasprintf("%s.part", path);
-    o->journal = xasprintf("%s.part.haul", path);
-    /* xasprintf charges the root account; move them to this transfer's. */
-    char *p = xstrdup_in(acct, o->part), *j = xstrdup_in(acct, o->journal);
-    xfree(o->part);
-    xfree(o->journal);
-    o->part = p;
-    o->journal = j;
+    o->part = xconcat_in(acct, path, ".part");
+    o->journal = xconcat_in(acct, path, ".part.haul");
     return o;
 }
 
@@ -231,7 +225,7 @@ output_check(struct output *o, const char *url, bool cont, int *code)
     if (o->kind != OUTPUT_PARTFILE)
         return true;
     *code = HAUL_EXIT_WRITE;
-    char *tmp = xasprintf("%s.tmp", o->journal);
+    char *tmp = xconcat(o->journal, ".tmp");
     struct stat st;
     bool part_there = false, journal_there = true;
     bool bad = refuse_kind_st(o, o->part, &st, &part_there) ||
@@ -513,13 +507,16 @@ begin_journal(struct output *o, const struct journal *j)
     if (rc == 0)
         rc = journal_save(o->journal, &c, sink_fd(o->sink), NULL, held, &o->jf);
     if (rc != 0) {
-        char *tmp = xasprintf("%s.tmp", o->journal);
+        char *tmp = xconcat(o->journal, ".tmp");
         if (!refuse_kind(o, tmp))
             set_problem(o, "cannot save the resume journal %s: %s", o->journal, strerror(rc));
         xfree(tmp);
     }
     return rc;
 }
+
+/* The smallest body whose space is reserved before it is written. */
+#define RESERVE_MIN (1024 * 1024)
 
 /*
  * A body of known length: reserve its blocks before the first byte, so
@@ -532,7 +529,10 @@ begin_journal(struct output *o, const struct journal *j)
 static int
 reserve_space(struct output *o, int fd, const struct journal *j, bool held)
 {
-    if (j == NULL || !j->total_known || j->total == 0 || j->total > INT64_MAX)
+    /* A small body is written in a few writes anyway, and the first one
+     * finds a full disk as soon: the call would be one more per file of a
+     * crawl, for nothing. */
+    if (j == NULL || !j->total_known || j->total <= RESERVE_MIN || j->total > INT64_MAX)
         return 0;
     if (fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)j->total) == 0)
         return 0;
