@@ -90,9 +90,9 @@ int output_adopt_partial(struct output *o);
  * lie beyond `at`).  A FILE.part without a journal on disk (just created,
  * or started over) gets `j` as its first one when `j` names bytes held or
  * several parts; otherwise the first output_checkpoint() saves it.  When
- * `j` gives a total over 1 MiB, its space is reserved first (ENOSPC, EDQUOT
- * or EFBIG fail here; a FILE.part created for it is removed).  Returns 0
- * or an errno; *code is set to the exit code to use on failure,
+ * `j` gives a total over 1 MiB, its space is reserved first (ENOSPC and
+ * EDQUOT fail here; a FILE.part created for it is removed).  Returns 0 or
+ * an errno; *code is set to the exit code to use on failure,
  * output_problem() to the reason when haul refused the file.
  */
 int output_open(struct output *o, uint64_t at, uint64_t keep, const struct journal *j,
