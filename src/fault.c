@@ -95,7 +95,7 @@ static const struct {
 static const char *const wrapped[] = {
     "malloc", "calloc", "realloc",
     "write", "writev", "pwrite", "pwritev", "read",
-    "fsync", "fdatasync", "ftruncate", "close", "fsetxattr",
+    "fsync", "fdatasync", "ftruncate", "fallocate", "close", "fsetxattr",
     "open", "rename", "unlink",
     "uv_loop_init", "uv_poll_init", "uv_poll_init_socket", "uv_poll_start",
     "uv_queue_work",
@@ -341,6 +341,7 @@ WRAP_FD(ssize_t, read, (int fd, void *buf, size_t n), fd, (fd, buf, n))
 WRAP_FD(int, fsync, (int fd), fd, (fd))
 WRAP_FD(int, fdatasync, (int fd), fd, (fd))
 WRAP_FD(int, ftruncate, (int fd, off_t size), fd, (fd, size))
+WRAP_FD(int, fallocate, (int fd, int mode, off_t at, off_t len), fd, (fd, mode, at, len))
 WRAP_FD(int, fsetxattr, (int fd, const char *name, const void *v, size_t n, int flags), fd,
         (fd, name, v, n, flags))
 

@@ -428,7 +428,7 @@ journal_save(const char *path, const struct journal *j, int data_fd,
         rc = ENOMEM;
         goto out;
     }
-    tmp = xasprintf("%s.tmp", path);
+    tmp = xconcat(path, ".tmp");
     if ((rc = create_tmp(tmp, &fd)) != 0)
         goto out;
     if ((rc = write_all(fd, text, strlen(text))) != 0 ||
@@ -545,8 +545,8 @@ journal_load(const char *path, struct journal *j)
     return journal_decode(buf, j) ? 0 : EINVAL;
 }
 
-void
-journal_boot_id(char buf[JOURNAL_BOOT_ID_MAX])
+static void
+read_boot_id(char buf[JOURNAL_BOOT_ID_MAX])
 {
     buf[0] = '\0';
     int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
@@ -563,6 +563,21 @@ journal_boot_id(char buf[JOURNAL_BOOT_ID_MAX])
     /* Only what journal_decode accepts back. */
     if (strspn(buf, "0123456789abcdef-") != strlen(buf))
         buf[0] = '\0';
+}
+
+/* Read once per process (it changes only with a reboot): every FILE.part
+ * wants it, and three system calls per file add up over a crawl.  Called
+ * from the loop thread only. */
+void
+journal_boot_id(char buf[JOURNAL_BOOT_ID_MAX])
+{
+    static char cached[JOURNAL_BOOT_ID_MAX];
+    static bool known;
+    if (!known) {
+        read_boot_id(cached);
+        known = true;
+    }
+    memcpy(buf, cached, JOURNAL_BOOT_ID_MAX);
 }
 
 uint64_t

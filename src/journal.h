@@ -142,7 +142,8 @@ void journal_file_close(struct journal_file *jf);
  */
 int journal_load(const char *path, struct journal *j);
 
-/* The kernel's boot id into buf, or "" when unknown. */
+/* The kernel's boot id into buf, or "" when unknown (read once per
+ * process; loop thread only). */
 void journal_boot_id(char buf[JOURNAL_BOOT_ID_MAX]);
 /*
  * Where -c continues segment i: at "written" when the journal was written

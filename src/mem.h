@@ -120,6 +120,10 @@ void *xcalloc_in(struct mem_account *acct, size_t n, size_t size);
 void *xrealloc_in(struct mem_account *acct, void *ptr, size_t size);
 char *xstrdup_in(struct mem_account *acct, const char *s);
 char *xstrndup_in(struct mem_account *acct, const char *s, size_t n);
+/* a followed by b, in one allocation: xasprintf("%s%s") without its two
+ * formatting passes (FILE.part and its journal's names, for every file). */
+char *xconcat_in(struct mem_account *acct, const char *a, const char *b);
+char *xconcat(const char *a, const char *b);
 
 /* Process figures from /proc/self/status, in bytes (0 when unknown). */
 void mem_rss(uint64_t *current, uint64_t *peak);

@@ -88,9 +88,12 @@ int output_adopt_partial(struct output *o);
  * cut to `keep` bytes first: what lies past the bytes known good is not
  * kept (`keep` is `at` for one connection, the total for -x, whose parts
  * lie beyond `at`).  A FILE.part without a journal on disk (just created,
- * or started over) gets `j` as its first one.  Returns 0 or an errno; *code
- * is set to the exit code to use on failure, output_problem() to the
- * reason when haul refused the file.
+ * or started over) gets `j` as its first one when `j` names bytes held or
+ * several parts; otherwise the first output_checkpoint() saves it.  When
+ * `j` gives a total over 1 MiB, its space is reserved first (ENOSPC and
+ * EDQUOT fail here; a FILE.part created for it is removed).  Returns 0 or
+ * an errno; *code is set to the exit code to use on failure,
+ * output_problem() to the reason when haul refused the file.
  */
 int output_open(struct output *o, uint64_t at, uint64_t keep, const struct journal *j,
                 int *code);

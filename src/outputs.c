@@ -243,9 +243,9 @@ outputs_check(const struct config *cfg)
         if (cfg->stream != STREAM_OFF) {
             add_resolved(&ns, path, i, ROLE_OUTPUT);    /* appended to in place */
         } else {
-            char *part = xasprintf("%s.part", path);
-            char *journal = xasprintf("%s.part.haul", path);
-            char *tmp = xasprintf("%s.part.haul.tmp", path);
+            char *part = xconcat(path, ".part");
+            char *journal = xconcat(path, ".part.haul");
+            char *tmp = xconcat(path, ".part.haul.tmp");
             add(&ns, path, i, ROLE_OUTPUT);
             add(&ns, part, i, ROLE_PART);
             add(&ns, journal, i, ROLE_JOURNAL);

@@ -84,33 +84,33 @@ sink_alloc(uv_loop_t *loop, struct mem_account *acct, size_t cap,
     return s;
 }
 
-/* Picks the mode for a descriptor from what it is. */
+/* Picks the mode for a descriptor from what it is (st: its fstat, or NULL
+ * when that failed). */
 static enum sink_mode
-mode_for(int fd, bool *positional)
+mode_for(int fd, const struct stat *st, bool *positional)
 {
-    struct stat st;
     *positional = false;
-    if (fstat(fd, &st) != 0)
+    if (st == NULL)
         return SINK_DIRECT;
-    if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) {
-        *positional = S_ISREG(st.st_mode);
+    if (S_ISREG(st->st_mode) || S_ISBLK(st->st_mode)) {
+        *positional = S_ISREG(st->st_mode);
         return SINK_DIRECT;
     }
-    if (S_ISSOCK(st.st_mode))
+    if (S_ISSOCK(st->st_mode))
         return SINK_SOCKET;
-    if (S_ISFIFO(st.st_mode))
+    if (S_ISFIFO(st->st_mode))
         return SINK_NONBLOCK;
-    if (S_ISCHR(st.st_mode))
+    if (S_ISCHR(st->st_mode))
         return isatty(fd) ? SINK_NONBLOCK : SINK_DIRECT;   /* /dev/null, /dev/zero */
     return SINK_DIRECT;
 }
 
 static bool
-is_dev_null(int fd)
+is_dev_null(const struct stat *st)
 {
-    struct stat st, null;
-    return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && stat("/dev/null", &null) == 0 &&
-           st.st_rdev == null.st_rdev;
+    struct stat null;
+    return st != NULL && S_ISCHR(st->st_mode) && stat("/dev/null", &null) == 0 &&
+           st->st_rdev == null.st_rdev;
 }
 
 static int
@@ -137,14 +137,16 @@ sink_new_stdout(uv_loop_t *loop, struct mem_account *acct, size_t cap,
                 const struct sink_callbacks *cb, void *ctx, int *err)
 {
     struct sink *s = sink_alloc(loop, acct, cap, cb, ctx, "stdout");
+    struct stat stb;
+    const struct stat *st = fstat(STDOUT_FILENO, &stb) == 0 ? &stb : NULL;
     bool positional;
 
-    s->mode = mode_for(STDOUT_FILENO, &positional);
+    s->mode = mode_for(STDOUT_FILENO, st, &positional);
     s->fd = STDOUT_FILENO;
     s->owns_fd = false;
     s->positional = false;    /* share the shell's offset (> and >> work) */
     s->coalesce = s->mode == SINK_DIRECT && positional;    /* a regular file */
-    s->discard = is_dev_null(STDOUT_FILENO);
+    s->discard = is_dev_null(st);
     if (s->mode == SINK_NONBLOCK) {
         /* A private description of the same pipe or terminal. */
         int fd = open("/proc/self/fd/1", O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
@@ -176,17 +178,21 @@ sink_new_stdout(uv_loop_t *loop, struct mem_account *acct, size_t cap,
 
 struct sink *
 sink_new_fd(uv_loop_t *loop, struct mem_account *acct, size_t cap, int fd,
-            const char *name, const struct sink_callbacks *cb, void *ctx, int *err)
+            const struct stat *st, bool append, const char *name,
+            const struct sink_callbacks *cb, void *ctx, int *err)
 {
     struct sink *s = sink_alloc(loop, acct, cap, cb, ctx, name);
+    struct stat stb;
     bool positional;
 
+    if (st == NULL && fstat(fd, &stb) == 0)
+        st = &stb;
     s->fd = fd;
     s->owns_fd = true;
-    s->mode = mode_for(fd, &positional);
+    s->mode = mode_for(fd, st, &positional);
     s->coalesce = s->mode == SINK_DIRECT && positional;    /* a regular file */
-    s->discard = is_dev_null(fd);
-    s->positional = positional && !(fcntl(fd, F_GETFL) & O_APPEND);
+    s->discard = is_dev_null(st);
+    s->positional = positional && !append;
     if (s->mode != SINK_DIRECT) {
         int rc = start_watch(s);
         if (rc != 0) {

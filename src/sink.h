@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include <uv.h>
 
@@ -56,12 +57,13 @@ struct sink *sink_new_stdout(uv_loop_t *loop, struct mem_account *acct, size_t c
                              const struct sink_callbacks *cb, void *ctx, int *err);
 /*
  * A sink for a descriptor haul opened (a .part file, a FIFO, /dev/null).  The
- * sink takes ownership of fd and closes it.  `append`: write at the end
- * (O_APPEND files) instead of at the sink's position.
+ * sink takes ownership of fd and closes it.  `st`: the descriptor's fstat
+ * when the caller has it (NULL: the sink asks).  `append`: fd was opened
+ * with O_APPEND; bytes go at the end instead of at the sink's position.
  */
 struct sink *sink_new_fd(uv_loop_t *loop, struct mem_account *acct, size_t cap, int fd,
-                         const char *name, const struct sink_callbacks *cb, void *ctx,
-                         int *err);
+                         const struct stat *st, bool append, const char *name,
+                         const struct sink_callbacks *cb, void *ctx, int *err);
 
 enum sink_mode sink_mode(const struct sink *s);
 /*

@@ -369,3 +369,42 @@ bytes=$next-"
 		< <(testsrv_requests /fx/xattr-a | tail -n 1)
 	assert_output "Fri, 01 Jan 2021 01:00:00 GMT|-|304"
 }
+
+@test "kill -9 before the first journal save: no journal, and -c continues FILE.part after checking its tail, byte-exact" {
+	local path=/faults/early-kill size=1048576
+	local url="$TESTSRV_URL$path?size=4M&seed=21&stall=1M&stall_ms=20000"
+	# A fresh FILE.part gets its journal from the first periodic save (in
+	# the thread pool): with uv_queue_work failing, that window stays open
+	# for as long as the test needs.
+	# shellcheck disable=SC2086 # the wrapper is a word list
+	HAUL_FAULT=uv_queue_work ${HAUL_WRAPPER:-} "$HAUL" -o "$PWD/f" "$url" 2>/dev/null 3>&- &
+	BG_PID=$!
+	wait_until "[ \$(stat -c %s f.part 2>/dev/null || echo 0) -ge $size ]" 30
+	kill -KILL "$BG_PID"
+	wait "$BG_PID" || true
+	BG_PID=
+	assert_file_not_exists f.part.haul
+	assert_equal "$(stat -c %s f.part)" "$size"
+	# Without a journal the file is not provably haul's: only -c takes it.
+	run -4 --separate-stderr haul -o "$PWD/f" "$url"
+	assert_equal "$stderr" "haul: $url: $PWD/f.part exists and is not haul's partial download of this URL; use -c to continue it, or remove it"
+	run -0 --separate-stderr haul -c -o "$PWD/f" "$url"
+	assert_equal "$stderr" ""
+	assert_equal "$(sha256_of f)" "$(gen_sha 4M 21)"
+	# Its last 64 KiB were compared, nothing before them fetched again.
+	run -0 ranges_of "$path"
+	assert_output "-
+bytes=$((size - 65536))-"
+}
+
+@test "fallocate: a file system that cannot reserve is written as before; a reservation refused for space is exit 13 at once" {
+	local url="$TESTSRV_URL/faults/reserve?size=2M&seed=22"
+	run -0 --separate-stderr with_fault fallocate=ENOTSUP -o "$PWD/f" "$url"
+	assert_equal "$stderr" ""
+	assert_equal "$(sha256_of f)" "$(gen_sha 2M 22)"
+	rm f
+	run -13 --separate-stderr with_fault fallocate=EDQUOT -o "$PWD/f" "$url"
+	assert_equal "$stderr" "haul: $url: $PWD/f.part: Disk quota exceeded: the body's 2097152 bytes do not fit; run again once there is space"
+	assert_file_not_exists f.part
+	assert_file_not_exists f
+}

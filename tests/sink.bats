@@ -235,7 +235,9 @@ sent_until_gone() {
 }
 
 @test "disk full: exit 13, one line, a consistent .part and journal, not retried; -c finishes" {
-	local mnt=$BATS_TEST_TMPDIR/mnt url="$TESTSRV_URL/sink/diskfull?size=4M&seed=12"
+	# Chunked, so no length is known before the body: the disk fills up
+	# while it is written (a known length is reserved first: see below).
+	local mnt=$BATS_TEST_TMPDIR/mnt url="$TESTSRV_URL/sink/diskfull?size=4M&seed=12&chunked=1"
 	mount_tmpfs "$mnt" 2M
 	run -13 --separate-stderr haul -o "$mnt/big.bin" "$url"
 	local err=$stderr nerr=${#stderr_lines[@]}
@@ -322,4 +324,29 @@ sent_until_gone() {
 		run -0 jq -sr --arg p "$p" '[.[] | select(.ev == "req" and .path == $p)] | length' "$TESTSRV_LOG"
 		assert_output 1
 	done
+}
+
+@test "disk full, known length: the space is reserved first; exit 13 at once, one line; -c keeps what is held" {
+	local mnt=$BATS_TEST_TMPDIR/mnt url="$TESTSRV_URL/sink/reserve?size=4M&seed=14"
+	mount_tmpfs "$mnt" 2M
+	# Nothing held: no FILE.part is left behind, a plain run starts again.
+	run -13 --separate-stderr haul -o "$mnt/big.bin" "$url"
+	assert_equal "$stderr" "haul: $url: $mnt/big.bin.part: No space left on device: the body's 4194304 bytes do not fit; run again once there is space"
+	assert_file_not_exists "$mnt/big.bin.part"
+	assert_file_not_exists "$mnt/big.bin"
+	# 1 MiB held (a partial file from another run): it stays as it was.
+	"$TESTSRV" --gen --size 1M --seed 14 >"$mnt/big.bin.part"
+	run -13 --separate-stderr haul -c -o "$mnt/big.bin" "$url"
+	assert_equal "$stderr" "haul: $url: $mnt/big.bin.part: No space left on device: the body's 4194304 bytes do not fit; run again with -c to continue once there is space"
+	assert_equal "$(stat -c %s "$mnt/big.bin.part")" 1048576
+	cmp -s <("$TESTSRV" --gen --size 1M --seed 14) "$mnt/big.bin.part" || fail "the .part changed"
+	# Neither failure was retried.
+	run -0 jq -sr '[.[] | select(.ev == "req" and .path == "/sink/reserve")] | length' "$TESTSRV_LOG"
+	assert_output 2
+	mount -o remount,size=16M "$mnt"
+	run -0 --separate-stderr haul -c -o "$mnt/big.bin" "$url"
+	assert_equal "$stderr" ""
+	assert_equal "$(sha256_of "$mnt/big.bin")" "$(gen_sha 4M 14)"
+	run -0 jq -sr '[.[] | select(.ev == "req" and .path == "/sink/reserve") | .headers.range // "none"] | join(" ")' "$TESTSRV_LOG"
+	assert_output "none bytes=983040- bytes=983040-"
 }
