@@ -545,13 +545,13 @@ request_base(const struct transfer *t, struct attempt_request *req)
                        url_same_origin(req->url, source);
     req->ask.total_known = t->ver.total_known;
     req->ask.total = t->ver.total;
+    req->rate_limit = t->rate.rate;
+    req->acct = &t->stats->attempt_acct;
     if (source_foreign(t))
         return;    /* another server's validators mean nothing here */
     memcpy(req->ask.etag, t->ver.etag, sizeof req->ask.etag);
     memcpy(req->ask.last_modified, t->ver.last_modified, sizeof req->ask.last_modified);
     req->if_range = version_if_range(&t->ver);
-    req->rate_limit = t->rate.rate;
-    req->acct = &t->stats->attempt_acct;
 }
 
 /* What the parts start from: the transfer's request, with the validators
@@ -566,8 +566,6 @@ parts_base(const struct transfer *t, struct attempt_request *req)
     memcpy(req->ask.etag, t->ver.etag, sizeof req->ask.etag);
     memcpy(req->ask.last_modified, t->ver.last_modified, sizeof req->ask.last_modified);
     req->if_range = version_if_range(&t->ver);
-    req->rate_limit = t->rate.rate;
-    req->acct = &t->stats->attempt_acct;
 }
 
 /*
