@@ -140,9 +140,10 @@ test_decode_fields(void)
     xfree(with_id);
 
     /* At most JOURNAL_MAX_SOURCES (16) of them. */
-    char many[512] = "";
+    char many[512];
+    size_t used = 0;
     for (int i = 0; i < JOURNAL_MAX_SOURCES; i++)
-        strcat(many, i == 0 ? "\"s\"" : ",\"s\"");
+        used += (size_t)snprintf(many + used, sizeof many - used, "%s\"s\"", i == 0 ? "" : ",");
     char *text = xasprintf(HEAD("") SEG("0", "", "5") "],\"sources\":[%s],\"source\":0}", many);
     CHECK(decodes(text));
     xfree(text);
