@@ -252,6 +252,30 @@ main(void)
     CHECK(jf.fd == -1);
     CHECK(journal_patch_written(&jf, &w) == EBADF);
 
+    /* The most parts a journal holds: each one's written offset is kept
+     * and updated in place, none of them past the last. */
+    struct journal most;
+    memset(&most, 0, sizeof most);
+    most.url = xstrdup("http://example.org/m");
+    most.total_known = true;
+    most.total = 100 * JOURNAL_MAX_SEGMENTS;
+    most.nsegments = JOURNAL_MAX_SEGMENTS;
+    for (unsigned i = 0; i < JOURNAL_MAX_SEGMENTS; i++)
+        most.seg[i] = (struct journal_segment){ .start = 100 * i, .end = 100 * i + 100,
+                                             .end_known = true, .next = 100 * i + 10,
+                                             .written = 100 * i + 20 };
+    CHECK(journal_save(path, &most, -1, NULL, false, &jf) == 0);
+    for (unsigned i = 0; i < JOURNAL_MAX_SEGMENTS; i++)
+        most.seg[i].written = 100 * i + 30 + i % 7;
+    CHECK(journal_patch_written(&jf, &most) == 0);
+    CHECK(journal_load(path, &k) == 0);
+    CHECK(k.nsegments == JOURNAL_MAX_SEGMENTS);
+    for (unsigned i = 0; i < k.nsegments && i < JOURNAL_MAX_SEGMENTS; i++)
+        CHECK(k.seg[i].start == 100 * i && k.seg[i].written == 100 * i + 30 + i % 7);
+    journal_clear(&k);
+    journal_file_close(&jf);
+    xfree(most.url);
+
     /* The temporary file's name: a stale regular file is replaced; a
      * symbolic link or a directory is refused and left alone, and what a
      * link points to is never written. */
