@@ -149,24 +149,6 @@ at_end(struct joblist *l)
     return JOBLIST_END;
 }
 
-static void
-fill_job(struct job *job, const char *url, const char *output, unsigned line, bool ok)
-{
-    job->url = xstrdup(url);
-    job->output = output != NULL ? xstrdup(output) : NULL;
-    job->line = line;
-    job->input_ok = ok;
-    job->mirrors = NULL;
-    job->nmirrors = 0;
-}
-
-static void
-add_mirror(struct job *job, const char *url)
-{
-    job->mirrors = xrealloc(job->mirrors, (job->nmirrors + 1) * sizeof *job->mirrors);
-    job->mirrors[job->nmirrors++] = xstrdup(url);
-}
-
 enum joblist_got
 joblist_next(struct joblist *l, struct job *job)
 {
@@ -175,9 +157,9 @@ joblist_next(struct joblist *l, struct job *job)
     while (l->next_arg < cfg->njobs) {
         const struct job *j = &cfg->jobs[l->next_arg++];
         if (inputline_in_shard(j->url, cfg->shard_k, cfg->shard_n)) {
-            fill_job(job, j->url, j->output, j->line, j->input_ok);
+            job_init(job, j->url, j->output, j->line, j->input_ok);
             for (size_t k = 0; k < j->nmirrors; k++)
-                add_mirror(job, j->mirrors[k]);
+                job_add_mirror(job, j->mirrors[k]);
             return JOBLIST_JOB;
         }
     }
@@ -200,10 +182,10 @@ joblist_next(struct joblist *l, struct job *job)
         l->jobs_seen++;
         if (!inputline_in_shard(in.url, cfg->shard_k, cfg->shard_n))
             continue;
-        fill_job(job, in.url, in.output, l->lineno, in.ok);
+        job_init(job, in.url, in.output, l->lineno, in.ok);
         char *m = in.mirrors;
         for (size_t k = 0; k < in.nmirrors; k++, m = inputline_next(m))
-            add_mirror(job, m);
+            job_add_mirror(job, m);
         return JOBLIST_JOB;
     }
     return JOBLIST_END;

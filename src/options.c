@@ -86,13 +86,8 @@ config_free(struct config *cfg)
 {
     if (cfg == NULL)
         return;
-    for (size_t i = 0; i < cfg->njobs; i++) {
-        xfree(cfg->jobs[i].url);
-        xfree(cfg->jobs[i].output);
-        for (size_t k = 0; k < cfg->jobs[i].nmirrors; k++)
-            xfree(cfg->jobs[i].mirrors[k]);
-        xfree(cfg->jobs[i].mirrors);
-    }
+    for (size_t i = 0; i < cfg->njobs; i++)
+        job_clear(&cfg->jobs[i]);
     xfree(cfg->jobs);
     if (cfg->input_name != NULL && cfg->input_fd > STDIN_FILENO)
         close(cfg->input_fd);
@@ -816,11 +811,9 @@ take_short(struct parse_state *st, int argc, char **argv, int *i)
     return 0;
 }
 
-static void
-add_job(struct config *cfg, const char *url, const char *output, unsigned line, bool ok)
+void
+job_init(struct job *j, const char *url, const char *output, unsigned line, bool ok)
 {
-    cfg->jobs = xrealloc(cfg->jobs, (cfg->njobs + 1) * sizeof *cfg->jobs);
-    struct job *j = &cfg->jobs[cfg->njobs++];
     j->url = xstrdup(url);
     j->output = output != NULL ? xstrdup(output) : NULL;
     j->line = line;
@@ -829,13 +822,36 @@ add_job(struct config *cfg, const char *url, const char *output, unsigned line, 
     j->nmirrors = 0;
 }
 
+void
+job_add_mirror(struct job *j, const char *url)
+{
+    j->mirrors = xrealloc(j->mirrors, (j->nmirrors + 1) * sizeof *j->mirrors);
+    j->mirrors[j->nmirrors++] = xstrdup(url);
+}
+
+void
+job_clear(struct job *j)
+{
+    xfree(j->url);
+    xfree(j->output);
+    for (size_t k = 0; k < j->nmirrors; k++)
+        xfree(j->mirrors[k]);
+    xfree(j->mirrors);
+    memset(j, 0, sizeof *j);
+}
+
+static void
+add_job(struct config *cfg, const char *url, const char *output, unsigned line, bool ok)
+{
+    cfg->jobs = xrealloc(cfg->jobs, (cfg->njobs + 1) * sizeof *cfg->jobs);
+    job_init(&cfg->jobs[cfg->njobs++], url, output, line, ok);
+}
+
 /* Another source of the last job's bytes. */
 static void
 add_mirror(struct config *cfg, const char *url)
 {
-    struct job *j = &cfg->jobs[cfg->njobs - 1];
-    j->mirrors = xrealloc(j->mirrors, (j->nmirrors + 1) * sizeof *j->mirrors);
-    j->mirrors[j->nmirrors++] = xstrdup(url);
+    job_add_mirror(&cfg->jobs[cfg->njobs - 1], url);
 }
 
 /*

@@ -40,6 +40,12 @@ struct job {
     size_t nmirrors;
 };
 
+/* A job's one owner is whoever holds it (the config's list, or the run's
+ * window); these make, extend and empty one. */
+void job_init(struct job *j, const char *url, const char *output, unsigned line, bool ok);
+void job_add_mirror(struct job *j, const char *url);
+void job_clear(struct job *j);
+
 struct config {
     struct job *jobs;               /* from the command line */
     size_t njobs;

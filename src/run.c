@@ -366,11 +366,7 @@ retire(struct run *r, size_t i)
     xfree(s->final_url);
     xfree(s->output);
     xfree(s->message);
-    xfree(sl->job.url);
-    xfree(sl->job.output);
-    for (size_t k = 0; k < sl->job.nmirrors; k++)
-        xfree(sl->job.mirrors[k]);
-    xfree(sl->job.mirrors);
+    job_clear(&sl->job);
     xfree(sl->out_key);
     xfree(sl);
     /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
