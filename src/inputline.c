@@ -76,14 +76,25 @@ inputline_parse(char *s, unsigned lineno, struct inputline *out)
     return true;
 }
 
-char *
-inputline_next(char *word)
+bool
+inputline_take_mirror(struct inputline *in, char **mirror)
 {
-    /* next_word() left the white space after the NUL as it was. */
-    word += strlen(word) + 1;
-    while (isspace((unsigned char)*word))
-        word++;
-    return word;
+    if (in->nmirrors == 0)
+        return false;
+    *mirror = in->mirrors;
+    /*
+     * Step to the next mirror only when there is one: the last may end at
+     * the line's own terminating NUL, and a byte past it can lie past the
+     * buffer.  Between two mirrors next_word() wrote the NUL and left the
+     * white space after it as it was.
+     */
+    if (--in->nmirrors > 0) {
+        char *w = in->mirrors + strlen(in->mirrors) + 1;
+        while (isspace((unsigned char)*w))
+            w++;
+        in->mirrors = w;
+    }
+    return true;
 }
 
 uint64_t

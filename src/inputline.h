@@ -16,7 +16,7 @@
 struct inputline {
     char *url;          /* the first URL */
     char *mirrors;      /* the first of nmirrors other URLs of the same
-                         * file; inputline_next() walks them */
+                         * file; inputline_take_mirror() walks them */
     size_t nmirrors;
     char *output;       /* NULL when none */
     bool ok;            /* false: not of the form (a URL where the name goes) */
@@ -35,8 +35,10 @@ struct inputline {
  */
 bool inputline_parse(char *s, unsigned lineno, struct inputline *out);
 
-/* The mirror after `word` (one of out->mirrors). */
-char *inputline_next(char *word);
+/* Sets *mirror to the line's next mirror and returns true, or returns
+ * false when none is left; each call takes one (in->mirrors and
+ * in->nmirrors advance). */
+bool inputline_take_mirror(struct inputline *in, char **mirror);
 
 /* FNV-1a, 64 bits, of the URL's bytes as written. */
 uint64_t inputline_hash(const char *url);

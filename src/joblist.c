@@ -183,8 +183,7 @@ joblist_next(struct joblist *l, struct job *job)
         if (!inputline_in_shard(in.url, cfg->shard_k, cfg->shard_n))
             continue;
         job_init(job, in.url, in.output, l->lineno, in.ok);
-        char *m = in.mirrors;
-        for (size_t k = 0; k < in.nmirrors; k++, m = inputline_next(m))
+        for (char *m; inputline_take_mirror(&in, &m);)
             job_add_mirror(job, m);
         return JOBLIST_JOB;
     }

@@ -876,8 +876,7 @@ options_read_input(struct config *cfg, FILE *f, const char *name)
         if (!inputline_parse(line, lineno, &in))
             continue;
         add_job(cfg, in.url, in.output, lineno, in.ok);
-        char *m = in.mirrors;
-        for (size_t k = 0; k < in.nmirrors; k++, m = inputline_next(m))
+        for (char *m; inputline_take_mirror(&in, &m);)
             add_mirror(cfg, m);
     }
     free(line);    /* getline allocates with libc malloc */
