@@ -3,9 +3,10 @@
 # and take every line once; the exit status tells a scheduler whether a
 # re-run can help (16) or not; the shards' --summary files merge with the
 # documented jq line; and the recipes of the README and the man page (GNU
-# parallel, and the Slurm and Kubernetes command lines, run here by GNU
-# parallel with the index each scheduler sets) give the whole list
-# byte-exact, also with one shard killed and run again.
+# parallel, and the Kubernetes container command, run here by GNU parallel
+# with the index the Job sets) give the whole list byte-exact, also with
+# one shard killed and run again, and fetch no complete file twice.  The
+# Slurm recipe runs on a real Slurm: slurm.bats.
 
 load helpers
 
@@ -184,10 +185,10 @@ shard_pid() {
 	return 1
 }
 
-@test "GNU parallel: parallel -j4 haul -c --shard {}/4 -i list.txt ::: 0 1 2 3, one shard killed and run again: the whole list, byte-exact" {
+@test "GNU parallel: parallel -j4 haul --no-clobber --shard {}/4 -i list.txt ::: 0 1 2 3, one shard killed and run again: the whole list, byte-exact, no complete file fetched again" {
 	make_list /sh/par 24 K "&rate=1M" >list.txt
 	# Run the recipe; kill shard 2 once it has bytes on disk.
-	parallel -j4 haul -q -c --shard {}/4 -i list.txt ::: 0 1 2 3 2>par.err &
+	parallel -j4 haul -q --no-clobber --shard {}/4 -i list.txt ::: 0 1 2 3 2>par.err &
 	BG_PID=$!
 	local pid
 	wait_until "pid=\$(shard_pid 2) && [ -n \"\$(find . -name 'f*.bin.part' -size +100k)\" ]" 20
@@ -200,30 +201,40 @@ shard_pid() {
 	local missing=0 i
 	for ((i = 1; i <= 24; i++)); do [ -e "f$i.bin" ] || missing=$((missing + 1)); done
 	[ "$missing" -gt 0 ] || fail "the killed shard had finished everything"
+	local done_before=() before
+	for ((i = 1; i <= 24; i++)); do [ -e "f$i.bin" ] && done_before+=("$i"); done
+	before=$(wc -l <"$TESTSRV_LOG")
 	# The same command again: every shard done, 0.
-	run -0 --separate-stderr parallel -j4 haul -q -c --shard {}/4 -i list.txt ::: 0 1 2 3
+	run -0 --separate-stderr parallel -j4 haul -q --no-clobber --shard {}/4 -i list.txt ::: 0 1 2 3
 	check_files 24 K
+	# What was complete was skipped without a request.
+	local again
+	again=$(tail -n +"$((before + 1))" "$TESTSRV_LOG" | jq -r 'select(.ev == "req") | .path')
+	for i in "${done_before[@]}"; do
+		! grep -qx "/sh/par/f$i" <<<"$again" || fail "f$i.bin was complete, and fetched again"
+	done
 	# The killed shard's files continued where they were, not from 0.
 	local ranges
 	ranges=$(jq -r 'select(.ev == "req" and (.path | startswith("/sh/par/"))) | .headers.range // empty' "$TESTSRV_LOG")
 	grep -q '^bytes=[1-9][0-9]*-$' <<<"$ranges" || fail "no continued range after the kill: $ranges"
 }
 
-@test "the Slurm job array and Kubernetes Indexed Job command lines, run by GNU parallel with the index each sets; the summaries merge" {
+@test "the Kubernetes Indexed Job's container command, run by GNU parallel with the index it sets, twice: the whole list, then nothing fetched again" {
 	make_list /sh/sched 12 >list.txt
-	# The sbatch script of the README, as written there.
-	cat >job.sh <<-'EOF'
-		#!/bin/sh
-		#SBATCH --array=0-3
-		exec haul -q -c --shard "$SLURM_ARRAY_TASK_ID/4" -i list.txt \
-		    --summary "summary-$SLURM_ARRAY_TASK_ID.json"
-	EOF
-	run -0 --separate-stderr parallel -j4 SLURM_ARRAY_TASK_ID={} sh job.sh ::: 0 1 2 3
+	# The container command of the README's Job manifest, as written there.
+	local cmd
+	# (a folded scalar: its lines joined with spaces).
+	cmd=$(awk '/^        - >-$/ { f = 1; next }
+		f && /^          / { sub(/^ +/, ""); printf "%s ", $0; next }
+		f { exit }' "$HAUL_SRCDIR/README.md")
+	[[ $cmd == *'--shard "$JOB_COMPLETION_INDEX/4"'* ]] || fail "not the Job's command: $cmd"
+	[ -n "$cmd" ] || fail "no container command in the README's Job manifest"
+	run -0 --separate-stderr parallel -j4 JOB_COMPLETION_INDEX={} sh -c "'$cmd'" ::: 0 1 2 3
 	check_files 12
-	run -0 jq -c -s "$MERGE | [(.transfers | length), .totals.transfers, .totals.succeeded, .exit_codes]" summary-0.json summary-1.json summary-2.json summary-3.json
-	assert_output '[12,12,12,[0,0,0,0]]'
-	# The container command of the Job manifest, again: everything is
-	# complete, each shard leaves the files as they are.
-	run -0 --separate-stderr parallel -j4 JOB_COMPLETION_INDEX={} sh -c \''exec haul -c --shard "$JOB_COMPLETION_INDEX/4" -i list.txt'\' ::: 0 1 2 3
+	assert_equal "$(jq -r 'select(.ev == "req") | .path' "$TESTSRV_LOG" | grep -c '^/sh/sched/')" 12
+	# A pod run again (the Job retries on 16): everything is complete,
+	# each shard leaves the files as they are and asks for nothing.
+	run -0 --separate-stderr parallel -j4 JOB_COMPLETION_INDEX={} sh -c "'$cmd'" ::: 0 1 2 3
 	check_files 12
+	assert_equal "$(jq -r 'select(.ev == "req") | .path' "$TESTSRV_LOG" | grep -c '^/sh/sched/')" 12
 }
