@@ -4,7 +4,8 @@
 # takes the rest over; a source that serves other bytes is found by the
 # overlap compared on the switch, named and dropped, never spliced in; no
 # source left is the last failure's exit status; and -c after kill -9
-# goes on with the sources and the source the journal names.  Every file
+# goes on with the sources and the source the journal names; --limit-rate
+# and --memstats' accounts hold across a switch.  Every file
 # is checked byte for byte; testsrv's logs show what each source was asked
 # and sent.  A source that "dies" is a second testsrv killed with SIGKILL.
 
@@ -201,4 +202,27 @@ kill_dying() {
 	assert_output 1
 	run -0 testsrv_req_array /m8/c '.headers.range'
 	assert_output "[\"bytes=$((at - 65536))-\"]"
+}
+
+@test "--limit-rate after a switch in mid-body: the new source is paced too, and its attempt (with the 64 KiB overlap) is charged to the transfer in --memstats" {
+	# Source a cuts each response after 300K: resumed once, then set
+	# aside at 600K; b serves the rest from 64 KiB before it.
+	local a="$TESTSRV_URL/m9/a?size=1M&seed=79&every=300K"
+	local b="$TESTSRV_URL/m9/b?size=1M&seed=79"
+	local t0 secs
+	t0=$(date +%s.%N)
+	run -0 --separate-stderr haul -q --limit-rate 400K --memstats=ms.json -o out.bin "$a" --mirror "$b"
+	secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f\n", b - a }')
+	assert_equal "$(sha256_of out.bin)" "$(gen_sha 1M 79)"
+	run -0 testsrv_req_array /m9/a '.headers.range'
+	assert_output '[null,"bytes=307200-"]'
+	run -0 testsrv_req_array /m9/b '.headers.range'
+	assert_output '["bytes=548864-"]'
+	# 1 MiB at 400 KiB/s is 2.56 s; had b's 480 KiB come unpaced, the
+	# whole would take about 1.5 s.
+	awk -v s="$secs" 'BEGIN { exit !(s >= 2.2) }' || fail "1M at --limit-rate 400K took only ${secs}s"
+	# Three attempts, each torn down to 0 bytes; the peak holds b's
+	# overlap buffer, so b's attempt was counted in the transfer's account.
+	run -0 jq -c '.transfers[] | [.attempts, .attempt_live_max, .attempts_leaking, .live_after_teardown, .haul_peak >= 65536]' ms.json
+	assert_output '[3,0,0,0,true]'
 }
