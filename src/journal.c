@@ -177,6 +177,23 @@ copy_validator(char *dst, const char *src)
     return ok;
 }
 
+/*
+ * An index: a whole number from -1 to below `below`.  The range is checked
+ * before the conversion to int, which for a number out of int's range
+ * (1e300, or the infinity cJSON reads for 1e999) would be undefined.
+ */
+static bool
+get_index(const cJSON *n, int below, int *out)
+{
+    if (!cJSON_IsNumber(n) || !(n->valuedouble >= -1 && n->valuedouble < below))
+        return false;
+    int v = (int)n->valuedouble;
+    if ((double)v != n->valuedouble)
+        return false;
+    *out = v;
+    return true;
+}
+
 /* "sources" and "source", optional: at most JOURNAL_MAX_SOURCES
  * strings, and an index among them or -1. */
 static bool
@@ -187,10 +204,8 @@ get_sources(const cJSON *root, struct journal *j)
     const cJSON *u;
     if (a == NULL && n == NULL)
         return true;
-    if (!cJSON_IsArray(a) || !cJSON_IsNumber(n) || cJSON_GetArraySize(a) > JOURNAL_MAX_SOURCES)
-        return false;
-    if (n->valuedouble != (double)(int)n->valuedouble || n->valuedouble < -1 ||
-        n->valuedouble >= cJSON_GetArraySize(a))
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > JOURNAL_MAX_SOURCES ||
+        !get_index(n, cJSON_GetArraySize(a), &j->source))
         return false;
     cJSON_ArrayForEach(u, a) {
         if (!cJSON_IsString(u)) {
@@ -199,7 +214,6 @@ get_sources(const cJSON *root, struct journal *j)
         }
         j->sources[j->nsources++] = text_utf8_repair(u->valuestring);
     }
-    j->source = (int)n->valuedouble;
     return true;
 }
 
@@ -218,19 +232,14 @@ get_all_sources(const cJSON *root, struct journal *j)
     return true;
 }
 
-/* A segment's "source", optional: an index among "sources", or -1. */
+/* A segment's "source", optional: an index among "sources" (checked
+ * against their number once they are read), or -1. */
 static bool
 get_segment_source(const cJSON *seg, int *source)
 {
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(seg, "source");
     *source = -1;
-    if (n == NULL)
-        return true;
-    if (!cJSON_IsNumber(n) || n->valuedouble != (double)(int)n->valuedouble ||
-        n->valuedouble < -1 || n->valuedouble >= JOURNAL_MAX_SOURCES)
-        return false;
-    *source = (int)n->valuedouble;
-    return true;
+    return n == NULL || get_index(n, JOURNAL_MAX_SOURCES, source);
 }
 
 bool

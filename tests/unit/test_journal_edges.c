@@ -125,6 +125,9 @@ test_decode_fields(void)
         "\"sources\":[\"a\"]",                       /* index missing */
         "\"source\":0",                               /* array missing */
         "\"sources\":\"a\",\"source\":0",
+        "\"sources\":[\"a\"],\"source\":1e300",  /* out of int's range */
+        "\"sources\":[\"a\"],\"source\":-1e300",
+        "\"sources\":[\"a\"],\"source\":1e999", /* cJSON reads infinity */
     };
     /* A boot id fills boot_id[] with its terminator at most: 39 characters. */
     char id[JOURNAL_BOOT_ID_MAX + 1];
@@ -260,6 +263,69 @@ test_copy_and_encode(void)
     journal_clear(&c);
     journal_clear(&k);
     journal_clear(&k);    /* twice is harmless */
+}
+
+/* A segment's "source": an index among the sources, or -1 (none named);
+ * written for every part whose source is known, 0 included. */
+static void
+test_segment_sources(void)
+{
+#define SRC_SEG(src) "{\"start\":\"0\",\"end\":\"\",\"next\":\"5\",\"source\":" src "}"
+#define SOURCES "],\"sources\":[\"a\",\"b\"],\"source\":0}"
+    static const struct {
+        const char *text;
+        bool ok;
+        int source;
+    } cases[] = {
+        { HEAD("") SRC_SEG("-1") SOURCES, true, -1 },
+        { HEAD("") SRC_SEG("0") SOURCES, true, 0 },
+        { HEAD("") SRC_SEG("1") SOURCES, true, 1 },
+        { HEAD("") SRC_SEG("2") SOURCES, false, 0 },     /* no such source */
+        { HEAD("") SRC_SEG("16") SOURCES, false, 0 },    /* past JOURNAL_MAX_SOURCES */
+        { HEAD("") SRC_SEG("-2") SOURCES, false, 0 },
+        { HEAD("") SRC_SEG("0.5") SOURCES, false, 0 },
+        { HEAD("") SRC_SEG("\"0\"") SOURCES, false, 0 },
+        { HEAD("") SRC_SEG("1e300") SOURCES, false, 0 }, /* out of int's range */
+        { HEAD("") SRC_SEG("1e999") SOURCES, false, 0 }, /* infinity */
+        { HEAD("") SRC_SEG("0") "]}", false, 0 },        /* a source, and no sources */
+    };
+#undef SRC_SEG
+#undef SOURCES
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct journal j;
+        bool ok = journal_decode(cases[i].text, &j);
+        CHECK(ok == cases[i].ok);
+        if (ok != cases[i].ok)
+            fprintf(stderr, "  %s: %s\n", ok ? "accepted" : "refused", cases[i].text);
+        if (ok && cases[i].ok)
+            CHECK(j.nsegments == 1 && j.seg[0].source == cases[i].source);
+        journal_clear(&j);
+    }
+
+    /* Encoded and read back: each part's source, 0 as well as 1. */
+    struct journal k, back;
+    memset(&k, 0, sizeof k);
+    k.url = xstrdup("http://a/f");
+    k.nsources = 2;
+    k.sources[0] = xstrdup("http://a/f");
+    k.sources[1] = xstrdup("http://b/f");
+    k.source = 1;
+    k.nsegments = 3;
+    k.seg[0] = (struct journal_segment){ .end = 10, .end_known = true, .next = 4, .source = 0 };
+    k.seg[1] = (struct journal_segment){ .start = 10, .end = 20, .end_known = true, .next = 15,
+                                         .source = 1 };
+    k.seg[2] = (struct journal_segment){ .start = 20, .next = 20, .source = -1 };
+    char *text = journal_encode(&k);
+    CHECK(text != NULL);
+    if (text != NULL && journal_decode(text, &back)) {
+        CHECK(back.nsources == 2 && back.source == 1 && back.nsegments == 3);
+        CHECK(back.seg[0].source == 0 && back.seg[1].source == 1 && back.seg[2].source == -1);
+        journal_clear(&back);
+    } else {
+        CHECK(!"the encoded journal reads back");
+    }
+    xfree(text);
+    journal_clear(&k);
 }
 
 /* Every cJSON allocation in turn fails: no text, nothing leaked. */
@@ -449,6 +515,7 @@ main(void)
     test_decode_fields();
     test_decode_limits();
     test_copy_and_encode();
+    test_segment_sources();
     test_encode_out_of_memory();
     if (mkdtemp(dir) == NULL) {
         perror("mkdtemp");
