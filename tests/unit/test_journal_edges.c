@@ -495,7 +495,26 @@ test_save_failures(const char *dir)
     CHECK(journal_save(path, &j, -1, NULL, true, NULL) == EIO && fault_fired() == 1);
     CHECK(fault_configure("fsync:dir=EINVAL") == 0);    /* some file systems */
     CHECK(journal_save(path, &j, -1, NULL, true, NULL) == 0 && fault_fired() == 1);
+    /* "written" patched in place: an interrupted pwrite is retried; a
+     * value already there is not written again (a failing pwrite shows
+     * whether it was tried); a failing write is the error. */
     CHECK(fault_configure(NULL) == 0);
+    struct journal_file jf;
+    CHECK(journal_save(path, &j, -1, NULL, false, &jf) == 0);
+    struct journal pj = j;
+    pj.seg[0].written = 9;
+    CHECK(fault_configure("pwrite:file@1=EINTR") == 0);
+    CHECK(journal_patch_written(&jf, &pj) == 0 && fault_fired() == 1);
+    CHECK(journal_load(path, &k) == 0 && k.seg[0].written == 9);
+    journal_clear(&k);
+    CHECK(fault_configure("pwrite:file=EIO") == 0);
+    CHECK(journal_patch_written(&jf, &pj) == 0 && fault_fired() == 0);
+    pj.seg[0].written = 11;
+    CHECK(journal_patch_written(&jf, &pj) == EIO && fault_fired() == 1);
+    CHECK(fault_configure(NULL) == 0);
+    CHECK(journal_load(path, &k) == 0 && k.seg[0].written == 9);
+    journal_clear(&k);
+    journal_file_close(&jf);
     unlink(path);
 #else
     printf("test_journal_edges: not a fault-injection build; close(), EINTR and the "
