@@ -41,6 +41,7 @@
 #include "curluv.h"
 #include "env.h"
 #include "exitcodes.h"
+#include "hosts.h"
 #include "http.h"
 #include "joblist.h"
 #include "mem.h"
@@ -58,18 +59,13 @@
  * a busy host. */
 #define WINDOW(p) (2 * (size_t)(p) + 64)
 
-struct host_slot {
-    char *key;
-    unsigned active;
-};
-
 /* One job the run holds, from the list until its record is handed on. */
 struct slot {
     struct job job;
     struct xfer_stats st;
     struct transfer *t;           /* NULL before start and after free */
     char *out_key;                /* its output file (outputs_key), or NULL */
-    uint32_t host;                /* its host's slot, or NO_HOST (see host_of()) */
+    uint32_t host;                /* its host's id in hosts, or NO_HOST (see host_of()) */
 };
 
 struct run {
@@ -96,11 +92,7 @@ struct run {
     int list_status;              /* joblist_status() at the end */
     unsigned active;              /* started and not yet freed */
     unsigned active_rate_share;   /* active count the rate limits were set for */
-    struct host_slot *hosts;
-    size_t nhosts;
-    uint32_t *hindex;             /* [hcap]: slot + 1 by key hash, 0 free */
-    size_t hcap;
-    size_t hosts_full;            /* slots at --parallel-host */
+    struct hosts hosts;           /* per host: jobs held and running */
     size_t no_host;               /* jobs held whose URL has no host key */
 
     unsigned first_failed;        /* id of the earliest job that failed, 0: none */
@@ -179,54 +171,13 @@ end_unstarted(struct run *r, struct slot *sl, int code, const char *message)
  * was 92 % of the run's instructions). */
 #define NO_HOST UINT32_MAX
 
-static uint32_t
-key_hash(const char *k)
-{
-    uint32_t h = 2166136261u;
-    for (; *k; k++)
-        h = (h ^ (unsigned char)*k) * 16777619u;
-    return h;
-}
-
-static void
-host_index_grow(struct run *r)
-{
-    size_t cap = r->hcap != 0 ? r->hcap * 2 : 64;
-    uint32_t *ix = xcalloc(cap, sizeof *ix);
-    for (size_t i = 0; i < r->nhosts; i++) {
-        size_t b = key_hash(r->hosts[i].key) & (cap - 1);
-        while (ix[b] != 0)
-            b = (b + 1) & (cap - 1);
-        ix[b] = (uint32_t)i + 1;
-    }
-    xfree(r->hindex);
-    r->hindex = ix;
-    r->hcap = cap;
-}
-
-static uint32_t
-host_slot(struct run *r, const char *key)
-{
-    if ((r->nhosts + 1) * 2 > r->hcap)
-        host_index_grow(r);
-    size_t b = key_hash(key) & (r->hcap - 1);
-    for (; r->hindex[b] != 0; b = (b + 1) & (r->hcap - 1))
-        if (strcmp(r->hosts[r->hindex[b] - 1].key, key) == 0)
-            return r->hindex[b] - 1;
-    r->hosts = xrealloc(r->hosts, (r->nhosts + 1) * sizeof *r->hosts);
-    r->hosts[r->nhosts].key = xstrdup(key);
-    r->hosts[r->nhosts].active = 0;
-    r->hindex[b] = (uint32_t)r->nhosts + 1;
-    return (uint32_t)r->nhosts++;
-}
-
-/* The slot of the URL's host, or NO_HOST; counted in no_host until the
- * job is retired. */
+/* The id of the URL's host (held until the job is retired), or NO_HOST,
+ * counted in no_host until then. */
 static uint32_t
 host_of(struct run *r, const char *url)
 {
     char *key = url_host_key(url);
-    uint32_t h = key != NULL ? host_slot(r, key) : NO_HOST;
+    uint32_t h = key != NULL ? hosts_hold(&r->hosts, key) : NO_HOST;
     if (key == NULL)
         r->no_host++;
     xfree(key);
@@ -236,28 +187,21 @@ host_of(struct run *r, const char *url)
 static bool
 host_has_room(const struct run *r, const struct slot *sl)
 {
-    return sl->host == NO_HOST || r->hosts[sl->host].active < r->cfg->parallel_host;
+    return sl->host == NO_HOST || hosts_room(&r->hosts, sl->host);
 }
 
 static void
 host_count(struct run *r, const struct slot *sl, int delta)
 {
-    if (sl->host == NO_HOST)
-        return;
-    struct host_slot *h = &r->hosts[sl->host];
-    unsigned cap = r->cfg->parallel_host;
-    bool was_full = h->active >= cap;
-    h->active = (unsigned)((int)h->active + delta);
-    bool full = h->active >= cap;
-    if (full != was_full)
-        r->hosts_full = full ? r->hosts_full + 1 : r->hosts_full - 1;
+    if (sl->host != NO_HOST)
+        hosts_run(&r->hosts, sl->host, delta);
 }
 
 /* No waiting job can start: every host it could be for is at its cap. */
 static bool
-hosts_all_full(const struct run *r)
+all_hosts_full(const struct run *r)
 {
-    return r->no_host == 0 && r->hosts_full == r->nhosts && !r->stdout_broken;
+    return r->no_host == 0 && hosts_all_full(&r->hosts) && !r->stdout_broken;
 }
 
 /* ---- the window ------------------------------------------------------ */
@@ -359,6 +303,8 @@ retire(struct run *r, size_t i)
     }
     if (sl->host == NO_HOST)
         r->no_host--;
+    else
+        hosts_release(&r->hosts, sl->host);
     summary_add(r->summary, s);
     if (r->memstats != NULL)
         memstats_add(r->memstats, s);
@@ -427,7 +373,7 @@ start_more(struct run *r)
     bool stdout_blocked = false;
 
     for (size_t i = 0; i < r->nwin && r->active < cfg->parallel && r->signal_code == 0 &&
-                       !hosts_all_full(r); i++) {
+                       !all_hosts_full(r); i++) {
         struct slot *sl = r->win[i];
         bool to_stdout = job_to_stdout(cfg, &sl->job);
 
@@ -652,10 +598,7 @@ run_teardown(struct run *r, int code, struct run_result *result)
     }
     progress_free(r->progress);
     xfree(r->snap);
-    for (size_t i = 0; i < r->nhosts; i++)
-        xfree(r->hosts[i].key);
-    xfree(r->hosts);
-    xfree(r->hindex);
+    hosts_free(&r->hosts);
     xfree(r->win);
     for (size_t k = 0; k < 3; k++)
         xfree(r->report_keys[k]);
@@ -674,6 +617,7 @@ run_main(const struct config *cfg, struct memstats *ms, struct events *ev, struc
 
     memset(result, 0, sizeof *result);
     r->cfg = cfg;
+    hosts_init(&r->hosts, cfg->parallel_host);
     r->memstats = ms;
     r->events = ev;
     r->summary = sum;

@@ -112,3 +112,22 @@ haul: input line 3: its output (s.json) is the --summary file; give each its own
 	run -0 jq -c '[.exit_code, [.transfers[].exit_code]]' s.json
 	assert_output '[2,[0,2,2,0]]'
 }
+
+@test "-i: a list of 20,000 hosts holds no more per-host state than one of 2,000 (the scheduler forgets a host with its last job)" {
+	local n
+	for n in 2000 20000; do
+		# Each line its own host; all of them refuse at once (port 1).
+		awk -v n="$n" 'BEGIN { for (i = 1; i <= n; i++) printf "http://h%d.example:1/f f%d\n", i, i }' >"hosts$n"
+		run -7 --separate-stderr haul -q --retry 0 -P 64 --parallel-host 64 \
+			--resolve '*:1:127.0.0.1' --output-dir out -i "hosts$n" --memstats="m$n.json"
+		run -0 jq -c '[(.transfers | length), .allocators.haul.live]' "m$n.json"
+		assert_output "[$n,0]"
+	done
+	local small big
+	small=$(jq '.allocators.haul.peak_live' m2000.json)
+	big=$(jq '.allocators.haul.peak_live' m20000.json)
+	echo "# haul's peak: 2,000 hosts ${small} B, 20,000 hosts ${big} B" >&3
+	# Kept for every host ever seen, the 18,000 more cost about 780 KB.
+	[ "$big" -lt $((small + 65536)) ] ||
+		fail "20,000 hosts: haul's peak $big B, 2,000 hosts: $small B"
+}
