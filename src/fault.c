@@ -89,6 +89,7 @@ static const struct {
     { "EACCES", EACCES }, { "EPERM", EPERM }, { "ENOENT", ENOENT }, { "EXDEV", EXDEV },
     { "EINVAL", EINVAL }, { "EBADF", EBADF }, { "ENXIO", ENXIO }, { "EROFS", EROFS },
     { "EMFILE", EMFILE }, { "ECONNRESET", ECONNRESET }, { "ENOTSUP", ENOTSUP },
+    { "EEXIST", EEXIST },
 };
 
 /* The names a rule may use: every function wrapped below. */

@@ -515,6 +515,22 @@ test_save_failures(const char *dir)
     CHECK(journal_load(path, &k) == 0 && k.seg[0].written == 9);
     journal_clear(&k);
     journal_file_close(&jf);
+    /* journal_load(): an interrupted read is retried. */
+    CHECK(fault_configure("read:file@1=EINTR") == 0);
+    CHECK(journal_load(path, &k) == 0 && fault_fired() == 1 && k.seg[0].written == 9);
+    journal_clear(&k);
+    /* The temporary file: two tries at most when its name stays taken
+     * (EEXIST with nothing there: gone meanwhile, each time)... */
+    CHECK(fault_configure("open:/j.tmp=EEXIST") == 0);
+    CHECK(journal_save(path, &j, -1, NULL, true, NULL) == EEXIST && fault_fired() == 2);
+    /* ... and a stale one that cannot be removed is the error. */
+    CHECK(fault_configure(NULL) == 0);
+    int left = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    CHECK(left >= 0 && close(left) == 0);
+    CHECK(fault_configure("unlink:/j.tmp=EACCES") == 0);
+    CHECK(journal_save(path, &j, -1, NULL, true, NULL) == EACCES && fault_fired() == 1);
+    CHECK(fault_configure(NULL) == 0);
+    unlink(tmp);
     unlink(path);
 #else
     printf("test_journal_edges: not a fault-injection build; close(), EINTR and the "
@@ -530,6 +546,8 @@ main(void)
 {
     char dir[] = "/tmp/haul-journal-edges-XXXXXX";
 
+    /* A retry loop gone wrong hangs: fail instead. */
+    alarm(120);
     mem_init(false);
     test_decode_fields();
     test_decode_limits();
