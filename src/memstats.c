@@ -231,8 +231,44 @@ figures_json(enum mem_owner owner, const struct mem_figures *f)
     return o;
 }
 
-static int
-write_json(struct memstats *ms, const struct mem_figures *f, uint64_t rss, uint64_t peak_rss)
+static cJSON *
+transfer_json(const struct xfer_figures *s)
+{
+    cJSON *o = cJSON_CreateObject();
+    add_u64(o, "id", s->id);
+    text_json_add(o, "url", s->url ? s->url : "");
+    add_u64(o, "bytes_received", s->bytes_received);
+    add_u64(o, "bytes_written", s->bytes_written);
+    add_u64(o, "attempts", s->attempts);
+    cJSON *d = cJSON_AddObjectToObject(o, "disconnects");
+    for (int k = DISC_FIN; k < DISC_KINDS; k++)
+        add_u64(d, disconnect_kind_name((enum disconnect_kind)k), s->disconnects[k]);
+    add_u64(o, "sink_peak", s->sink_peak);
+    add_i64(o, "haul_peak", s->haul.peak);
+    add_u64(o, "haul_allocs", s->haul.allocs);
+    add_i64(o, "attempt_live_max", s->attempt_live_max);
+    add_u64(o, "attempts_leaking", s->attempts_leaking);
+    add_i64(o, "live_after_teardown", s->live_after_teardown);
+    return o;
+}
+
+static cJSON *
+sample_json(const struct sample *s)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "t", s->t);
+    add_u64(o, "rss", s->rss);
+    cJSON *live = cJSON_AddObjectToObject(o, "live");
+    for (int k = 0; k < MEM_OWNER_COUNT; k++)
+        add_i64(live, mem_owner_name((enum mem_owner)k), s->live[k]);
+    return o;
+}
+
+/* The document around the arrays: cJSON's print of it with "transfers"
+ * and "samples" empty, which write_json() then fills.  NULL when out of
+ * memory. */
+static char *
+frame(const struct mem_figures *f, uint64_t rss, uint64_t peak_rss)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddNumberToObject(root, "schema", MEMSTATS_SCHEMA);
@@ -243,57 +279,89 @@ write_json(struct memstats *ms, const struct mem_figures *f, uint64_t rss, uint6
     cJSON *proc = cJSON_AddObjectToObject(root, "process");
     add_u64(proc, "peak_rss", peak_rss);
     add_u64(proc, "rss", rss);
-
-    cJSON *xfers = cJSON_AddArrayToObject(root, "transfers");
-    for (size_t i = 0; i < ms->nxfers; i++) {
-        const struct xfer_figures *s = &ms->xfers[i];
-        cJSON *o = cJSON_CreateObject();
-        add_u64(o, "id", s->id);
-        text_json_add(o, "url", s->url ? s->url : "");
-        add_u64(o, "bytes_received", s->bytes_received);
-        add_u64(o, "bytes_written", s->bytes_written);
-        add_u64(o, "attempts", s->attempts);
-        cJSON *d = cJSON_AddObjectToObject(o, "disconnects");
-        for (int k = DISC_FIN; k < DISC_KINDS; k++)
-            add_u64(d, disconnect_kind_name((enum disconnect_kind)k), s->disconnects[k]);
-        add_u64(o, "sink_peak", s->sink_peak);
-        add_i64(o, "haul_peak", s->haul.peak);
-        add_u64(o, "haul_allocs", s->haul.allocs);
-        add_i64(o, "attempt_live_max", s->attempt_live_max);
-        add_u64(o, "attempts_leaking", s->attempts_leaking);
-        add_i64(o, "live_after_teardown", s->live_after_teardown);
-        cJSON_AddItemToArray(xfers, o);
-    }
-    cJSON *samples = cJSON_AddArrayToObject(root, "samples");
-    for (size_t i = 0; i < ms->nsamples; i++) {
-        const struct sample *s = &ms->samples[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "t", s->t);
-        add_u64(o, "rss", s->rss);
-        cJSON *live = cJSON_AddObjectToObject(o, "live");
-        for (int k = 0; k < MEM_OWNER_COUNT; k++)
-            add_i64(live, mem_owner_name((enum mem_owner)k), s->live[k]);
-        cJSON_AddItemToArray(samples, o);
-    }
-
+    cJSON_AddArrayToObject(root, "transfers");
+    cJSON_AddArrayToObject(root, "samples");
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
+    return text;
+}
+
+/*
+ * Writes *text up to the empty array named by `marker`, then the n items
+ * one a line, each built, printed and freed in turn (a run of a million
+ * transfers never holds a million cJSON objects); *text moves to the
+ * array's "]".  0, or an errno.
+ */
+static int
+fill_array(FILE *out, const char **text, const char *marker, const struct memstats *ms, size_t n,
+           cJSON *(*item)(const struct memstats *, size_t))
+{
+    const char *at = strstr(*text, marker);
+    if (at == NULL)
+        return EINVAL;
+    size_t cut = (size_t)(at - *text) + strlen(marker) - 1;    /* through the "[" */
+    if (fwrite(*text, 1, cut, out) != cut)
+        return errno;
+    for (size_t i = 0; i < n; i++) {
+        cJSON *o = item(ms, i);
+        char *line = cJSON_PrintUnformatted(o);
+        cJSON_Delete(o);
+        if (line == NULL)
+            return ENOMEM;
+        int bad = fputs(i == 0 ? "\n" : ",\n", out) == EOF || fputs(line, out) == EOF;
+        cJSON_free(line);
+        if (bad)
+            return errno;
+    }
+    if (n > 0 && fputc('\n', out) == EOF)
+        return errno;
+    *text += cut;
+    return 0;
+}
+
+static cJSON *
+nth_transfer(const struct memstats *ms, size_t i)
+{
+    return transfer_json(&ms->xfers[i]);
+}
+
+static cJSON *
+nth_sample(const struct memstats *ms, size_t i)
+{
+    return sample_json(&ms->samples[i]);
+}
+
+static int
+write_json(struct memstats *ms, const struct mem_figures *f, uint64_t rss, uint64_t peak_rss)
+{
+    char *text = frame(f, rss, peak_rss);
     if (text == NULL) {
         msg_error("--memstats: out of memory");
         return HAUL_EXIT_INTERNAL;
     }
-    int rc = 0;
+    int err = 0;
+    const char *rest = text;
     FILE *out = fopen(ms->file, "we");
-    if (out == NULL || fputs(text, out) == EOF || fputc('\n', out) == EOF) {
-        msg_error("--memstats=%s: %s", ms->file, strerror(errno));
-        rc = HAUL_EXIT_WRITE;
-    }
-    if (out != NULL && fclose(out) != 0 && rc == 0) {
-        msg_error("--memstats=%s: %s", ms->file, strerror(errno));
-        rc = HAUL_EXIT_WRITE;
-    }
+    if (out == NULL)
+        err = errno;
+    if (err == 0)
+        err = fill_array(out, &rest, "\"transfers\":\t[]", ms, ms->nxfers, nth_transfer);
+    if (err == 0)
+        err = fill_array(out, &rest, "\"samples\":\t[]", ms, ms->nsamples, nth_sample);
+    if (err == 0 && (fputs(rest, out) == EOF || fputc('\n', out) == EOF))
+        err = errno;
+    if (out != NULL && fclose(out) != 0 && err == 0)
+        err = errno;
     cJSON_free(text);
-    return rc;
+    if (err == ENOMEM) {
+        msg_error("--memstats: out of memory");
+        return HAUL_EXIT_INTERNAL;
+    }
+    if (err != 0) {
+        msg_error("--memstats=%s: %s", ms->file, strerror(err));
+        return HAUL_EXIT_WRITE;
+    }
+    return 0;
 }
 
 void
