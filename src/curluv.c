@@ -3,17 +3,21 @@
  *
  * Lifetimes: a struct sock_watch lives as long as its socket.  It is
  * created the first time libcurl reports the socket and attached to it
- * with curl_multi_assign(); on CURL_POLL_REMOVE it is detached and
- * stopped but kept (idle): a kept-alive connection's next transfer starts
- * it again instead of paying for a new uv_poll_t (uv_poll_init's checks,
- * and a second EPOLL_CTL_DEL when one is closed: 4 system calls per
- * transfer).  It is closed when libcurl closes the socket, through
- * CURLOPT_CLOSESOCKETFUNCTION (set on every easy handle added), before the
- * descriptor is; its memory is released in the close callback only.  An
- * idle watcher is found by fd number; a socket libcurl closed some other
- * way leaves a stopped watcher whose number the next socket may reuse: it
- * is started again with all its per-socket state cleared, which is what a
- * new one would be.
+ * with curl_multi_assign(); on CURL_POLL_REMOVE it is detached but kept
+ * (idle), still watching what it watched, unreferenced (it does not keep
+ * the loop alive): a kept-alive connection's next transfer, which asks for
+ * the same events, finds it and costs no system call, where a new
+ * uv_poll_t costs uv_poll_init's checks, uv_poll_start's re-registration
+ * and two EPOLL_CTL_DELs when closed (7 per transfer).  An idle watcher
+ * that reports an event (the server closed the connection) is stopped
+ * then, without bothering libcurl.  It is closed when libcurl closes the
+ * socket, through CURLOPT_CLOSESOCKETFUNCTION, before the descriptor is;
+ * its memory is released in the close callback only.  A watcher is found
+ * by fd number, so every socket libcurl opens goes through
+ * CURLOPT_OPENSOCKETFUNCTION too: a watcher still registered for the new
+ * socket's number belongs to a socket closed some other way, and is
+ * closed first.  (Both callbacks are set on every easy handle added;
+ * libcurl copies them into each connection the handle opens.)
  *
  * TLS with read-ahead (tlsread.h): after a read event, while OpenSSL holds
  * records the socket will not announce again, libcurl is driven again for
@@ -26,6 +30,7 @@
 
 #include <stdbool.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "curluv.h"
@@ -47,8 +52,8 @@ struct sock_watch {
     bool tls;            /* an https transfer's: may have an SSL */
     void *ssl;           /* the connection's SSL, once known */
     bool closed;         /* the socket is closing: the watcher is closed */
-    bool idle;           /* CURL_POLL_REMOVE came: stopped, waiting for the
-                          * connection's next transfer or its close */
+    bool idle;           /* CURL_POLL_REMOVE came: unreferenced, waiting
+                          * for the connection's next transfer or close */
     bool again;          /* held records left for the kick timer */
     struct sock_watch *prev, *next;   /* cu->watches, until closed */
 };
@@ -284,8 +289,11 @@ on_poll(uv_poll_t *h, int status, int events)
     struct sock_watch *w = h->data;
     int flags = 0;
 
-    if (w->idle)
+    if (w->idle) {
+        uv_poll_stop(&w->poll);
+        w->events = 0;
         return;
+    }
     if (status < 0) {
         /* Report the events asked for, not CURL_CSELECT_ERR, so libcurl
          * finds the real error (56, not 55) when it reads (src/README.md,
@@ -338,14 +346,29 @@ on_close_socket(void *clientp, curl_socket_t fd)
     return close(fd);
 }
 
+/* libcurl opens a socket: a watcher left at its number (its socket was
+ * closed without on_close_socket) must not pass for the new one's. */
+static curl_socket_t
+on_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+    struct curluv *cu = clientp;
+    (void)purpose;
+    curl_socket_t fd = socket(addr->family, addr->socktype, addr->protocol);
+    struct sock_watch *w = byfd_get(cu, fd);
+    if (w != NULL)
+        watch_close(cu, w);
+    return fd;
+}
+
 /* The watcher for a socket libcurl has just attached to no watcher: the
- * idle one of its number, cleared, or a new one; NULL if it cannot be
- * watched. */
+ * idle one of its connection, or a new one; NULL if it cannot be watched. */
 static struct sock_watch *
 watch_for(struct curluv *cu, curl_socket_t fd)
 {
     struct sock_watch *w = byfd_get(cu, fd);
     if (w != NULL) {
+        if (w->idle)
+            uv_ref((uv_handle_t *)&w->poll);
         w->idle = false;
         w->easy = NULL;
         w->tls = false;
@@ -379,9 +402,8 @@ on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socket
     if (what == CURL_POLL_REMOVE) {
         if (w != NULL) {
             curl_multi_assign(cu->multi, fd, NULL);
-            uv_poll_stop(&w->poll);
+            uv_unref((uv_handle_t *)&w->poll);
             w->idle = true;
-            w->events = 0;
             w->easy = NULL;
             w->again = false;
         }
@@ -395,11 +417,15 @@ on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socket
         w->easy = easy;
         w->tls = w->tls || tlsread_is_tls(easy);
     }
-    w->events = 0;
+    int events = 0;
     if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
-        w->events |= UV_READABLE;
+        events |= UV_READABLE;
     if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
-        w->events |= UV_WRITABLE;
+        events |= UV_WRITABLE;
+    /* uv_poll_start would unregister the fd and register it again. */
+    if (events == w->events && uv_is_active((uv_handle_t *)&w->poll))
+        return 0;
+    w->events = events;
     if (uv_poll_start(&w->poll, w->events, on_poll) != 0)
         unwatched_add(cu, easy);
     return 0;
@@ -440,6 +466,8 @@ CURLMcode
 curluv_add(struct curluv *cu, CURL *easy)
 {
     /* Copied into each connection the transfer opens. */
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, cu);
     curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
     curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, cu);
     return curl_multi_add_handle(cu->multi, easy);

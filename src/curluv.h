@@ -23,8 +23,8 @@ typedef void curluv_done_cb(void *ctx, CURL *easy, CURLcode result);
 struct curluv *curluv_new(uv_loop_t *loop, curluv_done_cb *on_done, void *ctx);
 CURLM *curluv_multi(struct curluv *cu);
 uv_loop_t *curluv_loop(struct curluv *cu);
-/* Adds an easy handle (setting its CURLOPT_CLOSESOCKETFUNCTION); libcurl
- * starts it from the loop. */
+/* Adds an easy handle (setting its CURLOPT_OPENSOCKETFUNCTION and
+ * CURLOPT_CLOSESOCKETFUNCTION); libcurl starts it from the loop. */
 CURLMcode curluv_add(struct curluv *cu, CURL *easy);
 /* Removes an easy handle that has not finished (an abort); no on_done. */
 void curluv_remove(struct curluv *cu, CURL *easy);
