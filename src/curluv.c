@@ -1,12 +1,23 @@
 /*
  * curluv.c - libcurl multi on a libuv loop; see curluv.h.
  *
- * Lifetimes: a struct sock_watch is created the first time libcurl reports a
- * socket, attached to it with curl_multi_assign(), and on CURL_POLL_REMOVE
- * detached, stopped and closed; its memory is released in the close
- * callback only.  libcurl may close a socket and open another with the same
- * number inside one call, so watchers are found through curl_multi_assign,
- * never by fd number.
+ * Lifetimes: a struct sock_watch lives as long as its socket.  It is
+ * created the first time libcurl reports the socket and attached to it
+ * with curl_multi_assign(); on CURL_POLL_REMOVE it is detached but kept
+ * (idle), still watching what it watched, unreferenced (it does not keep
+ * the loop alive): a kept-alive connection's next transfer, which asks for
+ * the same events, finds it and costs no system call, where a new
+ * uv_poll_t costs uv_poll_init's checks, uv_poll_start's re-registration
+ * and two EPOLL_CTL_DELs when closed (7 per transfer).  An idle watcher
+ * that reports an event (the server closed the connection) is stopped
+ * then, without bothering libcurl.  It is closed when libcurl closes the
+ * socket, through CURLOPT_CLOSESOCKETFUNCTION, before the descriptor is;
+ * its memory is released in the close callback only.  A watcher is found
+ * by fd number, so every socket libcurl opens goes through
+ * CURLOPT_OPENSOCKETFUNCTION too: a watcher still registered for the new
+ * socket's number belongs to a socket closed some other way, and is
+ * closed first.  (Both callbacks are set on every easy handle added;
+ * libcurl copies them into each connection the handle opens.)
  *
  * TLS with read-ahead (tlsread.h): after a read event, while OpenSSL holds
  * records the socket will not announce again, libcurl is driven again for
@@ -19,6 +30,8 @@
 
 #include <stdbool.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "curluv.h"
 #include "mem.h"
@@ -38,7 +51,9 @@ struct sock_watch {
                           * that one leaves the multi handle; or NULL */
     bool tls;            /* an https transfer's: may have an SSL */
     void *ssl;           /* the connection's SSL, once known */
-    bool closed;         /* CURL_POLL_REMOVE came: libcurl let go of it */
+    bool closed;         /* the socket is closing: the watcher is closed */
+    bool idle;           /* CURL_POLL_REMOVE came: unreferenced, waiting
+                          * for the connection's next transfer or close */
     bool again;          /* held records left for the kick timer */
     struct sock_watch *prev, *next;   /* cu->watches, until closed */
 };
@@ -62,6 +77,8 @@ struct curluv {
     void *ctx;
     bool in_action;      /* inside curl_multi_socket_action: no re-entry */
     struct sock_watch *watches;       /* open watchers */
+    struct sock_watch **byfd;         /* the open watcher of each fd, or NULL */
+    size_t nbyfd;
     struct unwatched *unwatched;      /* to fail at the next drain_done() */
 };
 
@@ -77,9 +94,33 @@ watch_unlink(struct curluv *cu, struct sock_watch *w)
     w->prev = w->next = NULL;
 }
 
+static struct sock_watch *
+byfd_get(const struct curluv *cu, curl_socket_t fd)
+{
+    return fd >= 0 && (size_t)fd < cu->nbyfd ? cu->byfd[fd] : NULL;
+}
+
+static void
+byfd_set(struct curluv *cu, curl_socket_t fd, struct sock_watch *w)
+{
+    if (fd < 0)
+        return;
+    if ((size_t)fd >= cu->nbyfd) {
+        size_t n = cu->nbyfd ? cu->nbyfd : 64;
+        while (n <= (size_t)fd)
+            n *= 2;
+        cu->byfd = xrealloc(cu->byfd, n * sizeof(struct sock_watch *));
+        memset(cu->byfd + cu->nbyfd, 0, (n - cu->nbyfd) * sizeof(struct sock_watch *));
+        cu->nbyfd = n;
+    }
+    cu->byfd[fd] = w;
+}
+
 static void
 watch_close(struct curluv *cu, struct sock_watch *w)
 {
+    if (byfd_get(cu, w->fd) == w)
+        byfd_set(cu, w->fd, NULL);
     watch_unlink(cu, w);
     w->closed = true;
     uv_poll_stop(&w->poll);
@@ -194,7 +235,8 @@ static void on_kick(uv_timer_t *t);
 static void
 drive_held(struct curluv *cu, struct sock_watch *w, unsigned long mark)
 {
-    for (int n = 0; !w->closed && watch_ssl(w) != NULL && tlsread_held(w->ssl); n++) {
+    for (int n = 0; !w->closed && !w->idle && watch_ssl(w) != NULL && tlsread_held(w->ssl);
+         n++) {
         if (tlsread_records() == mark)
             return;
         if (n == KICKS_AT_ONCE) {
@@ -230,7 +272,7 @@ static void
 drive_all_held(struct curluv *cu)
 {
     for (struct sock_watch *w = cu->watches; w != NULL; w = w->next)
-        if (watch_ssl(w) != NULL && tlsread_held(w->ssl))
+        if (!w->idle && watch_ssl(w) != NULL && tlsread_held(w->ssl))
             w->again = true;
     drive_marked(cu);
 }
@@ -247,6 +289,11 @@ on_poll(uv_poll_t *h, int status, int events)
     struct sock_watch *w = h->data;
     int flags = 0;
 
+    if (w->idle) {
+        uv_poll_stop(&w->poll);
+        w->events = 0;
+        return;
+    }
     if (status < 0) {
         /* Report the events asked for, not CURL_CSELECT_ERR, so libcurl
          * finds the real error (56, not 55) when it reads (src/README.md,
@@ -287,6 +334,65 @@ on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
     return 0;
 }
 
+/* libcurl closes a socket: its watcher first (libuv must not watch a
+ * closed descriptor). */
+static int
+on_close_socket(void *clientp, curl_socket_t fd)
+{
+    struct curluv *cu = clientp;
+    struct sock_watch *w = byfd_get(cu, fd);
+    if (w != NULL)
+        watch_close(cu, w);
+    return close(fd);
+}
+
+/* libcurl opens a socket: a watcher left at its number (its socket was
+ * closed without on_close_socket) must not pass for the new one's. */
+static curl_socket_t
+on_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+    struct curluv *cu = clientp;
+    (void)purpose;
+    curl_socket_t fd = socket(addr->family, addr->socktype, addr->protocol);
+    struct sock_watch *w = byfd_get(cu, fd);
+    if (w != NULL)
+        watch_close(cu, w);
+    return fd;
+}
+
+/* The watcher for a socket libcurl has just attached to no watcher: the
+ * idle one of its connection, or a new one; NULL if it cannot be watched. */
+static struct sock_watch *
+watch_for(struct curluv *cu, curl_socket_t fd)
+{
+    struct sock_watch *w = byfd_get(cu, fd);
+    if (w != NULL) {
+        if (w->idle)
+            uv_ref((uv_handle_t *)&w->poll);
+        w->idle = false;
+        w->easy = NULL;
+        w->tls = false;
+        w->ssl = NULL;
+        w->again = false;
+    } else {
+        w = xcalloc(1, sizeof *w);
+        w->cu = cu;
+        w->fd = fd;
+        if (uv_poll_init_socket(cu->loop, &w->poll, fd) != 0) {
+            xfree(w);
+            return NULL;
+        }
+        w->poll.data = w;
+        w->next = cu->watches;
+        if (cu->watches != NULL)
+            cu->watches->prev = w;
+        cu->watches = w;
+        byfd_set(cu, fd, w);
+    }
+    curl_multi_assign(cu->multi, fd, w);
+    return w;
+}
+
 static int
 on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 {
@@ -296,35 +402,30 @@ on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socket
     if (what == CURL_POLL_REMOVE) {
         if (w != NULL) {
             curl_multi_assign(cu->multi, fd, NULL);
-            watch_close(cu, w);
+            uv_unref((uv_handle_t *)&w->poll);
+            w->idle = true;
+            w->easy = NULL;
+            w->again = false;
         }
         return 0;
     }
-    if (w == NULL) {
-        w = xcalloc(1, sizeof *w);
-        w->cu = cu;
-        w->fd = fd;
-        if (uv_poll_init_socket(cu->loop, &w->poll, fd) != 0) {
-            xfree(w);
-            unwatched_add(cu, easy);
-            return 0;
-        }
-        w->poll.data = w;
-        w->next = cu->watches;
-        if (cu->watches != NULL)
-            cu->watches->prev = w;
-        cu->watches = w;
-        curl_multi_assign(cu->multi, fd, w);
+    if (w == NULL && (w = watch_for(cu, fd)) == NULL) {
+        unwatched_add(cu, easy);
+        return 0;
     }
     if (easy != NULL) {
         w->easy = easy;
         w->tls = w->tls || tlsread_is_tls(easy);
     }
-    w->events = 0;
+    int events = 0;
     if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
-        w->events |= UV_READABLE;
+        events |= UV_READABLE;
     if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
-        w->events |= UV_WRITABLE;
+        events |= UV_WRITABLE;
+    /* uv_poll_start would unregister the fd and register it again. */
+    if (events == w->events && uv_is_active((uv_handle_t *)&w->poll))
+        return 0;
+    w->events = events;
     if (uv_poll_start(&w->poll, w->events, on_poll) != 0)
         unwatched_add(cu, easy);
     return 0;
@@ -364,6 +465,14 @@ uv_loop_t *curluv_loop(struct curluv *cu) { return cu->loop; }
 CURLMcode
 curluv_add(struct curluv *cu, CURL *easy)
 {
+    /* Copied into each connection the transfer opens.  (Through a
+     * variable: cppcheck takes a socket-returning function passed by name
+     * for a call whose socket leaks.) */
+    curl_opensocket_callback open_cb = on_open_socket;
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, open_cb);
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, cu);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, cu);
     return curl_multi_add_handle(cu->multi, easy);
 }
 
@@ -393,6 +502,7 @@ curluv_free(struct curluv *cu)
         unwatched_take(cu, cu->unwatched->easy);
     while (cu->watches != NULL)
         watch_close(cu, cu->watches);
+    xfree(cu->byfd);
     uv_timer_stop(cu->timer);
     cu->timer->data = NULL;
     uv_close((uv_handle_t *)cu->timer, on_timer_closed);

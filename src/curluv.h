@@ -2,7 +2,8 @@
  * curluv.h - drives one libcurl multi handle from a libuv loop.
  *
  * The glue in one place (src/README.md, "libcurl on libuv"): a uv_poll_t
- * per socket that libcurl asks to watch, one uv_timer_t for libcurl's
+ * per socket that libcurl asks to watch (kept while the socket is open),
+ * one uv_timer_t for libcurl's
  * timeout, and after every curl_multi_socket_action() a full drain of
  * curl_multi_info_read().  Finished easy handles are removed from the multi
  * handle and handed to the `on_done` callback with their result code.
@@ -22,7 +23,8 @@ typedef void curluv_done_cb(void *ctx, CURL *easy, CURLcode result);
 struct curluv *curluv_new(uv_loop_t *loop, curluv_done_cb *on_done, void *ctx);
 CURLM *curluv_multi(struct curluv *cu);
 uv_loop_t *curluv_loop(struct curluv *cu);
-/* Adds an easy handle; libcurl starts it from the loop. */
+/* Adds an easy handle (setting its CURLOPT_OPENSOCKETFUNCTION and
+ * CURLOPT_CLOSESOCKETFUNCTION); libcurl starts it from the loop. */
 CURLMcode curluv_add(struct curluv *cu, CURL *easy);
 /* Removes an easy handle that has not finished (an abort); no on_done. */
 void curluv_remove(struct curluv *cu, CURL *easy);

@@ -535,6 +535,14 @@ run_setup(struct run *r)
      * queue would look stalled. */
     curl_multi_setopt(curluv_multi(r->cu), CURLMOPT_MAX_HOST_CONNECTIONS,
                       (long)cfg->parallel_host * (long)cfg->segments);
+    /* libcurl sizes its cache of idle connections at 4 per easy handle in
+     * the multi handle at the moment one is returned: when a batch of short
+     * transfers ends in one loop turn, the count drops before the next batch
+     * is added and kept-alive connections are closed (149 connections for
+     * 1,000 small files at -P 32, where 32 serve).  A fixed size, what
+     * libcurl would allow with the window full, keeps them. */
+    curl_multi_setopt(curluv_multi(r->cu), CURLMOPT_MAXCONNECTS,
+                      4L * (long)cfg->parallel * (long)cfg->segments);
     r->cap = WINDOW(cfg->parallel);
     /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
     r->win = xcalloc(r->cap, sizeof *r->win);
