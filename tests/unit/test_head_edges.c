@@ -133,5 +133,23 @@ main(void)
     CHECK(head_line(&h, LIT("x\n"), 0) == HEAD_FIELD);
     CHECK(head_line(&h, LIT("HTTP/1.1 404 Not Found\r\n"), 0) == HEAD_STATUS &&
           h.got.status == 404);
+    /* A status line of 000 is a status line still: a new head. */
+    head_reset(&h, 200);
+    CHECK(head_line(&h, LIT("HTTP/1.1 000 Zero\r\n"), 1700000000) == HEAD_STATUS &&
+          h.got.status == 0);
+    /* The blank line ends the head; a line of no bytes handed over is not
+     * one (nothing of it is read). */
+    CHECK(head_line(&h, "\r\n", 0, 1700000000) == HEAD_FIELD);
+    CHECK(head_line(&h, LIT("\r\n"), 1700000000) == HEAD_END);
+    /* Content-Disposition: a value of 511 bytes fits, one of 512 (the
+     * buffer's size) would be cut: no name then. */
+    head_reset(&h, 200);
+    snprintf(buf, sizeof buf, "Content-Disposition: %0511d\r\n", 0);
+    line(&h, buf);
+    CHECK(strlen(h.disposition) == 511);
+    head_reset(&h, 200);
+    snprintf(buf, sizeof buf, "Content-Disposition: %0512d\r\n", 0);
+    line(&h, buf);
+    CHECK(h.disposition[0] == '\0');
     return check_done("test_head_edges");
 }

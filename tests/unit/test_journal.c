@@ -19,6 +19,12 @@ main(void)
     char dir[] = "/tmp/haul-journal-XXXXXX";
 
     mem_init(false);
+    /* This machine's boot id, as the kernel gives it: a 36-character
+     * UUID, kept (only what is not one is dropped). */
+    char boot[JOURNAL_BOOT_ID_MAX];
+    journal_boot_id(boot);
+    if (access("/proc/sys/kernel/random/boot_id", R_OK) == 0)
+        CHECK(strlen(boot) == 36 && strspn(boot, "0123456789abcdef-") == 36);
     memset(&j, 0, sizeof j);
     j.url = xstrdup("http://example.org/f");
     j.final_url = xstrdup("http://cdn.example.org/f");
@@ -190,6 +196,7 @@ main(void)
          * known: next. */
         CHECK_U64(journal_resume_at(&k, 0, w.boot_id, 100), 20);
         CHECK_U64(journal_resume_at(&k, 0, w.boot_id, 19), 10);
+        CHECK_U64(journal_resume_at(&k, 0, w.boot_id, 20), 20);    /* exactly what it holds */
         CHECK_U64(journal_resume_at(&k, 0, "0c3f2f4e-1b8b-4a47-9d4f-0123456789ac", 100), 10);
         CHECK_U64(journal_resume_at(&k, 0, "", 100), 10);
         CHECK_U64(journal_resume_at(&k, 0, NULL, 100), 10);
