@@ -1,7 +1,9 @@
 #!/usr/bin/env bats
 # keepalive.bats - many short transfers to one host reuse their kept-alive
-# connections: -P N opens N (libcurl sizes its cache by the transfers running), not a new one for each burst of transfers that
-# end in one loop turn, and every body arrives byte-exact over them.
+# connections: -P N opens N, not a new one for each burst of transfers
+# that end in one loop turn (libcurl sizes its cache of idle connections
+# by the transfers it holds, unless told), and every body arrives
+# byte-exact over them.
 
 load helpers
 
