@@ -9,6 +9,7 @@
 # Slurm recipe runs on a real Slurm: slurm.bats.
 
 load helpers
+source "$BATS_TEST_DIRNAME/lib/shards.bash"
 
 setup_file() {
 	testsrv_start "$BATS_FILE_TMPDIR"
@@ -40,40 +41,6 @@ fnv_shard() {
 		h=$(((h ^ c) * 1099511628211))
 	done
 	echo $(((((h >> 1) & 0x7fffffffffffffff) % n * 2 + (h & 1)) % n))
-}
-
-# The jq program of the README's line that merges shard summaries, read
-# from the README itself (so the documented line is the one tested); the
-# man page's is the same text.
-MERGE=$(sed -n "s/^jq -s '\(.*\)' summary-\*\.json >summary\.json\$/\1/p" "$HAUL_SRCDIR/README.md")
-
-# size_of I [UNIT]: the size of file I in the lists below.
-size_of() {
-	echo "$(($1 % 4 * 1000 + 500))${2:-}"
-}
-
-# make_list PREFIX COUNT [UNIT [QUERY]]: COUNT lines "URL fI.bin", sizes
-# from size_of (in bytes, or in UNIT: K).
-make_list() {
-	local i
-	for ((i = 1; i <= $2; i++)); do
-		echo "$TESTSRV_URL$1/f$i?size=$(size_of "$i" "${3:-}")&seed=$i${4:-} f$i.bin"
-	done
-}
-
-# check_files COUNT [UNIT]: every fI.bin byte-exact, no .part left.
-check_files() {
-	local i got want
-	for ((i = 1; i <= $1; i++)); do
-		[ -f "f$i.bin" ] || fail "f$i.bin is missing"
-	done
-	# All of them in order against the generator: one checksum each side.
-	got=$(for ((i = 1; i <= $1; i++)); do cat "f$i.bin"; done | sha256sum)
-	want=$(for ((i = 1; i <= $1; i++)); do
-		"$TESTSRV" --gen --size "$(size_of "$i" "${2:-}")" --seed "$i"
-	done | sha256sum)
-	assert_equal "$got" "$want"
-	assert_equal "$(find . -name '*.part*' | wc -l)" 0
 }
 
 @test "--shard K/N: N runs take every line once, shard = FNV-1a 64 of the URL modulo N" {

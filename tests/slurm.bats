@@ -9,24 +9,7 @@
 # finishes the list without fetching any complete file again.
 
 load helpers
-
-# The README's job script, read from the README itself.
-readme_job() {
-	awk '/^A Slurm job array/ { found = 1 }
-		found && /^```sh$/ { inblock = 1; next }
-		inblock && /^```$/ { exit }
-		inblock { print }' "$HAUL_SRCDIR/README.md"
-}
-
-# The README's retry loop around sbatch, read from the README too.
-readme_retry() {
-	awk '/^Resubmit the array/ { found = 1 }
-		found && /^```sh$/ { inblock = 1; next }
-		inblock && /^```$/ { exit }
-		inblock { print }' "$HAUL_SRCDIR/README.md"
-}
-
-MERGE=$(sed -n "s/^jq -s '\(.*\)' summary-\*\.json >summary\.json\$/\1/p" "$HAUL_SRCDIR/README.md")
+source "$BATS_TEST_DIRNAME/lib/shards.bash"
 
 # slurm_start DIR: a one-node cluster on two free loopback ports; exports
 # SLURM_CONF.  The node says it has 4 CPUs whatever the machine has
@@ -119,35 +102,8 @@ teardown() {
 	cat slurm-*.out 2>/dev/null >&2 || true
 }
 
-size_of() {
-	echo "$(($1 % 4 * 1000 + 500))"
-}
-
-# make_list PREFIX COUNT: COUNT lines "URL fI.bin".
-make_list() {
-	local i
-	for ((i = 1; i <= $2; i++)); do
-		echo "$TESTSRV_URL$1/f$i?size=$(size_of "$i")&seed=$i f$i.bin"
-	done
-}
-
-check_files() {
-	local i got want
-	got=$(for ((i = 1; i <= $1; i++)); do cat "f$i.bin"; done | sha256sum)
-	want=$(for ((i = 1; i <= $1; i++)); do
-		"$TESTSRV" --gen --size "$(size_of "$i")" --seed "$i"
-	done | sha256sum)
-	assert_equal "$got" "$want"
-	assert_equal "$(find . -name '*.part*' | wc -l)" 0
-}
-
-# requests PATH: how many requests testsrv's log holds for PATH.
-requests() {
-	jq -r 'select(.ev == "req") | .path' "$TESTSRV_LOG" | grep -cxF "$1" || true
-}
-
 @test "Slurm: sbatch --wait of the README's job array on a one-node cluster: every line byte-exact, the four summaries merge" {
-	readme_job >job.sh
+	readme_block "^A Slurm job array" >job.sh
 	grep -q '^#SBATCH --array=0-3$' job.sh
 	make_list /slurm/a 12 >list.txt
 	run -0 sbatch --wait -o 'slurm-%a.out' job.sh
@@ -157,13 +113,13 @@ requests() {
 	assert_output '[12,12,[0,0,0,0]]'
 	# Each line fetched once, by one task.
 	for ((i = 1; i <= 12; i++)); do
-		assert_equal "$(requests "/slurm/a/f$i")" 1
+		assert_equal "$(testsrv_count "/slurm/a/f$i")" 1
 	done
 }
 
 @test "Slurm: a task that ends 16 makes sbatch --wait end 16; the README's loop resubmits the array, which finishes the list and fetches no complete file again" {
 	# The README's script with --retry 0, so that one 503 fails its task.
-	readme_job | sed 's/exec haul -q --no-clobber/& --retry 0/' >job.sh
+	readme_block "^A Slurm job array" | sed 's/exec haul -q --no-clobber/& --retry 0/' >job.sh
 	grep -q -- '--retry 0' job.sh
 	make_list /slurm/b 12 >list.txt
 	sed -i "s|/slurm/b/f5?\([^ ]*\)|/slurm/b/f5?\1\&status=503\&status_n=1|" list.txt
@@ -171,14 +127,14 @@ requests() {
 	run -16 sbatch --wait -o 'slurm-%a.out' job.sh
 	assert_file_not_exists f5.bin
 	# The loop as the README writes it (without its pause).
-	readme_retry | sed 's/sleep [0-9]*; //' >retry.sh
+	readme_block "^Resubmit the array" | sed 's/sleep [0-9]*; //' >retry.sh
 	grep -q 'sbatch --wait job.sh' retry.sh
 	run -0 sh retry.sh
 	check_files 12
 	# The 503 and the retry for f5; every other file once: the array's
 	# second round found them complete and left them alone.
-	assert_equal "$(requests /slurm/b/f5)" 2
+	assert_equal "$(testsrv_count /slurm/b/f5)" 2
 	for i in 1 2 3 4 6 7 8 9 10 11 12; do
-		assert_equal "$(requests "/slurm/b/f$i")" 1
+		assert_equal "$(testsrv_count "/slurm/b/f$i")" 1
 	done
 }
