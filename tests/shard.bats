@@ -157,8 +157,14 @@ shard_pid() {
 	# Run the recipe; kill shard 2 once it has bytes on disk.
 	parallel -j4 haul -q --no-clobber --shard {}/4 -i list.txt ::: 0 1 2 3 2>par.err &
 	BG_PID=$!
-	local pid
-	wait_until "pid=\$(shard_pid 2) && [ -n \"\$(find . -name 'f*.bin.part' -size +100k)\" ]" 20
+	# The .part files shard 2 may write (another shard's would not do:
+	# the killed one must have bytes to continue).
+	local pid parts=() line
+	while read -r line; do
+		[ "$(fnv_shard "${line% *}" 4)" = 2 ] && parts+=("${line##* }.part")
+	done <list.txt
+	[ "${#parts[@]}" -gt 0 ] || fail "no line of list.txt is in shard 2"
+	wait_until "pid=\$(shard_pid 2) && [ -n \"\$(find ${parts[*]} -size +100k 2>/dev/null)\" ]" 20
 	kill -KILL "$pid"
 	local rc=0
 	wait "$BG_PID" || rc=$?
