@@ -312,23 +312,46 @@ key_of(struct names *ns)
     return key;
 }
 
+/* The key of a job's output.  No stat(2) of the output itself: whether it
+ * is a special file only matters when two keys are equal, and the caller
+ * asks outputs_is_special() then; the directory's comes from the memo. */
 char *
-outputs_job_key(const struct config *cfg, const struct job *job)
+outputs_job_key(const struct config *cfg, const struct job *job, struct outputs_dir_memo *memo)
 {
     const char *no_name;
-    struct names ns = { 0 };
-    struct stat st;
+    struct names ns = { .last_dir = memo->dir, .last_ok = memo->ok, .last_st = memo->st };
     char *path = outputs_path(cfg, job, &no_name);
-    if (path == NULL)
-        return NULL;
-    if (stat(path, &st) != 0 || S_ISREG(st.st_mode)) {
+    if (path != NULL) {
         if (cfg->stream != STREAM_OFF)
             add_resolved(&ns, path, 0, ROLE_OUTPUT);
         else
             add(&ns, path, 0, ROLE_OUTPUT);
+        xfree(path);
     }
-    xfree(path);
+    /* add() may have looked up another directory: that is the memo now. */
+    memo->dir = ns.last_dir;
+    memo->ok = ns.last_ok;
+    memo->st = ns.last_st;
+    ns.last_dir = NULL;
     return key_of(&ns);
+}
+
+bool
+outputs_is_special(const struct config *cfg, const struct job *job)
+{
+    const char *no_name;
+    struct stat st;
+    char *path = outputs_path(cfg, job, &no_name);
+    bool special = path != NULL && stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+    xfree(path);
+    return special;
+}
+
+void
+outputs_dir_memo_clear(struct outputs_dir_memo *memo)
+{
+    xfree(memo->dir);
+    memset(memo, 0, sizeof *memo);
 }
 
 char *

@@ -14,6 +14,7 @@
 #define HAUL_OUTPUTS_H
 
 #include <stdbool.h>
+#include <sys/stat.h>
 
 #include "options.h"
 
@@ -33,13 +34,30 @@ char *outputs_path(const struct config *cfg, const struct job *job, const char *
 int outputs_check(const struct config *cfg);
 
 /*
+ * The directory outputs_job_key() looked up last, kept by the caller
+ * between calls (zeroed to start): a list of URLs into one directory then
+ * costs one stat(2) in all instead of one per line.
+ */
+struct outputs_dir_memo {
+    char *dir;
+    bool ok;                 /* it is a directory; st is its stat */
+    struct stat st;
+};
+
+/*
  * The lines of --input-file are read as the run goes, so they cannot be
  * checked before it starts: the run compares each line's output with those
  * of the jobs it holds and with the report files, by these keys (equal
  * keys, same file, by the rules above), xmalloc'ed.  NULL: no file to
  * compare (standard output, no name, or a special file).
  */
-char *outputs_job_key(const struct config *cfg, const struct job *job);
+char *outputs_job_key(const struct config *cfg, const struct job *job,
+                      struct outputs_dir_memo *memo);
+/* True when the job's output is there and is not a regular file (/dev/null,
+ * a FIFO, a terminal): written in place, so equal keys are no clash. */
+bool outputs_is_special(const struct config *cfg, const struct job *job);
+/* Frees what a memo holds; it is then empty again. */
+void outputs_dir_memo_clear(struct outputs_dir_memo *memo);
 /* The same for a report file (events: a number is a descriptor). */
 char *outputs_report_key(const char *path, bool events);
 

@@ -83,6 +83,7 @@ struct run {
     struct memstats *memstats;
     struct joblist *list;
     char *report_keys[3];         /* --events, --summary, --memstats files */
+    struct outputs_dir_memo out_dir;   /* the last output directory looked up */
 
     struct slot **win;            /* [cap]: the jobs held, in job order */
     size_t nwin, cap;
@@ -236,7 +237,8 @@ clash(struct run *r, const struct slot *sl)
             line = o->job.line > 0 ? o->job.line : o->st.id;
         }
     }
-    if (other == NULL)
+    /* /dev/null and the like are written in place, as often as asked. */
+    if (other == NULL || outputs_is_special(r->cfg, &sl->job))
         return NULL;
     const char *no_name;
     char *path = outputs_path(r->cfg, &sl->job, &no_name);
@@ -270,7 +272,7 @@ intake(struct run *r)
         mem_account_init(&sl->st.acct, NULL);
         mem_account_init(&sl->st.attempt_acct, &sl->st.acct);
         if (job.input_ok && url_problem(job.url) == NULL)
-            sl->out_key = outputs_job_key(r->cfg, &job);
+            sl->out_key = outputs_job_key(r->cfg, &job, &r->out_dir);
         sl->host = host_of(r, job.url);
         char *why = job.line > 0 ? clash(r, sl) : NULL;
         if (why != NULL) {
@@ -610,6 +612,7 @@ run_teardown(struct run *r, int code, struct run_result *result)
     xfree(r->win);
     for (size_t k = 0; k < 3; k++)
         xfree(r->report_keys[k]);
+    outputs_dir_memo_clear(&r->out_dir);
     result->n = r->nread;
     result->signal_code = r->signal_code;
     xfree(r);

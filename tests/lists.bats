@@ -89,7 +89,7 @@ haul: input line 903: ftp://example.com/x: only http and https URLs are supporte
 	assert_output "[1,20000]"
 }
 
-@test "-i: an empty list is a usage error (exit 2); a line whose output is a file still being written fails alone" {
+@test "-i: an empty list is a usage error (exit 2); a line whose output is a file still being written fails alone, by any spelling; /dev/null twice is no clash" {
 	printf '# nothing\n\n   \n' >empty.txt
 	run -2 --separate-stderr haul -i empty.txt
 	assert_equal "$stderr" "haul: no URL in --input-file empty.txt (see haul --help)"
@@ -101,16 +101,27 @@ haul: input line 903: ftp://example.com/x: only http and https URLs are supporte
 		$TESTSRV_URL/li/clash/b?size=1K a.bin
 		$TESTSRV_URL/li/clash/c?size=1K s.json
 		$TESTSRV_URL/li/clash/d?size=2K&seed=4 d.bin
+		$TESTSRV_URL/li/clash/e?size=200K&rate=100K&seed=5 sub/e.bin
+		$TESTSRV_URL/li/clash/f?size=1K ./sub/../sub/e.bin
+		$TESTSRV_URL/li/clash/g?size=100K&rate=100K /dev/null
+		$TESTSRV_URL/li/clash/h?size=1K /dev/null
 	EOF
+	mkdir sub
 	run -2 --separate-stderr haul -q -i list.txt --summary s.json
+	# Line 6 names line 5's file through another spelling of its directory;
+	# lines 7 and 8 both write /dev/null, which is no clash.
 	assert_equal "$stderr" "haul: input line 2: its output (a.bin) is that of input line 1, not done yet; give each its own name
-haul: input line 3: its output (s.json) is the --summary file; give each its own name"
+haul: input line 3: its output (s.json) is the --summary file; give each its own name
+haul: input line 6: its output (./sub/../sub/e.bin) is that of input line 5, not done yet; give each its own name"
 	assert_equal "$(sha256_of a.bin)" "$(gen_sha 200K)"
 	assert_equal "$(sha256_of d.bin)" "$(gen_sha 2K 4)"
+	assert_equal "$(sha256_of sub/e.bin)" "$(gen_sha 200K 5)"
 	assert_equal "$(testsrv_count /li/clash/b)" 0
 	assert_equal "$(testsrv_count /li/clash/c)" 0
+	assert_equal "$(testsrv_count /li/clash/f)" 0
+	assert_equal "$(testsrv_count /li/clash/h)" 1
 	run -0 jq -c '[.exit_code, [.transfers[].exit_code]]' s.json
-	assert_output '[2,[0,2,2,0]]'
+	assert_output '[2,[0,2,2,0,0,2,0,0]]'
 }
 
 @test "-i: a list of 20,000 hosts holds no more per-host state than one of 2,000 (the scheduler forgets a host with its last job); --memstats stays small" {
