@@ -47,7 +47,8 @@
 #
 # Options:
 #   --quick          smoke run: 1 run, small sizes, 50 short slow streams
-#   --runs N         runs of each tool on each case (default 5; --quick: 1)
+#   --runs N         runs of each tool on each case (default 5; --quick: 1);
+#                    case 5 makes 4 times as many, cases 6 and 9 twice
 #   --case LIST      e.g. --case small-files,tls-h1 or --case 6,7 (also
 #                    spelled --cases)
 #   --streams N      slow streams at once in case 3 (default 1000)
@@ -185,6 +186,9 @@ parse_args() {
 	BASE_SECS=4        # how long the one-stream baseline of case 3 runs
 	[ "$QUICK" = 1 ] && BASE_SECS=3
 	MEM_RUNS=$((RUNS * 4)) # case 5 is cheap and its target is tight
+	# Cases 6 and 9 write many files: the kernel's share of their time
+	# varies from run to run more than the tools differ, so twice the runs.
+	FILE_RUNS=$((RUNS * 2))
 	if [ -z "${LIST_URLS:-}" ]; then
 		LIST_URLS=1000000
 		[ "$QUICK" = 1 ] && LIST_URLS=100000
@@ -579,10 +583,12 @@ bytes_of() {
 measure() {
 	local case=$1 tool=$2 run=$3 bytes=$4 check=$5
 	shift 5
-	local log=$W/logs/$case.$tool.$run.log rc=0 wall user sys rss status got
+	local log=$W/logs/$case.$tool.$run.log rc=0 wall user sys rss status got srv0 srv1
 	wait_quiet
 	TIMEFORMAT='%3R %3U %3S'
+	srv0=$(server_ticks)
 	{ time /usr/bin/time -f '%M' -o "$W/rss.out" "$@" >"$log" 2>&1 </dev/null; } 2>"$W/time.out" || rc=$?
+	srv1=$(server_ticks)
 	read -r wall user sys <"$W/time.out"
 	rss=$(tail -n 1 "$W/rss.out")
 	status=ok
@@ -592,10 +598,11 @@ measure() {
 		got=$(bytes_of "$check")
 		[ "$got" = "$bytes" ] || status="wrote $got of $bytes bytes"
 	fi
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
 		"$case" "$tool" "$run" "$wall" "$user" "$sys" "$rss" "$bytes" "$status" \
 		"$(awk -v b="$bytes" -v w="$wall" 'BEGIN { printf "%.1f", (w > 0 ? b / w / 1e6 : 0) }')" \
 		"$(awk -v b="$bytes" -v u="$user" -v s="$sys" 'BEGIN { printf "%.3f", (u + s) / (b / 1073741824) }')" \
+		"$(awk -v a="$srv0" -v z="$srv1" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", (z - a) / hz }')" \
 		>>"$RES"
 	if [ "$status" = ok ]; then
 		say "$(printf '  run %d %-9s %-14s %7.3f s %8.1f MB/s  cpu %.2f s  rss %d MiB' \
@@ -604,6 +611,17 @@ measure() {
 	else
 		say "  run $run $case $tool: FAILED ($status): $(grep -v '^ *$' "$log" | tail -n 1 | cut -c1-160)"
 	fi
+}
+
+# server_ticks: CPU time (utime + stime, clock ticks) of nginx's workers so
+# far; measure() takes it before and after a run, which says whether the
+# server, on the other core, was the limit.
+server_ticks() {
+	local p t=0
+	for p in $(pgrep -P "${NGINX_PID:-0}" 2>/dev/null); do
+		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
 }
 
 # cpu_busy: "busy total" jiffies of all CPUs, from /proc/stat.
@@ -947,7 +965,7 @@ case_small() {
 	record_cmd small-files wget2 "wget2 -q --max-threads=$p -P DIR -i LIST"
 	record_cmd small-files aria2c "aria2c -q -j $p -d DIR -i LIST --allow-overwrite=true --auto-file-renaming=false"
 	rm -rf "$W/small-out"
-	for ((run = 1; run <= RUNS; run++)); do
+	for ((run = 1; run <= FILE_RUNS; run++)); do
 		for tool in $(rotate "$run" "${tools[@]}"); do
 			d=$W/small-out/$tool.$run
 			mkdir -p "$d"
@@ -1060,7 +1078,7 @@ case_h2par() {
 	say "case 9: $H2_N x $(size "$H2_SIZE") over HTTP/2, $p at once"
 	record_cmd h2-par haul "haul --cacert CERT -P $p --parallel-host $p -O --output-dir DIR URL x$H2_N"
 	record_cmd h2-par curl "curl -sS --cacert CERT -Z --parallel-max $p --remote-name-all --output-dir DIR URL x$H2_N"
-	for ((run = 1; run <= RUNS; run++)); do
+	for ((run = 1; run <= FILE_RUNS; run++)); do
 		for tool in $(rotate "$run" "${tools[@]}"); do
 			fresh_out
 			case $tool in
@@ -1077,6 +1095,13 @@ case_h2par() {
 # ---------------------------------------------------------------- report
 
 # med_res CASE TOOL COL: median of column COL of $RES over ok runs (empty if none).
+# server_share CASE TOOL: the median over ok runs of nginx's CPU time in
+# % of the run's wall time.
+server_share() {
+	awk -F'\t' -v c="$1" -v t="$2" '$1 == c && $2 == t && $9 == "ok" && $12 != "" && $4 > 0 { print 100 * $12 / $4 }' "$RES" |
+		sort -g | awk '{ a[NR] = $1 } END { if (NR) printf "%.0f %%\n", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; else print "?" }'
+}
+
 med_res() {
 	awk -F'\t' -v c="$1" -v t="$2" -v f="$3" '$1 == c && $2 == t && $9 == "ok" && $f != "-" { print $f }' "$RES" |
 		sort -g | awk '{ a[NR] = $1 } END { if (NR) printf "%.6g\n", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
@@ -1502,6 +1527,11 @@ report_tls() {
 		echo "$(awk -v r="$TLS_FLOOR" 'BEGIN { printf "%.3f", 1073741824 / (r * 1e6) }') s of CPU per GiB before any copy or system call;"
 		echo "haul spends $(fmt %.3f "$(med_res "$c" haul 11)") s per GiB."
 	fi
+	echo
+	echo "The server: nginx's one worker, on the other core, used $(server_share "$c" haul) of"
+	echo "haul's wall time in CPU, $(server_share "$c" curl) of curl's and $(server_share "$c" wget2) of"
+	echo "wget2's (medians).  Near 100 %, the server's encryption is the limit and no"
+	echo "client can be faster than it."
 	commands "$c"
 	echo
 }
@@ -1589,7 +1619,8 @@ report() {
 	FAILS=""
 	echo "# haul benchmark"
 	echo
-	echo "\`bench/bench.sh${ARGV:+ $ARGV}\`, $(date -u '+%Y-%m-%d %H:%M UTC'), $RUNS run(s) of each tool on each case,"
+	echo "\`bench/bench.sh${ARGV:+ $ARGV}\`, $(date -u '+%Y-%m-%d %H:%M UTC'), $RUNS run(s) of each tool on each case
+($MEM_RUNS in case 5, $FILE_RUNS in cases 6 and 9),"
 	echo "the tools in a different order on each run; every figure is a median, and"
 	echo "± is the spread (half the interquartile range over the runs, in % of the median)."
 	echo "All traffic is on loopback from a private nginx $(nginx -v 2>&1 | sed 's/.*\///') (1 worker,"
