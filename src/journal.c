@@ -425,8 +425,10 @@ journal_save(const char *path, const struct journal *j, int data_fd,
     int fd = -1, rc = 0;
     bool published = false;
 
-    if (jf != NULL)
+    if (jf != NULL) {
         jf->fd = -1;
+        jf->seg = NULL;
+    }
     /* The data the journal will name must be on disk first. */
     if (sync && data_fd >= 0 && fdatasync(data_fd) != 0 && errno != EINVAL) {
         rc = errno;
@@ -470,13 +472,15 @@ out:
         jf->fd = fd;
         fd = -1;
         jf->nsegments = j->nsegments;
+        jf->seg = xcalloc(j->nsegments > 0 ? j->nsegments : 1, sizeof *jf->seg);
         for (unsigned i = 0; i < j->nsegments; i++) {
             const struct journal_segment *g = &j->seg[i];
-            jf->start[i] = g->start;
-            jf->end[i] = g->end_known ? g->end : UINT64_MAX;
-            jf->next[i] = g->next;
-            jf->written[i] = g->written > g->next ? g->written : g->next;
-            jf->written_at[i] = at[i];
+            struct journal_file_seg *f = &jf->seg[i];
+            f->start = g->start;
+            f->end = g->end_known ? g->end : UINT64_MAX;
+            f->next = g->next;
+            f->written = g->written > g->next ? g->written : g->next;
+            f->written_at = at[i];
         }
     }
     if (fd >= 0 && close(fd) != 0 && rc == 0)
@@ -494,23 +498,24 @@ journal_patch_written(struct journal_file *jf, const struct journal *j)
     if (j->nsegments != jf->nsegments)
         return ESTALE;
     for (unsigned i = 0; i < j->nsegments; i++)
-        if (j->seg[i].start != jf->start[i])
+        if (j->seg[i].start != jf->seg[i].start)
             return ESTALE;
     for (unsigned i = 0; i < j->nsegments; i++) {
+        struct journal_file_seg *f = &jf->seg[i];
         uint64_t w = j->seg[i].written;
         /* Never below the file's "next" (the document would be refused),
          * never past the segment, never backwards. */
-        if (w <= jf->written[i] || w < jf->next[i] || w > jf->end[i])
+        if (w <= f->written || w < f->next || w > f->end)
             continue;
         char digits[JOURNAL_WRITTEN_DIGITS + 1];
         snprintf(digits, sizeof digits, "%0*" PRIu64, JOURNAL_WRITTEN_DIGITS, w);
         ssize_t n;
         do
-            n = pwrite(jf->fd, digits, JOURNAL_WRITTEN_DIGITS, (off_t)jf->written_at[i]);
+            n = pwrite(jf->fd, digits, JOURNAL_WRITTEN_DIGITS, (off_t)f->written_at);
         while (n < 0 && errno == EINTR);
         if (n != JOURNAL_WRITTEN_DIGITS)
             return n < 0 ? errno : EIO;
-        jf->written[i] = w;
+        f->written = w;
     }
     return 0;
 }
@@ -521,6 +526,8 @@ journal_file_close(struct journal_file *jf)
     if (jf->fd >= 0)
         close(jf->fd);
     jf->fd = -1;
+    xfree(jf->seg);
+    jf->seg = NULL;
 }
 
 int

@@ -83,16 +83,24 @@ struct journal {
 
 /*
  * A saved journal kept open, so that its "written" offsets can be updated
- * in place.  `fd` is -1 when there is none.
+ * in place.  `fd` is -1 when there is none, and then `seg` is NULL.  The
+ * segments are allocated for the layout saved (one, mostly): every running
+ * download to a file holds one of these, and room for the most segments
+ * would cost 2.5 KiB each.  Moved by copying the struct and marking the
+ * source closed (fd -1, seg NULL); freed by journal_file_close().
  */
+struct journal_file_seg {
+    uint64_t start;        /* the layout it was saved with */
+    uint64_t end;          /* UINT64_MAX: unknown */
+    uint64_t next;
+    uint64_t written;      /* as the file says now */
+    size_t written_at;     /* offset of its digits */
+};
+
 struct journal_file {
     int fd;
     unsigned nsegments;
-    uint64_t start[JOURNAL_MAX_SEGMENTS];       /* the layout it was saved with */
-    uint64_t end[JOURNAL_MAX_SEGMENTS];         /* UINT64_MAX: unknown */
-    uint64_t next[JOURNAL_MAX_SEGMENTS];
-    uint64_t written[JOURNAL_MAX_SEGMENTS];     /* as the file says now */
-    size_t written_at[JOURNAL_MAX_SEGMENTS];    /* offsets of their digits */
+    struct journal_file_seg *seg;
 };
 
 /* JSON text of a journal (xmalloc'ed), or NULL on failure. */
@@ -120,8 +128,9 @@ struct journal_gate {
 /*
  * Saves as described above; data_fd may be -1 (nothing to sync).  With
  * `sync` false nothing is synced (a journal naming no byte yet: nothing to
- * lose).  With `jf`, the saved file stays open there (the caller closes
- * jf->fd); jf->fd is -1 on failure.  Returns 0, ECANCELED when the gate
+ * lose).  With `jf` (closed or never opened: what it holds is not freed),
+ * the saved file stays open there (the caller closes it with
+ * journal_file_close()); jf->fd is -1 on failure.  Returns 0, ECANCELED when the gate
  * says the journal is obsolete, ELOOP when the temporary file's name is a
  * symbolic link, EEXIST when it is something else that is not a regular
  * file, or an errno.  Blocking: call from the thread pool, or at exit.
@@ -134,7 +143,7 @@ int journal_save(const char *path, const struct journal *j, int data_fd,
  * when j's layout is not jf's.  Nothing is synced.  0 or an errno.
  */
 int journal_patch_written(struct journal_file *jf, const struct journal *j);
-/* Closes jf->fd (if open) and marks it closed. */
+/* Closes jf->fd (if open), frees its segments and marks it closed. */
 void journal_file_close(struct journal_file *jf);
 /*
  * Reads and parses a journal file: 0, ENOENT, EINVAL for a bad one or one

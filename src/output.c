@@ -683,6 +683,7 @@ save_done(uv_work_t *req, int status)
             journal_file_close(&o->jf);
             o->jf = job->jf;
             job->jf.fd = -1;
+            job->jf.seg = NULL;
         }
         if (o->jf.fd < 0 && o->pending != NULL) {
             struct journal *p = o->pending;
