@@ -27,7 +27,8 @@
 #                  over 1 and over 4 connections (haul -x 4, aria2c -x 4 -s 4)
 #   5 memstats     haul's 1 GiB to /dev/null with --memstats on and off
 #   6 small-files  5,000 files of 4 KiB, 32 at once, to files: files/s and
-#                  CPU per file
+#                  CPU per file; and the file system calls of curl's and of
+#                  haul's pattern alone (bench/fsfloor.c)
 #   7 tls-h1       1 GiB over HTTPS, HTTP/1.1, to /dev/null, with the
 #                  decryption rate of `openssl speed` as the floor
 #   8 tls-h2       the same over HTTP/2
@@ -982,8 +983,38 @@ case_small() {
 			esac
 		done
 	done
+	fs_floor
 	rm -rf "$W/small-out"
 	fresh_out
+}
+
+# fs_floor: the system calls of curl's and of haul's pattern for a new
+# output file, without the network (bench/fsfloor.c), FILE_RUNS times each
+# in fresh directories; "PATTERN\tRUN\tUS_PER_FILE" lines in $FSFLOOR.
+fs_floor() {
+	local run pat d line
+	: >"$FSFLOOR"
+	${CC:-cc} -O2 -o "$W/fsfloor" "$BENCH_DIR/fsfloor.c" >"$W/logs/fsfloor.build.log" 2>&1 || {
+		say "bench/fsfloor.c did not build (see $W/logs/fsfloor.build.log): no file system floor"
+		return 0
+	}
+	for ((run = 1; run <= FILE_RUNS; run++)); do
+		for pat in $(rotate "$run" curl haul); do
+			d=$W/small-out/fs-$pat.$run
+			mkdir -p "$d"
+			sync
+			wait_quiet
+			line=$("$W/fsfloor" "$pat" "$d" "$SMALL_N" "$SMALL_SIZE") || continue
+			say "  run $run fs-floor  $line"
+			printf '%s\t%s\t%s\n' "$pat" "$run" "$(echo "$line" | awk '{ print $4 }')" >>"$FSFLOOR"
+		done
+	done
+}
+
+# fs_floor_us PATTERN: the median of its runs (µs of CPU per file).
+fs_floor_us() {
+	awk -F'\t' -v p="$1" '$1 == p { print $3 }' "$FSFLOOR" |
+		sort -g | awk '{ a[NR] = $1 } END { if (NR) printf "%.1f\n", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
 
 # ---------------------------------------------------------------- case 11
@@ -1505,6 +1536,17 @@ report_small() {
 			"$(ratio "$(small_cpu_us haul)" "$(small_cpu_us "$t")")" \
 			"$(ratio "$(med_res small-files haul 7)" "$(med_res small-files "$t" 7)")"
 	done
+	if [ -s "$FSFLOOR" ]; then
+		local c h
+		c=$(fs_floor_us curl) h=$(fs_floor_us haul)
+		echo
+		echo "The file system's part (bench/fsfloor.c: each tool's system calls for a new"
+		echo "output file, $SMALL_N files, no network, medians of $FILE_RUNS runs): curl's"
+		echo "open, fstat, write, close cost $c µs of CPU per file; haul's four lstat, open"
+		echo "of FILE.part with O_EXCL, flock, pwritev, lstat, close and rename cost $h µs,"
+		echo "$(awk -v c="$c" -v h="$h" 'BEGIN { printf "%.1f", h - c }') µs more: the price of never showing a partial file under its"
+		echo "name, of the lock another haul sees, and of refusing planted links."
+	fi
 	commands small-files
 	echo
 }
@@ -1717,13 +1759,14 @@ main() {
 	ulimit -c 0
 	export HOME=$W/home
 	mkdir -p "$W/logs" "$HOME"
-	RES=$W/results.tsv SLOW=$W/slow.tsv CMDS=$W/commands.tsv
+	RES=$W/results.tsv SLOW=$W/slow.tsv CMDS=$W/commands.tsv FSFLOOR=$W/fsfloor.tsv
 	# One binary for the whole run, even if haul is rebuilt meanwhile.
 	HAUL_TREE=$(cd "$(dirname "$HAUL")" && pwd)
 	cp "$HAUL" "$W/haul"
 	HAUL=$W/haul
 	warn_debug_build
 	: >"$RES"
+	: >"$FSFLOOR"
 	: >"$SLOW"
 	: >"$CMDS"
 
