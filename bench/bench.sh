@@ -1013,8 +1013,7 @@ fs_floor() {
 
 # fs_floor_us PATTERN: the median of its runs (µs of CPU per file).
 fs_floor_us() {
-	awk -F'\t' -v p="$1" '$1 == p { print $3 }' "$FSFLOOR" |
-		sort -g | awk '{ a[NR] = $1 } END { if (NR) printf "%.1f\n", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+	awk -F'\t' -v p="$1" '$1 == p { print $3 }' "$FSFLOOR" | median %.1f
 }
 
 # ---------------------------------------------------------------- case 11
@@ -1126,16 +1125,25 @@ case_h2par() {
 # ---------------------------------------------------------------- report
 
 # med_res CASE TOOL COL: median of column COL of $RES over ok runs (empty if none).
+# median FORMAT: the median of the numbers on standard input, printed with
+# printf's FORMAT; nothing when there are none.
+median() {
+	sort -g | awk -v f="$1" '{ a[NR] = $1 } END {
+		if (NR) printf f "\n", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
 # server_share CASE TOOL: the median over ok runs of nginx's CPU time in
-# % of the run's wall time.
+# % of the run's wall time ("?" without figures).
 server_share() {
-	awk -F'\t' -v c="$1" -v t="$2" '$1 == c && $2 == t && $9 == "ok" && $12 != "" && $4 > 0 { print 100 * $12 / $4 }' "$RES" |
-		sort -g | awk '{ a[NR] = $1 } END { if (NR) printf "%.0f %%\n", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; else print "?" }'
+	local m
+	m=$(awk -F'\t' -v c="$1" -v t="$2" '$1 == c && $2 == t && $9 == "ok" && $12 != "" && $4 > 0 { print 100 * $12 / $4 }' "$RES" |
+		median %.0f)
+	echo "${m:-?} %"
 }
 
 med_res() {
 	awk -F'\t' -v c="$1" -v t="$2" -v f="$3" '$1 == c && $2 == t && $9 == "ok" && $f != "-" { print $f }' "$RES" |
-		sort -g | awk '{ a[NR] = $1 } END { if (NR) printf "%.6g\n", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+		median %.6g
 }
 
 # spread_res CASE TOOL COL: half the interquartile range (half the range
@@ -1294,7 +1302,7 @@ report_par() {
 # with N streams (the baseline runs have n = 1).
 slow_med() {
 	awk -F'\t' -v t="$1" -v f="$2" -v n="${3:-$STREAMS}" '$1 == t && $3 == n && $f != "-" { print $f }' "$SLOW" |
-		sort -g | awk '{ a[NR] = $1 } END { if (NR) printf "%.6g\n", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+		median %.6g
 }
 slow_min() {
 	awk -F'\t' -v t="$1" -v f="$2" -v n="$STREAMS" '$1 == t && $3 == n { if (m == "" || $f + 0 < m + 0) m = $f } END { print m }' "$SLOW"
@@ -1464,7 +1472,7 @@ memstats_paired() {
 	awk -F'\t' '$1 == "memstats" && $9 == "ok" { t[$2, $3] = $10 }
 		END { for (k in t) { split(k, a, SUBSEP); if (a[1] == "haul" && (("haul-memstats", a[2]) in t) && t[k] > 0)
 			print t["haul-memstats", a[2]] / t[k] } }' "$RES" |
-		sort -g | awk '{ a[NR] = $1 } END { if (NR) printf "%.4f\n", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+		median %.4f
 }
 
 # memstats_spread: half the interquartile range of haul's MB/s without
