@@ -130,10 +130,11 @@ struct journal_gate {
  * `sync` false nothing is synced (a journal naming no byte yet: nothing to
  * lose).  With `jf` (closed or never opened: what it holds is not freed),
  * the saved file stays open there (the caller closes it with
- * journal_file_close()); jf->fd is -1 on failure.  Returns 0, ECANCELED when the gate
- * says the journal is obsolete, ELOOP when the temporary file's name is a
- * symbolic link, EEXIST when it is something else that is not a regular
- * file, or an errno.  Blocking: call from the thread pool, or at exit.
+ * journal_file_close()); jf->fd is -1 on failure.  Returns 0, ECANCELED
+ * when the gate says the journal is obsolete, ELOOP when the temporary
+ * file's name is a symbolic link, EEXIST when it is something else that is
+ * not a regular file, or an errno.  Blocking: call from the thread pool, or
+ * at exit.
  */
 int journal_save(const char *path, const struct journal *j, int data_fd,
                  const struct journal_gate *gate, bool sync, struct journal_file *jf);

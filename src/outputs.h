@@ -49,7 +49,9 @@ struct outputs_dir_memo {
  * checked before it starts: the run compares each line's output with those
  * of the jobs it holds and with the report files, by these keys (equal
  * keys, same file, by the rules above), xmalloc'ed.  NULL: no file to
- * compare (standard output, no name, or a special file).
+ * compare (standard output, or no name).  A special file has a key too,
+ * found without a stat(2) of its own: when keys are equal, the caller asks
+ * outputs_is_special() before calling it a clash.
  */
 char *outputs_job_key(const struct config *cfg, const struct job *job,
                       struct outputs_dir_memo *memo);
