@@ -1550,8 +1550,8 @@ report_small() {
 		echo
 		echo "The file system's part (bench/fsfloor.c: each tool's system calls for a new"
 		echo "output file, $SMALL_N files, no network, medians of $FILE_RUNS runs): curl's"
-		echo "open, fstat, write, close cost $c µs of CPU per file; haul's four lstat, open"
-		echo "of FILE.part with O_EXCL, flock, pwritev, lstat, close and rename cost $h µs,"
+		echo "open, fstat, write, close cost $c µs of CPU per file; haul's two lstat, open"
+		echo "of FILE.part with O_EXCL, flock, pwritev, close and rename cost $h µs,"
 		echo "$(awk -v c="$c" -v h="$h" 'BEGIN { printf "%.1f", h - c }') µs more: the price of never showing a partial file under its"
 		echo "name, of the lock another haul sees, and of refusing planted links."
 	fi

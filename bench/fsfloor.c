@@ -8,10 +8,10 @@
  *
  * The patterns, as strace shows them for a new file of one response:
  *   curl: openat(FILE, O_CREAT|O_TRUNC), fstat, write, close
- *   haul: lstat FILE, FILE.part, FILE.part.haul and FILE.part.haul.tmp
- *         (what is there before anything is asked), openat(FILE.part,
- *         O_CREAT|O_EXCL|O_NOFOLLOW), flock, pwritev, lstat FILE (what the
- *         rename would replace), close, rename(FILE.part, FILE)
+ *   haul: lstat FILE and FILE.part (what is there before anything is
+ *         asked; the journal is looked for only when there is a FILE.part
+ *         or -c), openat(FILE.part, O_CREAT|O_EXCL|O_NOFOLLOW), flock,
+ *         pwritev, close, rename(FILE.part, FILE)
  * haul's extra calls are what makes a download crash-safe: nothing under
  * FILE before it is whole, a FILE.part another haul sees is locked, and no
  * planted link is written through.  bench.sh runs this in case 6 to show
@@ -55,14 +55,11 @@ one_curl(const char *path, const char *buf, size_t size)
 static void
 one_haul(const char *path, const char *buf, size_t size)
 {
-    char part[4200], journal[4200], tmp[4200];   /* path is under 4000 */
+    char part[4200];    /* path is under 4000 */
     struct stat st;
     snprintf(part, sizeof part, "%s.part", path);
-    snprintf(journal, sizeof journal, "%s.part.haul", path);
-    snprintf(tmp, sizeof tmp, "%s.part.haul.tmp", path);
     /* Each of these is expected to find nothing. */
-    if (lstat(path, &st) == 0 || lstat(part, &st) == 0 || lstat(journal, &st) == 0 ||
-        lstat(tmp, &st) == 0) {
+    if (lstat(path, &st) == 0 || lstat(part, &st) == 0) {
         errno = EEXIST;
         fail("lstat", path);
     }
@@ -74,10 +71,6 @@ one_haul(const char *path, const char *buf, size_t size)
     struct iovec iov = { (void *)buf, size };
     if (pwritev(fd, &iov, 1, 0) != (ssize_t)size)
         fail("pwritev", part);
-    if (lstat(path, &st) == 0) {
-        errno = EEXIST;
-        fail("lstat", path);
-    }
     if (close(fd) != 0)
         fail("close", part);
     if (rename(part, path) != 0)
