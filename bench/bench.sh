@@ -1124,7 +1124,6 @@ case_h2par() {
 
 # ---------------------------------------------------------------- report
 
-# med_res CASE TOOL COL: median of column COL of $RES over ok runs (empty if none).
 # median FORMAT: the median of the numbers on standard input, printed with
 # printf's FORMAT; nothing when there are none.
 median() {
@@ -1141,6 +1140,7 @@ server_share() {
 	echo "${m:-?} %"
 }
 
+# med_res CASE TOOL COL: median of column COL of $RES over ok runs (empty if none).
 med_res() {
 	awk -F'\t' -v c="$1" -v t="$2" -v f="$3" '$1 == c && $2 == t && $9 == "ok" && $f != "-" { print $f }' "$RES" |
 		median %.6g

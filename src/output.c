@@ -284,7 +284,7 @@ output_find_resume(struct output *o, const char *url, struct output_resume *r)
     if (o->kind != OUTPUT_PARTFILE)
         return;
 
-    /* output_check() looked a moment ago: no journal, no open. */
+    /* output_check() with -c looked a moment ago: no journal, no open. */
     int rc = o->no_journal ? ENOENT : journal_load(o->journal, &r->journal);
     bool holes = false;           /* FILE.part may hold unfetched ranges */
     uint64_t prefix = UINT64_MAX; /* bytes of FILE.part known contiguous */

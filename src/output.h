@@ -60,20 +60,23 @@ const char *output_part_path(const struct output *o);  /* file being written */
 
 /*
  * Before the first request: false, with output_problem() set and *code
- * the exit code, when FILE.part, its journal or the journal's temporary
- * file is a symbolic link, not a regular file or has other hard links;
- * when another haul process is writing FILE.part; or, without -c (`cont`),
- * when FILE.part exists and its journal is not one for `url` (redacted).
+ * the exit code, when FILE.part is a symbolic link, not a regular file or
+ * has other hard links, or so is its journal or the journal's temporary
+ * file (looked at only with -c, `cont`, or when FILE.part exists: a fresh
+ * download never reads them); when another haul process is writing
+ * FILE.part; or, without -c, when FILE.part exists and its journal is not
+ * one for `url` (redacted).
  */
 bool output_check(struct output *o, const char *url, bool cont, int *code);
 /* Why the output was refused (output_check, output_open), or NULL. */
 const char *output_problem(const struct output *o);
 
 /*
- * -c: looks at FILE.part, its journal and FILE.  Fills *r.  `url` (redacted)
- * must match the journal's for the journal to be used.  Each segment's
- * offset (r->journal.seg[].next) is where to continue: the bytes written,
- * when the journal is from this boot, else those synced.
+ * -c, after output_check() with `cont`: looks at FILE.part, its journal
+ * and FILE, except what output_check() found missing.  Fills *r.  `url`
+ * (redacted) must match the journal's for the journal to be used.  Each
+ * segment's offset (r->journal.seg[].next) is where to continue: the bytes
+ * written, when the journal is from this boot, else those synced.
  */
 void output_find_resume(struct output *o, const char *url, struct output_resume *r);
 /* Reads the `len` bytes before `end` of the partial file found by
