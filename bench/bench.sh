@@ -304,6 +304,18 @@ machine() {
 	os=$(. /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-}")
 	[ -r /etc/debian_version ] && os="$os ($(cat /etc/debian_version))"
 	fs=$(df -PT "$W" | awk 'NR == 2 { print $2 " on " $1 " (mounted on " $7 ")" }')
+	case $fs in
+	ext4\ *)
+		# An ext4 journal shows as /proc/fs/jbd2/DEVICE-INODE.
+		local dev
+		dev=$(readlink -f "$(df -P "$W" | awk 'NR == 2 { print $1 }')")
+		if compgen -G "/proc/fs/jbd2/${dev##*/}-*" >/dev/null; then
+			fs="$fs, with a journal"
+		else
+			fs="$fs, without a journal (see case 6)"
+		fi
+		;;
+	esac
 	echo "- $(nproc) CPUs: ${cpu:-unknown}; $mem RAM"
 	echo "- kernel $(uname -r) $(uname -m); ${os:-unknown OS}"
 	echo "- output files written to $fs"
@@ -950,11 +962,14 @@ case_memstats() {
 # ---------------------------------------------------------------- case 6
 
 # Each run writes into a directory of its own, and the directories are
-# removed together after the last run: ext4 makes a file created within
-# about 30 s of many deletions pay for them (recently_deleted() walks the
-# freed inodes of the group: perf showed up to 300 us of kernel time per
-# file, against 20 us in a fresh directory), so a run that followed a
-# deletion of 5,000 files measured the last run's rm, not the tool.
+# removed together after the last run.  On ext4 without a journal (the
+# machine section says which), creating a file walks the inodes freed in
+# its group in the last 60 s, or 6 minutes while their inode table block
+# is dirty (recently_deleted(), which the kernel checks only without a
+# journal): perf showed up to 300 us of kernel time per file after 5,000
+# deletions, against 20 us in a fresh directory, for every tool alike.  So
+# a run must not follow a deletion of 5,000 files; one that follows the
+# test suite's deletions (minutes before the bench) can still be slow.
 case_small() {
 	local run tool tools=(haul curl wget2) urls=() i d total=$((SMALL_N * SMALL_SIZE)) p=$SMALL_P
 	[ "$HAVE_ARIA2" = 1 ] && tools+=(aria2c)
