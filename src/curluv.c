@@ -25,10 +25,22 @@
  * with held bytes is.  At most KICKS_AT_ONCE drives in a row; the rest
  * waits for a zero timer, so that a fast endless stream cannot keep the
  * loop from its other handles.
+ *
+ * Batched wakeups (rcvlowat.h): a socket's SO_RCVLOWAT follows its
+ * transfer, RCVLOWAT_BATCH while a long HTTP/1 body arrives fast, 1 byte
+ * otherwise.  It is chosen after each read event on the socket, and for
+ * every candidate (a long body batched, or not yet known to be slow) after
+ * each drive of libcurl, which may read a socket without an event for it:
+ * no socket goes back to waiting with a batch asked for the end of its
+ * body.  A repeating timer, running only while some socket waits for a
+ * batch, sets back to 1 byte any such socket whose body has not moved for
+ * RCVLOWAT_IDLE_MS.  A socket goes back to 1 byte too when its transfer
+ * ends, before a kept-alive connection's next response.
  */
 #include "config.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -36,7 +48,11 @@
 #include "curluv.h"
 #include "mem.h"
 #include "msg.h"
+#include "rcvlowat.h"
 #include "tlsread.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 /* Drives in a row for held TLS records before the loop gets a turn: 8 read
  * buffers' worth of 16 KiB records. */
@@ -55,6 +71,15 @@ struct sock_watch {
     bool idle;           /* CURL_POLL_REMOVE came: unreferenced, waiting
                           * for the connection's next transfer or close */
     bool again;          /* held records left for the kick timer */
+    int lowat;           /* the socket's SO_RCVLOWAT: 1, or a batch */
+    bool candidate;      /* on cu->candidates (see lowat_follow) */
+    const CURL *seen_easy;  /* the transfer the figures below are of: */
+    curl_off_t body_len;      /* its body's length, -1 before the body */
+    curl_off_t sample_bytes;  /* its body bytes at the last speed sample, */
+    uint64_t sample_ns;       /* and when (uv_hrtime); */
+    curl_off_t moved_bytes;   /* its body bytes when last seen moving, */
+    uint64_t moved_ns;        /* and when */
+    struct sock_watch *cprev, *cnext;   /* cu->candidates */
     struct sock_watch *prev, *next;   /* cu->watches, until closed */
 };
 
@@ -73,6 +98,9 @@ struct curluv {
     CURLM *multi;
     uv_timer_t *timer;   /* separate allocation: freed in its close callback */
     uv_timer_t *kick;    /* held TLS records after KICKS_AT_ONCE; likewise */
+    uv_timer_t *idle;    /* batched sockets gone quiet; likewise */
+    struct sock_watch *candidates;    /* long fast bodies: see lowat_follow */
+    unsigned batched;    /* watchers whose lowat is above 1 */
     curluv_done_cb *on_done;
     void *ctx;
     bool in_action;      /* inside curl_multi_socket_action: no re-entry */
@@ -116,11 +144,39 @@ byfd_set(struct curluv *cu, curl_socket_t fd, struct sock_watch *w)
     cu->byfd[fd] = w;
 }
 
+/* Puts w on cu->candidates or takes it off. */
+static void
+candidate_set(struct curluv *cu, struct sock_watch *w, bool on)
+{
+    if (w->candidate == on)
+        return;
+    w->candidate = on;
+    if (on) {
+        w->cprev = NULL;
+        w->cnext = cu->candidates;
+        if (cu->candidates != NULL)
+            cu->candidates->cprev = w;
+        cu->candidates = w;
+        return;
+    }
+    if (w->cprev != NULL)
+        w->cprev->cnext = w->cnext;
+    else
+        cu->candidates = w->cnext;
+    if (w->cnext != NULL)
+        w->cnext->cprev = w->cprev;
+    w->cprev = w->cnext = NULL;
+}
+
 static void
 watch_close(struct curluv *cu, struct sock_watch *w)
 {
     if (byfd_get(cu, w->fd) == w)
         byfd_set(cu, w->fd, NULL);
+    if (w->lowat > 1)
+        cu->batched--;
+    w->lowat = 1;
+    candidate_set(cu, w, false);
     watch_unlink(cu, w);
     w->closed = true;
     uv_poll_stop(&w->poll);
@@ -138,13 +194,144 @@ watch_ssl(struct sock_watch *w)
     return w->ssl;
 }
 
-/* `easy` leaves the multi handle: no watcher may ask libcurl about it. */
+static void on_idle(uv_timer_t *t);
+
+/* Sets w's SO_RCVLOWAT to `lowat` if it is not that already; the idle
+ * timer runs while any socket waits for more than a byte.  A socket that
+ * refuses keeps its mark: 1 byte, or a batch the idle timer retries. */
+static void
+lowat_set(struct curluv *cu, struct sock_watch *w, int lowat, const char *why)
+{
+    if (w->lowat == lowat)
+        return;
+    if (setsockopt(w->fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof lowat) != 0)
+        return;
+    if (msg_level() >= MSG_VERBOSE) {
+        const char *url = NULL;
+        if (w->easy != NULL)
+            curl_easy_getinfo(w->easy, CURLINFO_EFFECTIVE_URL, &url);
+        if (url == NULL)
+            url = "a connection";
+        if (lowat > 1)
+            msg_verbose("%s: fast body: waking once per %d KiB received", url, lowat / 1024);
+        else
+            msg_verbose("%s: waking at every byte received again: %s", url, why);
+    }
+    if (w->lowat > 1)
+        cu->batched--;
+    if (lowat > 1 && cu->batched++ == 0)
+        uv_timer_start(cu->idle, on_idle, RCVLOWAT_IDLE_MS, RCVLOWAT_IDLE_MS);
+    w->lowat = lowat;
+}
+
+/*
+ * The mark w's transfer's body asks for now (rcvlowat.h).  Called after a
+ * read event on w, and after every drive of libcurl for each candidate:
+ * libcurl reads a socket without an event for it while it finds bytes
+ * waiting (a client slower than its server never waits for an event), and
+ * before it goes back to waiting the end of a body must be read at every
+ * byte.  A candidate is a socket whose body is long enough to batch and
+ * not known to be slow: a socket batched, or one whose speed is still
+ * being sampled.  Speed samples are RCVLOWAT_SAMPLE_NS or RCVLOWAT_BATCH
+ * wide at least, whichever comes first.  Only an HTTP/1 body: an HTTP/2
+ * connection's bytes are shared by streams whose lengths no one transfer
+ * knows.
+ */
+static void
+lowat_follow(struct curluv *cu, struct sock_watch *w)
+{
+    if (w->closed)
+        return;
+    int lowat = 1;
+    bool candidate = false;
+    const char *why = "the body's length is not known";
+    if (!w->idle && w->easy != NULL) {
+        curl_off_t got = 0, len = w->body_len;
+        uint64_t now = uv_hrtime();
+        curl_easy_getinfo(w->easy, CURLINFO_SIZE_DOWNLOAD_T, &got);
+        if (w->seen_easy != w->easy || len < 0 || got < w->sample_bytes || got > len) {
+            /* A new body, or none yet: what it is, and sample from here. */
+            long version = 0, code = 0;
+            curl_easy_getinfo(w->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
+            curl_easy_getinfo(w->easy, CURLINFO_HTTP_VERSION, &version);
+            curl_easy_getinfo(w->easy, CURLINFO_RESPONSE_CODE, &code);
+            bool body = (version == CURL_HTTP_VERSION_1_0 || version == CURL_HTTP_VERSION_1_1) &&
+                        (code == 200 || code == 206) && len >= 0 && got > 0 && got <= len;
+            w->seen_easy = w->easy;
+            w->body_len = body ? len : -1;
+            w->sample_bytes = w->moved_bytes = got;
+            w->sample_ns = w->moved_ns = now;
+            candidate = body && len - got >= RCVLOWAT_TAIL;
+        } else {
+            uint64_t moved = (uint64_t)(got - w->sample_bytes), ns = now - w->sample_ns;
+            bool sample = rcvlowat_is_sample(moved, ns);
+            lowat = rcvlowat_choose(len - got, sample ? moved : 0, ns, w->lowat);
+            why = len - got < RCVLOWAT_TAIL ? "the end of the body is near" : "the body slowed down";
+            if (sample) {
+                w->sample_bytes = got;
+                w->sample_ns = now;
+            }
+            if (got != w->moved_bytes) {
+                w->moved_bytes = got;
+                w->moved_ns = now;
+            }
+            candidate = lowat > 1 || (!sample && len - got >= RCVLOWAT_TAIL);
+        }
+    }
+    lowat_set(cu, w, lowat, why);
+    candidate_set(cu, w, candidate);
+}
+
+static void
+follow_candidates(struct curluv *cu)
+{
+    struct sock_watch *next;
+    for (struct sock_watch *w = cu->candidates; w != NULL; w = next) {
+        next = w->cnext;
+        lowat_follow(cu, w);
+    }
+}
+
+/* Every RCVLOWAT_IDLE_MS while a socket waits for a batch: one whose body
+ * has not moved for that long is set back to 1 byte, and the kernel wakes
+ * haul at once for what it holds. */
+static void
+on_idle(uv_timer_t *t)
+{
+    struct curluv *cu = t->data;
+    uint64_t now = uv_hrtime();
+    struct sock_watch *next;
+    for (struct sock_watch *w = cu->candidates; w != NULL; w = next) {
+        next = w->cnext;
+        if (w->lowat == 1)
+            continue;
+        curl_off_t got = 0;
+        if (w->easy != NULL)
+            curl_easy_getinfo(w->easy, CURLINFO_SIZE_DOWNLOAD_T, &got);
+        if (w->easy != NULL && w->seen_easy == w->easy && got != w->moved_bytes) {
+            w->moved_bytes = got;
+            w->moved_ns = now;
+        } else if (now - w->moved_ns >= (uint64_t)RCVLOWAT_IDLE_MS * 1000000) {
+            lowat_set(cu, w, 1, "no byte for " STR(RCVLOWAT_IDLE_MS) " ms");
+        }
+    }
+    if (cu->batched == 0)
+        uv_timer_stop(cu->idle);
+}
+
+/* `easy` leaves the multi handle: no watcher may ask libcurl about it, and
+ * its sockets wake haul at every byte again. */
 static void
 forget_easy(struct curluv *cu, const CURL *easy)
 {
-    for (struct sock_watch *w = cu->watches; w != NULL; w = w->next)
-        if (w->easy == easy)
+    for (struct sock_watch *w = cu->watches; w != NULL; w = w->next) {
+        if (w->easy == easy) {
+            lowat_set(cu, w, 1, "the transfer ended");
             w->easy = NULL;
+        }
+        if (w->seen_easy == easy)
+            w->seen_easy = NULL;
+    }
 }
 static void on_timer_closed(uv_handle_t *h) { xfree(h); }
 
@@ -222,6 +409,8 @@ socket_action(struct curluv *cu, curl_socket_t fd, int flags)
     if (rc != CURLM_OK)
         msg_error("internal error: curl_multi_socket_action: %s", curl_multi_strerror(rc));
     drain_done(cu);
+    if (cu->candidates != NULL)
+        follow_candidates(cu);
 }
 
 static void on_kick(uv_timer_t *t);
@@ -307,8 +496,10 @@ on_poll(uv_poll_t *h, int status, int events)
     unsigned long mark = tlsread_records();
     watch_ssl(w);
     socket_action(w->cu, w->fd, flags);
-    if (flags & CURL_CSELECT_IN)
+    if (flags & CURL_CSELECT_IN) {
         drive_held(w->cu, w, mark);
+        lowat_follow(w->cu, w);
+    }
 }
 
 static void
@@ -378,6 +569,8 @@ watch_for(struct curluv *cu, curl_socket_t fd)
         w = xcalloc(1, sizeof *w);
         w->cu = cu;
         w->fd = fd;
+        w->lowat = 1;
+        w->body_len = -1;
         if (uv_poll_init_socket(cu->loop, &w->poll, fd) != 0) {
             xfree(w);
             return NULL;
@@ -403,8 +596,10 @@ on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socket
         if (w != NULL) {
             curl_multi_assign(cu->multi, fd, NULL);
             uv_unref((uv_handle_t *)&w->poll);
+            lowat_set(cu, w, 1, "the transfer ended");
             w->idle = true;
             w->easy = NULL;
+            w->seen_easy = NULL;
             w->again = false;
         }
         return 0;
@@ -441,8 +636,10 @@ curluv_new(uv_loop_t *loop, curluv_done_cb *on_done, void *ctx)
     cu->ctx = ctx;
     cu->timer = xcalloc(1, sizeof *cu->timer);
     cu->kick = xcalloc(1, sizeof *cu->kick);
+    cu->idle = xcalloc(1, sizeof *cu->idle);
     cu->multi = curl_multi_init();
     if (cu->multi == NULL) {
+        xfree(cu->idle);
         xfree(cu->kick);
         xfree(cu->timer);
         xfree(cu);
@@ -452,6 +649,8 @@ curluv_new(uv_loop_t *loop, curluv_done_cb *on_done, void *ctx)
     cu->timer->data = cu;
     uv_timer_init(loop, cu->kick);
     cu->kick->data = cu;
+    uv_timer_init(loop, cu->idle);
+    cu->idle->data = cu;
     curl_multi_setopt(cu->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
     curl_multi_setopt(cu->multi, CURLMOPT_SOCKETDATA, cu);
     curl_multi_setopt(cu->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
@@ -509,5 +708,8 @@ curluv_free(struct curluv *cu)
     uv_timer_stop(cu->kick);
     cu->kick->data = NULL;
     uv_close((uv_handle_t *)cu->kick, on_timer_closed);
+    uv_timer_stop(cu->idle);
+    cu->idle->data = NULL;
+    uv_close((uv_handle_t *)cu->idle, on_timer_closed);
     xfree(cu);
 }
