@@ -250,13 +250,15 @@ lowat_follow(struct curluv *cu, struct sock_watch *w)
         uint64_t now = uv_hrtime();
         curl_easy_getinfo(w->easy, CURLINFO_SIZE_DOWNLOAD_T, &got);
         if (w->seen_easy != w->easy || len < 0 || got < w->sample_bytes || got > len) {
-            /* A new body, or none yet: what it is, and sample from here. */
+            /* A new body, or none known yet: what it is (from its head,
+             * before its first byte: libcurl may then read all of it
+             * without an event), and sample from here. */
             long version = 0, code = 0;
             curl_easy_getinfo(w->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
             curl_easy_getinfo(w->easy, CURLINFO_HTTP_VERSION, &version);
             curl_easy_getinfo(w->easy, CURLINFO_RESPONSE_CODE, &code);
             bool body = (version == CURL_HTTP_VERSION_1_0 || version == CURL_HTTP_VERSION_1_1) &&
-                        (code == 200 || code == 206) && len >= 0 && got > 0 && got <= len;
+                        (code == 200 || code == 206) && len >= 0 && got <= len;
             w->seen_easy = w->easy;
             w->body_len = body ? len : -1;
             w->sample_bytes = w->moved_bytes = got;

@@ -36,8 +36,10 @@ wake_lines() {
 	}' "$2"
 }
 
-@test "two fast bodies over one kept-alive connection: batched, then each end read at every byte; byte-exact" {
-	local a="$TESTSRV_URL/wk/a?size=67108871&seed=3" b="$TESTSRV_URL/wk/b?size=32M&seed=4" try ok=
+@test "a fast body, then a second response over the same kept-alive connection: batched, the end read at every byte first; byte-exact" {
+	local a="$TESTSRV_URL/wk/a?size=67108871&seed=3" b="$TESTSRV_URL/wk/b?size=32M&seed=4" try ok= last
+	local course="fast body: waking once per 256 KiB received
+waking at every byte received again: the end of the body is near"
 	# A body that pauses 10 ms (a loaded machine) goes back to every byte
 	# and may end there; three tries for one that shows the whole course.
 	for try in 1 2 3; do
@@ -46,17 +48,19 @@ wake_lines() {
 		assert_equal "$(sha256_of a.bin)" "$(gen_sha 67108871 3)"
 		assert_equal "$(sha256_of b.bin)" "$(gen_sha 32M 4)"
 		printf '%s\n' "$stderr" >"err.$try"
-		if [ "$(wake_lines "$a" "err.$try" | tail -n 2)" = "fast body: waking once per 256 KiB received
-waking at every byte received again: the end of the body is near" ] &&
-			[ "$(wake_lines "$b" "err.$try" | tail -n 2)" = "fast body: waking once per 256 KiB received
-waking at every byte received again: the end of the body is near" ]; then
+		# The second body may come whole while libcurl is still reading
+		# (no read event, so no speed sample: not batched); when it is
+		# batched, its end too is read at every byte.
+		last=$(wake_lines "$b" "err.$try" | tail -n 2)
+		if [ "$(wake_lines "$a" "err.$try" | tail -n 2)" = "$course" ] &&
+			{ [ -z "$last" ] || [ "$last" = "$course" ]; }; then
 			ok=1
 			break
 		fi
 	done
 	if [ -z "$ok" ]; then
 		cat err.1
-		fail "no run of three batched both bodies and ended each at every byte"
+		fail "no run of three batched the first body and ended it at every byte"
 	fi
 	# One connection for the two (the last try's): the second response was
 	# read after the first body's end set the socket back to every byte.
