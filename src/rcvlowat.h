@@ -1,6 +1,6 @@
 /*
  * rcvlowat.h - how many bytes a download's socket gathers before it wakes
- * haul (its SO_RCVLOWAT), chosen per read event.
+ * haul (its SO_RCVLOWAT), chosen again after each drive of libcurl.
  *
  * A client that keeps up with a fast body is woken for every burst the
  * sender writes, and reads each burst as it comes.  Measured against one
@@ -24,9 +24,9 @@
  *    RCVLOWAT_SAMPLE_NS or RCVLOWAT_BATCH bytes, whichever comes first: a
  *    look after one TLS record, a few microseconds after the last, times
  *    nothing.  Between samples the mark stays as it is.
- * And the caller sets a socket back to 1 byte when it has not woken for
- * RCVLOWAT_IDLE_MS (a body that slows down or stops: what is queued is
- * read at once, as without a batch).  The kernel still wakes the reader
+ * And the caller sets a socket back to 1 byte when its body has not moved
+ * for RCVLOWAT_IDLE_MS (a body that slows down or stops: what is queued
+ * is read at once, as without a batch).  The kernel still wakes the reader
  * before a batch fills when its receive window is nearly closed.
  *
  * Pure: the caller measures, this decides (tests/unit/test_rcvlowat.c).
