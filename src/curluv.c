@@ -500,7 +500,9 @@ on_poll(uv_poll_t *h, int status, int events)
     socket_action(w->cu, w->fd, flags);
     if (flags & CURL_CSELECT_IN) {
         drive_held(w->cu, w, mark);
-        lowat_follow(w->cu, w);
+        /* A candidate was looked at after the last drive already. */
+        if (!w->candidate)
+            lowat_follow(w->cu, w);
     }
 }
 
