@@ -1566,9 +1566,9 @@ report_small() {
 		echo "The file system's part (bench/fsfloor.c: each tool's system calls for a new"
 		echo "output file, $SMALL_N files, no network, medians of $FILE_RUNS runs): curl's"
 		echo "open, fstat, write, close cost $c µs of CPU per file; haul's two lstat, open"
-		echo "of FILE.part with O_EXCL, flock, pwritev, close and rename cost $h µs,"
+		echo "of an unnamed file (O_TMPFILE), pwritev, linkat and close cost $h µs,"
 		echo "$(awk -v c="$c" -v h="$h" 'BEGIN { printf "%.1f", h - c }') µs more: the price of never showing a partial file under its"
-		echo "name, of the lock another haul sees, and of refusing planted links."
+		echo "name, and of never overlooking a FILE.part or a planted link."
 	fi
 	commands small-files
 	echo

@@ -19,8 +19,9 @@
  *   FUNCTION  one of the wrapped functions (the table at the end).
  *   FILTER    for calls on a descriptor: the kind of file it is, one of
  *             file, dir, pipe, socket, tty, chr (a character device that is
- *             not a terminal); for calls on a path (open, rename, unlink):
- *             how the path ends (e.g. ".part", ".haul.tmp").  Only the calls
+ *             not a terminal); for calls on a path (open, rename, unlink,
+ *             linkat: the name it makes): how the path ends (e.g. ".part",
+ *             ".haul.tmp").  Only the calls
  *             that match count.  Calls on neither never match a filter.
  *   @N        only the N-th matching call fails (counted from 1); @N+ the
  *             N-th and every later one.  Without @, every matching call.
@@ -97,7 +98,7 @@ static const char *const wrapped[] = {
     "malloc", "calloc", "realloc",
     "write", "writev", "pwrite", "pwritev", "read",
     "fsync", "fdatasync", "ftruncate", "fallocate", "close", "fsetxattr",
-    "open", "rename", "unlink",
+    "open", "rename", "unlink", "linkat",
     "uv_loop_init", "uv_poll_init", "uv_poll_init_socket", "uv_poll_start",
     "uv_queue_work",
     "curl_global_init", "curl_global_init_mem", "curl_multi_init", "curl_easy_init",
@@ -367,7 +368,8 @@ __wrap_open(const char *path, int flags, ...)
 {
     int err;
     mode_t mode = 0;
-    if ((flags & O_CREAT) != 0) {
+    /* As glibc's open: a mode comes with O_CREAT and with O_TMPFILE. */
+    if ((flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE) {
         va_list ap;
         va_start(ap, flags);
         mode = (mode_t)va_arg(ap, int);    /* mode_t is promoted to int */
@@ -390,6 +392,18 @@ __wrap_rename(const char *from, const char *to)
         return -1;
     }
     return __real_rename(from, to);
+}
+
+WRAP_DECL(int, linkat, (int olddir, const char *from, int newdir, const char *to, int flags));
+int
+__wrap_linkat(int olddir, const char *from, int newdir, const char *to, int flags)
+{
+    int err;
+    if (fails("linkat", -1, to, NULL, EIO, &err)) {
+        errno = err;
+        return -1;
+    }
+    return __real_linkat(olddir, from, newdir, to, flags);
 }
 
 WRAP_DECL(int, unlink, (const char *path));

@@ -5,7 +5,9 @@
  *  - stdout (the default, or -o -);
  *  - a file: written as FILE.part with its journal FILE.part.haul beside it
  *    and renamed over FILE only when complete, so a failed run never
- *    destroys an existing FILE and a later `haul -c` continues it;
+ *    destroys an existing FILE and a later `haul -c` continues it (a small
+ *    body that completes before the first journal save never has a
+ *    FILE.part: see output_name_part());
  *  - a special file named with -o (a FIFO, /dev/null, a device), or any file
  *    in --stream mode: written in place (appended to, for --stream), no
  *    .part, no journal.
@@ -123,9 +125,21 @@ uint64_t output_last_save_ms(const struct output *o);
 /* Called when the in-flight save ends (for a transfer waiting to finish). */
 void output_on_checkpoint_idle(struct output *o, void (*cb)(void *), void *ctx);
 
+/*
+ * A fresh body of known length up to 1 MiB is written to a file with no
+ * name (O_TMPFILE) and linked as FILE when whole, with no FILE.part in
+ * between.  output_name_part() names it FILE.part (locked, as usual): the
+ * output does so itself before the first journal save (at most a
+ * scheduler tick after bytes arrive) and when freed with bytes in it, the
+ * caller before it reads the file back by its name.  0, or an errno (with
+ * output_problem() set when a FILE.part appeared meanwhile).
+ */
+int output_name_part(struct output *o);
+
 /* Completes a file: closes it, renames FILE.part over FILE (keeping an
- * existing FILE's permission bits), removes the journal.  0 or an errno
- * (with *code). */
+ * existing FILE's permission bits), removes the journal; an unnamed one is
+ * linked as FILE, or named FILE.part first when something is at FILE.  0
+ * or an errno (with *code). */
 int output_commit(struct output *o, int *code);
 /* The descriptor of FILE.part while it is open, else -1 (borrowed: for
  * its time and attributes before the commit). */

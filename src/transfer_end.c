@@ -107,6 +107,13 @@ start_hash(struct transfer *t)
         t->hashed = true;
         return false;
     }
+    /* Read back by its name, which an unnamed file first gets. */
+    int err = output_name_part(t->out);
+    if (err != 0) {
+        transfer_fail(t, HAUL_EXIT_WRITE, "%s: cannot name %s: %s", t->display_url,
+                      output_part_path(t->out), strerror(err));
+        return true;
+    }
     struct hash_job *job = xcalloc(1, sizeof *job);    /* may outlive t: not its account */
     job->t = t;
     job->path = xstrdup(output_part_path(t->out));

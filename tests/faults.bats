@@ -240,17 +240,61 @@ bytes=$next-"
 }
 
 @test "the part file cannot be opened: exit 4, one line, no retry" {
-	local url="$TESTSRV_URL/faults/open?size=10K"
+	# Over 1 MiB: FILE.part is opened at once.
+	local url="$TESTSRV_URL/faults/open?size=2M"
 	run -4 --separate-stderr with_fault "open:$PWD/f.part=EACCES" -o "$PWD/f" "$url"
 	assert_equal "$stderr" "haul: $url: cannot write $PWD/f.part: Permission denied"
 	assert_file_not_exist f.part
 	run -0 ranges_of /faults/open
 	assert_equal "$output" "-"
+	# A small body goes to an unnamed file first: a directory that takes
+	# neither that nor FILE.part is the same one line.
+	local small="$TESTSRV_URL/faults/open-small?size=10K"
+	run -4 --separate-stderr with_fault "open:$PWD=EACCES,open:$PWD/s.part=EACCES" -o "$PWD/s" "$small"
+	assert_equal "$stderr" "haul: $small: cannot write $PWD/s.part: Permission denied"
+	assert_file_not_exist s
+	assert_file_not_exist s.part
 	# An empty body opens its file only at the end.
 	local empty="$TESTSRV_URL/faults/open-empty?size=0"
-	run -4 --separate-stderr with_fault "open:$PWD/e.part=EACCES" -o "$PWD/e" "$empty"
+	run -4 --separate-stderr with_fault "open:$PWD=EACCES,open:$PWD/e.part=EACCES" -o "$PWD/e" "$empty"
 	assert_equal "$stderr" "haul: $empty: cannot write $PWD/e.part: Permission denied"
 	assert_file_not_exist e
+}
+
+@test "a small body is linked as FILE whole: FILE.part is never made, nothing renamed, no journal" {
+	local url="$TESTSRV_URL/faults/unnamed?size=64K&seed=21"
+	mkdir o
+	# Either of these calls, if made, fails the download.
+	run -0 --separate-stderr with_fault "open:$PWD/o/u.bin.part=EACCES,rename:$PWD/o/u.bin=EIO" -o "$PWD/o/u.bin" "$url"
+	assert_equal "$stderr" ""
+	assert_equal "$(sha256_of o/u.bin)" "$(gen_sha 64K 21)"
+	assert_equal "$(ls -A o)" "u.bin"
+	# Over 1 MiB, the usual way: the same rules make it fail.
+	run -4 --separate-stderr with_fault "open:$PWD/b.bin.part=EACCES" -o "$PWD/b.bin" "$TESTSRV_URL/faults/unnamed-big?size=1048577"
+	assert_equal "$stderr" "haul: $TESTSRV_URL/faults/unnamed-big?size=1048577: cannot write $PWD/b.bin.part: Permission denied"
+}
+
+@test "a file system without unnamed files: a small body is written as FILE.part, byte-exact" {
+	local url="$TESTSRV_URL/faults/no-tmpfile?size=10K&seed=5"
+	run -0 --separate-stderr env HAUL_FAULT_TRACE=1 HAUL_FAULT="open:$PWD=ENOTSUP" \
+		"$HAUL" -o "$PWD/f" "$url"
+	# The unnamed file was refused: the body went through FILE.part.
+	assert_equal "${stderr_lines[0]}" "haul: fault: open call 1 fails (Operation not supported)"
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_equal "$(sha256_of f)" "$(gen_sha 10K 5)"
+	assert_file_not_exist f.part
+}
+
+@test "a small body cannot be linked as FILE: exit 4, kept as FILE.part, -c finishes it" {
+	local url="$TESTSRV_URL/faults/link?size=64K&seed=6"
+	run -4 --separate-stderr with_fault "linkat:$PWD/f=EIO" -o "$PWD/f" "$url"
+	assert_equal "${stderr_lines[0]}" "haul: $url: cannot rename $PWD/f.part to $PWD/f: Input/output error"
+	assert_equal "${stderr_lines[1]}" "haul: $url: kept $PWD/f.part; run again with -c to continue"
+	assert_file_not_exist f
+	assert_equal "$(sha256_of f.part)" "$(gen_sha 64K 6)"
+	run -0 --separate-stderr haul -c -o "$PWD/f" "$url"
+	assert_equal "$(sha256_of f)" "$(gen_sha 64K 6)"
+	assert_file_not_exist f.part
 }
 
 @test "a socket libuv cannot watch fails that attempt only: the retry finishes byte-exact" {

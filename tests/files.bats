@@ -380,6 +380,31 @@ planted() {
 -"
 }
 
+# ---- a small body: unnamed until whole or until the first journal save -------
+
+@test "a small body still arriving gets its FILE.part and journal at the first save; kill -9 then, and -c continues it" {
+	local path=/fi/unnamed-held
+	local url="$TESTSRV_URL$path?size=512K&seed=22&hold=32K&hold_name=fi-unnamed-held"
+	# shellcheck disable=SC2086 # the wrapper is a word list
+	${HAUL_WRAPPER:-} "$HAUL" -o h.bin "$url" 2>/dev/null 3>&- &
+	BG_PID=$!
+	testsrv_wait_log '.ev == "hold" and .name == "fi-unnamed-held"' 1
+	# The journal is saved on the first scheduler tick after bytes arrive
+	# (0.1 s), FILE.part named before it.
+	wait_until "[ -s h.bin.part.haul ] && [ \$(jq -r '.segments[0].next' h.bin.part.haul) = 32768 ]" 20
+	assert_equal "$(stat -c %s h.bin.part)" 32768
+	kill -KILL "$BG_PID"
+	wait "$BG_PID" || true
+	BG_PID=
+	run -0 testsrv_release fi-unnamed-held
+	run -0 --separate-stderr haul -c -o h.bin "$url"
+	assert_equal "$(sha256_of h.bin)" "$(gen_sha 512K 22)"
+	run -0 ranges_of "$path"
+	assert_output "-
+bytes=32768-"
+	assert_equal "$(ls -A)" "h.bin"
+}
+
 # ---- kill -9 -----------------------------------------------------------------------
 
 # first_diff FILE START END SEED SIZE: how many bytes from START (before
