@@ -483,16 +483,22 @@ open_part(struct output *o, bool *fresh, struct stat *stp, int *err)
  * could take on a file they cannot open.  In a crawl of small files that
  * is about a seventh of haul's CPU time per file.
  *
- * The file gets its name FILE.part (output_name_part) before anything
- * that needs it: the first journal save, which comes at the first
- * scheduler tick after bytes arrive (0.1 s), or before a retry, or when
- * the transfer fails or is interrupted; before a checksum reads it back.
- * From then on it is any other FILE.part.  What a kill -9 (or a crash,
- * or a power cut) can lose is therefore at most one tick of a body of at
- * most UNNAMED_MAX bytes, where a named FILE.part keeps it; -c then
- * starts from byte 0.
+ * The file gets its name FILE.part (output_name_part) on the first
+ * scheduler tick after bytes arrive (0.1 s, transfer_tick), and before
+ * anything that needs a name: a journal save, a retry, the end of a
+ * failed or interrupted transfer, a checksum that reads it back.  From
+ * then on it is any other FILE.part.  What a kill -9 (or a crash, or a
+ * power cut) can lose is therefore at most one tick of a body of at most
+ * UNNAMED_MAX bytes, where a named FILE.part keeps it; -c then starts
+ * from byte 0.  FILE.part taken by then is another haul's: this one
+ * stops, as open_part() would have.  A link refused for another reason
+ * (a policy against hard links) costs a copy, once (name_by_copy).
  */
 #define UNNAMED_MAX (1024 * 1024)
+
+/* 1: unnamed files can be linked here; 0: not (no /proc, or a link
+ * failed for another reason than a name taken); -1: not known yet. */
+static int unnamed_works = -1;
 
 /* Whether a fresh download may begin unnamed: one part from byte 0 of a
  * body of known, small length, into a directory with no FILE.part. */
@@ -503,10 +509,9 @@ may_be_unnamed(const struct output *o, uint64_t at, const struct journal *j)
         !j->total_known || j->total > UNNAMED_MAX)
         return false;
     /* Linking needs the descriptor's name in /proc. */
-    static int proc_fd = -1;
-    if (proc_fd < 0)
-        proc_fd = access("/proc/self/fd", X_OK) == 0;
-    return proc_fd == 1;
+    if (unnamed_works < 0)
+        unnamed_works = access("/proc/self/fd", X_OK) == 0;
+    return unnamed_works == 1;
 }
 
 /* An unnamed regular file in FILE.part's directory, or -1 (the file
@@ -517,7 +522,8 @@ open_unnamed(struct output *o)
     const char *slash = strrchr(o->part, '/');
     char *dir = slash == NULL ? xstrdup(".")
                 : xstrndup(o->part, slash == o->part ? 1 : (size_t)(slash - o->part));
-    int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC | O_NOCTTY, part_mode(o));
+    /* Readable too: name_by_copy() may have to read it back. */
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC | O_NOCTTY, part_mode(o));
     xfree(dir);
     o->unnamed = fd >= 0;
     return fd;
@@ -532,6 +538,46 @@ link_fd(int fd, const char *path)
     return linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 ? 0 : errno;
 }
 
+/*
+ * The file system or a policy refuses the link (not a name taken): the
+ * bytes are copied into FILE.part, created as open_part() does, and its
+ * descriptor takes the unnamed one's number, so the sink goes on with it.
+ * No later output of this run begins unnamed.
+ */
+static int
+name_by_copy(struct output *o, int fd)
+{
+    char buf[16384];
+    off_t at = 0;
+    int err = 0;
+    unnamed_works = 0;
+    int to = open(o->part, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+                  part_mode(o));
+    if (to < 0)
+        return errno;
+    for (;;) {
+        ssize_t n = pread(fd, buf, sizeof buf, at);
+        if (n <= 0) {
+            err = n < 0 ? errno : 0;
+            break;
+        }
+        for (ssize_t done = 0, w; done < n && err == 0; done += w)
+            if ((w = pwrite(to, buf + done, (size_t)(n - done), at + done)) <= 0)
+                err = w < 0 ? errno : EIO;
+        if (err != 0)
+            break;
+        at += n;
+    }
+    if (err == 0 && dup3(to, fd, O_CLOEXEC) < 0)
+        err = errno;
+    close(to);
+    if (err != 0)
+        unlink(o->part);
+    return err;
+}
+
+bool output_unnamed(const struct output *o) { return o->unnamed; }
+
 int
 output_name_part(struct output *o)
 {
@@ -541,10 +587,11 @@ output_name_part(struct output *o)
     int err = link_fd(fd, o->part);
     if (err == EEXIST) {
         set_problem(o, "%s %s", o->part,
-                    "appeared during the download and is not haul's: remove it and run again");
+                    "appeared while this download was starting, and is not its own (another "
+                    "haul?); not touching it");
         return err;
     }
-    if (err != 0)
+    if (err != 0 && (err = name_by_copy(o, fd)) != 0)
         return err;
     o->unnamed = false;
     /* As open_part: a second haul that comes for it now sees the lock. */
@@ -733,7 +780,8 @@ fail:
 static int
 drop_journal(struct output *o)
 {
-    if (o->kind != OUTPUT_PARTFILE)
+    /* Unnamed, the output has no journal: one there is not its own. */
+    if (o->kind != OUTPUT_PARTFILE || o->unnamed)
         return 0;
     if (o->saving != NULL) {
         uv_mutex_lock(&o->saving->lock);
@@ -911,13 +959,14 @@ commit_unnamed(struct output *o, bool *again)
             o->sink = NULL;
             return 0;
         }
-        /* -J never replaces; any other error is the file system's.  The
-         * bytes are kept as FILE.part either way. */
-        if (err != EEXIST || o->noreplace) {
+        /* -J never replaces: the bytes are kept as FILE.part. */
+        if (err == EEXIST && o->noreplace) {
             (void)output_name_part(o);
             return err;
         }
     }
+    /* Something is at FILE, or the link was refused (and naming copies
+     * the bytes then): FILE.part, and the rename. */
     int err = output_name_part(o);
     *again = err == 0;
     return err;

@@ -128,13 +128,16 @@ void output_on_checkpoint_idle(struct output *o, void (*cb)(void *), void *ctx);
 /*
  * A fresh body of known length up to 1 MiB is written to a file with no
  * name (O_TMPFILE) and linked as FILE when whole, with no FILE.part in
- * between.  output_name_part() names it FILE.part (locked, as usual): the
- * output does so itself before the first journal save (at most a
- * scheduler tick after bytes arrive) and when freed with bytes in it, the
- * caller before it reads the file back by its name.  0, or an errno (with
- * output_problem() set when a FILE.part appeared meanwhile).
+ * between.  output_name_part() names it FILE.part (locked, as usual),
+ * copying the bytes when the file system refuses the link: the output
+ * does so itself before a journal save and when freed with bytes in it,
+ * the caller on the first scheduler tick after bytes arrive, before it
+ * reads the file back by its name, and before it says the bytes are kept.
+ * 0, or an errno (with output_problem() set when a FILE.part appeared
+ * meanwhile: another haul's).
  */
 int output_name_part(struct output *o);
+bool output_unnamed(const struct output *o);
 
 /* Completes a file: closes it, renames FILE.part over FILE (keeping an
  * existing FILE's permission bits), removes the journal; an unnamed one is

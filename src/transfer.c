@@ -1079,6 +1079,14 @@ transfer_tick(struct transfer *t, uint64_t now)
                       t->display_url, (double)t->cfg->max_time_ms / 1000);
         return UINT64_MAX;
     }
+    /* A small body written unnamed gets its FILE.part now: what a kill -9
+     * may lose is one tick of it (output.h). */
+    if (journal_dirty(t) && output_unnamed(t->out) && output_name_part(t->out) != 0) {
+        transfer_fail(t, HAUL_EXIT_WRITE, "%s: %s", t->display_url,
+                      output_problem(t->out) != NULL ? output_problem(t->out)
+                                                     : "cannot name the file being written");
+        return UINT64_MAX;
+    }
     if (journal_dirty(t) && journal_due(t, now))
         transfer_checkpoint(t);
     else if (now - t->noted_ms >= NOTE_MAX_WAIT_MS)

@@ -314,7 +314,9 @@ transfer_fail(struct transfer *t, int code, const char *fmt, ...)
     bool partfile = output_kind(t->out) == OUTPUT_PARTFILE;
     bool open = output_is_open(t->out);
     uint64_t held = transfer_held(t);
-    bool saved = partfile && open && held > 0;
+    /* Bytes written unnamed are kept only once they have their name. */
+    bool named = !partfile || !open || held == 0 || output_name_part(t->out) == 0;
+    bool saved = partfile && open && held > 0 && named;
     /* -c stopped before its first response: FILE.part still holds what
      * the journal names, and the same command continues it. */
     bool kept = partfile && !open && !t->verify_pending && held > 0;

@@ -262,12 +262,13 @@ bytes=$next-"
 }
 
 @test "a small body is linked as FILE whole: FILE.part is never made, nothing renamed, no journal" {
-	local url="$TESTSRV_URL/faults/unnamed?size=64K&seed=21"
+	# One read's worth: it completes before any scheduler tick could name it.
+	local url="$TESTSRV_URL/faults/unnamed?size=1K&seed=21"
 	mkdir o
 	# Either of these calls, if made, fails the download.
 	run -0 --separate-stderr with_fault "open:$PWD/o/u.bin.part=EACCES,rename:$PWD/o/u.bin=EIO" -o "$PWD/o/u.bin" "$url"
 	assert_equal "$stderr" ""
-	assert_equal "$(sha256_of o/u.bin)" "$(gen_sha 64K 21)"
+	assert_equal "$(sha256_of o/u.bin)" "$(gen_sha 1K 21)"
 	assert_equal "$(ls -A o)" "u.bin"
 	# Over 1 MiB, the usual way: the same rules make it fail.
 	run -4 --separate-stderr with_fault "open:$PWD/b.bin.part=EACCES" -o "$PWD/b.bin" "$TESTSRV_URL/faults/unnamed-big?size=1048577"
@@ -285,16 +286,35 @@ bytes=$next-"
 	assert_file_not_exist f.part
 }
 
-@test "a small body cannot be linked as FILE: exit 4, kept as FILE.part, -c finishes it" {
-	local url="$TESTSRV_URL/faults/link?size=64K&seed=6"
-	run -4 --separate-stderr with_fault "linkat:$PWD/f=EIO" -o "$PWD/f" "$url"
-	assert_equal "${stderr_lines[0]}" "haul: $url: cannot rename $PWD/f.part to $PWD/f: Input/output error"
-	assert_equal "${stderr_lines[1]}" "haul: $url: kept $PWD/f.part; run again with -c to continue"
-	assert_file_not_exist f
-	assert_equal "$(sha256_of f.part)" "$(gen_sha 64K 6)"
-	run -0 --separate-stderr haul -c -o "$PWD/f" "$url"
-	assert_equal "$(sha256_of f)" "$(gen_sha 64K 6)"
-	assert_file_not_exist f.part
+@test "a small body whose link is refused: through FILE.part and the rename, or copied into FILE.part; byte-exact" {
+	# The link as FILE fails: FILE.part is linked instead, and renamed.
+	local url="$TESTSRV_URL/faults/link?size=1K&seed=6"
+	mkdir o
+	run -0 --separate-stderr with_fault "linkat:$PWD/o/f=EIO" -o "$PWD/o/f" "$url"
+	assert_equal "$stderr" ""
+	assert_equal "$(sha256_of o/f)" "$(gen_sha 1K 6)"
+	assert_equal "$(ls -A o)" "f"
+	# Every link refused (a policy that allows no hard links): the bytes
+	# are copied into FILE.part, and the next file of the run is written
+	# as FILE.part from the start (two links tried in all, not four).
+	mkdir p
+	run -0 --separate-stderr env HAUL_FAULT_TRACE=1 HAUL_FAULT="linkat=EPERM" "$HAUL" -P 1 \
+		-o "$PWD/p/a" "$url" -o "$PWD/p/b" "$TESTSRV_URL/faults/link-b?size=2K&seed=7"
+	assert_equal "$stderr" "haul: fault: linkat call 1 fails (Operation not permitted)
+haul: fault: linkat call 2 fails (Operation not permitted)"
+	assert_equal "$(sha256_of p/a)" "$(gen_sha 1K 6)"
+	assert_equal "$(sha256_of p/b)" "$(gen_sha 2K 7)"
+	assert_equal "$(ls -A p | tr '\n' ' ')" "a b "
+}
+
+@test "FILE.part taken while a small body is unnamed (another haul): exit 4, one line, nothing kept" {
+	local url="$TESTSRV_URL/faults/taken?size=64K&seed=8&hold=32K&hold_name=faults-taken"
+	mkdir o
+	# Naming it FILE.part on the first tick finds that name taken.
+	run -4 --separate-stderr with_fault "linkat:$PWD/o/h.part=EEXIST" --max-time 20 -o "$PWD/o/h" "$url"
+	assert_equal "$stderr" "haul: $url: $PWD/o/h.part appeared while this download was starting, and is not its own (another haul?); not touching it"
+	assert_equal "$(ls -A o)" ""
+	run -0 testsrv_release faults-taken
 }
 
 @test "a socket libuv cannot watch fails that attempt only: the retry finishes byte-exact" {
