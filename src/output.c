@@ -404,6 +404,15 @@ part_mode(const struct output *o)
     return mode >= 0 ? (mode_t)mode | 0600 : 0666;
 }
 
+/* What fstat would say of a file created now: empty, regular, one link. */
+static void
+stat_of_new(struct stat *st)
+{
+    memset(st, 0, sizeof *st);
+    st->st_mode = S_IFREG;
+    st->st_nlink = 1;
+}
+
 /*
  * Opens FILE.part for writing.  Created fresh with O_EXCL when absent;
  * otherwise opened without following a symbolic link and checked on the
@@ -434,9 +443,7 @@ open_part(struct output *o, bool *fresh, struct stat *stp, int *err)
     /* Created now with O_EXCL: an empty regular file of one link, which
      * needs no fstat to say so. */
     if (*fresh) {
-        memset(&st, 0, sizeof st);
-        st.st_mode = S_IFREG;
-        st.st_nlink = 1;
+        stat_of_new(&st);
     } else if (fstat(fd, &st) != 0) {
         *err = errno;
         close(fd);
@@ -721,9 +728,7 @@ output_open(struct output *o, uint64_t at, uint64_t keep, const struct journal *
         fd = may_be_unnamed(o, at, j) ? open_unnamed(o) : -1;
         if (fd >= 0) {
             fresh = true;
-            memset(&st, 0, sizeof st);
-            st.st_mode = S_IFREG;
-            st.st_nlink = 1;
+            stat_of_new(&st);
         } else if ((fd = open_part(o, &fresh, &st, &err)) < 0) {
             goto fail;
         }
