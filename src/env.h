@@ -14,12 +14,14 @@
 #include <uv.h>
 
 #include "curluv.h"
+#include "dirlist.h"
 #include "events.h"
 
 struct transfer_env {
     uv_loop_t *loop;
     struct curluv *cu;
     struct events *events;            /* --events, or NULL */
+    struct dirlist *dirs;             /* listings of output directories */
     void *ctx;                        /* the run, for the callbacks */
     /* Something changed (a transfer finished, a retry is due, a slot is
      * free): run the scheduler soon. */

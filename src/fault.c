@@ -20,8 +20,8 @@
  *   FILTER    for calls on a descriptor: the kind of file it is, one of
  *             file, dir, pipe, socket, tty, chr (a character device that is
  *             not a terminal); for calls on a path (open, rename, unlink,
- *             linkat: the name it makes): how the path ends (e.g. ".part",
- *             ".haul.tmp").  Only the calls
+ *             linkat: the name it makes; lstat: the name it looks up): how
+ *             the path ends (e.g. ".part", ".haul.tmp").  Only the calls
  *             that match count.  Calls on neither never match a filter.
  *   @N        only the N-th matching call fails (counted from 1); @N+ the
  *             N-th and every later one.  Without @, every matching call.
@@ -98,7 +98,7 @@ static const char *const wrapped[] = {
     "malloc", "calloc", "realloc",
     "write", "writev", "pwrite", "pwritev", "read",
     "fsync", "fdatasync", "ftruncate", "fallocate", "close", "fsetxattr",
-    "open", "rename", "unlink", "linkat",
+    "open", "rename", "unlink", "linkat", "lstat",
     "uv_loop_init", "uv_poll_init", "uv_poll_init_socket", "uv_poll_start",
     "uv_queue_work",
     "curl_global_init", "curl_global_init_mem", "curl_multi_init", "curl_easy_init",
@@ -404,6 +404,18 @@ __wrap_linkat(int olddir, const char *from, int newdir, const char *to, int flag
         return -1;
     }
     return __real_linkat(olddir, from, newdir, to, flags);
+}
+
+WRAP_DECL(int, lstat, (const char *path, struct stat *st));
+int
+__wrap_lstat(const char *path, struct stat *st)
+{
+    int err;
+    if (fails("lstat", -1, path, NULL, EIO, &err)) {
+        errno = err;
+        return -1;
+    }
+    return __real_lstat(path, st);
 }
 
 WRAP_DECL(int, unlink, (const char *path));

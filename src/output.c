@@ -62,6 +62,7 @@ struct output {
     bool noreplace;        /* -J: the commit never replaces an existing file */
     bool unnamed;          /* the sink's file has no name yet (O_TMPFILE):
                             * see may_be_unnamed */
+    struct dirlist *dirs;  /* the run's, or NULL: see output_new */
 };
 
 struct save_job {
@@ -81,7 +82,8 @@ struct save_job {
 
 struct output *
 output_new(uv_loop_t *loop, struct mem_account *acct, const char *path, bool append,
-           size_t buffer, const struct sink_callbacks *cb, void *cb_ctx, int *code)
+           size_t buffer, const struct sink_callbacks *cb, void *cb_ctx, struct dirlist *dirs,
+           int *code)
 {
     struct output *o = xcalloc_in(acct, 1, sizeof *o);
     struct stat st;
@@ -94,6 +96,7 @@ output_new(uv_loop_t *loop, struct mem_account *acct, const char *path, bool app
     o->cb_ctx = cb_ctx;
     o->jf.fd = -1;
     o->path_mode = -2;
+    o->dirs = dirs;
     if (path == NULL || strcmp(path, "-") == 0) {
         o->kind = OUTPUT_STDOUT;
         o->path = xstrdup_in(acct, "-");
@@ -101,8 +104,9 @@ output_new(uv_loop_t *loop, struct mem_account *acct, const char *path, bool app
     }
     o->path = xstrdup_in(acct, path);
     /* One lstat for the common case (nothing there, or a regular file);
-     * a symbolic link is followed to see what it names. */
-    bool there = lstat(path, &st) == 0;
+     * a symbolic link is followed to see what it names.  None when the
+     * directory's listing shows nothing there. */
+    bool there = !dirlist_absent(dirs, path) && lstat(path, &st) == 0;
     o->path_mode = there && S_ISREG(st.st_mode) ? (int)(st.st_mode & 0777) : -1;
     if (there && S_ISLNK(st.st_mode))
         there = stat(path, &st) == 0;
@@ -231,7 +235,7 @@ output_check(struct output *o, const char *url, bool cont, int *code)
     *code = HAUL_EXIT_WRITE;
     struct stat st;
     bool part_there = false, journal_there = true;
-    if (refuse_kind_st(o, o->part, &st, &part_there))
+    if (!dirlist_absent(o->dirs, o->part) && refuse_kind_st(o, o->part, &st, &part_there))
         return false;
     o->part_ours = cont;
     o->part_absent = !part_there;

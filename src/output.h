@@ -30,6 +30,7 @@
 
 #include <uv.h>
 
+#include "dirlist.h"
 #include "journal.h"
 #include "sink.h"
 
@@ -50,12 +51,14 @@ struct output_resume {
 
 /*
  * path NULL or "-": stdout.  `append`: --stream mode (in place, appending).
- * Nothing is opened yet.  Returns NULL with a message printed and *code set
+ * `dirs`: the run's listings of output directories (dirlist.h), by which
+ * FILE and FILE.part may be known absent without a lookup; NULL (as for
+ * -c) looks every name up.  Nothing is opened yet.  Returns NULL with a message printed and *code set
  * when the path can't be used at all (a directory, ...).
  */
 struct output *output_new(uv_loop_t *loop, struct mem_account *acct, const char *path,
                           bool append, size_t buffer, const struct sink_callbacks *cb,
-                          void *cb_ctx, int *code);
+                          void *cb_ctx, struct dirlist *dirs, int *code);
 enum output_kind output_kind(const struct output *o);
 const char *output_path(const struct output *o);     /* "-" for stdout */
 const char *output_part_path(const struct output *o);  /* file being written */

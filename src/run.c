@@ -529,7 +529,7 @@ run_setup(struct run *r)
 {
     const struct config *cfg = r->cfg;
     r->env = (struct transfer_env){
-        .loop = &r->loop, .cu = r->cu, .events = r->events, .ctx = r,
+        .loop = &r->loop, .cu = r->cu, .events = r->events, .dirs = dirlist_new(), .ctx = r,
         .wake = wake, .stdout_broken = stdout_broken, .random01 = random01,
     };
     /* haul itself caps transfers per host; libcurl's cap counts connections,
@@ -607,6 +607,7 @@ run_teardown(struct run *r, int code, struct run_result *result)
         code = HAUL_EXIT_INTERNAL;
     }
     progress_free(r->progress);
+    dirlist_free(r->env.dirs);
     xfree(r->snap);
     hosts_free(&r->hosts);
     xfree(r->win);

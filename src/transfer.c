@@ -448,8 +448,12 @@ transfer_new(const struct transfer_env *env, const struct config *cfg, const str
         goto out;
     t->src = sources_new(acct, job->url, job->mirrors, job->nmirrors);
     t->stream = cfg->stream != STREAM_OFF;
+    /* --no-clobber continues a FILE.part as -c does: a rerun picks up
+     * where the last one stopped.  Either looks at what is there now, not
+     * at what a listing saw. */
+    bool cont = cfg->cont || cfg->no_clobber;
     t->out = output_new(env->loop, acct, path, t->stream && path != NULL,
-                        (size_t)cfg->buffer_size, &sink_cb, t, &code);
+                        (size_t)cfg->buffer_size, &sink_cb, t, cont ? NULL : env->dirs, &code);
     if (t->out == NULL) {
         char *message = xasprintf("%s: cannot write %s", t->display_url, path);
         fail_early(t, code, message, true);    /* output_new said why */
@@ -462,9 +466,6 @@ transfer_new(const struct transfer_env *env, const struct config *cfg, const str
     if (t->to_stdout && job->output == NULL && isatty(STDOUT_FILENO))
         t->tty_check = TTY_CHECK_BYTES;
     stats->output = xstrdup(output_path(t->out));
-    /* --no-clobber continues a FILE.part as -c does: a rerun picks up
-     * where the last one stopped. */
-    bool cont = cfg->cont || cfg->no_clobber;
     if (!output_check(t->out, t->display_url, cont, &code)) {
         char *message = xasprintf("%s: %s", t->display_url, output_problem(t->out));
         fail_early(t, code, message, false);

@@ -275,6 +275,28 @@ bytes=$next-"
 	assert_equal "$stderr" "haul: $TESTSRV_URL/faults/unnamed-big?size=1048577: cannot write $PWD/b.bin.part: Permission denied"
 }
 
+@test "a crawl into one directory reads it once: FILE.part is looked up for the first files only; -c looks up each" {
+	# Each file asks about FILE and FILE.part: the 16th question
+	# (DIRLIST_MIN_LOOKUPS), file 8's FILE, reads the directory, so only
+	# files 1-7 look their FILE.part up.  With -c every name is looked up.
+	local i args=()
+	mkdir o c
+	for i in $(seq -w 1 40); do
+		args+=(-o "f$i" "$TESTSRV_URL/faults/crawl/f$i?size=1K&seed=$((10#$i))")
+	done
+	cd o
+	run -0 --separate-stderr env HAUL_FAULT_TRACE=1 HAUL_FAULT="lstat:.part=ENOENT" "$HAUL" -P 4 "${args[@]}"
+	assert_equal "${#stderr_lines[@]}" 7
+	assert_equal "${stderr_lines[6]}" "haul: fault: lstat call 7 fails (No such file or directory)"
+	for i in $(seq -w 1 40); do
+		assert_equal "f$i $(sha256_of "f$i")" "f$i $(gen_sha 1K $((10#$i)))"
+	done
+	cd ../c
+	run -0 --separate-stderr env HAUL_FAULT_TRACE=1 HAUL_FAULT="lstat:.part=ENOENT" "$HAUL" -c -P 4 "${args[@]}"
+	assert_equal "${#stderr_lines[@]}" 40
+	assert_equal "$(ls | wc -l)" 40
+}
+
 @test "a file system without unnamed files: a small body is written as FILE.part, byte-exact" {
 	local url="$TESTSRV_URL/faults/no-tmpfile?size=10K&seed=5"
 	run -0 --separate-stderr env HAUL_FAULT_TRACE=1 HAUL_FAULT="open:$PWD=ENOTSUP" \

@@ -405,6 +405,34 @@ bytes=32768-"
 	assert_equal "$(ls -A)" "h.bin"
 }
 
+# ---- a crawl into one directory: read once, names it holds still looked up ----
+
+@test "a crawl into a directory that holds some of its names: FILE keeps its mode, a link is replaced, someone's FILE.part stops its URL only" {
+	# After the first few lookups the run reads the directory once, and a
+	# name it did not hold is taken as absent; a name it held is still
+	# looked up, so what is already there is treated as without the listing.
+	local i args=()
+	for i in $(seq -w 1 40); do
+		args+=(-o "f$i" "$TESTSRV_URL/fi/crawl/f$i?size=1K&seed=$((10#$i))")
+	done
+	printf 'old\n' >f30
+	chmod 600 f30
+	printf 'theirs\n' >f35.part
+	ln -s "$OUT/victim" f38
+	run -4 --separate-stderr haul -P 4 "${args[@]}"
+	assert_equal "$stderr" "haul: $TESTSRV_URL/fi/crawl/f35?size=1K&seed=35: f35.part exists and is not haul's partial download of this URL; use -c to continue it, or remove it"
+	for i in $(seq -w 1 40); do
+		[ "$i" = 35 ] && continue
+		assert_equal "f$i $(sha256_of "f$i")" "f$i $(gen_sha 1K $((10#$i)))"
+	done
+	assert_equal "$(stat -c %a f30)" 600
+	assert_equal "$(cat f35.part)" theirs
+	assert_file_not_exist f35
+	[ -f f38 ] && [ ! -L f38 ]
+	assert_equal "$(sha256_of "$OUT/victim")" "$VICTIM_SHA"
+	assert_equal "$(ls -A | grep -c -v '^f[0-9][0-9]$')" 1    # f35.part
+}
+
 # ---- kill -9 -----------------------------------------------------------------------
 
 # first_diff FILE START END SEED SIZE: how many bytes from START (before
