@@ -973,6 +973,15 @@ case_memstats() {
 case_small() {
 	local run tool tools=(haul curl wget2) urls=() i d total=$((SMALL_N * SMALL_SIZE)) p=$SMALL_P
 	[ "$HAVE_ARIA2" = 1 ] && tools+=(aria2c)
+	# libcurl alone (bench/smallfloor.c), writing files as haul does and as
+	# curl does: the floor under each tool's CPU per file.
+	# shellcheck disable=SC2046
+	if ${CC:-cc} -O2 -o "$W/smallfloor" "$BENCH_DIR/smallfloor.c" \
+		$(pkg-config --cflags --libs libcurl) >"$W/logs/smallfloor.build.log" 2>&1; then
+		tools+=(libcurl-haul libcurl-curl)
+	else
+		say "bench/smallfloor.c did not build (see $W/logs/smallfloor.build.log): no libcurl floor rows"
+	fi
 	for ((i = 0; i < SMALL_N; i++)); do urls+=("$URL/small/$(printf 'f%05d' "$i")"); done
 	printf '%s\n' "${urls[@]}" >"$W/small.list"
 	say "case 6: $SMALL_N x $((SMALL_SIZE / KiB)) KiB, $p at once"
@@ -980,6 +989,8 @@ case_small() {
 	record_cmd small-files curl "curl -sS -Z --parallel-max $p --remote-name-all --output-dir DIR URL x$SMALL_N"
 	record_cmd small-files wget2 "wget2 -q --max-threads=$p -P DIR -i LIST"
 	record_cmd small-files aria2c "aria2c -q -j $p -d DIR -i LIST --allow-overwrite=true --auto-file-renaming=false"
+	record_cmd small-files libcurl-haul "bench/smallfloor haul DIR LIST $p (libcurl alone, haul's file pattern)"
+	record_cmd small-files libcurl-curl "bench/smallfloor curl DIR LIST $p (libcurl alone, curl's file pattern)"
 	rm -rf "$W/small-out"
 	for ((run = 1; run <= FILE_RUNS; run++)); do
 		for tool in $(rotate "$run" "${tools[@]}"); do
@@ -995,6 +1006,8 @@ case_small() {
 				wget2 -q --max-threads="$p" -P "$d" -i "$W/small.list" ;;
 			aria2c) measure small-files aria2c "$run" "$total" "$d" \
 				aria2c -q -j "$p" -d "$d" -i "$W/small.list" --allow-overwrite=true --auto-file-renaming=false ;;
+			libcurl-*) measure small-files "$tool" "$run" "$total" "$d" \
+				"$W/smallfloor" "${tool#libcurl-}" "$d" "$W/small.list" "$p" ;;
 			esac
 		done
 	done
@@ -1534,10 +1547,13 @@ report_small() {
 	echo
 	echo "| tool | runs ok | wall (s) | files/s ± spread | CPU user+sys per file (µs) | peak RSS (MiB) |"
 	echo "| --- | ---: | ---: | ---: | ---: | ---: |"
-	for t in haul curl wget2 aria2c; do
+	for t in haul curl wget2 aria2c libcurl-haul libcurl-curl; do
 		[ "$t" != aria2c ] || [ "$HAVE_ARIA2" = 1 ] || continue
+		[ "${t#libcurl-}" = "$t" ] || [ -x "$W/smallfloor" ] || continue
 		label=$t
 		[ "$t" = curl ] && label="curl -Z"
+		[ "$t" = libcurl-haul ] && label="libcurl alone, haul's files"
+		[ "$t" = libcurl-curl ] && label="libcurl alone, curl's files"
 		ok=$(runs_ok small-files "$t")
 		if [ "${ok%%/*}" = 0 ]; then
 			table_row small-files "$t" "$label"
@@ -1565,10 +1581,23 @@ report_small() {
 		echo
 		echo "The file system's part (bench/fsfloor.c: each tool's system calls for a new"
 		echo "output file, $SMALL_N files, no network, medians of $FILE_RUNS runs): curl's"
-		echo "open, fstat, write, close cost $c µs of CPU per file; haul's two lstat, open"
-		echo "of an unnamed file (O_TMPFILE), pwritev, linkat and close cost $h µs,"
+		echo "open, fstat, write, close cost $c µs of CPU per file; haul's open of an"
+		echo "unnamed file (O_TMPFILE), pwritev, linkat and close (and the lstat of"
+		echo "FILE and FILE.part for the first 8 files, then one listing of the"
+		echo "directory instead) cost $h µs,"
 		echo "$(awk -v c="$c" -v h="$h" 'BEGIN { printf "%.1f", h - c }') µs more: the price of never showing a partial file under its"
 		echo "name, and of never overlooking a FILE.part or a planted link."
+	fi
+	if [ -x "$W/smallfloor" ]; then
+		local fh fc
+		fh=$(small_cpu_us libcurl-haul) fc=$(small_cpu_us libcurl-curl)
+		echo
+		echo "The floor (bench/smallfloor.c, in the same rotation): libcurl alone, the"
+		echo "same URLs $SMALL_P at once on one multi handle, each body written to its"
+		echo "file and nothing else, spends $(fmt %.0f "$fh") µs of CPU per file writing as haul"
+		echo "does ($(ratio "$fh" "$(small_cpu_us curl)") of curl's) and $(fmt %.0f "$fc") µs writing as curl does"
+		echo "($(ratio "$fc" "$(small_cpu_us curl)")): what any libcurl program pays before a line of its own."
+		echo "haul spends $(ratio "$(small_cpu_us haul)" "$fh") of the first."
 	fi
 	commands small-files
 	echo
