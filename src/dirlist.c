@@ -1,6 +1,6 @@
 /*
  * dirlist.c - the names an output directory did not have when the run
- * read it; see dirlist.h.
+ * last read it; see dirlist.h.
  */
 #include "config.h"
 
@@ -23,25 +23,85 @@
 #ifndef FS_CASEFOLD_FL
 #define FS_CASEFOLD_FL 0x40000000
 #endif
-#ifndef XFS_SUPER_MAGIC
-#define XFS_SUPER_MAGIC 0x58465342
-#endif
 
-/* One directory: counting lookups, read, or not to be read. */
+/* A set of 64-bit name hashes: open addressing, linear probing, at most
+ * half full; 0 marks a free slot (a hash of 0 is stored as 1). */
+struct names {
+    uint64_t *slot;
+    size_t cap, n;    /* cap: a power of two, or 0 */
+};
+
+static uint64_t
+stored(uint64_t h)
+{
+    return h != 0 ? h : 1;
+}
+
+static bool
+names_has(const struct names *s, uint64_t h)
+{
+    if (s->cap == 0)
+        return false;
+    h = stored(h);
+    for (size_t i = (size_t)h & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+        if (s->slot[i] == h)
+            return true;
+        if (s->slot[i] == 0)
+            return false;
+    }
+}
+
+static void names_add(struct names *s, uint64_t h);
+
+static void
+names_grow(struct names *s)
+{
+    struct names bigger = { NULL, s->cap != 0 ? s->cap * 2 : 64, 0 };
+    bigger.slot = xcalloc(bigger.cap, sizeof *bigger.slot);
+    for (size_t i = 0; i < s->cap; i++)
+        if (s->slot[i] != 0)
+            names_add(&bigger, s->slot[i]);
+    xfree(s->slot);
+    *s = bigger;
+}
+
+static void
+names_add(struct names *s, uint64_t h)
+{
+    if (2 * (s->n + 1) > s->cap)
+        names_grow(s);
+    h = stored(h);
+    size_t i = (size_t)h & (s->cap - 1);
+    while (s->slot[i] != 0 && s->slot[i] != h)
+        i = (i + 1) & (s->cap - 1);
+    if (s->slot[i] == 0) {
+        s->slot[i] = h;
+        s->n++;
+    }
+}
+
+static void
+names_clear(struct names *s)
+{
+    xfree(s->slot);
+    memset(s, 0, sizeof *s);
+}
+
+/* One directory: counting lookups towards a reading, or read (and maybe
+ * counting towards the next), or never to be read. */
 struct dir {
     char *path;            /* as the outputs name it; NULL: slot free */
-    enum { DIR_COUNTING, DIR_LISTED, DIR_UNLISTABLE } state;
-    size_t lookups;
-    size_t wait_for;       /* lookups before reading it (its size known) */
-    uint64_t *names;       /* DIR_LISTED: hashes of its entries, sorted */
-    size_t nnames;
-    uint64_t used;         /* when last asked about */
+    bool unreadable;       /* not to be read: every name is looked up */
+    bool read;             /* names holds a reading (and the names asked) */
+    uint64_t read_ms;      /* when it was read last */
+    size_t lookups;        /* since it was read last (or since first asked) */
+    size_t wait_for;       /* lookups that pay for the next reading */
+    struct names names;
 };
 
 struct dirlist {
     struct dir dirs[DIRLIST_DIRS];
-    uint64_t clock;
-    size_t saved, listed;
+    size_t saved, reads;
 };
 
 struct dirlist *
@@ -54,7 +114,7 @@ static void
 dir_clear(struct dir *d)
 {
     xfree(d->path);
-    xfree(d->names);
+    names_clear(&d->names);
     memset(d, 0, sizeof *d);
 }
 
@@ -69,7 +129,7 @@ dirlist_free(struct dirlist *dl)
 }
 
 size_t dirlist_saved(const struct dirlist *dl) { return dl->saved; }
-size_t dirlist_listed(const struct dirlist *dl) { return dl->listed; }
+size_t dirlist_reads(const struct dirlist *dl) { return dl->reads; }
 
 /* FNV-1a, 64 bits: two names that hash alike only cost a lookup. */
 static uint64_t
@@ -81,15 +141,8 @@ name_hash(const char *s)
     return h;
 }
 
-static int
-compare_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* A file system whose names are compared byte for byte, on this machine:
- * a listing of it says what a lookup would. */
+/* A file system whose names are compared byte for byte: a listing of it
+ * says what a lookup would. */
 static bool
 exact_names(int fd)
 {
@@ -98,7 +151,6 @@ exact_names(int fd)
         return false;
     switch ((unsigned long)fs.f_type) {
     case EXT4_SUPER_MAGIC:    /* ext2 and ext3 too */
-    case XFS_SUPER_MAGIC:
     case BTRFS_SUPER_MAGIC:
     case TMPFS_MAGIC:
         break;
@@ -106,13 +158,13 @@ exact_names(int fd)
         return false;
     }
     int flags = 0;
-    if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && (flags & FS_CASEFOLD_FL) != 0)
-        return false;
-    return true;
+    if (ioctl(fd, FS_IOC_GETFLAGS, &flags) != 0)
+        return errno == ENOTTY;    /* a tmpfs without the flags */
+    return (flags & FS_CASEFOLD_FL) == 0;
 }
 
-/* Reads the directory open on fd (and closes it): its names' hashes,
- * sorted, in d.  False when it cannot be read whole. */
+/* Adds the names of the directory open on fd (and closes it) to d's.
+ * False when it cannot be read whole. */
 static bool
 read_names(struct dir *d, int fd)
 {
@@ -121,38 +173,27 @@ read_names(struct dir *d, int fd)
         close(fd);
         return false;
     }
-    size_t cap = 64;
-    d->names = xmalloc(cap * sizeof *d->names);
-    d->nnames = 0;
-    const struct dirent *e;
-    errno = 0;
-    /* cppcheck-suppress readdirCalled ; one stream, one thread: readdir_r is obsolete */
-    while ((e = readdir(dir)) != NULL) {
+    for (;;) {
+        errno = 0;
+        /* cppcheck-suppress readdirCalled ; one stream, one thread: readdir_r is obsolete */
+        const struct dirent *e = readdir(dir);
+        if (e == NULL)
+            break;
         if (e->d_name[0] == '.' && (e->d_name[1] == '\0' ||
                                     (e->d_name[1] == '.' && e->d_name[2] == '\0')))
             continue;
-        if (d->nnames == cap) {
-            cap *= 2;
-            d->names = xrealloc(d->names, cap * sizeof *d->names);
-        }
-        d->names[d->nnames++] = name_hash(e->d_name);
+        names_add(&d->names, name_hash(e->d_name));
     }
     bool whole = errno == 0;
     closedir(dir);
-    if (!whole) {
-        xfree(d->names);
-        d->names = NULL;
-        d->nnames = 0;
-        return false;
-    }
-    qsort(d->names, d->nnames, sizeof *d->names, compare_u64);
-    return true;
+    return whole;
 }
 
-/* The lookups into d have reached a point to decide: read it now, wait
- * for more (a large directory), or never. */
+/* Enough lookups have come since the last reading (or the first): read the
+ * directory now, or wait for more (it is larger than they pay for), or
+ * never. */
 static void
-consider(struct dirlist *dl, struct dir *d)
+consider(struct dirlist *dl, struct dir *d, uint64_t now_ms)
 {
     int fd = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY);
     struct stat st;
@@ -160,7 +201,9 @@ consider(struct dirlist *dl, struct dir *d)
         (uint64_t)st.st_size > DIRLIST_MAX_BYTES) {
         if (fd >= 0)
             close(fd);
-        d->state = DIR_UNLISTABLE;
+        names_clear(&d->names);
+        d->read = false;
+        d->unreadable = true;
         return;
     }
     size_t need = (size_t)st.st_size / DIRLIST_BYTES_PER_LOOKUP;
@@ -169,31 +212,40 @@ consider(struct dirlist *dl, struct dir *d)
         d->wait_for = need;
         return;
     }
-    d->state = read_names(d, fd) ? DIR_LISTED : DIR_UNLISTABLE;
-    if (d->state == DIR_LISTED)
-        dl->listed++;
+    if (!read_names(d, fd)) {
+        names_clear(&d->names);
+        d->read = false;
+        d->unreadable = true;
+        return;
+    }
+    d->read = true;
+    d->read_ms = now_ms;
+    d->lookups = 0;
+    d->wait_for = DIRLIST_MIN_LOOKUPS;
+    dl->reads++;
 }
 
-/* The record of directory `dir` (len bytes), made if new. */
+/* The record of directory `dir` (len bytes), made if new; NULL when
+ * DIRLIST_DIRS are remembered already (none is forgotten: its names
+ * asked about must stay known for the run). */
 static struct dir *
 find_dir(struct dirlist *dl, const char *dir, size_t len)
 {
-    struct dir *oldest = &dl->dirs[0];
     for (size_t i = 0; i < DIRLIST_DIRS; i++) {
         struct dir *d = &dl->dirs[i];
-        if (d->path != NULL && strlen(d->path) == len && memcmp(d->path, dir, len) == 0)
+        if (d->path == NULL) {
+            d->path = xstrndup(dir, len);
+            d->wait_for = DIRLIST_MIN_LOOKUPS;
             return d;
-        if (d->path == NULL || (oldest->path != NULL && d->used < oldest->used))
-            oldest = d;
+        }
+        if (strlen(d->path) == len && memcmp(d->path, dir, len) == 0)
+            return d;
     }
-    dir_clear(oldest);
-    oldest->path = xstrndup(dir, len);
-    oldest->wait_for = DIRLIST_MIN_LOOKUPS;
-    return oldest;
+    return NULL;
 }
 
 bool
-dirlist_absent(struct dirlist *dl, const char *path)
+dirlist_absent(struct dirlist *dl, const char *path, uint64_t now_ms)
 {
     if (dl == NULL)
         return false;
@@ -202,16 +254,25 @@ dirlist_absent(struct dirlist *dl, const char *path)
     if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
         return false;
     const char *dir = slash == NULL ? "." : slash == path ? "/" : path;
-    size_t len = slash == NULL ? 1 : slash == path ? 1 : (size_t)(slash - path);
+    size_t len = slash == NULL || slash == path ? 1 : (size_t)(slash - path);
     struct dir *d = find_dir(dl, dir, len);
-    d->used = ++dl->clock;
-    d->lookups++;
-    if (d->state == DIR_COUNTING && d->lookups >= d->wait_for)
-        consider(dl, d);
-    if (d->state != DIR_LISTED)
+    if (d == NULL || d->unreadable)
         return false;
+    d->lookups++;
+    bool fresh = d->read && now_ms - d->read_ms < DIRLIST_MAX_AGE_MS;
+    if (!fresh && d->lookups >= d->wait_for)
+        consider(dl, d, now_ms);
+    if (d->unreadable)
+        return false;
+    fresh = d->read && now_ms - d->read_ms < DIRLIST_MAX_AGE_MS;
+    /* Every name asked about joins the set: asked again (an -i line naming
+     * the file of a job done earlier), it is looked up, for its download
+     * may have made it since. */
     uint64_t h = name_hash(base);
-    if (bsearch(&h, d->names, d->nnames, sizeof h, compare_u64) != NULL)
+    bool known = names_has(&d->names, h);
+    if (!known)
+        names_add(&d->names, h);
+    if (!fresh || known)
         return false;
     dl->saved++;
     return true;

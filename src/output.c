@@ -106,7 +106,7 @@ output_new(uv_loop_t *loop, struct mem_account *acct, const char *path, bool app
     /* One lstat for the common case (nothing there, or a regular file);
      * a symbolic link is followed to see what it names.  None when the
      * directory's listing shows nothing there. */
-    bool there = !dirlist_absent(dirs, path) && lstat(path, &st) == 0;
+    bool there = !dirlist_absent(dirs, path, uv_now(loop)) && lstat(path, &st) == 0;
     o->path_mode = there && S_ISREG(st.st_mode) ? (int)(st.st_mode & 0777) : -1;
     if (there && S_ISLNK(st.st_mode))
         there = stat(path, &st) == 0;
@@ -235,7 +235,8 @@ output_check(struct output *o, const char *url, bool cont, int *code)
     *code = HAUL_EXIT_WRITE;
     struct stat st;
     bool part_there = false, journal_there = true;
-    if (!dirlist_absent(o->dirs, o->part) && refuse_kind_st(o, o->part, &st, &part_there))
+    if (!dirlist_absent(o->dirs, o->part, uv_now(o->loop)) &&
+        refuse_kind_st(o, o->part, &st, &part_there))
         return false;
     o->part_ours = cont;
     o->part_absent = !part_there;

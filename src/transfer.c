@@ -450,10 +450,12 @@ transfer_new(const struct transfer_env *env, const struct config *cfg, const str
     t->stream = cfg->stream != STREAM_OFF;
     /* --no-clobber continues a FILE.part as -c does: a rerun picks up
      * where the last one stopped.  Either looks at what is there now, not
-     * at what a listing saw. */
+     * at what a listing saw; so do -J and --create-dirs, which make names
+     * nobody asked the listing about (dirlist.h). */
     bool cont = cfg->cont || cfg->no_clobber;
+    bool look = cont || cfg->create_dirs || cfg->content_disposition;
     t->out = output_new(env->loop, acct, path, t->stream && path != NULL,
-                        (size_t)cfg->buffer_size, &sink_cb, t, cont ? NULL : env->dirs, &code);
+                        (size_t)cfg->buffer_size, &sink_cb, t, look ? NULL : env->dirs, &code);
     if (t->out == NULL) {
         char *message = xasprintf("%s: cannot write %s", t->display_url, path);
         fail_early(t, code, message, true);    /* output_new said why */

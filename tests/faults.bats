@@ -275,10 +275,16 @@ bytes=$next-"
 	assert_equal "$stderr" "haul: $TESTSRV_URL/faults/unnamed-big?size=1048577: cannot write $PWD/b.bin.part: Permission denied"
 }
 
-@test "a crawl into one directory reads it once: FILE.part is looked up for the first files only; -c looks up each" {
+@test "a crawl into one directory reads it instead of each name: FILE.part is looked up for the first files only; -c looks up each" {
 	# Each file asks about FILE and FILE.part: the 16th question
 	# (DIRLIST_MIN_LOOKUPS), file 8's FILE, reads the directory, so only
 	# files 1-7 look their FILE.part up.  With -c every name is looked up.
+	# A listing answers for one second: a slow run (a sanitizer build) may
+	# read the directory again, after 8 more files that look up.
+	case $(stat -f -c %T .) in
+	ext2/ext3 | btrfs | tmpfs) ;;
+	*) skip "$(stat -f -c %T .) is not a file system haul lists (src/dirlist.h)" ;;
+	esac
 	local i args=()
 	mkdir o c
 	for i in $(seq -w 1 40); do
@@ -286,8 +292,8 @@ bytes=$next-"
 	done
 	cd o
 	run -0 --separate-stderr env HAUL_FAULT_TRACE=1 HAUL_FAULT="lstat:.part=ENOENT" "$HAUL" -P 4 "${args[@]}"
-	assert_equal "${#stderr_lines[@]}" 7
 	assert_equal "${stderr_lines[6]}" "haul: fault: lstat call 7 fails (No such file or directory)"
+	[ "${#stderr_lines[@]}" -le 21 ]
 	for i in $(seq -w 1 40); do
 		assert_equal "f$i $(sha256_of "f$i")" "f$i $(gen_sha 1K $((10#$i)))"
 	done

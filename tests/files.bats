@@ -417,20 +417,44 @@ bytes=32768-"
 	done
 	printf 'old\n' >f30
 	chmod 600 f30
+	mkdir f33
 	printf 'theirs\n' >f35.part
 	ln -s "$OUT/victim" f38
 	run -4 --separate-stderr haul -P 4 "${args[@]}"
-	assert_equal "$stderr" "haul: $TESTSRV_URL/fi/crawl/f35?size=1K&seed=35: f35.part exists and is not haul's partial download of this URL; use -c to continue it, or remove it"
+	assert_equal "${stderr_lines[0]}" "haul: f33: is a directory; name a file with -o"
+	assert_equal "${stderr_lines[1]}" "haul: $TESTSRV_URL/fi/crawl/f35?size=1K&seed=35: f35.part exists and is not haul's partial download of this URL; use -c to continue it, or remove it"
+	assert_equal "${#stderr_lines[@]}" 2
 	for i in $(seq -w 1 40); do
-		[ "$i" = 35 ] && continue
+		[ "$i" = 33 ] || [ "$i" = 35 ] && continue
 		assert_equal "f$i $(sha256_of "f$i")" "f$i $(gen_sha 1K $((10#$i)))"
 	done
 	assert_equal "$(stat -c %a f30)" 600
+	[ -d f33 ] && [ -z "$(ls -A f33)" ]
 	assert_equal "$(cat f35.part)" theirs
 	assert_file_not_exist f35
 	[ -f f38 ] && [ ! -L f38 ]
 	assert_equal "$(sha256_of "$OUT/victim")" "$VICTIM_SHA"
 	assert_equal "$(ls -A | grep -c -v '^f[0-9][0-9]$')" 1    # f35.part
+}
+
+@test "an -i line naming the file of a job done earlier in the run finds that job's FILE.part: it starts it over as its own" {
+	# Line 9 comes after the directory was read, fails at 1 MiB and keeps
+	# big.part; line 80 (read once line 9 is done: the run reads 66 lines
+	# ahead at -P 1) asks for big again, and must see big.part as the run's
+	# own (its journal names this URL), not as someone else's.
+	local i big="$TESTSRV_URL/fi/again-big?size=2M&seed=9&fin=1M"
+	{
+		for i in $(seq -w 1 8); do echo "$TESTSRV_URL/fi/again/f$i?size=1K&seed=$((10#$i)) f$i"; done
+		echo "$big big"
+		for i in $(seq -w 10 79); do echo "$TESTSRV_URL/fi/again/f$i?size=1K&seed=$((10#$i)) f$i"; done
+		echo "$big big"
+	} >list
+	run -11 --separate-stderr haul --retry 0 -P 1 -i list
+	assert_equal "$stderr" "haul: $big: connection closed early at 1.0 MiB of 2.0 MiB
+haul: $big: kept big.part; run again with -c to continue"
+	assert_file_not_exist big.part
+	assert_equal "$(sha256_of big)" "$(gen_sha 2M 9)"
+	assert_equal "$(sha256_of f79)" "$(gen_sha 1K 79)"
 }
 
 # ---- kill -9 -----------------------------------------------------------------------
