@@ -53,8 +53,9 @@ struct output_resume {
  * path NULL or "-": stdout.  `append`: --stream mode (in place, appending).
  * `dirs`: the run's listings of output directories (dirlist.h), by which
  * FILE and FILE.part may be known absent without a lookup; NULL (as for
- * -c) looks every name up.  Nothing is opened yet.  Returns NULL with a message printed and *code set
- * when the path can't be used at all (a directory, ...).
+ * -c) looks every name up.  Nothing is opened yet.  Returns NULL with a
+ * message printed and *code set when the path can't be used at all (a
+ * directory, ...).
  */
 struct output *output_new(uv_loop_t *loop, struct mem_account *acct, const char *path,
                           bool append, size_t buffer, const struct sink_callbacks *cb,
