@@ -26,7 +26,7 @@ remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 static void
 touch(const char *dir, const char *name)
 {
-    char path[512];
+    char path[1024];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     CHECK(fd >= 0);
@@ -41,7 +41,7 @@ static size_t
 ask(struct dirlist *dl, const char *dir, const char *prefix, size_t n)
 {
     size_t n_absent = 0;
-    char path[512];
+    char path[1024];
     for (size_t i = 0; i < n; i++) {
         snprintf(path, sizeof path, "%s/%s%zu", dir, prefix, i);
         n_absent += dirlist_absent(dl, path, now);
@@ -52,7 +52,7 @@ ask(struct dirlist *dl, const char *dir, const char *prefix, size_t n)
 static bool
 absent(struct dirlist *dl, const char *dir, const char *name)
 {
-    char path[512];
+    char path[1024];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     return dirlist_absent(dl, path, now);
 }
@@ -142,14 +142,14 @@ main(void)
     CHECK_U64(dirlist_reads(dl), 2);
 
     /* A directory that cannot be read is never listed. */
-    char missing[600];
+    char missing[768];
     snprintf(missing, sizeof missing, "%s/no-such-dir", d);
     CHECK_U64(ask(dl, missing, "x", 3 * DIRLIST_MIN_LOOKUPS), 0);
     CHECK_U64(dirlist_reads(dl), 2);
 
     /* A large directory waits for one lookup per DIRLIST_BYTES_PER_LOOKUP
      * bytes of it. */
-    char big[600];
+    char big[768];
     snprintf(big, sizeof big, "%s/big", d);
     CHECK(mkdir(big, 0755) == 0);
     char name[80];
@@ -168,7 +168,7 @@ main(void)
 
     /* DIRLIST_DIRS directories in a run (d, missing and big so far); the
      * names of any other are looked up, always. */
-    char sub[600];
+    char sub[768];
     for (int k = 3; k <= DIRLIST_DIRS; k++) {
         snprintf(sub, sizeof sub, "%s/s%d", d, k);
         CHECK(mkdir(sub, 0755) == 0);
