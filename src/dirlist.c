@@ -189,6 +189,22 @@ read_names(struct dir *d, int fd)
     return whole;
 }
 
+/* The directory is not to be read again: every name is looked up. */
+static void
+give_up(struct dir *d)
+{
+    names_clear(&d->names);
+    d->read = false;
+    d->unreadable = true;
+}
+
+/* Whether d's last reading still answers at now_ms. */
+static bool
+answers(const struct dir *d, uint64_t now_ms)
+{
+    return d->read && now_ms - d->read_ms < DIRLIST_MAX_AGE_MS;
+}
+
 /* Enough lookups have come since the last reading (or the first): read the
  * directory now, or wait for more (it is larger than they pay for), or
  * never. */
@@ -201,9 +217,7 @@ consider(struct dirlist *dl, struct dir *d, uint64_t now_ms)
         (uint64_t)st.st_size > DIRLIST_MAX_BYTES) {
         if (fd >= 0)
             close(fd);
-        names_clear(&d->names);
-        d->read = false;
-        d->unreadable = true;
+        give_up(d);
         return;
     }
     size_t need = (size_t)st.st_size / DIRLIST_BYTES_PER_LOOKUP;
@@ -213,9 +227,7 @@ consider(struct dirlist *dl, struct dir *d, uint64_t now_ms)
         return;
     }
     if (!read_names(d, fd)) {
-        names_clear(&d->names);
-        d->read = false;
-        d->unreadable = true;
+        give_up(d);
         return;
     }
     d->read = true;
@@ -259,12 +271,10 @@ dirlist_absent(struct dirlist *dl, const char *path, uint64_t now_ms)
     if (d == NULL || d->unreadable)
         return false;
     d->lookups++;
-    bool fresh = d->read && now_ms - d->read_ms < DIRLIST_MAX_AGE_MS;
-    if (!fresh && d->lookups >= d->wait_for)
+    if (!answers(d, now_ms) && d->lookups >= d->wait_for)
         consider(dl, d, now_ms);
     if (d->unreadable)
         return false;
-    fresh = d->read && now_ms - d->read_ms < DIRLIST_MAX_AGE_MS;
     /* Every name asked about joins the set: asked again (an -i line naming
      * the file of a job done earlier), it is looked up, for its download
      * may have made it since. */
@@ -272,7 +282,7 @@ dirlist_absent(struct dirlist *dl, const char *path, uint64_t now_ms)
     bool known = names_has(&d->names, h);
     if (!known)
         names_add(&d->names, h);
-    if (!fresh || known)
+    if (known || !answers(d, now_ms))
         return false;
     dl->saved++;
     return true;
